@@ -1,0 +1,39 @@
+# Two commands a newcomer needs:  make demo   and   make test
+# (see README.md). Everything else here is a building block.
+SHELL := /bin/bash
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test bootstrap bootstrap-dev lint migrations-check pytest worker beat sandbox bench
+
+demo: bootstrap
+	$(PY) scripts/run_demo.py --host $(HOST) --port $(PORT)
+
+test: bootstrap-dev lint migrations-check pytest
+
+bootstrap:
+	scripts/bootstrap.sh runtime
+
+bootstrap-dev:
+	scripts/bootstrap.sh dev
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+migrations-check:
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(PY) -m pytest -q -p no:randomly $(PYTEST_ARGS)
+
+# Production-like processes (see docs/operations.md)
+worker:
+	.venv/bin/celery -A project worker -l INFO --concurrency 2
+
+beat:
+	.venv/bin/celery -A project beat -l INFO
+
+bench:
+	$(PY) -m bench $(BENCH_ARGS)

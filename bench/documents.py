@@ -1,0 +1,119 @@
+"""Notice PDF throughput: ``.venv/bin/python -m bench.documents [--n 50]``.
+
+Renders ``n`` dibao public notices (different names and amounts, so nothing is
+cached between them) and, in the same run, ``n`` trivial one-line ASCII pages
+through the same offline WeasyPrint path as the baseline. Prints JSON and a
+table: pages per second for both and the ratio notice/baseline. Nothing touches
+the database. Numbers depend on the machine; compare the ratio across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import statistics
+import time
+from decimal import Decimal
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
+    import django
+
+    django.setup()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+
+
+def _pages(pdf: bytes) -> int:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
+
+
+def _timed(fn, n):
+    durations, pages = [], 0
+    for i in range(n):
+        start = time.perf_counter()
+        pdf = fn(i)
+        durations.append(time.perf_counter() - start)
+        pages += _pages(pdf)  # counted outside the timed section
+    total = sum(durations)
+    return {
+        "documents": n,
+        "pages": pages,
+        "seconds": round(total, 3),
+        "pages_per_second": round(pages / total, 2),
+        "median_ms": round(statistics.median(durations) * 1000, 1),
+        "max_ms": round(max(durations) * 1000, 1),
+        "bytes_last": len(pdf),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50)
+    args = parser.parse_args(argv)
+    _setup()
+
+    from workflows.dibao.documents import PublicNoticeData, render_notice_pdf
+    from workflows.documents.pdf import render_html_to_pdf
+
+    surnames, given = "王李张刘陈杨黄赵吴周", "伟芳娜秀英敏静丽强磊军洋"
+    posted = datetime.date(2026, 3, 2)
+
+    def notice(i):
+        return render_notice_pdf(
+            PublicNoticeData(
+                case_number=f"DB-990101001-2026-{i:06d}",
+                applicant_name=surnames[i % 10] + given[i % 12] + given[(i * 7) % 12],
+                household_size=1 + i % 6,
+                village_name="青山村",
+                township_name="青山镇",
+                proposed_monthly_amount=Decimal(200 + 13 * i).quantize(Decimal("0.01")),
+                notice_round=1,
+                posted_on=posted,
+                ends_on=posted + datetime.timedelta(days=6),
+                objection_contact="青山镇民政办 0571-8888 6666",
+            )
+        )
+
+    def trivial(i):
+        return render_html_to_pdf(f"<html><body><p>hello {i}</p></body></html>")
+
+    # Warm-up (font discovery, template compilation) is excluded from both series.
+    notice(0)
+    trivial(0)
+    baseline = _timed(trivial, args.n)
+    notices = _timed(notice, args.n)
+    result = {
+        "benchmark": "documents.notice_pdf",
+        "n": args.n,
+        "notice": notices,
+        "baseline_trivial_ascii_page": baseline,
+        "ratio_notice_to_baseline_pages_per_second": round(
+            notices["pages_per_second"] / baseline["pages_per_second"], 3
+        ),
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    print()
+    print(f"{'series':<28}{'pages':>7}{'seconds':>10}{'pages/s':>10}{'median ms':>11}{'max ms':>9}")
+    for name, row in (("notice (CJK, A4, table)", notices), ("baseline (one ASCII line)", baseline)):
+        print(
+            f"{name:<28}{row['pages']:>7}{row['seconds']:>10.3f}{row['pages_per_second']:>10.2f}"
+            f"{row['median_ms']:>11.1f}{row['max_ms']:>9.1f}"
+        )
+    print(f"ratio notice/baseline (pages per second): {result['ratio_notice_to_baseline_pages_per_second']}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

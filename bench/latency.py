@@ -1,0 +1,290 @@
+"""Staff list and status-lookup latency on the generated province dataset (PostgreSQL).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_full \\
+        .venv/bin/python -m bench.latency [--requests 200] [--cases N] [--explain]
+
+Needs the dataset of ``bench.generate`` (``--cases N`` generates it first if
+missing). Measures, for a township case worker and approver of the first
+generated township, p50/p95/p99 over ``--requests`` runs of what each page
+runs, i.e. the queryset of the real view class (``workflows.core.viewsets``)
+for the first page of 20 rows plus the paginator's count, with the user
+loaded afresh per request (guardian's and viewflow's permission caches live
+on the user object, so each request pays its permission queries):
+
+- inbox (``ScopedInboxView``: tasks assigned to the user, newest first);
+- queue (``ScopedQueueView``: claimable NEW tasks of the user's township,
+  separation of duties applied);
+- archive (``ScopedArchiveView``: tasks the user finished);
+- case list (``ScopedProcessListView``: the township's cases, newest first,
+  with the open-task count);
+- status lookup (``workflows.portal.selectors.case_for_client`` and
+  ``public_status``; a case number drawn at random each request).
+
+The baseline of each is a hand-written SQL read of the same rows (same
+filters, same order, LIMIT 20 and the count) through the same connection.
+``--explain`` prints EXPLAIN ANALYZE of the ORM queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from types import SimpleNamespace
+
+from bench.common import Result, machine_meta, percentiles, report, setup_django
+
+PAGE = 20
+
+
+def _sample(fn, requests: int) -> list[float]:
+    fn()  # warm: plan cache, buffers
+    samples = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def _view(view_class, flow_class, user):
+    view = view_class(flow_class=flow_class, viewset=None)
+    view.request = SimpleNamespace(user=user, GET={}, META={})
+    view.args, view.kwargs = (), {}
+    return view
+
+
+def _page(queryset) -> tuple[int, list]:
+    """What a list page runs: the paginator's count and the first 20 rows."""
+    return queryset.count(), list(queryset[:PAGE])
+
+
+def _raw(sql: str, params: list, count_sql: str, count_params: list):
+    from django.db import connection
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(count_sql, count_params)
+            total = cursor.fetchone()[0]
+            cursor.execute(sql, params)
+            return total, cursor.fetchall()
+
+    return run
+
+
+def scenarios(rng: random.Random) -> list[dict]:
+    """(name, ORM callable, raw SQL callable) for each measured read."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from workflows.core.viewsets import ScopedArchiveView, ScopedInboxView, ScopedProcessListView, ScopedQueueView
+    from workflows.dibao.flows import DibaoFlow
+    from workflows.dibao.models import DibaoProcess
+
+    user_model = get_user_model()
+    worker = user_model.objects.get(username="bw_970101001")
+    approver = user_model.objects.get(username="ba_970101001")
+    township_id = DibaoProcess._meta.get_field("township").related_model.objects.get(code="970101001").pk
+    flow_ref = "dibao/flows.DibaoFlow"
+
+    def orm_list(view_class, user, order="-created"):
+        def run():
+            # A fresh user per request, as the auth middleware loads it: the
+            # permission caches on the user object do not outlive a request.
+            view = _view(view_class, DibaoFlow, user_model.objects.get(pk=user.pk))
+            qs = view.get_queryset() if view_class is ScopedProcessListView else view.queryset
+            return _page(qs.order_by(order))
+
+        return run
+
+    task_cols = "t.id, t.flow_task, t.status, t.created, t.owner_id, t.process_id, d.case_number"
+    join = "FROM viewflow_task t JOIN dibao_dibaoprocess d ON d.process_ptr_id = t.process_id"
+    out = [
+        {
+            "name": "inbox (case worker)",
+            "orm": orm_list(ScopedInboxView, worker),
+            "raw": _raw(
+                f"SELECT {task_cols} {join} WHERE t.owner_id = %s AND t.status = 'ASSIGNED'"
+                " ORDER BY t.created DESC LIMIT 20",
+                [worker.pk],
+                "SELECT count(*) FROM viewflow_task t WHERE t.owner_id = %s AND t.status = 'ASSIGNED'",
+                [worker.pk],
+            ),
+            "sql": "owner_id = ? AND status = 'ASSIGNED' ORDER BY created DESC",
+        },
+        {
+            "name": "queue (township approver)",
+            "orm": orm_list(ScopedQueueView, approver),
+            "raw": _raw(
+                f"SELECT {task_cols} {join} WHERE t.status = 'NEW' AND t.owner_permission = 'core.act_approver'"
+                " AND t.owner_permission_obj_pk = %s ORDER BY t.created DESC LIMIT 20",
+                [str(township_id)],
+                "SELECT count(*) FROM viewflow_task t WHERE t.status = 'NEW'"
+                " AND t.owner_permission = 'core.act_approver' AND t.owner_permission_obj_pk = %s",
+                [str(township_id)],
+            ),
+            "sql": "status = 'NEW' AND owner_permission = ? AND owner_permission_obj_pk = ?",
+        },
+        {
+            "name": "queue (township case worker)",
+            "orm": orm_list(ScopedQueueView, worker),
+            "raw": _raw(
+                f"SELECT {task_cols} {join} WHERE t.status = 'NEW' AND t.owner_permission = 'core.act_case_worker'"
+                " AND t.owner_permission_obj_pk = %s ORDER BY t.created DESC LIMIT 20",
+                [str(township_id)],
+                "SELECT count(*) FROM viewflow_task t WHERE t.status = 'NEW'"
+                " AND t.owner_permission = 'core.act_case_worker' AND t.owner_permission_obj_pk = %s",
+                [str(township_id)],
+            ),
+            "sql": "status = 'NEW' AND owner_permission = ? AND owner_permission_obj_pk = ?",
+        },
+        {
+            "name": "archive (case worker)",
+            "orm": orm_list(ScopedArchiveView, worker),
+            "raw": _raw(
+                f"SELECT {task_cols} {join} WHERE t.owner_id = %s AND t.finished IS NOT NULL"
+                " AND t.flow_task_type = 'HUMAN' ORDER BY t.created DESC LIMIT 20",
+                [worker.pk],
+                "SELECT count(*) FROM viewflow_task t WHERE t.owner_id = %s AND t.finished IS NOT NULL"
+                " AND t.flow_task_type = 'HUMAN'",
+                [worker.pk],
+            ),
+            "sql": "owner_id = ? AND finished IS NOT NULL ORDER BY created DESC",
+        },
+        {
+            "name": "case list (township case worker)",
+            "orm": orm_list(ScopedProcessListView, worker),
+            "raw": _raw(
+                "SELECT p.id, p.status, p.created, d.case_number, (SELECT count(*) FROM viewflow_task t"
+                "  WHERE t.process_id = p.id AND t.finished IS NULL)"
+                " FROM viewflow_process p JOIN dibao_dibaoprocess d ON d.process_ptr_id = p.id"
+                " WHERE d.township_id = %s AND p.flow_class = %s ORDER BY p.created DESC LIMIT 20",
+                [township_id, flow_ref],
+                "SELECT count(*) FROM dibao_dibaoprocess d WHERE d.township_id = %s",
+                [township_id],
+            ),
+            "sql": "township_id = ? ORDER BY created DESC",
+        },
+    ]
+
+    numbers = list(
+        DibaoProcess.objects.filter(county__code="970101").order_by("?").values_list("case_number", flat=True)[:500]
+    )
+    client = SimpleNamespace(county_id=DibaoProcess.objects.filter(case_number=numbers[0]).get().county_id)
+    try:
+        from workflows.portal.selectors import case_for_client, public_status
+    except ImportError:  # the portal is not there: the plain lookup by case number
+        case_for_client = None
+
+    def orm_status():
+        number = rng.choice(numbers)
+        if case_for_client is None:
+            return DibaoProcess.objects.get(case_number=number, county_id=client.county_id)
+        return public_status(case_for_client(client, number))
+
+    def raw_status():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT d.*, p.status, p.created FROM dibao_dibaoprocess d JOIN viewflow_process p"
+                " ON p.id = d.process_ptr_id WHERE d.case_number = %s AND d.county_id = %s",
+                [rng.choice(numbers), client.county_id],
+            )
+            return cursor.fetchall()
+
+    out.append(
+        {
+            "name": "status lookup (portal public_status)" if case_for_client else "status lookup (case number)",
+            "orm": orm_status,
+            "raw": raw_status,
+            "sql": "case_number = ? AND county_id = ?",
+        }
+    )
+    return out
+
+
+def explain(fn) -> None:
+    """EXPLAIN ANALYZE every query ``fn`` runs (PostgreSQL)."""
+    from django.db import connection
+
+    captured = []
+
+    def capture(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        fn()
+    with connection.cursor() as cursor:
+        for sql, params in captured:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            print("\n".join(row[0] for row in cursor.fetchall()))
+            print("-" * 40)
+
+
+def run(requests: int, *, show_explain: bool = False, seed: int = 7, only: str = "") -> list[Result]:
+    from django.db import connection
+
+    from bench.generate import generated_cases
+
+    with connection.cursor() as cursor:
+        cases = generated_cases(cursor)
+        cursor.execute("SELECT count(*) FROM viewflow_task")
+        tasks = cursor.fetchone()[0]
+    results = []
+    for sc in scenarios(random.Random(seed)):
+        if only and not any(word in sc["name"] for word in only.split(",")):
+            continue
+        executed = []
+
+        def count(execute, sql, *args, executed=executed):
+            executed.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
+            sc["orm"]()
+        ours = percentiles(_sample(sc["orm"], requests))
+        raw = percentiles(_sample(sc["raw"], requests))
+        if show_explain:
+            print(f"\n### {sc['name']}")
+            explain(sc["orm"])
+        for p in ("p50_ms", "p95_ms", "p99_ms"):
+            results.append(
+                Result(
+                    name=f"{sc['name']} {p[:3]}",
+                    value=ours[p],
+                    unit="ms",
+                    baseline_name=f"raw SQL ({sc['sql']})",
+                    baseline=raw[p],
+                    higher_is_better=False,
+                    notes={"queries": len(executed), "cases": cases, "tasks": tasks} if p == "p50_ms" else {},
+                )
+            )
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--cases", type=int, default=0, help="generate this many cases first if missing")
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated words: run matching scenarios only")
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("bench.latency needs PostgreSQL (the generated dataset): set DATABASE_URL; skipped")
+        return
+    from bench.common import ensure_schema
+
+    ensure_schema()
+    if args.cases:
+        from bench.generate import generate
+
+        generate(args.cases)
+    results = run(args.requests, show_explain=args.explain, only=args.only)
+    report("latency", results, {**machine_meta(), **results[0].notes})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Shared settings. Every deploy-specific value comes from the environment."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
+
+SECRET_KEY = env.str("SECRET_KEY", default="insecure-demo-key-never-use-in-production")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "guardian",
+    "axes",
+    "django_celery_beat",
+    "viewflow",
+    "viewflow.workflow",
+    "workflows.core",
+    "workflows.households",
+    "workflows.documents",
+    "workflows.finance_check",
+    "workflows.funds",
+    "workflows.dibao",
+    "workflows.temporary_assistance",
+    "workflows.sampling",
+    "workflows.history",
+    "workflows.portal",
+    "workflows.workspace",
+    "workflows.skeleton",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "workflows.core.i18n.ExplicitLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login unless its view is marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Case scope before viewflow's site check: an out-of-scope case is a 404
+    # for everyone, never a 403 that would confirm it exists.
+    "workflows.core.middleware.CaseScopeMiddleware",
+    "viewflow.middleware.SiteMiddleware",
+    "viewflow.middleware.HotwireTurboMiddleware",
+    # AxesMiddleware last: it turns a lockout into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+ASGI_APPLICATION = "project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first so that a locked-out user is refused before any other check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# No guardian "AnonymousUser" row: anonymous visitors never hold permissions.
+GUARDIAN_ANONYMOUS_USER_NAME = None
+ANONYMOUS_USER_NAME = None
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lock an account+address out after repeated failures (domain: staff pages only).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Celery. No broker configured -> tasks run eagerly in-process (the demo).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# A killed worker must lose nothing: acknowledge only after the task ran, and
+# hand the message back if the worker process dies mid-task.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message taken by a worker that then dies is redelivered after this many
+# seconds. It must exceed the longest countdown/ETA we schedule (finance-check
+# retry backoff is capped at FINANCE_CHECK_RETRY_BACKOFF_MAX).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "fire-workflow-timers": {
+        "task": "workflows.core.tasks.fire_workflow_timers",
+        "schedule": 60.0,
+    },
+    "requeue-stale-handles": {
+        "task": "workflows.core.tasks.requeue_stale_handles",
+        "schedule": 300.0,
+    },
+    "anchor-history-daily": {
+        "task": "workflows.history.tasks.anchor_history_daily",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "sampling-run-due-draws": {
+        "task": "workflows.sampling.tasks.run_due_draws",
+        "schedule": crontab(hour=2, minute=7),
+    },
+    "sampling-escalate-overdue-corrections": {
+        "task": "workflows.sampling.tasks.escalate_overdue_corrections",
+        "schedule": crontab(hour=2, minute=37),
+    },
+    "load-next-year-holidays": {
+        "task": "workflows.core.tasks.refresh_holiday_calendar",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
+
+# Integration API (portal app): token authentication for integrating systems
+# is defined by the portal; anonymous access is limited per endpoint.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "社会救助审核确认 · Integration API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Household-finance check (workflows/finance_check, docs/flows/finance-check.md).
+# Registries: {source: {"url", "timeout", "token"}}; unset sources use the sandbox.
+FINANCE_CHECK_SANDBOX_URL = env.str("REGISTRY_SANDBOX_URL", default="http://127.0.0.1:8765")
+FINANCE_CHECK_REGISTRIES = env.json("FINANCE_CHECK_REGISTRIES", default={})
+FINANCE_CHECK_TIMEOUT = env.float("FINANCE_CHECK_TIMEOUT", default=5.0)
+FINANCE_CHECK_TOKEN = env.str("FINANCE_CHECK_TOKEN", default="")
+FINANCE_CHECK_MAX_RETRIES = env.int("FINANCE_CHECK_MAX_RETRIES", default=3)
+FINANCE_CHECK_RETRY_BACKOFF = env.float("FINANCE_CHECK_RETRY_BACKOFF", default=2.0)
+FINANCE_CHECK_RETRY_BACKOFF_MAX = 60.0
+# A separate queue lets production serve registry calls with a threaded pool
+# (`celery worker -Q finance_check --pool threads -c 16`); empty = default queue.
+FINANCE_CHECK_QUEUE = env.str("FINANCE_CHECK_QUEUE", default="") or None
+FINANCE_CHECK_INCOME_REVIEW_THRESHOLD = "100.00"  # yuan/month, household total
+FINANCE_CHECK_ASSET_REVIEW_THRESHOLD = "5000.00"
+
+# County sampling (workflows/sampling): working days a township has to correct.
+SAMPLING_CORRECTION_WORKING_DAYS = env.int("SAMPLING_CORRECTION_WORKING_DAYS", default=10)
+
+# Absolute origin printed in QR codes of letters (verification page), e.g.
+# https://dibao.example.gov.cn — without it a QR holds only a path.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}
+
+VIEWFLOW_SITE_TITLE = _("社会救助审核确认")

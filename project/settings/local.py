@@ -1,0 +1,8 @@
+"""The embedded demo and development settings (the default of manage.py)."""
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,18 @@
+"""Settings for pytest: the local settings with fast hashing.
+
+DATABASE_URL and CELERY_BROKER_URL still apply, so the same suite runs on
+SQLite (eager Celery) and on PostgreSQL + Redis (real broker; tests that need a
+worker start one).
+"""
+
+from .local import *  # noqa: F403
+from .local import BASE_DIR, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "data" / "test-media"))
+# Tests run eagerly unless a test explicitly starts a real worker (see
+# tests/conftest.py::celery_worker_process); the broker URL is kept for it.
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,81 @@
+"""URL map.
+
+Staff pages live in one viewflow ``Site``. Each app under ``workflows/`` may
+ship a ``urls.py`` with:
+
+- ``flow_viewsets``: ``CaseFlowAppViewset`` instances shown in the Site (case
+  lists region-scoped; case URLs guarded by ``CaseScopeMiddleware``);
+- ``urlpatterns``: its own pages, mounted at ``/<url_prefix>/`` (default: the
+  app label with dashes).
+
+Every URL needs a login unless its view is marked ``login_not_required``.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Application, Site
+
+# Order = order in the staff menu.
+APPS = [
+    "dibao",
+    "temporary_assistance",
+    "finance_check",
+    "funds",
+    "sampling",
+    "history",
+    "workspace",
+    "portal",
+    "households",
+    "documents",
+    "skeleton",
+]
+
+
+def _app_urls(label):
+    try:
+        return import_module(f"workflows.{label}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"workflows.{label}.urls":
+            return None
+        raise
+
+
+flow_viewsets, app_patterns = [], []
+for label in APPS:
+    module = _app_urls(label)
+    if module is None:
+        continue
+    flow_viewsets.extend(getattr(module, "flow_viewsets", []))
+    if getattr(module, "urlpatterns", None):
+        prefix = getattr(module, "url_prefix", label.replace("_", "-"))
+        app_patterns.append(path(f"{prefix}/", include((module.urlpatterns, label), namespace=label)))
+
+site = Site(
+    title=_("社会救助审核确认"),
+    viewsets=[
+        Application(title=_("审核业务"), icon="assignment", app_name="cases", viewsets=flow_viewsets),
+    ],
+)
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/staff/", permanent=False), name="home"),
+    path("accounts/", AuthViewset(allow_password_change=False, with_profile_view=False).urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", site.urls),
+    *app_patterns,
+]
+
+admin.site.site_header = _("社会救助审核确认 · 系统管理")
+admin.site.site_title = _("系统管理")
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,228 @@
+"""Shared fixtures: a county with townships A and B, and one named user per role.
+
+Naming: ``<role>_a`` acts in township A, ``<role>_b`` in township B; county
+roles cover both. ``outsider`` has no assignment at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests import factories
+from workflows.core.models import CalendarDay, County, Township, Village
+from workflows.core.models.staff import Role
+from workflows.core.permissions import assignment_grant
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Region:
+    county: County
+    township_a: Township
+    township_b: Township
+    village_a: Village
+    village_a2: Village
+    village_b: Village
+
+
+@pytest.fixture
+def region(db) -> Region:
+    county = factories.CountyFactory(code="990101", name="示范县")
+    ta = factories.TownshipFactory(county=county, code="990101001", name="青山镇")
+    tb = factories.TownshipFactory(county=county, code="990101002", name="河口镇")
+    region = Region(
+        county=county,
+        township_a=ta,
+        township_b=tb,
+        village_a=factories.VillageFactory(township=ta, code="990101001001", name="青山村"),
+        village_a2=factories.VillageFactory(township=ta, code="990101001002", name="石桥村"),
+        village_b=factories.VillageFactory(township=tb, code="990101002001", name="河口村"),
+    )
+    factories.configure_rules(county)
+    return region
+
+
+def _staff(username, role, region_obj):
+    user = factories.UserFactory(username=username)
+    assignment_grant(user=user, role=role, region=region_obj, actor=None)
+    return user
+
+
+@pytest.fixture
+def case_worker_a(region):
+    return _staff("worker_a", Role.CASE_WORKER, region.township_a)
+
+
+@pytest.fixture
+def case_worker_a2(region):
+    """A second case worker of township A (two investigators, MSL 16)."""
+    return _staff("worker_a2", Role.CASE_WORKER, region.township_a)
+
+
+@pytest.fixture
+def approver_a(region):
+    return _staff("approver_a", Role.APPROVER, region.township_a)
+
+
+@pytest.fixture
+def village_assistant_a(region):
+    return _staff("assistant_a", Role.VILLAGE_ASSISTANT, region.village_a)
+
+
+@pytest.fixture
+def case_worker_b(region):
+    return _staff("worker_b", Role.CASE_WORKER, region.township_b)
+
+
+@pytest.fixture
+def approver_b(region):
+    return _staff("approver_b", Role.APPROVER, region.township_b)
+
+
+@pytest.fixture
+def county_officer(region):
+    return _staff("county_officer", Role.COUNTY_OFFICER, region.county)
+
+
+@pytest.fixture
+def county_reviewer(region):
+    return _staff("county_reviewer", Role.COUNTY_REVIEWER, region.county)
+
+
+@pytest.fixture
+def auditor(region):
+    return _staff("auditor", Role.AUDITOR, region.county)
+
+
+@pytest.fixture
+def outsider(db):
+    return factories.UserFactory(username="outsider")
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` -> a test client logged in as ``user``."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login
+
+
+@pytest.fixture
+def fixed_calendar(db):
+    """A fixed, known calendar: National Day 2026 (Oct 1-7 off, Sep 20 and Oct 10 worked)."""
+    CalendarDay.objects.all().delete()
+    for d in range(1, 8):
+        day = datetime.date(2026, 10, d)
+        CalendarDay.objects.create(date=day, kind=CalendarDay.Kind.HOLIDAY, name="国庆节")
+    for day in (datetime.date(2026, 9, 20), datetime.date(2026, 10, 10)):
+        CalendarDay.objects.create(date=day, kind=CalendarDay.Kind.WORKDAY, name="国庆节调休")
+    return CalendarDay.objects.all()
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+requires_postgres = pytest.mark.skipif(
+    "DATABASE_URL" not in os.environ or not os.environ["DATABASE_URL"].startswith("postgres"),
+    reason="needs PostgreSQL (row locks); set DATABASE_URL",
+)
+requires_broker = pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="needs a real broker; set CELERY_BROKER_URL"
+)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """Start a real Celery worker (separate OS process) on the configured broker.
+
+    The worker uses the *test* database, so the test must be transactional
+    (data committed). Tasks are published for real: ``CELERY_TASK_ALWAYS_EAGER``
+    is switched off for the duration. Yields a handle with ``kill()`` and
+    ``restart()`` for crash tests.
+    """
+    from project.celery import app
+
+    broker = os.environ["CELERY_BROKER_URL"]
+    db_name = connection.settings_dict["NAME"]
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    app.conf.broker_url = broker
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings.test",
+        "CELERY_BROKER_URL": broker,
+        "CELERY_QUEUE": queue,
+        "WORKER_TEST_DB_NAME": db_name,
+        "PYTHONPATH": str(ROOT),
+    }
+
+    class Worker:
+        proc = None
+
+        def start(self):
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "tests.worker_app", "worker",
+                 "-Q", queue, "-c", "2", "--pool", "prefork", "-l", "WARNING", "--without-gossip",
+                 "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT, env=env, start_new_session=True,
+            )  # fmt: skip
+            return self
+
+        def kill(self):
+            """SIGKILL the whole worker process group (no graceful shutdown)."""
+            if self.proc and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+        def stop(self):
+            if self.proc and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.kill()
+
+        def restart(self):
+            self.kill()
+            return self.start()
+
+    worker = Worker().start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        app.conf.task_always_eager = True
+        app.conf.task_default_queue = "celery"
+        try:
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_purge(queue)
+        except Exception:  # noqa: S110 - the queue may never have been declared
+            pass
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1):
+    """Poll ``predicate`` until it is truthy or ``timeout`` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)

@@ -1,0 +1,19 @@
+"""zh-Hans is the default language; English only by explicit choice."""
+
+
+def test_default_is_chinese_even_for_an_english_browser(client):
+    """An English Accept-Language does not switch the UI: staff see zh-Hans unless they choose."""
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+
+
+def test_english_when_chosen(client, settings):
+    """The language switch (cookie) selects English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/accounts/login/")["Content-Language"] == "en"
+
+
+def test_unknown_language_falls_back(client, settings):
+    """An unsupported cookie value falls back to zh-Hans."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+    assert client.get("/accounts/login/")["Content-Language"] == "zh-hans"

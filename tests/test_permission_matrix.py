@@ -1,0 +1,263 @@
+"""The generated permission matrix (domain.md §1; issue 7).
+
+For every URL pattern the project serves and every role, with an in-scope and
+an out-of-scope case, the response must be what the rules in
+``workflows.core.permission_matrix`` say: out of scope is always 404 (the
+case's existence is never revealed), anonymous users are sent to the login
+page, only roles holding a node's permission on the case's region may claim
+its task. A URL without a matrix entry fails with its route printed.
+
+Run alone: ``.venv/bin/pytest tests/test_permission_matrix.py -q``. To add
+entries, see the docstring of ``workflows/core/permission_matrix.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+
+import pytest
+from django.core.signals import got_request_exception
+from django.db import models
+from django.test import Client
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from tests import factories
+from workflows.core import permission_matrix as pm
+from workflows.core.permissions import assignment_grant
+
+# "app_label.model" -> callable(flow_class, county, township, village) -> process,
+# for process models that cannot be created from their regions alone.
+CASE_FACTORIES: dict[str, Callable] = {}
+
+ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}
+
+
+def _dummy(field):
+    """A placeholder for a required column the matrix does not care about."""
+    if isinstance(field, models.DateTimeField):
+        return timezone.now()
+    if isinstance(field, models.DateField):
+        return timezone.localdate()
+    if isinstance(field, models.DecimalField | models.IntegerField | models.FloatField):
+        return 0
+    if isinstance(field, models.BooleanField):
+        return False
+    if isinstance(field, models.CharField | models.TextField):
+        return field.choices[0][0] if field.choices else ""
+    if isinstance(field, models.JSONField):
+        return {}
+    raise TypeError(f"required field {field.name} ({type(field).__name__})")
+
+
+def _default_case(flow_class, county, township, village):
+    """The case row from its regions alone, required columns filled with placeholders."""
+    process_class = flow_class.process_class
+    values = {"flow_class": flow_class, "county": county, "township": township, "village": village}
+    for f in process_class._meta.concrete_fields:
+        if f.name in values or f.null or f.has_default() or f.primary_key or f.auto_created:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            continue
+        if f.model is not process_class and not issubclass(process_class, f.model):
+            continue
+        if f.model._meta.app_label == "viewflow":
+            continue
+        if f.is_relation and f.related_model._meta.label_lower == "households.household":
+            values[f.name] = factories.HouseholdFactory(village=village)
+            continue
+        if f.is_relation:
+            # e.g. the rule version in force: any row of the case's county.
+            related = f.related_model.objects.all()
+            if any(x.name == "county" for x in f.related_model._meta.fields):
+                related = related.filter(county=county)
+            values[f.name] = related.first()
+            if values[f.name] is None:
+                raise TypeError(f"required relation {f.name}: no {f.related_model.__name__} row")
+            continue
+        values[f.name] = _dummy(f)
+    return process_class.objects.create(status=STATUS.NEW, **values)
+
+
+def _make_case(flow_class, county, township, village):
+    label = flow_class.process_class._meta.label_lower
+    factory = CASE_FACTORIES.get(label, _default_case)
+    try:
+        process = factory(flow_class, county, township, village)
+    except Exception as exc:  # pragma: no cover - message for whoever adds a flow
+        raise AssertionError(
+            f"cannot create a {label} case for the matrix ({exc!r}); add a factory to CASE_FACTORIES "
+            "in tests/test_permission_matrix.py"
+        ) from exc
+    tasks = {}
+    for node in flow_class.instance.nodes():
+        human = node.task_type == "HUMAN"
+        task = flow_class.task_class(
+            process=process,
+            flow_task=node,
+            flow_task_type=node.task_type,
+            status=STATUS.NEW if human else STATUS.DONE,
+        )
+        perm = getattr(node, "_owner_permission", None)
+        if human and isinstance(perm, str):
+            task.owner_permission = perm
+            obj_fn = getattr(node, "_owner_permission_obj", None)
+            if callable(obj_fn):
+                task.owner_permission_obj = obj_fn(process)
+        task.save()
+        tasks[node.name] = task
+    return process, tasks
+
+
+@pytest.fixture
+def world(region):
+    """Cases of every flow in slots a (village A1), a2 (village A2), b (township B), c (other county)."""
+    other = factories.CountyFactory(code="990102", name="邻县")
+    tc = factories.TownshipFactory(county=other, code="990102001", name="邻镇")
+    vc = factories.VillageFactory(township=tc, code="990102001001", name="邻村")
+    factories.configure_rules(other)
+    slots = {
+        "a": (region.county, region.township_a, region.village_a),
+        "a2": (region.county, region.township_a, region.village_a2),
+        "b": (region.county, region.township_b, region.village_b),
+        "c": (other, tc, vc),
+    }
+    regions = {"township_a": region.township_a, "township_b": region.township_b, "village_a": region.village_a}
+    regions["county"] = region.county
+    users = {}
+    for role in pm.ROLES:
+        if role.is_anonymous:
+            continue
+        user = factories.UserFactory(username=f"m_{role.name}")
+        if role.role:
+            assignment_grant(user=user, role=role.role, region=regions[role.region])
+        users[role.name] = user
+    flows = pm._flows_by_label().values()
+    cases = {slot: {f: _make_case(f, *where) for f in flows} for slot, where in slots.items()}
+    return users, cases
+
+
+def _kwargs(entry: pm.UrlEntry, role, in_scope, cases):
+    params = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", entry.route)
+    names = [a or b for a, b in params]
+    if not names:
+        return {}
+    kind = entry.kind
+    fixed = dict(getattr(kind, "kwargs", None) or {})
+    if fixed and set(names) <= set(fixed):
+        return fixed
+    if isinstance(kind, pm.AdminPage | pm.AdminLogin):
+        return {n: ADMIN_KWARGS[n] for n in names}
+    slot = role.in_scope_slot if (in_scope and role.in_scope_slot) else role.out_of_scope_slot
+    if role.is_anonymous:
+        slot = "a"
+    flow_cases = cases[slot]
+    flow_class = entry.flow_class or _flow_for_model(kind, flow_cases)
+    process, tasks = flow_cases[flow_class]
+    kwargs = {}
+    for name in names:
+        if name == "process_pk":
+            kwargs[name] = process.pk
+        elif name == "task_pk":
+            kwargs[name] = tasks[entry.node.name].pk
+        else:
+            raise AssertionError(f"{entry.route}: the matrix does not know how to fill <{name}>; give its kind kwargs")
+    return kwargs
+
+
+def _flow_for_model(kind, flow_cases):
+    label = getattr(kind, "process_model", None)
+    for flow_class in flow_cases:
+        if label is None or flow_class.process_class._meta.label_lower == label:
+            return flow_class
+    raise AssertionError(f"no flow with process model {label}")
+
+
+def _fill(route, kwargs):
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m.group(1)]), route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), path)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def _matches(expected, response) -> bool:
+    if expected == pm.LOGIN:
+        return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    if expected == pm.ANY_LOGIN:
+        return response.status_code == 302 and response["Location"].startswith(("/accounts/login/", "/admin/login/"))
+    if expected == pm.ADMIN_LOGIN:
+        return response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    return response.status_code == expected
+
+
+class FastClient(Client):
+    """The test client without its template-context capture (a copy of every context
+    of every rendered template), which dominates the cost of rendering full pages."""
+
+    def request(self, **request):
+        return self.handler(self._base_environ(**request))  # ClientHandler closes the response
+
+
+def test_every_url_has_a_matrix_entry():
+    """A URL pattern without a matrix entry (kind) fails, printing its route and name."""
+    missing = [f"{e.route}  (name={e.name})" for e in pm.url_entries() if e.kind is None]
+    assert not missing, "URLs without a permission-matrix entry:\n" + "\n".join(missing)
+
+
+def test_every_url_answers_every_role_as_the_rules_say(world, capsys):
+    """Each URL x role x (in-scope, out-of-scope) answers the generated expectation:
+    404 out of scope, login redirect for anonymous, 403/200 by role and node permission."""
+    users, cases = world
+    clients = {}
+    for role in pm.ROLES:
+        client = FastClient()
+        if not role.is_anonymous:
+            client.force_login(users[role.name], backend="django.contrib.auth.backends.ModelBackend")
+        clients[role.name] = client
+    errors = []
+
+    def remember(sender, request, **kwargs):
+        import sys
+        import traceback
+
+        errors.append(f"{request.path}: {''.join(traceback.format_exception(*sys.exc_info())[-3:])}")
+
+    got_request_exception.connect(remember, dispatch_uid="matrix")
+    # 403/404 are the expected answers here; don't format a traceback for each.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    failures, requests = [], 0
+    per_kind: dict[str, list[float]] = {}
+    only = os.environ.get("MATRIX_ONLY", "*")
+    exhaustive = os.environ.get("MATRIX_FULL") == "1"
+    seen = set()
+    started = time.perf_counter()
+    for entry in pm.url_entries():
+        if entry.kind is None or not fnmatchcase(entry.key, only):
+            continue
+        key = pm.equivalence_key(entry)
+        full = exhaustive or key not in seen
+        seen.add(key)
+        for role, in_scope in pm.cells(entry, full=full):
+            path = _fill(entry.route, _kwargs(entry, role, in_scope, cases))
+            t0 = time.perf_counter()
+            response = clients[role.name].get(path)
+            per_kind.setdefault(f"{entry.kind.describe()}:{response.status_code}", []).append(time.perf_counter() - t0)
+            requests += 1
+            want = pm.expected(entry, role, in_scope=in_scope)
+            if not _matches(want, response):
+                scope = "in" if in_scope else "out"
+                failures.append(f"{path} [{entry.key}] {role.name}/{scope}: want {want}, got {response.status_code}")
+    elapsed = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\npermission matrix: {requests} requests in {elapsed:.1f} s")
+        for key, times in sorted(per_kind.items(), key=lambda kv: -sum(kv[1])):
+            print(f"  {key:30} n={len(times):5d} total={sum(times):6.1f}s mean={1000 * sum(times) / len(times):6.1f}ms")
+    logging.getLogger("django.request").setLevel(logging.NOTSET)
+    got_request_exception.disconnect(dispatch_uid="matrix")
+    if errors:
+        failures.insert(0, f"first server error: {errors[0]}")
+    assert not failures, f"{len(failures)} cells differ:\n" + "\n".join(failures[:200])

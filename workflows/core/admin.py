@@ -1,0 +1,142 @@
+"""Admin for regions, staff assignments and versioned rules.
+
+Assignments are granted and revoked through the permissions service so the
+guardian permissions follow; rule versions already in force are read-only;
+the audit log is read-only for everyone.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import models
+from .audit import audit_record, diff
+from .permissions import assignment_grant, assignment_revoke
+
+
+@admin.register(models.County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "county"]
+    list_filter = ["county"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "township", "is_urban"]
+    list_filter = ["township__county", "township"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.StaffAssignment)
+class StaffAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "county", "township", "village", "granted_at", "revoked_at"]
+    list_filter = ["role", "revoked_at"]
+    search_fields = ["user__username"]
+    actions = ["revoke"]
+    fields = ["user", "role", "county", "township", "village"]
+
+    def has_change_permission(self, request, obj=None):
+        # An assignment is granted or revoked, never edited in place.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        region = obj.village or obj.township or obj.county
+        saved = assignment_grant(user=obj.user, role=obj.role, region=region, actor=request.user)
+        obj.pk = saved.pk
+
+    @admin.action(description=_("撤销所选岗位分配"))
+    def revoke(self, request, queryset):
+        for assignment in queryset.active():
+            assignment_revoke(assignment=assignment, actor=request.user)
+        messages.success(request, _("已撤销。"))
+
+
+class RuleVersionAdmin(admin.ModelAdmin):
+    list_filter = ["county"]
+    date_hierarchy = "effective_from"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_in_force_or_past:
+            return [f.name for f in self.model._meta.fields]
+        return ["created_at", "created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_in_force_or_past
+
+    def save_model(self, request, obj, form, change):
+        old = {}
+        if change:
+            old = {f: form.initial.get(f) for f in form.changed_data}
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="config.create" if not change else "config.change",
+            target=obj,
+            actor=request.user,
+            chain=f"config:{obj._meta.label_lower}",
+            changes=diff(old, {f: form.cleaned_data.get(f) for f in form.changed_data}),
+            data={"county": obj.county_id, "effective_from": obj.effective_from},
+        )
+
+
+@admin.register(models.DibaoStandard)
+class DibaoStandardAdmin(RuleVersionAdmin):
+    list_display = ["county", "area", "amount", "period", "effective_from", "note"]
+
+
+@admin.register(models.AssetLimit)
+class AssetLimitAdmin(RuleVersionAdmin):
+    list_display = ["county", "financial_assets_per_capita", "vehicles_allowed", "effective_from"]
+
+
+@admin.register(models.TemporaryAssistanceRule)
+class TemporaryAssistanceRuleAdmin(RuleVersionAdmin):
+    list_display = ["county", "township_limit", "max_payments_per_year", "effective_from"]
+
+
+@admin.register(models.SamplingRule)
+class SamplingRuleAdmin(RuleVersionAdmin):
+    list_display = ["county", "ratio", "period", "effective_from"]
+
+
+@admin.register(models.CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name", "source"]
+    list_filter = ["kind", "source"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="calendar.change" if change else "calendar.create",
+            target=obj,
+            actor=request.user,
+            chain="config:calendar",
+            changes=diff({f: form.initial.get(f) for f in form.changed_data} if change else {}, form.cleaned_data),
+        )
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["chain", "seq", "occurred_at", "action", "actor", "target_type", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["chain", "target_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

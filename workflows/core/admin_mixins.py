@@ -1,0 +1,33 @@
+"""Admin pages that show case data are scoped like every other page.
+
+Use ``ScopedAdminMixin`` first in the bases of any ``ModelAdmin`` whose model
+carries a case's regions (``township``/``village`` columns, directly or
+through a relation named by ``scope_prefix``)::
+
+    @admin.register(DibaoProcess)
+    class DibaoProcessAdmin(ScopedAdminMixin, admin.ModelAdmin):
+        ...
+
+    @admin.register(Payment)
+    class PaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+        scope_prefix = "process__dibaoprocess__"
+
+Superusers see everything; any other staff user sees only rows in their
+regions. An out-of-scope object's change page then behaves exactly like a
+non-existent one (Django's "does not exist" redirect), so its existence is
+not revealed.
+"""
+
+from __future__ import annotations
+
+from .scope import user_scope
+
+
+class ScopedAdminMixin:
+    scope_prefix = ""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(user_scope(request.user).case_filter(prefix=self.scope_prefix))

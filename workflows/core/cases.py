@@ -1,0 +1,125 @@
+"""What every case process shares: its place in the region tree and a case number.
+
+Each business process model inherits ``CaseFields`` next to viewflow's
+``Process``. Region columns are denormalised onto the process row (county,
+township and village) because every list, inbox and permission check filters
+on them; they are set once when the case is opened.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.managers import TaskQuerySet
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from .models import County, Township, Village
+from .scope import user_scope
+
+
+class CaseFields(models.Model):
+    case_number = models.CharField(_("案件编号"), max_length=32, unique=True, null=True, blank=True)
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+", verbose_name=_("县（区）"))
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇（街道）"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("村（社区）"))
+
+    CASE_PREFIX = "CASE"
+
+    class Meta:
+        abstract = True
+
+    def assign_case_number(self) -> str:
+        """Human-readable, unique: <prefix>-<township code>-<year>-<process pk>."""
+        year = self.created.astimezone().year if self.created else ""
+        self.case_number = f"{self.CASE_PREFIX}-{self.township.code}-{year}-{self.pk:06d}"
+        return self.case_number
+
+    # Separation of duties (domain.md §1), declared per process model:
+    # node -> nodes (shell patterns) whose finishers may not act on it.
+    #     separation_rules = {"approve": {"investigate", "propose", "sign_*"}}
+    separation_rules: dict[str, set[str]] = {}
+    # node -> CaseActorRecord.Kind recorded when it finishes (default "acted").
+    actor_kinds: dict[str, str] = {}
+    # Name of the ForeignKey to households.Household, if the case has one:
+    # staff whose own or declared relative's ID number is in that household
+    # are excluded from every node of the case.
+    household_field: str | None = None
+
+    def household_id_numbers(self) -> set[str]:
+        """ID numbers of the case's household members (empty if the case has no household)."""
+        if not self.household_field:
+            return set()
+        household_id = getattr(self, f"{self.household_field}_id", None)
+        if household_id is None:
+            return set()
+        from workflows.households.models import HouseholdMember
+
+        return set(HouseholdMember.objects.filter(household_id=household_id).values_list("id_number", flat=True))
+
+    def excluded_actor_ids(self, node_name: str) -> set[int]:
+        """Users who may not act on ``node_name`` of this case (separation of duties).
+
+        The single entry point node checks and services call. The default
+        applies ``separation_rules`` (recorded actors) and the own-household /
+        declared-relative rule; subclasses may add to ``super()``'s set, but
+        then the queue (which uses the SQL form in
+        ``workflows.core.separation.excluded_tasks_q``) will not know: prefer
+        declaring rules.
+        """
+        from .separation import excluded_user_ids
+
+        return excluded_user_ids(self, node_name)
+
+
+class CaseTaskQuerySet(TaskQuerySet):
+    def filter_available(self, flow_classes, user):
+        """Tasks of ``flow_classes`` whose case lies in ``user``'s regions."""
+        qs = super().filter_available(flow_classes, user)
+        return qs.filter(case_scope_q(flow_classes, user))
+
+    def without_separated(self, flow_classes, user):
+        """Drop tasks ``user`` may not act on (separation of duties), in SQL."""
+        from .separation import excluded_tasks_q
+
+        return self.exclude(excluded_tasks_q(flow_classes, user))
+
+    def inbox(self, flow_classes, user):
+        """Assigned to ``user``, or to a principal ``user`` stands in for today."""
+        from .standins import inbox_q
+
+        qs = self.filter_available(flow_classes, user).filter(status=STATUS.ASSIGNED)
+        return qs.filter(Q(owner=user) | stand_in_q(flow_classes, user, inbox_q))
+
+    def queue(self, flow_classes, user):
+        return super().queue(flow_classes, user).without_separated(flow_classes, user)
+
+
+def stand_in_q(flow_classes, user, inbox_q) -> models.Q:
+    q = models.Q(pk__in=[])
+    for flow_class in flow_classes:
+        name = flow_class.process_class._meta.model_name
+        q |= models.Q(process__flow_class=flow_class) & inbox_q(user, f"process__{name}__township_id")
+    return q
+
+
+def case_scope_q(flow_classes, user) -> models.Q:
+    """Q over Task rows: the task's case lies in the user's regions."""
+    scope = user_scope(user)
+    q = models.Q(pk__in=[])
+    for flow_class in flow_classes:
+        name = flow_class.process_class._meta.model_name
+        q |= models.Q(process__flow_class=flow_class) & scope.case_filter(prefix=f"process__{name}__")
+    return q
+
+
+class CaseTask(Task):
+    """viewflow's Task table, with region-scoped ``filter_available``."""
+
+    objects = CaseTaskQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")

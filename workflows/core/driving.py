@@ -1,0 +1,67 @@
+"""Drive human tasks from code exactly as the views do, permission checks included.
+
+Used by ``seed_demo`` (cases in every stage are made by driving the real
+flows, never by writing rows) and by tests. ``perform`` is the service call a
+node's view would make; it receives the coerced process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+
+def start_case(start_node, *, user, perform: Callable) -> object:
+    """Run a ``flow.Start`` node as ``user``; returns the new process."""
+    if not start_node.can_execute(user):
+        raise PermissionDenied(f"{user} may not start {start_node.flow_class.__name__}")
+    with transaction.atomic():
+        activation = start_node.activation_class.create(start_node, None, None)
+        activation.start(SimpleNamespace(user=user))
+        perform(activation.process)
+        activation.execute()
+    return activation.process
+
+
+def assign_task(task, *, user) -> None:
+    """Claim a NEW task for ``user`` (the queue's "assign" button)."""
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        if not node.can_assign(user, task):
+            raise PermissionDenied(f"{user} may not claim task {task.pk}")
+        activation = node.activation_class(task)
+        activation.assign(user)
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])
+
+
+def complete_task(task, *, user, perform: Callable) -> object:
+    """Claim (if needed) and complete a human task as ``user``; returns the process."""
+    node = task.flow_task
+    if task.status == STATUS.NEW:
+        assign_task(task, user=user)
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        if not node.can_execute(user, task):
+            raise PermissionDenied(f"{user} may not execute task {task.pk}")
+        activation = node.activation_class(task)
+        activation.start(SimpleNamespace(user=user))
+        perform(activation.process)
+        activation.execute()
+    return activation.process
+
+
+def open_tasks(process, node=None):
+    """Unfinished tasks of a case, optionally of one node."""
+    qs = process.flow_class.task_class._default_manager.filter(process_id=process.pk).exclude(
+        status__in=[STATUS.DONE, STATUS.CANCELED]
+    )
+    if node is not None:
+        qs = qs.filter(flow_task=node)
+    return qs.order_by("pk")

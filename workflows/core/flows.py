@@ -1,0 +1,159 @@
+"""Base flow and node classes every case flow uses.
+
+Viewflow checks only model-wide permissions out of the box: any user who may
+view the app may open any case. ``CaseFlow`` ties visibility to the user's
+regions; ``CaseScopeMiddleware`` turns every out-of-scope case URL into a 404
+before any view runs; the node classes add region and separation-of-duty
+checks to assigning and executing a task.
+"""
+
+from __future__ import annotations
+
+from viewflow.workflow import flow, lock
+from viewflow.workflow.models import Process
+from viewflow.workflow.nodes.view import ViewActivation
+
+from . import separation  # noqa: F401  (connects the task_finished receiver)
+from .cases import CaseTask
+from .scope import user_scope
+from .standins import begin_acting, stands_in_for
+
+
+def coerce(process):
+    """The flow's own process subclass for a base ``Process`` row."""
+    if type(process) is Process:
+        return process.coerced
+    return process
+
+
+def case_visible(user, process) -> bool:
+    process = coerce(process)
+    township_id = getattr(process, "township_id", None)
+    if township_id is None:
+        return False
+    return user_scope(user).covers(township_id=township_id, village_id=getattr(process, "village_id", None))
+
+
+class CaseFlow(flow.Flow):
+    lock_impl = lock.select_for_update_lock
+    task_class = CaseTask
+
+    def has_view_permission(self, user, obj=None):
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if obj is None:
+            # Opening the app: anyone with a region. Which cases they see is
+            # decided per object and by the scoped list querysets.
+            return not user_scope(user).is_empty
+        return case_visible(user, obj)
+
+    def has_manage_permission(self, user, obj=None):
+        # Cancelling, undoing or reviving a case by hand bypasses the legal
+        # procedure (termination needs its own recorded decision, MSL 29).
+        return False
+
+
+class CaseNodeMixin:
+    """Region, separation-of-duty and stand-in checks on top of viewflow's permission check.
+
+    - out of the user's regions: never (the middleware already answered 404);
+    - excluded by separation of duties (``excluded_actor_ids``): never;
+    - execute: the owner, or today's deputy of the owner (same township) who
+      holds the node's permission themselves.
+    """
+
+    def _allowed(self, user, task) -> bool:
+        process = coerce(task.process)
+        if not case_visible(user, process):
+            return False
+        return user.pk not in process.excluded_actor_ids(self.name)
+
+    def is_separated(self, user, task) -> bool:
+        """In scope, but excluded from this task by separation of duties."""
+        process = coerce(task.process)
+        return case_visible(user, process) and user.pk in process.excluded_actor_ids(self.name)
+
+    def _holds_node_permission(self, user, task) -> bool:
+        if not task.owner_permission:
+            return True
+        obj = self._owner_permission_obj(task.process) if callable(self._owner_permission_obj) else None
+        return user.has_perm(task.owner_permission, obj=obj) or user.has_perm(task.owner_permission)
+
+    def can_assign(self, user, task):
+        return self._allowed(user, task) and super().can_assign(user, task)
+
+    def can_execute(self, user, task):
+        if not self._allowed(user, task):
+            return False
+        if super().can_execute(user, task):
+            return True
+        return (
+            task.owner_id is not None
+            and stands_in_for(user, task.owner_id, coerce(task.process).township_id)
+            and self._holds_node_permission(user, task)
+        )
+
+    def can_view(self, user, task):
+        return case_visible(user, task.process)
+
+
+class CaseViewActivation(ViewActivation):
+    @ViewActivation.status.super()
+    def start(self, request):
+        # A deputy starting the principal's task takes it over "on behalf of"
+        # the principal (recorded on the task, the actor record and the audit).
+        begin_acting(task=self.task, user=getattr(request, "user", None))
+        super().start.original(request)
+
+
+class View(CaseNodeMixin, flow.View):
+    """A human task. Declare ``.Permission("core.act_...", obj=township_of)``."""
+
+    activation_class = CaseViewActivation
+
+
+def township_of(process):
+    """Permission object for township-scoped tasks (receives the base Process)."""
+    return coerce(process).township
+
+
+def county_of(process):
+    return coerce(process).county
+
+
+def village_of(process):
+    return coerce(process).village
+
+
+# --- Handle nodes advanced from Celery -------------------------------------
+# viewflow open-source has no Celery node. A ``QueuedHandle`` is a plain
+# Handle whose activation queues a Celery job *after the transaction that
+# created it commits*; the job does its slow work outside any lock, then
+# advances the node with ``Flow.node.run(task, ...)``. A job that finds the
+# task already done does nothing, so a redelivered message (acks_late, a
+# killed worker) is harmless, and ``requeue_stale_handles`` re-queues a task
+# whose message was lost between commit and publish.
+
+from django.db import transaction  # noqa: E402
+from viewflow.workflow.activation import Activation  # noqa: E402
+from viewflow.workflow.nodes.handle import HandleActivation  # noqa: E402
+
+
+class QueuedHandleActivation(HandleActivation):
+    @Activation.status.super()
+    def activate(self):
+        job = self.flow_task._job
+        if job is None:
+            return
+        task_pk = self.task.pk
+        transaction.on_commit(lambda: job.delay(task_pk))
+
+
+class QueuedHandle(flow.Handle):
+    activation_class = QueuedHandleActivation
+    _job = None
+
+    def Job(self, celery_task):
+        """The Celery task (taking the task pk) that advances this node."""
+        self._job = celery_task
+        return self

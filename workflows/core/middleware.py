@@ -1,0 +1,63 @@
+"""Case URLs: 404 outside the user's regions, a clear 403 for separation of duties.
+
+Every URL of a case carries ``process_pk`` (viewflow's process detail,
+cancel, chart and each task's index/detail/assign/execute/... page, and any
+app page about one case: PDFs, exports, history). Checking here, before the
+view, means no view can leak a case's existence with a 403 or render it; the
+node and flow checks stay as a second line.
+
+Inside the user's regions, a user whom separation of duties excludes from a
+task gets a page saying so when they open its assign or execute URL (the
+case's existence is no secret to them).
+"""
+
+from django.http import Http404
+from django.template.response import TemplateResponse
+from viewflow.workflow.models import Process, Task
+
+from .flows import case_visible
+from .separation import ERR_SEPARATION
+from .standins import end_acting
+
+ACTING_URL_NAMES = frozenset({"assign", "execute"})
+
+
+class CaseScopeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            # A deputy's "on behalf of" never outlives the request.
+            end_acting()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        process_pk = view_kwargs.get("process_pk")
+        if process_pk is None:
+            return None
+        process = Process.objects.filter(pk=process_pk).first()
+        if process is None or not case_visible(request.user, process):
+            raise Http404("No case matches the given query.")
+        task_pk = view_kwargs.get("task_pk")
+        if task_pk is None:
+            return None
+        # viewflow checks that a task belongs to the URL's flow but not to the
+        # URL's case: without this, an in-scope process_pk could carry an
+        # out-of-scope task_pk.
+        task = Task.objects.filter(pk=task_pk, process_id=process_pk).select_related("process").first()
+        if task is None:
+            raise Http404("No task matches the given query.")
+        match = request.resolver_match
+        if match is not None and match.url_name in ACTING_URL_NAMES:
+            node = task.flow_task
+            is_separated = getattr(node, "is_separated", None)
+            if is_separated is not None and is_separated(request.user, task):
+                return TemplateResponse(
+                    request,
+                    "core/separation_refused.html",
+                    {"message": ERR_SEPARATION, "process": process, "task": task},
+                    status=403,
+                )
+        return None

@@ -1,0 +1,196 @@
+"""Separation of duties, enforced by the engine (domain.md §1).
+
+Three rules, all generic:
+
+1. **Own work.** A process model declares ``separation_rules``: for a node,
+   the nodes whose finishers may not act on it, e.g.
+   ``{"approve": {"investigate", "propose", "sign_*"}}`` (shell-style
+   patterns). Who finished which node is recorded in ``CaseActorRecord`` the
+   moment a human task finishes (``task_finished`` signal, same transaction),
+   including the principal when a deputy acted on their behalf.
+2. **Own household / declared relatives.** Nobody acts on any node of a case
+   whose household contains their own ID number (``StaffProfile``) or a near
+   relative they declared (``StaffRelative``).
+3. **Across cases.** ``actors_of(process_ids, node_names)`` tells the sampling
+   draw who approved which case, so an approver never reviews their own
+   decision.
+
+``CaseFields.excluded_actor_ids(node_name)`` is the single entry point the
+node checks and services call; ``excluded_tasks_q`` is the same rule as SQL
+for the queue and inbox (constant query count whatever the queue length).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+
+from django.db.models import Exists, OuterRef, Q
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.signals import task_finished
+
+from .models import CaseActorRecord, StaffProfile, StaffRelative
+
+ERR_SEPARATION = _(
+    "根据职责分离规定，您不能办理本案件的这一环节：您已办理过本案件需要回避的环节，"
+    "或本案件涉及您本人或您已备案的近亲属。请由其他工作人员办理。"
+)
+
+HUMAN_TASK_TYPES = frozenset({"HUMAN", "HUMAN_START"})
+
+
+# --- rules ---------------------------------------------------------------
+
+
+def _node_names(flow_class) -> list[str]:
+    return [node.name for node in flow_class.instance.nodes()]
+
+
+def _match(patterns: Iterable[str], names: Iterable[str]) -> set[str]:
+    patterns = list(patterns)
+    return {name for name in names if any(fnmatchcase(name, p) for p in patterns)}
+
+
+def forbidden_nodes(flow_class, node_name: str) -> set[str]:
+    """Nodes of ``flow_class`` whose finishers may not act on ``node_name``."""
+    rules = getattr(flow_class.process_class, "separation_rules", None) or {}
+    patterns = rules.get(node_name)
+    if not patterns:
+        return set()
+    return _match(patterns, _node_names(flow_class))
+
+
+def role_kind_for(process_class, node_name: str) -> str:
+    kinds = getattr(process_class, "actor_kinds", None) or {}
+    return kinds.get(node_name, CaseActorRecord.Kind.ACTED)
+
+
+# --- recording who acted ---------------------------------------------------
+
+
+@receiver(task_finished, dispatch_uid="core.separation.record_case_actor")
+def record_case_actor(sender, process, task, **kwargs):
+    """Remember who finished a human task of a case (runs inside the task's transaction)."""
+    if task.flow_task_type not in HUMAN_TASK_TYPES or task.owner_id is None:
+        return
+    on_behalf_of = (task.data or {}).get("on_behalf_of")
+    CaseActorRecord.objects.get_or_create(
+        task_id=task.pk,
+        defaults={
+            "process_id": task.process_id,
+            "node_name": task.flow_task.name,
+            "user_id": task.owner_id,
+            "on_behalf_of_id": on_behalf_of,
+            "role_kind": role_kind_for(type(process), task.flow_task.name),
+        },
+    )
+    if on_behalf_of:
+        from .standins import record_on_behalf
+
+        record_on_behalf(task=task, deputy_id=task.owner_id, principal_id=on_behalf_of)
+
+
+def actors_of(process_ids: Iterable[int], node_names: Iterable[str]) -> dict[int, set[int]]:
+    """{process_id: user ids who finished any of ``node_names`` (patterns allowed)}.
+
+    A deputy's action counts for both the deputy and the principal. One query.
+    """
+    patterns = list(node_names)
+    out: dict[int, set[int]] = defaultdict(set)
+    if not patterns:
+        return out
+    exact = [p for p in patterns if not any(c in p for c in "*?[")]
+    wild = [p for p in patterns if p not in exact]
+    qs = CaseActorRecord.objects.filter(process_id__in=list(process_ids))
+    if not wild:
+        qs = qs.filter(node_name__in=exact)
+    for pid, node, user_id, principal_id in qs.values_list("process_id", "node_name", "user_id", "on_behalf_of_id"):
+        if node in exact or _match(wild, [node]):
+            out[pid].add(user_id)
+            if principal_id:
+                out[pid].add(principal_id)
+    return out
+
+
+# --- own household and declared relatives ----------------------------------
+
+
+def conflict_id_numbers(user) -> frozenset[str]:
+    """ID numbers ``user`` may not act on: their own and their declared relatives'."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_conflict_ids_cache", None)
+    if cached is not None:
+        return cached
+    ids = set(StaffRelative.objects.filter(user=user).values_list("id_number", flat=True))
+    ids |= {n for n in StaffProfile.objects.filter(user=user).values_list("id_number", flat=True) if n}
+    user._conflict_ids_cache = frozenset(ids)
+    return user._conflict_ids_cache
+
+
+def users_related_to(id_numbers: Iterable[str]) -> set[int]:
+    """Users whose own ID number or a declared relative's is among ``id_numbers``."""
+    id_numbers = [n for n in id_numbers if n]
+    if not id_numbers:
+        return set()
+    users = set(StaffProfile.objects.filter(id_number__in=id_numbers).values_list("user_id", flat=True))
+    users |= set(StaffRelative.objects.filter(id_number__in=id_numbers).values_list("user_id", flat=True))
+    return users
+
+
+# --- the rule, per case and as SQL ------------------------------------------
+
+
+def excluded_user_ids(process, node_name: str) -> set[int]:
+    """Users who may not act on ``node_name`` of ``process`` (the generic rule)."""
+    excluded = set()
+    forbidden = forbidden_nodes(process.flow_class, node_name)
+    if forbidden:
+        excluded |= actors_of([process.pk], forbidden).get(process.pk, set())
+    excluded |= users_related_to(process.household_id_numbers())
+    return excluded
+
+
+def excluded_tasks_q(flow_classes, user) -> Q:
+    """Q over Task rows ``user`` may not act on; use with ``.exclude()``.
+
+    Built from the declared rules and the user's conflict ID numbers (one
+    query, cached on the user); the rest is subqueries, so the cost does not
+    grow with the number of tasks.
+    """
+    q = Q(pk__in=[])
+    conflict_ids = conflict_id_numbers(user)
+    mine = Q(user=user) | Q(on_behalf_of=user)
+    for flow_class in flow_classes:
+        process_class = flow_class.process_class
+        in_flow = Q(process__flow_class=flow_class)
+        rules = getattr(process_class, "separation_rules", None) or {}
+        for node_name in rules:
+            forbidden = forbidden_nodes(flow_class, node_name)
+            if not forbidden:
+                continue
+            acted = CaseActorRecord.objects.filter(mine, process_id=OuterRef("process_id"), node_name__in=forbidden)
+            q |= in_flow & Q(flow_task=getattr(flow_class, node_name)) & Exists(acted)
+        household_field = getattr(process_class, "household_field", None)
+        if conflict_ids and household_field:
+            from workflows.households.models import HouseholdMember
+
+            model = process_class._meta.model_name
+            members = HouseholdMember.objects.filter(
+                household_id=OuterRef(f"process__{model}__{household_field}_id"), id_number__in=conflict_ids
+            )
+            q |= in_flow & Exists(members)
+    return q
+
+
+__all__ = [
+    "ERR_SEPARATION",
+    "actors_of",
+    "conflict_id_numbers",
+    "excluded_tasks_q",
+    "excluded_user_ids",
+    "forbidden_nodes",
+    "users_related_to",
+]

@@ -1,0 +1,49 @@
+"""Periodic work run by Celery beat. No business logic here."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def fire_workflow_timers() -> int:
+    """Fire every due ``flow.Timer`` (deadlines, notice periods)."""
+    from viewflow.workflow.timers import fire_due_timers
+
+    fired = fire_due_timers()
+    if fired:
+        logger.info("fired %s workflow timers", fired)
+    return fired
+
+
+@shared_task(acks_late=True)
+def requeue_stale_handles(older_than_minutes: int = 10) -> int:
+    """Re-queue queued-handle jobs whose message was lost (e.g. broker down at commit).
+
+    Safe to over-send: each job does nothing when its task is no longer NEW.
+    """
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from .flows import QueuedHandle
+
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    count = 0
+    for task in Task.objects.filter(flow_task_type="FUNCTION", status=STATUS.NEW, created__lt=cutoff):
+        node = task.flow_task
+        if isinstance(node, QueuedHandle) and node._job is not None:
+            node._job.delay(task.pk)
+            count += 1
+    return count
+
+
+@shared_task(acks_late=True)
+def refresh_holiday_calendar() -> int:
+    """Copy newly published holidays from the chinesecalendar package (idempotent)."""
+    from .working_days import load_from_library
+
+    return load_from_library()

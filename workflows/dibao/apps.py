@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DibaoConfig(AppConfig):
+    name = "workflows.dibao"
+    label = "dibao"
+    verbose_name = _("最低生活保障与特困供养")
+
+    def ready(self):
+        try:
+            from workflows.finance_check.signals import finance_check_finished
+        except ImportError:  # the finance check app is not installed yet
+            return
+        from .receivers import on_finance_check_finished
+
+        finance_check_finished.connect(on_finance_check_finished, dispatch_uid="dibao.finance_check_finished")

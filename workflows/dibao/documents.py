@@ -1,0 +1,215 @@
+"""The dibao public notice (公示) and decision letters (审核确认 / 不予确认) as PDFs.
+
+Privacy is enforced by the data types, not by the templates' good manners
+(MSL 24, SAI 61): ``PublicNoticeData`` has fields for name, household size,
+village, township and amount only; there is no field that could carry an ID
+number, phone, bank account, address or health detail, and ``__post_init__``
+refuses any string that *looks* like one (an 18-digit ID, an 11-digit mobile
+number, a 16-19 digit bank card, also when written with spaces, hyphens or
+full-width digits). The notice template receives only this object.
+
+Refusal letters state the right to administrative reconsideration (行政复议,
+60 days) and litigation (行政诉讼, 6 months) from the template itself (MSL 38,
+SAI 65); callers cannot word it away.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.documents.pdf import qr_data_uri, render_pdf
+
+if TYPE_CHECKING:
+    from workflows.households.models import Household
+
+ERR_PERSONAL_DATA = _("公示和文书中不得出现身份证号码、手机号码或银行账号（字段：{field}）。")
+ERR_AMOUNT = _("金额必须是不小于零、最多两位小数的 Decimal（字段：{field}）。")
+ERR_POSITIVE = _("必须是正整数（字段：{field}）。")
+ERR_NOTICE_PERIOD = _("公示期不得少于 7 天（MSL 19）。")
+ERR_REQUIRED = _("不能为空（字段：{field}）。")
+ERR_PROGRAMME = _("救助类别只能是最低生活保障（dibao）或特困人员救助供养（tekun）。")
+ERR_APPROVAL_AMOUNT = _("确认通知必须写明保障金额和发放起始月份。")
+ERR_PAYMENT_START = _("保障金自审核确认的次月起发放（MSL 21）。")
+ERR_REFUSAL_REASONS = _("不予确认决定必须写明理由（MSL 21）。")
+ERR_REFUSAL_AMOUNT = _("不予确认决定不得写有保障金额。")
+
+NOTICE_MIN_DAYS = 7  # MSL 19, TK 15: posted for 7 days, first and last day included
+
+# Digit runs that identify a person or an account. Checked on the raw text, and
+# again after removing the separators people write inside numbers.
+_PATTERNS = (
+    re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])"),  # resident ID (GB 11643)
+    re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"),  # mainland mobile number
+    re.compile(r"(?<![0-9])[0-9]{16,19}(?![0-9])"),  # bank card (16-19 digits)
+)
+_SPACES_IN_NUMBER = re.compile(r"(?<=[0-9])\s+(?=[0-9Xx])")
+_SEPARATORS_IN_NUMBER = re.compile(r"(?<=[0-9])[\s\-‐‑–—_.·/]+(?=[0-9Xx])")
+
+PROGRAMMES = {"dibao": _("最低生活保障"), "tekun": _("特困人员救助供养")}
+
+
+def contains_personal_number(value: str, *, allow_hyphens: bool = False) -> bool:
+    """True if ``value`` holds something shaped like an ID, a mobile or a bank card number.
+
+    ``allow_hyphens`` keeps hyphens as separators (case numbers such as
+    ``DB-990101001-2026-000012`` join digit groups with hyphens).
+    """
+    text = unicodedata.normalize("NFKC", value)
+    candidates = {text, _SPACES_IN_NUMBER.sub("", text)}
+    if not allow_hyphens:
+        candidates.add(_SEPARATORS_IN_NUMBER.sub("", text))
+    return any(p.search(c) for p in _PATTERNS for c in candidates)
+
+
+def _check_strings(obj, *, hyphenated: frozenset[str] = frozenset()) -> None:
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            if isinstance(item, str) and contains_personal_number(item, allow_hyphens=f.name in hyphenated):
+                raise ValueError(str(ERR_PERSONAL_DATA).format(field=f.name))
+
+
+def _money(obj, name: str, *, optional: bool = False) -> None:
+    value = getattr(obj, name)
+    if value is None and optional:
+        return
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(str(ERR_AMOUNT).format(field=name))
+    object.__setattr__(obj, name, value.quantize(Decimal("0.01")))
+
+
+def _positive_int(obj, name: str) -> None:
+    value = getattr(obj, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(str(ERR_POSITIVE).format(field=name))
+
+
+def _required(obj, *names: str) -> None:
+    for name in names:
+        if not str(getattr(obj, name) or "").strip():
+            raise ValueError(str(ERR_REQUIRED).format(field=name))
+
+
+@dataclass(frozen=True)
+class PublicNoticeData:
+    """Everything a public notice may show (MSL 24, SAI 61) — and nothing else."""
+
+    case_number: str
+    applicant_name: str
+    household_size: int
+    village_name: str
+    township_name: str
+    proposed_monthly_amount: Decimal
+    notice_round: int
+    posted_on: datetime.date
+    ends_on: datetime.date
+    objection_contact: str
+
+    def __post_init__(self):
+        _required(self, "case_number", "applicant_name", "village_name", "township_name", "objection_contact")
+        _check_strings(self, hyphenated=frozenset({"case_number"}))
+        _positive_int(self, "household_size")
+        _positive_int(self, "notice_round")
+        _money(self, "proposed_monthly_amount")
+        if (self.ends_on - self.posted_on).days < NOTICE_MIN_DAYS - 1:
+            raise ValueError(str(ERR_NOTICE_PERIOD))
+
+
+def notice_data_for_household(
+    household: Household,
+    *,
+    case_number: str,
+    proposed_monthly_amount: Decimal,
+    notice_round: int,
+    posted_on: datetime.date,
+    ends_on: datetime.date,
+    objection_contact: str,
+) -> PublicNoticeData:
+    """Map a household to its notice: the applicant's name and the member count only.
+
+    The household's ID numbers, phone, bank account, address and health flags
+    are not read here, and ``PublicNoticeData`` has nowhere to put them.
+    """
+    head = household.head
+    return PublicNoticeData(
+        case_number=case_number,
+        applicant_name=head.name if head else "",
+        household_size=household.size,
+        village_name=household.village.name,
+        township_name=household.township.name,
+        proposed_monthly_amount=proposed_monthly_amount,
+        notice_round=notice_round,
+        posted_on=posted_on,
+        ends_on=ends_on,
+        objection_contact=objection_contact,
+    )
+
+
+@dataclass(frozen=True)
+class DecisionLetterData:
+    """An approval or refusal letter (MSL 21, 38; SAI 65).
+
+    Approval: ``monthly_amount`` and ``payment_starts`` (a month after the
+    decision's month, MSL 21). Refusal: at least one reason, no amount; the
+    appeal rights are printed by the template.
+    """
+
+    case_number: str
+    applicant_name: str
+    programme: str
+    township_name: str
+    decided_on: datetime.date
+    approved: bool
+    monthly_amount: Decimal | None
+    payment_starts: datetime.date | None
+    reasons: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
+        object.__setattr__(self, "legal_basis", tuple(self.legal_basis))
+        _required(self, "case_number", "applicant_name", "township_name")
+        if self.programme not in PROGRAMMES:
+            raise ValueError(str(ERR_PROGRAMME))
+        _check_strings(self, hyphenated=frozenset({"case_number"}))
+        if self.approved:
+            if self.monthly_amount is None or self.payment_starts is None:
+                raise ValueError(str(ERR_APPROVAL_AMOUNT))
+            _money(self, "monthly_amount")
+            starts, decided = self.payment_starts, self.decided_on
+            if (starts.year, starts.month) <= (decided.year, decided.month):
+                raise ValueError(str(ERR_PAYMENT_START))
+        else:
+            if not self.reasons:
+                raise ValueError(str(ERR_REFUSAL_REASONS))
+            if self.monthly_amount is not None or self.payment_starts is not None:
+                raise ValueError(str(ERR_REFUSAL_AMOUNT))
+
+    @property
+    def programme_label(self) -> str:
+        return str(PROGRAMMES[self.programme])
+
+
+def render_notice_pdf(data: PublicNoticeData) -> bytes:
+    """The 7-day public notice (MSL 19, 24) for posting in the village."""
+    if not isinstance(data, PublicNoticeData):
+        raise TypeError("render_notice_pdf takes a PublicNoticeData")
+    return render_pdf("pdf/dibao/notice.html", {"notice": data})
+
+
+def render_decision_letter_pdf(data: DecisionLetterData, *, verification_url: str) -> bytes:
+    """The approval or refusal letter, with a QR code of ``verification_url`` and the URL printed under it."""
+    if not isinstance(data, DecisionLetterData):
+        raise TypeError("render_decision_letter_pdf takes a DecisionLetterData")
+    return render_pdf(
+        "pdf/dibao/decision_letter.html",
+        {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
+    )

@@ -1,0 +1,310 @@
+"""Forms of the dibao / 特困 nodes. Field-level validation reuses the services'
+validators, so the form and the service (also used by the portal) agree."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.core.models import County, Township, Village
+from workflows.core.models.rules import Area
+from workflows.households.models import DeclaredIncome, HouseholdMember
+
+from . import services
+from .models import Attachment, ExtensionReason, ObjectionRoute, StaffKinRecord
+
+
+def _users_with(codename: str, region) -> forms.ModelChoiceField:
+    from guardian.shortcuts import get_users_with_perms
+
+    users = get_users_with_perms(region, only_with_perms_in=[codename], with_superusers=False)
+    return get_user_model().objects.filter(pk__in=[u.pk for u in users]).order_by("username")
+
+
+# --- intake ---------------------------------------------------------------------
+class ApplicationForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("村（社区）"), queryset=Village.objects.none())
+    area = forms.ChoiceField(label=_("户籍类别"), choices=Area.choices)
+    address = forms.CharField(label=_("家庭住址"), max_length=200)
+    phone = forms.CharField(label=_("联系电话"), max_length=20)
+    bank_account = forms.CharField(label=_("收款账户"), max_length=40, required=False)
+    deposits = forms.DecimalField(
+        label=_("家庭存款合计（元）"), min_value=Decimal("0"), decimal_places=2, max_digits=12, initial=Decimal("0")
+    )
+    entrustment_note = forms.CharField(label=_("委托情况说明"), max_length=200, required=False)
+    declares_staff_relative = forms.BooleanField(
+        label=_("家庭成员是经办人员或村（居）委会成员的近亲属"), required=False
+    )
+    staff_relative_staff_name = forms.CharField(label=_("相关工作人员姓名"), max_length=50, required=False)
+    staff_relative_member_name = forms.CharField(label=_("近亲属（家庭成员）姓名"), max_length=50, required=False)
+    staff_relative_relation = forms.ChoiceField(
+        label=_("亲属关系"), choices=[("", "---"), *StaffKinRecord.Relation.choices], required=False
+    )
+    staff_relative_position = forms.ChoiceField(
+        label=_("工作人员类别"), choices=[("", "---"), *StaffKinRecord.Position.choices], required=False
+    )
+    upload_application = forms.FileField(label=_("书面申请书（PDF/JPG/PNG，≤5MB）"))
+    upload_id_cards = forms.FileField(label=_("身份证、户口簿"), required=False)
+    upload_income_proof = forms.FileField(label=_("收入证明"), required=False)
+    upload_entrustment = forms.FileField(label=_("委托书（协理员代为申请时必交）"), required=False)
+
+    UPLOAD_FIELDS = {
+        "upload_application": Attachment.Kind.APPLICATION,
+        "upload_id_cards": Attachment.Kind.ID_CARDS,
+        "upload_income_proof": Attachment.Kind.INCOME_PROOF,
+        "upload_entrustment": Attachment.Kind.ENTRUSTMENT,
+    }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        from workflows.core.scope import regions_where
+
+        townships = regions_where(user, "act_case_worker", Township)
+        villages = regions_where(user, "act_village_assistant", Village)
+        self.fields["village"].queryset = (
+            Village.objects.filter(township__in=townships) | Village.objects.filter(pk__in=villages)
+        ).select_related("township")
+
+    def _clean_upload(self, name):
+        upload = self.cleaned_data.get(name)
+        if upload:
+            services.validate_upload(upload)
+        return upload
+
+    def clean_upload_application(self):
+        return self._clean_upload("upload_application")
+
+    def clean_upload_id_cards(self):
+        return self._clean_upload("upload_id_cards")
+
+    def clean_upload_income_proof(self):
+        return self._clean_upload("upload_income_proof")
+
+    def clean_upload_entrustment(self):
+        return self._clean_upload("upload_entrustment")
+
+    def clean(self):
+        data = super().clean()
+        village = data.get("village")
+        if village is not None:
+            try:
+                channel = services.filing_channel(self.user, village)
+            except ValidationError as exc:
+                self.add_error("village", exc)
+                return data
+            if channel == services.Channel.PAPER_VILLAGE_ASSISTANT and not data.get("upload_entrustment"):
+                self.add_error("upload_entrustment", services.ERR_ENTRUSTMENT)
+        if data.get("declares_staff_relative"):
+            for name in ("staff_relative_staff_name", "staff_relative_member_name", "staff_relative_relation"):
+                if not data.get(name):
+                    self.add_error(name, _("申报近亲属关系时此项必填。"))
+        return data
+
+    def uploads(self) -> list[services.UploadInput]:
+        return [
+            services.UploadInput(kind=kind, file=self.cleaned_data[name])
+            for name, kind in self.UPLOAD_FIELDS.items()
+            if self.cleaned_data.get(name)
+        ]
+
+    def staff_links(self) -> list[services.StaffLinkInput]:
+        if not self.cleaned_data.get("declares_staff_relative"):
+            return []
+        d = self.cleaned_data
+        return [
+            services.StaffLinkInput(
+                member_name=d["staff_relative_member_name"],
+                staff_name=d["staff_relative_staff_name"],
+                relation=d["staff_relative_relation"],
+                position=d.get("staff_relative_position") or "",
+            )
+        ]
+
+
+class TekunApplicationForm(ApplicationForm):
+    no_work_ability = forms.BooleanField(label=_("无劳动能力（TK 5）"), required=False)
+    no_income = forms.BooleanField(label=_("无生活来源（TK 6）"), required=False)
+    no_supporter = forms.BooleanField(
+        label=_("无法定赡养、抚养、扶养义务人，或其无履行义务能力（TK 7-8）"), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("no_work_ability") and data.get("no_income") and data.get("no_supporter")):
+            self.add_error("no_work_ability", services.ERR_TEKUN_CRITERIA)
+        return data
+
+    def tekun(self) -> services.TekunInput:
+        d = self.cleaned_data
+        return services.TekunInput(
+            no_work_ability=d["no_work_ability"], no_income=d["no_income"], no_supporter=d["no_supporter"]
+        )
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18)
+    relation = forms.ChoiceField(label=_("与申请人关系"), choices=HouseholdMember.Relation.choices)
+    is_student = forms.BooleanField(label=_("全日制在校生"), required=False)
+    is_disabled = forms.BooleanField(label=_("残疾"), required=False)
+    has_serious_illness = forms.BooleanField(label=_("重病"), required=False)
+    can_work = forms.BooleanField(label=_("有劳动能力"), required=False)
+    income_kind = forms.ChoiceField(label=_("收入类别"), choices=DeclaredIncome.Kind.choices, initial="wage")
+    monthly_income = forms.DecimalField(
+        label=_("月均收入（元）"), min_value=Decimal("0"), decimal_places=2, max_digits=12, initial=Decimal("0")
+    )
+    signed_check_authorisation = forms.BooleanField(label=_("已签署核对授权书"), required=False)
+    signed_truthfulness = forms.BooleanField(label=_("已签署真实性承诺书"), required=False)
+
+    def clean_id_number(self):
+        from workflows.households.validators import normalise_id_number, validate_id_number
+
+        value = normalise_id_number(self.cleaned_data["id_number"])
+        validate_id_number(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            services.validate_member(self.member(), timezone.localdate())
+        except ValidationError as exc:
+            field = "relation" if exc.code in ("minor_child_age", "adult_child") else "id_number"
+            self.add_error(field, exc)
+        return data
+
+    def member(self) -> services.MemberInput:
+        d = self.cleaned_data
+        return services.MemberInput(
+            name=d["name"], id_number=d["id_number"], relation=d["relation"], is_student=d["is_student"],
+            is_disabled=d["is_disabled"], has_serious_illness=d["has_serious_illness"], can_work=d["can_work"],
+            income_kind=d["income_kind"], monthly_income=d["monthly_income"] or Decimal("0"),
+            signed_check_authorisation=d["signed_check_authorisation"], signed_truthfulness=d["signed_truthfulness"],
+        )  # fmt: skip
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        members = [f.member() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            services.validate_household(members, timezone.localdate())
+        except ValidationError as exc:
+            raise ValidationError(exc.messages, code=exc.code) from exc
+
+    def members(self) -> list[services.MemberInput]:
+        return [f.member() for f in self.forms if f.cleaned_data]
+
+
+MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=1, min_num=1, validate_min=True)
+
+
+# --- task forms -----------------------------------------------------------------
+MATERIAL_CHOICES = [(k, v) for k, v in services.MATERIALS.items()]
+
+
+class AcceptForm(forms.Form):
+    missing = forms.MultipleChoiceField(
+        label=_("缺少的材料（一次性全部列出）"),
+        choices=MATERIAL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    delegated = forms.BooleanField(label=_("乡镇受县级委托审核确认（20 个工作日）"), required=False, initial=True)
+    extension_reason = forms.ChoiceField(
+        label=_("延期事由（45 个工作日）"),
+        choices=[("", "---"), *[(c, label) for c, label in ExtensionReason.choices if c != "objection"]],
+        required=False,
+    )
+
+
+class CompleteMaterialsForm(forms.Form):
+    received = forms.MultipleChoiceField(
+        label=_("已收到的材料"), choices=MATERIAL_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class HomeVisitForm(forms.Form):
+    investigator_1 = forms.ModelChoiceField(label=_("调查人一"), queryset=get_user_model().objects.none())
+    investigator_2 = forms.ModelChoiceField(label=_("调查人二"), queryset=get_user_model().objects.none())
+    visited_on = forms.DateField(label=_("调查日期"))
+    findings = forms.CharField(label=_("调查情况"), widget=forms.Textarea)
+    family_signatories = forms.CharField(label=_("在场家庭成员签字"), max_length=200)
+    tekun_confirmed = forms.BooleanField(label=_("核实符合特困条件（TK 4-8）"), required=False)
+
+    def __init__(self, *args, process, county=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if county:
+            qs = _users_with("act_county_officer", County.objects.get(pk=process.county_id))
+        else:
+            township = Township.objects.get(pk=process.township_id)
+            qs = _users_with("act_case_worker", township) | _users_with("act_approver", township)
+        for name in ("investigator_1", "investigator_2"):
+            self.fields[name].queryset = qs.distinct()
+        if process.programme != "tekun":
+            del self.fields["tekun_confirmed"]
+
+    def clean(self):
+        data = super().clean()
+        a, b = data.get("investigator_1"), data.get("investigator_2")
+        if a and b and a.pk == b.pk:
+            self.add_error("investigator_2", services.ERR_INVESTIGATORS_DISTINCT)
+        return data
+
+
+class ReinvestigateForm(HomeVisitForm):
+    resolution = forms.CharField(label=_("异议核实结论"), widget=forms.Textarea)
+
+
+class ProposeForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("初审意见"), choices=[("1", _("拟确认享受")), ("0", _("拟不予确认"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("意见说明"), widget=forms.Textarea)
+
+
+class ObjectionRouteForm(forms.Form):
+    route = forms.ChoiceField(label=_("异议处理方式"), choices=ObjectionRoute.choices)
+
+
+class AppraisalForm(forms.Form):
+    held_on = forms.DateField(label=_("评议日期"))
+    participants = forms.IntegerField(label=_("参加人数"), min_value=1)
+    votes_for = forms.IntegerField(label=_("同意票"), min_value=0)
+    votes_against = forms.IntegerField(label=_("反对票"), min_value=0)
+    conclusion = forms.CharField(label=_("评议结论"), widget=forms.Textarea)
+
+
+class SignForm(forms.Form):
+    opinion = forms.CharField(label=_("签字意见"), widget=forms.Textarea)
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("审核确认"), choices=[("1", _("确认享受")), ("0", _("不予确认"))], coerce=lambda v: v == "1"
+    )
+    reasons = forms.CharField(label=_("不予确认理由（每行一条）"), widget=forms.Textarea, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("approve") is False and not (data.get("reasons") or "").strip():
+            self.add_error("reasons", services.ERR_REFUSAL_NEEDS_REASON)
+        return data
+
+    def reason_list(self) -> list[str]:
+        return [r.strip() for r in (self.cleaned_data.get("reasons") or "").splitlines() if r.strip()]
+
+
+class ObjectionForm(forms.Form):
+    anonymous = forms.BooleanField(label=_("匿名反映"), required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    contact = forms.CharField(label=_("联系方式"), max_length=50, required=False)
+    content = forms.CharField(label=_("异议内容"), widget=forms.Textarea)

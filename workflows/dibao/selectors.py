@@ -1,0 +1,117 @@
+"""Reads: what a user may see, deadlines, and the public face of a notice."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from workflows.core.models import County, Township
+from workflows.core.scope import regions_where, user_scope
+from workflows.core.working_days import Calendar
+
+from .models import DibaoProcess, NoticeRound, OverdueAlert
+
+
+def cases_for(user) -> QuerySet[DibaoProcess]:
+    return DibaoProcess.objects.filter(user_scope(user).case_filter())
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_on: datetime.date | None
+    working_days_left: int | None
+    overdue: bool
+
+
+def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None):
+    """Due date and working days left (negative once overdue) of an accepted case."""
+    due = process.effective_due_on
+    if due is None:
+        return Deadline(None, None, False)
+    today = today or timezone.localdate()
+    left = (calendar or Calendar()).working_days_between(today, due)
+    return Deadline(due, left, left < 0)
+
+
+def open_cases_with_deadlines(user, *, today: datetime.date | None = None) -> list[tuple[DibaoProcess, Deadline]]:
+    calendar = Calendar()
+    qs = (
+        cases_for(user)
+        .exclude(status__in=["DONE", "CANCELED"])
+        .select_related("township", "village")
+        .order_by("due_on", "pk")
+    )
+    return [(p, deadline_of(p, today=today, calendar=calendar)) for p in qs]
+
+
+def staff_relative_cases(user) -> QuerySet[DibaoProcess]:
+    """The separate register (MSL 11): flagged cases in the user's regions."""
+    return cases_for(user).filter(staff_relative=True).select_related("township", "village").order_by("-created")
+
+
+def overdue_alerts_for(user) -> QuerySet[OverdueAlert] | None:
+    """Alerts for township approvers (their townships) and county staff (their county).
+
+    ``None`` when the user holds neither role."""
+    townships = set(regions_where(user, "act_approver", Township).values_list("pk", flat=True))
+    counties = set(regions_where(user, "act_county_officer", County).values_list("pk", flat=True)) | set(
+        regions_where(user, "act_county_reviewer", County).values_list("pk", flat=True)
+    )
+    if not townships and not counties:
+        return None
+    townships |= set(Township.objects.filter(county_id__in=counties).values_list("pk", flat=True))
+    return (
+        OverdueAlert.objects.filter(township_id__in=townships)
+        .select_related("process", "township")
+        .order_by("-raised_on", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PublicNoticeView:
+    """What an anonymous visitor of the objection form may see (MSL 24)."""
+
+    case_number: str
+    applicant_name: str
+    household_size: int
+    village_name: str
+    township_name: str
+    proposed_monthly_amount: object
+    notice_round: int
+    posted_on: datetime.date
+    ends_on: datetime.date
+
+
+def public_notice(notice: NoticeRound) -> PublicNoticeView:
+    process = notice.process
+    head = process.household.head
+    return PublicNoticeView(
+        case_number=process.case_number,
+        applicant_name=head.name if head else "",
+        household_size=process.household.size,
+        village_name=process.village.name,
+        township_name=process.township.name,
+        proposed_monthly_amount=notice.proposed_amount,
+        notice_round=notice.round,
+        posted_on=timezone.localtime(notice.posted_at).date(),
+        ends_on=timezone.localtime(notice.ends_at).date(),
+    )
+
+
+def case_summary(process: DibaoProcess) -> dict:
+    """What the approver sees next to the form: amount computation, check, flags."""
+    return {
+        "case_number": process.case_number,
+        "programme": process.get_programme_display(),
+        "computation": process.amount_computation,
+        "proposed_amount": process.proposed_amount,
+        "finance_outcome": process.finance_outcome,
+        "finance_reasons": process.finance_result.get("reasons", []),
+        "staff_relative": process.staff_relative,
+        "county_visit_done": process.county_visit_done,
+        "deadline": deadline_of(process),
+        "notice_round": process.notice_round,
+    }

@@ -1,0 +1,1024 @@
+"""Business rules of the dibao / 特困 case (domain.md §2-5).
+
+Every function is ``@transaction.atomic``, keyword-only, and writes an audit
+row for each state change (chain ``case:<pk>``). Node views and Function
+nodes call exactly one of them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.core.audit import audit_record, diff
+from workflows.core.models import AssetLimit, DibaoStandard, Township, Village
+from workflows.core.models.rules import RuleNotConfigured
+from workflows.core.scope import regions_where
+from workflows.core.working_days import Calendar
+from workflows.households.models import (
+    ADULT_AGE,
+    Consent,
+    DeclaredAsset,
+    DeclaredIncome,
+    Household,
+    HouseholdMember,
+)
+from workflows.households.validators import birth_date_from_id, normalise_id_number, validate_id_number
+
+from .models import (
+    Attachment,
+    Channel,
+    Decision,
+    DemocraticAppraisal,
+    DibaoProcess,
+    ExtensionReason,
+    HomeVisit,
+    NoticeRound,
+    Objection,
+    ObjectionRoute,
+    OverdueAlert,
+    Programme,
+    StaffKinRecord,
+)
+
+# --- error messages (checked in tests) -----------------------------------------
+ERR_VILLAGE_OUTSIDE = _("您无权为该村（社区）受理申请。")
+ERR_NO_APPLICANT = _("家庭成员中必须有且只有一名申请人本人。")
+ERR_DUPLICATE_ID = _("同一身份证号码不能重复登记。")
+ERR_MINOR_CHILD_AGE = _("“未成年子女”须未满 18 周岁。")
+ERR_ADULT_CHILD = _("成年子女只有在校就读（本科及以下）或因残、因病不能独立生活时才计入共同生活家庭成员（MSL 7）。")
+ERR_CHECK_AUTHORISATION = _("每位成年家庭成员都必须签署家庭经济状况核对授权书（MSL 9）：%(names)s。")
+ERR_TRUTHFULNESS = _("申请人必须签署申请材料真实性承诺书。")
+ERR_ENTRUSTMENT = _("协理员代为申请须上传申请人签署的委托书（MSL 6）。")
+ERR_UPLOAD_TYPE = _("只能上传 PDF、JPG 或 PNG 文件。")
+ERR_UPLOAD_SIZE = _("单个文件不能超过 %(mb)s MB。")
+ERR_TEKUN_CRITERIA = _("特困人员须同时无劳动能力、无生活来源、无法定义务人或其无履行能力（TK 4-8）。")
+ERR_MISSING_ALREADY_NOTIFIED = _("已一次性告知过缺少的材料，不得再次补充告知新的材料（MSL 10）：%(items)s。")
+ERR_MATERIALS_NOT_ALL_RECEIVED = _("一次性告知的材料尚未全部补齐：%(items)s。")
+ERR_EXTENSION_REASON = _("延期只能基于法定事由。")
+ERR_INVESTIGATORS_DISTINCT = _("入户调查须由两名不同的工作人员进行（MSL 16）。")
+ERR_INVESTIGATOR_NOT_STAFF = _("调查人员须为本乡镇工作人员：%(name)s。")
+ERR_INVESTIGATOR_NOT_COUNTY = _("县级入户核查须由县民政局工作人员进行（MSL 20）：%(name)s。")
+ERR_NO_SIGNATORY = _("入户调查记录须由在场家庭成员签字。")
+ERR_NOT_ELIGIBLE = _("核对结果为不符合条件，不能提出拟确认意见（SAI 9）。")
+ERR_NO_AMOUNT = _("拟保障金额必须大于零。")
+ERR_TEKUN_NOT_CONFIRMED = _("入户调查未核实特困条件，不能提出拟确认意见（TK 4-8）。")
+ERR_OBJECTION_CLOSED = _("公示期外不能登记异议。")
+ERR_OBJECTION_EMPTY = _("请填写异议内容。")
+ERR_UNRESOLVED_OBJECTION = _("公示异议尚未处理，不能作出决定（MSL 19）。")
+ERR_SEPARATION = _("调查或提出初审意见的人员不能审核确认同一案件（domain.md §1）。")
+ERR_HEAD_SAME_AS_CHIEF = _("乡镇负责人与股室负责人不能是同一人。")
+ERR_COUNTY_VISIT_REQUIRED = _("近亲属备案案件须经县级入户核查后方可确认（MSL 20）。")
+ERR_APPROVE_WITHOUT_NOTICE = _("未经公示的案件不能确认享受（MSL 19）。")
+ERR_REFUSAL_NEEDS_REASON = _("不予确认须写明理由（MSL 21）。")
+ERR_APPRAISAL_VOTES = _("同意票与反对票之和不能超过参加人数。")
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_SIGNATURES = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG",)}
+
+# Working days from acceptance to decision (MSL 22; TK 13).
+DUE_DELEGATED = 20
+DUE_NOT_DELEGATED = 30
+DUE_EXTENDED = 45
+DUE_TEKUN = 20
+REFUSAL_LETTER_DAYS = 3  # MSL 21
+NOTICE_DAYS = 7  # MSL 19, TK 15
+# 特困 basic support defaults to 1.3 x the local dibao standard per person (local
+# configuration in practice; kept here until the rules module gains a field).
+TEKUN_STANDARD_FACTOR = Decimal("1.3")
+CENT = Decimal("0.01")
+
+# Materials a case worker checks at acceptance (MSL 10: one notice listing them all).
+MATERIALS = {
+    "application": _("书面申请书"),
+    "id_cards": _("家庭成员身份证、户口簿"),
+    "income_proof": _("收入情况证明"),
+    "asset_declaration": _("家庭财产申报"),
+    "check_authorisation": _("家庭经济状况核对授权书"),
+    "truthfulness": _("真实性承诺书"),
+    "disability_proof": _("残疾或重病证明"),
+}
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _audit(process: DibaoProcess, action: str, actor=None, changes=None, data=None):
+    return audit_record(action=action, target=process, actor=actor, process_id=process.pk, changes=changes, data=data)
+
+
+# ==============================================================================
+# Intake (MSL 4-11)
+# ==============================================================================
+@dataclass(frozen=True)
+class MemberInput:
+    name: str
+    id_number: str
+    relation: str
+    is_student: bool = False
+    is_disabled: bool = False
+    has_serious_illness: bool = False
+    can_work: bool = False
+    income_kind: str = DeclaredIncome.Kind.WAGE
+    monthly_income: Decimal = Decimal("0")
+    signed_check_authorisation: bool = False
+    signed_truthfulness: bool = False
+
+
+@dataclass(frozen=True)
+class UploadInput:
+    kind: str
+    file: UploadedFile
+
+
+@dataclass(frozen=True)
+class StaffLinkInput:
+    member_name: str
+    staff_name: str
+    relation: str
+    position: str
+
+
+@dataclass(frozen=True)
+class TekunInput:
+    no_work_ability: bool
+    no_income: bool
+    no_supporter: bool
+
+
+@dataclass
+class ApplicationInput:
+    village: Village
+    area: str
+    address: str
+    phone: str
+    bank_account: str
+    members: list[MemberInput]
+    deposits: Decimal = Decimal("0")
+    uploads: list[UploadInput] = field(default_factory=list)
+    staff_links: list[StaffLinkInput] = field(default_factory=list)
+    entrustment_note: str = ""
+    tekun: TekunInput | None = None
+
+
+def validate_upload(upload: UploadedFile) -> None:
+    """Type by extension and magic bytes; size limit."""
+    name = (upload.name or "").lower()
+    ext = name[name.rfind(".") :] if "." in name else ""
+    if ext not in UPLOAD_SIGNATURES:
+        raise ValidationError(ERR_UPLOAD_TYPE, code="upload_type")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(ERR_UPLOAD_SIZE % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}, code="upload_size")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in UPLOAD_SIGNATURES[ext]):
+        raise ValidationError(ERR_UPLOAD_TYPE, code="upload_type")
+
+
+def validate_member(member: MemberInput, on: datetime.date) -> None:
+    """One member's ID (GB 11643) and MSL 7 membership."""
+    validate_id_number(member.id_number)
+    born = birth_date_from_id(normalise_id_number(member.id_number))
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if member.relation == HouseholdMember.Relation.MINOR_CHILD and age >= ADULT_AGE:
+        raise ValidationError(ERR_MINOR_CHILD_AGE, code="minor_child_age")
+    if member.relation == HouseholdMember.Relation.ADULT_DEPENDENT_CHILD and not (
+        member.is_student or member.is_disabled or member.has_serious_illness
+    ):
+        raise ValidationError(ERR_ADULT_CHILD, code="adult_child")
+
+
+def validate_household(members: list[MemberInput], on: datetime.date) -> None:
+    """Household-level rules: one applicant, unique IDs, consents of every adult (MSL 7, 9)."""
+    if sum(m.relation == HouseholdMember.Relation.APPLICANT for m in members) != 1:
+        raise ValidationError(ERR_NO_APPLICANT, code="no_applicant")
+    ids = [normalise_id_number(m.id_number) for m in members]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(ERR_DUPLICATE_ID, code="duplicate_id")
+    unsigned = []
+    for m in members:
+        born = birth_date_from_id(normalise_id_number(m.id_number))
+        adult = on.year - born.year - ((on.month, on.day) < (born.month, born.day)) >= ADULT_AGE
+        if adult and not m.signed_check_authorisation:
+            unsigned.append(m.name)
+    if unsigned:
+        raise ValidationError(ERR_CHECK_AUTHORISATION % {"names": "、".join(unsigned)}, code="check_authorisation")
+    applicant = next(m for m in members if m.relation == HouseholdMember.Relation.APPLICANT)
+    if not applicant.signed_truthfulness:
+        raise ValidationError(ERR_TRUTHFULNESS, code="truthfulness")
+
+
+def filing_channel(actor, village: Village) -> str:
+    """The channel the actor files through, or ``PermissionDenied``/``ValidationError``."""
+    if regions_where(actor, "act_case_worker", Township).filter(pk=village.township_id).exists():
+        return Channel.PAPER_CASE_WORKER
+    if regions_where(actor, "act_village_assistant", Village).filter(pk=village.pk).exists():
+        return Channel.PAPER_VILLAGE_ASSISTANT
+    raise ValidationError(ERR_VILLAGE_OUTSIDE, code="village_outside")
+
+
+def can_file(user) -> bool:
+    return user.is_authenticated and (
+        regions_where(user, "act_case_worker", Township).exists()
+        or regions_where(user, "act_village_assistant", Village).exists()
+    )
+
+
+def match_staff_relatives(id_numbers: list[str], county) -> list[StaffKinRecord]:
+    """Register rows whose relative is one of the members (MSL 11)."""
+    return list(
+        StaffKinRecord.objects.filter(relative_id_number__in=id_numbers, township__county=county).select_related(
+            "township"
+        )
+    )
+
+
+@transaction.atomic
+def dibao_application_file(
+    *,
+    process: DibaoProcess,
+    programme: str,
+    application: ApplicationInput,
+    actor,
+    channel: str | None = None,
+) -> DibaoProcess:
+    """File an application (Start node): household, members, declarations,
+    consents, uploads, staff-relative links. Saves nothing if any rule fails.
+
+    ``channel`` is derived from the actor's role unless given (the applicant
+    portal passes ``Channel.ONLINE``).
+    """
+    app = application
+    today = _today()
+    if channel is None:
+        channel = filing_channel(actor, app.village)
+    for m in app.members:
+        validate_member(m, today)
+    validate_household(app.members, today)
+    for u in app.uploads:
+        validate_upload(u.file)
+    if channel == Channel.PAPER_VILLAGE_ASSISTANT and not any(
+        u.kind == Attachment.Kind.ENTRUSTMENT for u in app.uploads
+    ):
+        raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
+    if programme == Programme.TEKUN:
+        t = app.tekun
+        if t is None or not (t.no_work_ability and t.no_income and t.no_supporter):
+            raise ValidationError(ERR_TEKUN_CRITERIA, code="tekun_criteria")
+
+    village = app.village
+    household = Household.objects.create(
+        county=village.township.county,
+        township=village.township,
+        village=village,
+        area=app.area,
+        address=app.address,
+        phone=app.phone,
+        bank_account=app.bank_account,
+        created_by=actor if actor.is_authenticated else None,
+    )
+    members = []
+    for m in app.members:
+        member = HouseholdMember.objects.create(
+            household=household,
+            name=m.name,
+            id_number=normalise_id_number(m.id_number),
+            relation=m.relation,
+            is_student=m.is_student,
+            is_disabled=m.is_disabled,
+            has_serious_illness=m.has_serious_illness,
+            can_work=m.can_work,
+        )
+        members.append(member)
+        if m.monthly_income:
+            DeclaredIncome.objects.create(member=member, kind=m.income_kind, monthly_amount=_money(m.monthly_income))
+        for kind, signed in (
+            (Consent.Kind.CHECK_AUTHORISATION, m.signed_check_authorisation),
+            (Consent.Kind.TRUTHFULNESS, m.signed_truthfulness),
+        ):
+            if signed:
+                Consent.objects.create(member=member, kind=kind, signed_on=today, recorded_by=actor)
+        if channel == Channel.PAPER_VILLAGE_ASSISTANT and m.relation == HouseholdMember.Relation.APPLICANT:
+            Consent.objects.create(member=member, kind=Consent.Kind.ENTRUSTMENT, signed_on=today, recorded_by=actor)
+    if app.deposits:
+        DeclaredAsset.objects.create(household=household, kind=DeclaredAsset.Kind.DEPOSIT, value=_money(app.deposits))
+
+    process.programme = programme
+    process.household = household
+    process.village = village
+    process.township = village.township
+    process.county = village.township.county
+    process.channel = channel
+    process.filed_by = actor
+    process.entrustment_note = app.entrustment_note
+    if app.tekun:
+        process.tekun_no_work_ability = app.tekun.no_work_ability
+        process.tekun_no_income = app.tekun.no_income
+        process.tekun_no_supporter = app.tekun.no_supporter
+
+    links = [
+        {"source": "declared", "member": s.member_name, "staff": s.staff_name, "relation": s.relation,
+         "position": s.position}
+        for s in app.staff_links
+    ]  # fmt: skip
+    matched = match_staff_relatives([m.id_number for m in members], process.county)
+    links += [
+        {"source": "matched", "member": r.relative_name, "staff": r.staff_name, "relation": r.relation,
+         "position": r.position}
+        for r in matched
+    ]  # fmt: skip
+    from workflows.core.separation import users_related_to
+
+    system_staff = users_related_to([m.id_number for m in members])
+    links += [{"source": "staff_register", "staff_user": pk} for pk in sorted(system_staff)]
+    process.staff_relative = bool(links)
+    process.staff_relative_links = links
+    process.staff_relative_user_ids = sorted({r.staff_user_id for r in matched if r.staff_user_id} | system_staff)
+    process.save()
+    process.assign_case_number()
+    process.save(update_fields=["case_number"])
+    for u in app.uploads:
+        Attachment.objects.create(process=process, kind=u.kind, file=u.file, size=u.file.size, uploaded_by=actor)
+    _audit(
+        process,
+        "dibao.file",
+        actor,
+        changes={"programme": [None, programme], "channel": [None, channel], "household": [None, household.pk]},
+        data={
+            "case_number": process.case_number,
+            "members": len(members),
+            "attachments": len(app.uploads),
+            "staff_relative": process.staff_relative,
+        },
+    )
+    if process.staff_relative:
+        _audit(process, "dibao.staff_relative_registered", actor, data={"links": len(links)})
+    return process
+
+
+# ==============================================================================
+# Acceptance, missing materials (MSL 10) and deadlines (MSL 22, TK 13)
+# ==============================================================================
+def due_date(
+    *, accepted_on: datetime.date, programme: str, delegated: bool, extended: bool, calendar: Calendar | None = None
+) -> datetime.date:
+    """Decision deadline in working days from acceptance on the official calendar."""
+    calendar = calendar or Calendar()
+    if extended:
+        days = DUE_EXTENDED
+    elif programme == Programme.TEKUN:
+        days = DUE_TEKUN
+    else:
+        days = DUE_DELEGATED if delegated else DUE_NOT_DELEGATED
+    return calendar.add_working_days(accepted_on, days)
+
+
+def _set_extension(process: DibaoProcess, reason: str, calendar: Calendar | None = None) -> dict:
+    if reason not in ExtensionReason.values:
+        raise ValidationError(ERR_EXTENSION_REASON)
+    old = {"extension_reason": process.extension_reason, "extended_due_on": process.extended_due_on}
+    process.extension_reason = reason
+    process.extended_due_on = due_date(
+        accepted_on=process.accepted_on,
+        programme=process.programme,
+        delegated=process.delegated,
+        extended=True,
+        calendar=calendar,
+    )
+    return diff(old, {"extension_reason": reason, "extended_due_on": process.extended_due_on})
+
+
+@transaction.atomic
+def dibao_accept(
+    *,
+    process: DibaoProcess,
+    missing: list[str],
+    delegated: bool,
+    extension_reason: str = "",
+    actor,
+    on: datetime.date | None = None,
+) -> DibaoProcess:
+    """Check the materials. Missing items -> the one-time notice (MSL 10), not
+    accepted yet. Otherwise accept on ``on`` and fix the deadline (MSL 22)."""
+    on = on or _today()
+    missing = [m for m in missing if m]
+    if missing and process.missing_notified_on:
+        raise ValidationError(ERR_MISSING_ALREADY_NOTIFIED % {"items": "、".join(missing)})
+    old = {"missing_materials": process.missing_materials, "accepted_on": process.accepted_on,
+           "delegated": process.delegated, "due_on": process.due_on}  # fmt: skip
+    process.delegated = delegated
+    changes = {}
+    if missing:
+        process.missing_materials = missing
+    else:
+        process.accepted_on = on
+        process.accepted_by = actor
+        process.due_on = due_date(accepted_on=on, programme=process.programme, delegated=delegated, extended=False)
+        if extension_reason:
+            changes = _set_extension(process, extension_reason)
+    process.save()
+    new = {"missing_materials": process.missing_materials, "accepted_on": process.accepted_on,
+           "delegated": process.delegated, "due_on": process.due_on}  # fmt: skip
+    _audit(process, "dibao.accept" if not missing else "dibao.materials_missing", actor,
+           changes={**diff(old, new), **changes})  # fmt: skip
+    return process
+
+
+@transaction.atomic
+def dibao_notify_missing(*, process: DibaoProcess) -> DibaoProcess:
+    """Issue the one-time notice listing every missing item (MSL 10)."""
+    process.missing_notified_on = _today()
+    process.save(update_fields=["missing_notified_on"])
+    items = [str(MATERIALS.get(k, k)) for k in process.missing_materials]
+    _audit(
+        process,
+        "dibao.missing_notice",
+        process.accepted_by or process.filed_by,
+        changes={"missing_notified_on": [None, process.missing_notified_on]},
+        data={"items": items},
+    )
+    return process
+
+
+@transaction.atomic
+def dibao_complete_materials(*, process: DibaoProcess, received: list[str], actor) -> DibaoProcess:
+    """Record the arrival of the notified materials; all must have arrived."""
+    outstanding = [k for k in process.missing_materials if k not in set(received)]
+    if outstanding:
+        items = "、".join(str(MATERIALS.get(k, k)) for k in outstanding)
+        raise ValidationError(ERR_MATERIALS_NOT_ALL_RECEIVED % {"items": items})
+    _audit(process, "dibao.materials_completed", actor, data={"received": list(received)})
+    return process
+
+
+@transaction.atomic
+def dibao_extend(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess:
+    """Extend to 45 working days for an enumerated reason (MSL 22, N22 4(1))."""
+    changes = _set_extension(process, reason)
+    process.save(update_fields=["extension_reason", "extended_due_on"])
+    _audit(process, "dibao.extend", actor, changes=changes)
+    return process
+
+
+# ==============================================================================
+# Household-finance check (MSL 9, 15-18)
+# ==============================================================================
+def _finance_check_request(**kwargs):
+    from workflows.finance_check.services import finance_check_request
+
+    return finance_check_request(**kwargs)
+
+
+@transaction.atomic
+def dibao_request_check(*, process: DibaoProcess) -> DibaoProcess:
+    """Ask the county for the data check (needs every adult's authorisation, MSL 9)."""
+    actor = process.accepted_by
+    check = _finance_check_request(
+        household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
+    )
+    process.finance_check_id = check.pk
+    process.save(update_fields=["finance_check_id"])
+    _audit(process, "dibao.check_requested", actor, changes={"finance_check_id": [None, check.pk]})
+    return process
+
+
+@transaction.atomic
+def dibao_record_check(*, process: DibaoProcess, check_id: int, outcome: str, result: dict) -> DibaoProcess:
+    """Store the finished check's outcome and result snapshot on the case."""
+    old = {"finance_outcome": process.finance_outcome}
+    process.finance_check_id = check_id
+    process.finance_outcome = outcome
+    process.finance_result = result
+    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result"])
+    _audit(
+        process,
+        "dibao.check_recorded",
+        changes=diff(old, {"finance_outcome": outcome}),
+        data={"check_id": check_id, "reasons": [r.get("code") for r in result.get("reasons", [])]},
+    )
+    return process
+
+
+# ==============================================================================
+# Home visits (MSL 16, 20)
+# ==============================================================================
+def _is_township_staff(user, township_id: int) -> bool:
+    return (
+        regions_where(user, "act_case_worker", Township).filter(pk=township_id).exists()
+        or regions_where(user, "act_approver", Township).filter(pk=township_id).exists()
+    )
+
+
+def _is_county_officer(user, county_id: int) -> bool:
+    from workflows.core.models import County
+
+    return regions_where(user, "act_county_officer", County).filter(pk=county_id).exists()
+
+
+@transaction.atomic
+def home_visit_record(
+    *,
+    process: DibaoProcess,
+    investigator_1,
+    investigator_2,
+    visited_on: datetime.date,
+    findings: str,
+    family_signatories: str,
+    actor,
+    county: bool = False,
+    reinvestigation: bool = False,
+    tekun_confirmed: bool | None = None,
+    resolution: str = "",
+) -> HomeVisit:
+    """A home visit by two distinct investigators, signed by the family (MSL 16);
+    a county visit for staff-relative cases (MSL 20)."""
+    if investigator_1.pk == investigator_2.pk:
+        raise ValidationError(ERR_INVESTIGATORS_DISTINCT)
+    if not family_signatories.strip():
+        raise ValidationError(ERR_NO_SIGNATORY)
+    for inv in (investigator_1, investigator_2):
+        if county and not _is_county_officer(inv, process.county_id):
+            raise ValidationError(ERR_INVESTIGATOR_NOT_COUNTY % {"name": inv.get_username()})
+        if not county and not _is_township_staff(inv, process.township_id):
+            raise ValidationError(ERR_INVESTIGATOR_NOT_STAFF % {"name": inv.get_username()})
+    visit = HomeVisit.objects.create(
+        process=process,
+        investigator_1=investigator_1,
+        investigator_2=investigator_2,
+        visited_on=visited_on,
+        findings=findings,
+        family_signatories=family_signatories,
+        is_county=county,
+        is_reinvestigation=reinvestigation,
+        recorded_by=actor,
+    )
+    changes = {}
+    if county:
+        process.county_visit_done = True
+        changes["county_visit_done"] = [False, True]
+    if tekun_confirmed is not None and process.programme == Programme.TEKUN:
+        changes["tekun_confirmed"] = [process.tekun_confirmed, tekun_confirmed]
+        process.tekun_confirmed = tekun_confirmed
+    process.save()
+    action = "dibao.county_home_visit" if county else ("dibao.reinvestigate" if reinvestigation else "dibao.home_visit")
+    _audit(
+        process,
+        action,
+        actor,
+        changes=changes,
+        data={"visit": visit.pk, "investigators": [investigator_1.pk, investigator_2.pk], "visited_on": visited_on},
+    )
+    if reinvestigation:
+        _resolve_objections(process, resolution or findings, actor)
+    return visit
+
+
+# ==============================================================================
+# Preliminary opinion and amount (MSL 23; TK 4-8)
+# ==============================================================================
+def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> dict:
+    """The monthly amount and its computation, shown to the approver (MSL 23).
+
+    dibao: (standard - per-capita income) x household size, never negative.
+    tekun: the basic support standard (factor x dibao standard) x household size.
+    """
+    on = on or process.accepted_on or _today()
+    household = process.household
+    standard = DibaoStandard.objects.in_force(county=process.county, on=on, area=household.area)
+    size = int(process.finance_result.get("household_size") or household.size)
+    per_capita = _money(process.finance_result.get("per_capita_income") or "0")
+    std = standard.monthly_amount
+    if process.programme == Programme.TEKUN:
+        per_person = _money(std * TEKUN_STANDARD_FACTOR)
+        amount = _money(per_person * size)
+        formula = f"{std} × {TEKUN_STANDARD_FACTOR} × {size} = {amount}"
+        return {"method": "tekun_basic", "standard": std, "standard_id": standard.pk, "factor": TEKUN_STANDARD_FACTOR,
+                "per_person": per_person, "household_size": size, "monthly_amount": amount, "formula": formula}  # fmt: skip
+    gap = max(std - per_capita, Decimal("0"))
+    amount = _money(gap * size)
+    formula = f"({std} − {per_capita}) × {size} = {amount}"
+    return {"method": "gap", "standard": std, "standard_id": standard.pk, "per_capita_income": per_capita,
+            "gap_per_capita": _money(gap), "household_size": size, "monthly_amount": amount, "formula": formula}  # fmt: skip
+
+
+@transaction.atomic
+def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> DibaoProcess:
+    """The township's preliminary opinion with the computed amount (MSL 19, 23)."""
+    from workflows.core.audit import to_jsonable
+
+    computation = amount_compute(process)
+    amount = computation["monthly_amount"]
+    if approve:
+        if process.finance_outcome == "not_eligible":
+            raise ValidationError(ERR_NOT_ELIGIBLE)
+        if process.programme == Programme.TEKUN and not (process.meets_tekun_criteria() and process.tekun_confirmed):
+            raise ValidationError(ERR_TEKUN_NOT_CONFIRMED)
+        if amount <= 0:
+            raise ValidationError(ERR_NO_AMOUNT)
+    old = {"proposes_approval": process.proposes_approval, "proposed_amount": process.proposed_amount}
+    process.proposes_approval = approve
+    process.proposed_amount = amount if approve else None
+    process.amount_computation = to_jsonable(computation)
+    process.standard_id = computation["standard_id"]
+    try:
+        process.asset_limit = AssetLimit.objects.in_force(county=process.county, on=process.accepted_on or _today())
+    except RuleNotConfigured:
+        process.asset_limit = None
+    process.proposal_note = note
+    process.proposed_by = actor
+    process.objection_route = ""
+    process.save()
+    _audit(
+        process,
+        "dibao.propose",
+        actor,
+        changes=diff(old, {"proposes_approval": approve, "proposed_amount": process.proposed_amount}),
+        data={"computation": computation},
+    )
+    return process
+
+
+# ==============================================================================
+# Public notice and objections (MSL 19, 24; TK 15)
+# ==============================================================================
+def objection_contact_for(process: DibaoProcess) -> str:
+    return str(_("%(township)s社会事务办公室（民政窗口）") % {"township": process.township.name})
+
+
+def notice_data(process: DibaoProcess, notice: NoticeRound):
+    """The notice's public fields only (``PublicNoticeData`` cannot carry more)."""
+    from .documents import PublicNoticeData
+
+    head = process.household.head
+    return PublicNoticeData(
+        case_number=process.case_number,
+        applicant_name=head.name if head else "",
+        household_size=process.household.size,
+        village_name=process.village.name,
+        township_name=process.township.name,
+        proposed_monthly_amount=notice.proposed_amount,
+        notice_round=notice.round,
+        posted_on=timezone.localtime(notice.posted_at).date(),
+        ends_on=timezone.localtime(notice.ends_at).date(),
+        objection_contact=objection_contact_for(process),
+    )
+
+
+def _applicant_name(process: DibaoProcess) -> str:
+    head = process.household.head
+    return head.name if head else ""
+
+
+def _store_document(*, process: DibaoProcess, kind: str, filename: str, content: bytes, actor) -> int:
+    """Store a PDF without QR code on the case (documents module); returns its pk."""
+    from workflows.documents.services import document_store
+
+    doc = document_store(
+        process_id=process.pk, kind=kind, filename=filename, content=content, actor=actor,
+        applicant_name=_applicant_name(process),
+    )  # fmt: skip
+    return doc.pk
+
+
+def _issue_document(*, process: DibaoProcess, kind: str, filename: str, render, actor) -> int:
+    """Issue a PDF carrying a verification QR code (``render(url) -> bytes``); returns its pk."""
+    from workflows.documents.services import document_issue
+
+    doc = document_issue(
+        process_id=process.pk, kind=kind, filename=filename, render=render, actor=actor,
+        applicant_name=_applicant_name(process),
+    )  # fmt: skip
+    return doc.pk
+
+
+@transaction.atomic
+def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -> NoticeRound:
+    """Post a new 7-day notice round (MSL 19, TK 15) with its PDF."""
+    from .documents import render_notice_pdf
+
+    at = at or timezone.now()
+    process.notice_round += 1
+    process.save(update_fields=["notice_round"])
+    notice = NoticeRound.objects.create(
+        process=process,
+        round=process.notice_round,
+        token=secrets.token_urlsafe(24),
+        posted_at=at,
+        ends_at=at + datetime.timedelta(days=NOTICE_DAYS),
+        proposed_amount=process.proposed_amount,
+    )
+    actor = process.proposed_by
+    pdf = render_notice_pdf(notice_data(process, notice))
+    notice.document_id = _store_document(
+        process=process, kind="public_notice", filename=f"{process.case_number}-notice-{notice.round}.pdf",
+        content=pdf, actor=actor,
+    )  # fmt: skip
+    notice.save(update_fields=["document_id"])
+    _audit(
+        process,
+        "dibao.notice_posted",
+        actor,
+        changes={"notice_round": [notice.round - 1, notice.round]},
+        data={"ends_at": notice.ends_at, "amount": notice.proposed_amount, "document": notice.document_id},
+    )
+    return notice
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    notice: NoticeRound,
+    content: str,
+    anonymous: bool,
+    name: str = "",
+    contact: str = "",
+    actor=None,
+    at: datetime.datetime | None = None,
+) -> Objection:
+    """Record an objection during the notice window, by anyone (MSL 19).
+
+    Extends the deadline for the lawful reason "objection" (N22 4(1)).
+    """
+    at = at or timezone.now()
+    notice = NoticeRound.objects.select_related("process").get(pk=notice.pk)
+    process = DibaoProcess.objects.select_for_update().get(pk=notice.process_id)
+    if not notice.is_open(at) or notice.round != process.notice_round:
+        raise ValidationError(ERR_OBJECTION_CLOSED)
+    if not content.strip():
+        raise ValidationError(ERR_OBJECTION_EMPTY)
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    objection = Objection.objects.create(
+        notice=notice,
+        received_at=at,
+        anonymous=anonymous,
+        name="" if anonymous else name,
+        contact="" if anonymous else contact,
+        content=content,
+        recorded_by=staff,
+    )
+    changes = {}
+    if not process.extension_reason and process.accepted_on:
+        changes = _set_extension(process, ExtensionReason.OBJECTION)
+        process.save(update_fields=["extension_reason", "extended_due_on"])
+    _audit(
+        process,
+        "dibao.objection",
+        staff,
+        changes=changes,
+        data={"objection": objection.pk, "round": notice.round, "anonymous": anonymous},
+    )
+    return objection
+
+
+def _resolve_objections(process: DibaoProcess, resolution: str, actor) -> int:
+    now = timezone.now()
+    count = process.unresolved_objections().update(resolution=resolution, resolved_at=now)
+    if count:
+        _audit(process, "dibao.objections_resolved", actor, data={"count": count})
+    return count
+
+
+@transaction.atomic
+def objection_route_choose(*, process: DibaoProcess, route: str, actor) -> DibaoProcess:
+    """The approver sends an objection to re-investigation or democratic appraisal."""
+    if actor.pk in process.excluded_actor_ids("choose_objection_route"):
+        raise PermissionDenied(ERR_SEPARATION)
+    old = process.objection_route
+    process.objection_route = ObjectionRoute(route)
+    process.save(update_fields=["objection_route"])
+    _audit(process, "dibao.objection_route", actor, changes={"objection_route": [old or None, route]})
+    return process
+
+
+@transaction.atomic
+def appraisal_record(
+    *,
+    process: DibaoProcess,
+    held_on: datetime.date,
+    participants: int,
+    votes_for: int,
+    votes_against: int,
+    conclusion: str,
+    actor,
+) -> DemocraticAppraisal:
+    """民主评议 on an objection (MSL 19)."""
+    if votes_for + votes_against > participants:
+        raise ValidationError(ERR_APPRAISAL_VOTES)
+    appraisal = DemocraticAppraisal.objects.create(
+        process=process,
+        notice_round=process.notice_round,
+        held_on=held_on,
+        participants=participants,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        conclusion=conclusion,
+        recorded_by=actor,
+    )
+    _audit(process, "dibao.appraisal", actor, data={"appraisal": appraisal.pk, "for": votes_for,
+                                                     "against": votes_against})  # fmt: skip
+    _resolve_objections(process, conclusion, actor)
+    return appraisal
+
+
+# ==============================================================================
+# Decision: three signatures, approval or refusal (MSL 20, 21, 23)
+# ==============================================================================
+@transaction.atomic
+def decision_sign(*, process: DibaoProcess, role: str, opinion: str, actor) -> DibaoProcess:
+    """Handler, section chief and township head sign in turn."""
+    node = {"handler": "sign_handler", "section_chief": "sign_section_chief"}[role]
+    if actor.pk in process.excluded_actor_ids(node):
+        raise PermissionDenied(ERR_SEPARATION)
+    if process.unresolved_objections().exists():
+        raise ValidationError(ERR_UNRESOLVED_OBJECTION)
+    field_name = f"{role}_signed_by"
+    setattr(process, field_name, actor)
+    process.save(update_fields=[field_name])
+    _audit(process, f"dibao.sign_{role}", actor, changes={field_name: [None, actor.pk]}, data={"opinion": opinion})
+    return process
+
+
+def payment_start_for(decided_on: datetime.date) -> datetime.date:
+    """Payment starts the month after the decision (MSL 21)."""
+    return (decided_on.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+@transaction.atomic
+def dibao_decide(
+    *, process: DibaoProcess, approve: bool, reasons: list[str], actor, on: datetime.date | None = None
+) -> DibaoProcess:
+    """The township head's decision (MSL 21). Approval needs a posted proposal,
+    no open objection, and for staff relatives the county visit (MSL 20)."""
+    on = on or _today()
+    if actor.pk in process.excluded_actor_ids("sign_township_head"):
+        if actor.pk == process.section_chief_signed_by_id:
+            raise PermissionDenied(ERR_HEAD_SAME_AS_CHIEF)
+        raise PermissionDenied(ERR_SEPARATION)
+    if process.unresolved_objections().exists():
+        raise ValidationError(ERR_UNRESOLVED_OBJECTION)
+    reasons = [r.strip() for r in reasons if r.strip()]
+    if approve:
+        if not process.proposes_approval or not process.notice_round:
+            raise ValidationError(ERR_APPROVE_WITHOUT_NOTICE)
+        if process.staff_relative and not process.county_visit_done:
+            raise ValidationError(ERR_COUNTY_VISIT_REQUIRED)
+    elif not reasons:
+        raise ValidationError(ERR_REFUSAL_NEEDS_REASON)
+    old = {"decision": process.decision, "monthly_amount": process.monthly_amount}
+    process.township_head_signed_by = actor
+    process.decided_on = on
+    if approve:
+        process.decision = Decision.APPROVED
+        process.monthly_amount = process.proposed_amount
+        process.payment_starts = payment_start_for(on)
+    else:
+        process.decision = Decision.REFUSED
+        process.refusal_reasons = reasons
+        process.letter_due_on = Calendar().add_working_days(on, REFUSAL_LETTER_DAYS)
+    process.save()
+    _audit(
+        process,
+        "dibao.decide",
+        actor,
+        changes=diff(old, {"decision": process.decision, "monthly_amount": process.monthly_amount}),
+        data={"payment_starts": process.payment_starts, "reasons": reasons, "letter_due_on": process.letter_due_on},
+    )
+    return process
+
+
+LEGAL_BASIS = {
+    Programme.DIBAO: ("《社会救助暂行办法》", "《最低生活保障审核确认办法》"),
+    Programme.TEKUN: ("《社会救助暂行办法》", "《特困人员认定办法》"),
+}
+
+
+def decision_letter_data(process: DibaoProcess):
+    from .documents import DecisionLetterData
+
+    head = process.household.head
+    approved = process.decision == Decision.APPROVED
+    return DecisionLetterData(
+        case_number=process.case_number,
+        applicant_name=head.name if head else "",
+        programme=process.programme,
+        township_name=process.township.name,
+        decided_on=process.decided_on,
+        approved=approved,
+        monthly_amount=process.monthly_amount if approved else None,
+        payment_starts=process.payment_starts if approved else None,
+        reasons=tuple(process.refusal_reasons) if not approved else (),
+        legal_basis=LEGAL_BASIS[process.programme],
+    )
+
+
+def _issue_letter(process: DibaoProcess, kind: str) -> int:
+    from .documents import render_decision_letter_pdf
+
+    data = decision_letter_data(process)
+    return _issue_document(
+        process=process,
+        kind=kind,
+        filename=f"{process.case_number}-{kind}.pdf",
+        render=lambda url: render_decision_letter_pdf(data, verification_url=url),
+        actor=process.township_head_signed_by,
+    )
+
+
+@transaction.atomic
+def dibao_issue_approval(*, process: DibaoProcess) -> DibaoProcess:
+    """Issue the confirmation notice (certificate) and put the case in the sampling pool."""
+    actor = process.township_head_signed_by
+    document_id = _issue_letter(process, "approval_letter")
+    process.letter_issued_on = _today()
+    process.save(update_fields=["letter_issued_on"])
+    _audit(process, "dibao.approval_issued", actor, data={"document": document_id,
+                                                          "payment_starts": process.payment_starts})  # fmt: skip
+    dibao_mark_for_sampling(process=process)
+    return process
+
+
+@transaction.atomic
+def dibao_issue_refusal(*, process: DibaoProcess) -> DibaoProcess:
+    """Issue the refusal letter with reasons and appeal rights (MSL 21, 38; SAI 65)."""
+    actor = process.township_head_signed_by
+    document_id = _issue_letter(process, "refusal_letter")
+    process.letter_issued_on = _today()
+    process.save(update_fields=["letter_issued_on"])
+    _audit(process, "dibao.refusal_issued", actor, data={"document": document_id,
+                                                         "letter_due_on": process.letter_due_on})  # fmt: skip
+    return process
+
+
+@transaction.atomic
+def dibao_mark_for_sampling(*, process: DibaoProcess) -> DibaoProcess:
+    """A final township approval joins the county's sampling pool (TK 16, MSL 20);
+    staff-relative cases are flagged so the county reviews all of them."""
+    from workflows.sampling.services import approval_register
+
+    actor = process.township_head_signed_by
+    actor_ids = process.investigator_ids() | {
+        pk for pk in (process.proposed_by_id, process.handler_signed_by_id, process.section_chief_signed_by_id) if pk
+    }
+    rule_versions = {"dibao_standard": process.standard_id}
+    if process.asset_limit_id:
+        rule_versions["asset_limit"] = process.asset_limit_id
+    approval_register(
+        process_id=process.pk, programme=process.programme, county=process.county, township=process.township,
+        village=process.village, case_number=process.case_number, approved_on=process.decided_on,
+        approved_by_id=actor.pk, actor_ids=actor_ids, monthly_amount=process.monthly_amount,
+        payment_starts=process.payment_starts, one_off_amount=None, staff_relative=process.staff_relative,
+        rule_versions=rule_versions, finance_check_id=process.finance_check_id, actor=actor,
+    )  # fmt: skip
+    process.sampling_pool_since = timezone.now()
+    process.save(update_fields=["sampling_pool_since"])
+    _audit(process, "dibao.sampling_pool", actor,
+           changes={"sampling_pool_since": [None, process.sampling_pool_since]},
+           data={"staff_relative": process.staff_relative})  # fmt: skip
+    return process
+
+
+# ==============================================================================
+# Overdue alerts (MSL 22)
+# ==============================================================================
+@transaction.atomic
+def overdue_alerts_raise(*, today: datetime.date | None = None) -> int:
+    """One alert per open case and deadline once the deadline has passed."""
+    today = today or _today()
+    calendar = Calendar()
+    count = 0
+    qs = (
+        DibaoProcess.objects.exclude(status__in=["DONE", "CANCELED"])
+        .filter(accepted_on__isnull=False, decision="")
+        .select_related("township")
+    )
+    for process in qs:
+        due = process.effective_due_on
+        if due is None or due >= today:
+            continue
+        alert, created = OverdueAlert.objects.get_or_create(
+            process=process,
+            due_on=due,
+            defaults={
+                "township": process.township,
+                "raised_on": today,
+                "working_days_overdue": calendar.working_days_between(due, today),
+            },
+        )
+        if created:
+            count += 1
+            _audit(process, "dibao.overdue", data={"due_on": due, "alert": alert.pk})
+    return count

@@ -1,0 +1,268 @@
+"""Node views (validate a form, call one service, execute, redirect) and the
+extra pages: staff-relative register, open cases with deadlines, overdue
+alerts, staff objection form, and the public (anonymous) objection form."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views import generic
+
+from workflows.core.flows import case_visible
+from workflows.core.views import CaseStartFormView, CaseTaskFormView
+
+from . import selectors, services
+from .forms import (
+    AcceptForm,
+    ApplicationForm,
+    AppraisalForm,
+    CompleteMaterialsForm,
+    DecideForm,
+    HomeVisitForm,
+    MemberFormSet,
+    ObjectionForm,
+    ObjectionRouteForm,
+    ProposeForm,
+    ReinvestigateForm,
+    SignForm,
+    TekunApplicationForm,
+)
+from .models import DibaoProcess, NoticeRound, Programme
+
+
+# --- start ------------------------------------------------------------------------
+class DibaoStartView(CaseStartFormView):
+    form_class = ApplicationForm
+    programme = Programme.DIBAO
+    template_name = "dibao/intake.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_formset(self):
+        if self.request.method == "POST":
+            return MemberFormSet(self.request.POST, prefix="members")
+        return MemberFormSet(prefix="members")
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.get_formset())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        formset = self.get_formset()
+        if form.is_valid() and formset.is_valid():
+            self.formset = formset
+            return self.form_valid(form)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def application(self, form) -> services.ApplicationInput:
+        d = form.cleaned_data
+        return services.ApplicationInput(
+            village=d["village"], area=d["area"], address=d["address"], phone=d["phone"],
+            bank_account=d["bank_account"], members=self.formset.members(), deposits=d["deposits"],
+            uploads=form.uploads(), staff_links=form.staff_links(), entrustment_note=d["entrustment_note"],
+            tekun=form.tekun() if hasattr(form, "tekun") else None,
+        )  # fmt: skip
+
+    def perform(self, form):
+        services.dibao_application_file(
+            process=self.process, programme=self.programme, application=self.application(form), actor=self.request.user
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form, formset=getattr(self, "formset", None)))
+
+
+class TekunStartView(DibaoStartView):
+    form_class = TekunApplicationForm
+    programme = Programme.TEKUN
+
+
+# --- tasks ---------------------------------------------------------------------------
+class AcceptView(CaseTaskFormView):
+    form_class = AcceptForm
+
+    def perform(self, form):
+        d = form.cleaned_data
+        services.dibao_accept(
+            process=self.process, missing=d["missing"], delegated=d["delegated"],
+            extension_reason=d["extension_reason"], actor=self.request.user,
+        )  # fmt: skip
+
+
+class CompleteMaterialsView(CaseTaskFormView):
+    form_class = CompleteMaterialsForm
+
+    def perform(self, form):
+        services.dibao_complete_materials(
+            process=self.process, received=form.cleaned_data["received"], actor=self.request.user
+        )
+
+
+class HomeVisitView(CaseTaskFormView):
+    form_class = HomeVisitForm
+    county = False
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "process": self.process, "county": self.county}
+
+    def perform(self, form):
+        d = form.cleaned_data
+        services.home_visit_record(
+            process=self.process, investigator_1=d["investigator_1"], investigator_2=d["investigator_2"],
+            visited_on=d["visited_on"], findings=d["findings"], family_signatories=d["family_signatories"],
+            county=self.county, tekun_confirmed=d.get("tekun_confirmed"), actor=self.request.user,
+        )  # fmt: skip
+
+
+class CountyHomeVisitView(HomeVisitView):
+    county = True
+
+
+class ReinvestigateView(HomeVisitView):
+    form_class = ReinvestigateForm
+
+    def perform(self, form):
+        d = form.cleaned_data
+        services.home_visit_record(
+            process=self.process, investigator_1=d["investigator_1"], investigator_2=d["investigator_2"],
+            visited_on=d["visited_on"], findings=d["findings"], family_signatories=d["family_signatories"],
+            reinvestigation=True, resolution=d["resolution"], tekun_confirmed=d.get("tekun_confirmed"),
+            actor=self.request.user,
+        )  # fmt: skip
+
+
+class ComputationMixin:
+    """Shows the means-test computation (MSL 23) next to the form."""
+
+    template_name = "dibao/task_with_computation.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["case"] = selectors.case_summary(self.process)
+        return ctx
+
+
+class ProposeView(ComputationMixin, CaseTaskFormView):
+    form_class = ProposeForm
+
+    def perform(self, form):
+        services.dibao_propose(
+            process=self.process, approve=form.cleaned_data["approve"], note=form.cleaned_data["note"],
+            actor=self.request.user,
+        )  # fmt: skip
+
+
+class ObjectionRouteView(ComputationMixin, CaseTaskFormView):
+    form_class = ObjectionRouteForm
+
+    def perform(self, form):
+        services.objection_route_choose(process=self.process, route=form.cleaned_data["route"], actor=self.request.user)
+
+
+class AppraisalView(CaseTaskFormView):
+    form_class = AppraisalForm
+
+    def perform(self, form):
+        services.appraisal_record(process=self.process, actor=self.request.user, **form.cleaned_data)
+
+
+class SignHandlerView(ComputationMixin, CaseTaskFormView):
+    form_class = SignForm
+    role = "handler"
+
+    def perform(self, form):
+        services.decision_sign(
+            process=self.process, role=self.role, opinion=form.cleaned_data["opinion"], actor=self.request.user
+        )
+
+
+class SignSectionChiefView(SignHandlerView):
+    role = "section_chief"
+
+
+class DecideView(ComputationMixin, CaseTaskFormView):
+    form_class = DecideForm
+
+    def perform(self, form):
+        services.dibao_decide(
+            process=self.process, approve=form.cleaned_data["approve"], reasons=form.reason_list(),
+            actor=self.request.user,
+        )  # fmt: skip
+
+
+# --- extra pages -------------------------------------------------------------------------
+def open_cases(request):
+    """Open cases in the user's regions with due date and working days left (MSL 22)."""
+    return render(request, "dibao/open_cases.html", {"rows": selectors.open_cases_with_deadlines(request.user)})
+
+
+def staff_relative_register(request):
+    """The separate register of staff-relative cases (MSL 11)."""
+    return render(request, "dibao/staff_relatives.html", {"cases": selectors.staff_relative_cases(request.user)})
+
+
+def overdue_alerts(request):
+    """Overdue alerts for the township approver and the county (MSL 22)."""
+    alerts = selectors.overdue_alerts_for(request.user)
+    if alerts is None:
+        raise PermissionDenied
+    return render(request, "dibao/overdue.html", {"alerts": alerts})
+
+
+class StaffObjectionView(generic.FormView):
+    """Staff record an objection received in person or by phone (MSL 19).
+
+    The case is region-checked by ``CaseScopeMiddleware`` (``process_pk``)."""
+
+    form_class = ObjectionForm
+    template_name = "dibao/objection_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        process = get_object_or_404(DibaoProcess, pk=kwargs["process_pk"])
+        if not case_visible(request.user, process):
+            raise Http404
+        self.notice = process.current_notice
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        notice = selectors.public_notice(self.notice) if self.notice else None
+        return super().get_context_data(notice=notice, open=bool(self.notice and self.notice.is_open()), **kwargs)
+
+    def form_valid(self, form):
+        if self.notice is None:
+            form.add_error(None, services.ERR_OBJECTION_CLOSED)
+            return self.form_invalid(form)
+        try:
+            services.objection_record(notice=self.notice, actor=self.request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        return render(self.request, "dibao/objection_done.html", {"notice": selectors.public_notice(self.notice)})
+
+
+@login_not_required
+def public_objection(request, token):
+    """Anyone, anonymous included, may object during the window (MSL 19).
+
+    The page shows only the notice's public fields (MSL 24)."""
+    notice = get_object_or_404(NoticeRound.objects.select_related("process"), token=token)
+    public = selectors.public_notice(notice)
+    form = ObjectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_record(notice=notice, actor=None, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return HttpResponseRedirect(request.path + "?done=1")
+    return render(
+        request,
+        "dibao/public_objection.html",
+        {"notice": public, "form": form, "done": request.GET.get("done") == "1", "open": notice.is_open()},
+    )

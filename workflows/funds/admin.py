@@ -1,0 +1,34 @@
+"""Admin: the ledger is read-only for everyone, including superusers.
+
+Entries are written only by ``workflows.funds.services``; a correction is a
+reversal entry, never an edit. Change and delete pages answer 403.
+"""
+
+from django.contrib import admin
+
+from .models import FundEntry, ReserveFund
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReserveFund)
+class ReserveFundAdmin(_ReadOnly):
+    list_display = ["township", "budget_year", "balance"]
+    list_filter = ["budget_year", "township__county"]
+
+
+@admin.register(FundEntry)
+class FundEntryAdmin(_ReadOnly):
+    list_display = ["created_at", "fund", "kind", "amount", "balance_after", "case_number", "actor"]
+    list_filter = ["kind", "fund__budget_year", "fund__township"]
+    search_fields = ["case_number", "reason"]
+    list_select_related = ["fund__township", "actor"]

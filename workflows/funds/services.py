@@ -1,0 +1,182 @@
+"""Reserve-fund movements (domain.md §6; SAI 48, TA18 3(3)).
+
+Every function writes one ledger entry and moves the cached balance in the
+same transaction, while holding the fund's row lock, and appends an audit
+event to the chain ``fund:<pk>``. Lock order everywhere: case row (viewflow
+lock) -> fund row -> audit chain heads, so concurrent approvals cannot
+deadlock.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from workflows.core.audit import audit_record
+from workflows.core.models import County, Township
+from workflows.core.scope import regions_where
+
+from .models import FundEntry, ReserveFund
+
+ERR_INSUFFICIENT_FUNDS = _("备用金余额不足：当前余额 %(balance)s 元，本次支付 %(amount)s 元，支付被拒绝。")
+ERR_AMOUNT_NOT_POSITIVE = _("金额必须大于 0 元，且最多两位小数。")
+ERR_NOT_COUNTY_OFFICER = _("只有本县民政局经办人可以拨付或补充备用金。")
+ERR_NOT_TOWNSHIP_APPROVER = _("只有本乡镇审批人可以从备用金支付。")
+ERR_MAY_NOT_REVERSE = _("只有本乡镇审批人或本县民政局经办人可以冲销支出。")
+ERR_NO_FUND = _("%(township)s 没有 %(year)s 年度的临时救助备用金，请先由县民政局拨付。")
+ERR_REVERSE_NOT_PAYMENT = _("只能冲销支出记录。")
+ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔支出尚未冲销的 %(left)s 元。")
+ERR_REASON_REQUIRED = _("请填写事由。")
+ERR_FUND_CHAIN_MISMATCH = _("备用金 %(fund)s 的余额 %(balance)s 元与台账合计 %(total)s 元不一致。")
+
+CENT = Decimal("0.01")
+
+
+def _money(amount) -> Decimal:
+    amount = Decimal(amount)
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise ValidationError(ERR_AMOUNT_NOT_POSITIVE, code="amount")
+    return amount.quantize(CENT)
+
+
+def is_county_officer_for(user, county_id: int) -> bool:
+    return regions_where(user, "act_county_officer", County).filter(pk=county_id).exists()
+
+
+def is_township_approver_for(user, township_id: int) -> bool:
+    return regions_where(user, "act_approver", Township).filter(pk=township_id).exists()
+
+
+def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
+    """The fund row, locked until the end of the caller's transaction (SELECT ... FOR UPDATE)."""
+    fund = ReserveFund.objects.select_for_update().filter(township=township, budget_year=budget_year).first()
+    if fund is None:
+        raise ValidationError(ERR_NO_FUND % {"township": township, "year": budget_year}, code="no_fund")
+    return fund
+
+
+def _append(*, fund: ReserveFund, kind: str, amount: Decimal, reason: str, actor, **links) -> FundEntry:
+    """Write one entry and move the cached balance. Caller holds the fund's row lock."""
+    before = fund.balance
+    fund.balance = before + amount
+    ReserveFund.objects.filter(pk=fund.pk).update(balance=fund.balance)
+    entry = FundEntry.objects.create(
+        fund=fund, kind=kind, amount=amount, balance_after=fund.balance, reason=reason, actor=actor, **links
+    )
+    audit_record(
+        action=f"fund.{kind}",
+        target=fund,
+        actor=actor,
+        chain=f"fund:{fund.pk}",
+        changes={"balance": [before, fund.balance]},
+        data={"entry": entry.pk, "amount": amount, "process_id": links.get("process_id")},
+    )
+    return entry
+
+
+def _county_credit(*, kind: str, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
+    if not is_county_officer_for(actor, township.county_id):
+        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
+    if not reason.strip():
+        raise ValidationError(ERR_REASON_REQUIRED, code="reason")
+    amount = _money(amount)
+    fund, created = ReserveFund.objects.get_or_create(township=township, budget_year=budget_year)
+    if created:
+        audit_record(action="fund.open", target=fund, actor=actor, chain=f"fund:{fund.pk}", data={"year": budget_year})
+    fund = lock_fund(township=township, budget_year=budget_year)
+    return _append(fund=fund, kind=kind, amount=amount, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def fund_allocate(*, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
+    """County allocates the year's reserve fund to a township (opens the fund if needed)."""
+    return _county_credit(
+        kind=FundEntry.Kind.ALLOCATION,
+        township=township,
+        budget_year=budget_year,
+        amount=amount,
+        reason=reason,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def fund_replenish(*, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
+    """County tops up a township's fund during the year."""
+    return _county_credit(
+        kind=FundEntry.Kind.REPLENISHMENT,
+        township=township,
+        budget_year=budget_year,
+        amount=amount,
+        reason=reason,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def fund_pay(
+    *, fund: ReserveFund, amount, reason: str, actor, process_id: int | None = None, case_number: str = ""
+) -> FundEntry:
+    """Pay ``amount`` out of ``fund``; refuse when the balance would go below zero.
+
+    Call while holding the fund's row lock: pass the row returned by
+    ``lock_fund`` in the same transaction. The balance is re-read under the
+    lock here as well, so a stale ``fund`` object cannot cause an overdraft.
+    """
+    if not is_township_approver_for(actor, fund.township_id):
+        raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
+    amount = _money(amount)
+    fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
+    if fund.balance - amount < 0:
+        raise ValidationError(
+            ERR_INSUFFICIENT_FUNDS % {"balance": f"{fund.balance:,.2f}", "amount": f"{amount:,.2f}"},
+            code="insufficient_funds",
+        )
+    return _append(
+        fund=fund,
+        kind=FundEntry.Kind.PAYMENT,
+        amount=-amount,
+        reason=reason,
+        actor=actor,
+        process_id=process_id,
+        case_number=case_number,
+    )
+
+
+@transaction.atomic
+def fund_reverse(*, payment: FundEntry, amount, reason: str, actor) -> FundEntry:
+    """Return (part of) a payment to its fund, with a written reason."""
+    fund = ReserveFund.objects.select_for_update().select_related("township").get(pk=payment.fund_id)
+    if not (is_township_approver_for(actor, fund.township_id) or is_county_officer_for(actor, fund.township.county_id)):
+        raise PermissionDenied(ERR_MAY_NOT_REVERSE)
+    if payment.kind != FundEntry.Kind.PAYMENT:
+        raise ValidationError(ERR_REVERSE_NOT_PAYMENT, code="not_payment")
+    if not reason.strip():
+        raise ValidationError(ERR_REASON_REQUIRED, code="reason")
+    amount = _money(amount)
+    left = payment.reversible_amount
+    if amount > left:
+        raise ValidationError(
+            ERR_REVERSE_TOO_MUCH % {"amount": f"{amount:,.2f}", "left": f"{left:,.2f}"}, code="too_much"
+        )
+    return _append(
+        fund=fund,
+        kind=FundEntry.Kind.REVERSAL,
+        amount=amount,
+        reason=reason,
+        actor=actor,
+        process_id=payment.process_id,
+        case_number=payment.case_number,
+        reverses=payment,
+    )
+
+
+def fund_verify(fund: ReserveFund) -> None:
+    """Raise if the cached balance differs from the sum of the ledger (run by tests and ops checks)."""
+    fund.refresh_from_db(fields=["balance"])
+    total = fund.entries.total()
+    if total != fund.balance:
+        raise AssertionError(str(ERR_FUND_CHAIN_MISMATCH % {"fund": fund, "balance": fund.balance, "total": total}))

@@ -1,0 +1,376 @@
+"""Integration API (DRF + drf-spectacular) for the province's service portal
+and the 12345 hotline.
+
+Every client is bound to one county (``IntegrationClient``) and sends
+``Authorization: Token <key>``; a case or village outside that county is a
+404, exactly like a case that does not exist. The status endpoint also
+answers anonymous callers who give a second factor, with the same throttle
+and the same "not found" for unknown cases and wrong factors as the web page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from workflows.core.models import Village
+from workflows.core.models.rules import Area
+from workflows.dibao import services as dibao_services
+from workflows.dibao.models import Attachment, Programme
+from workflows.documents.services import document_record_download
+from workflows.households.models import DeclaredIncome, HouseholdMember
+
+from . import selectors, services, throttle
+from .models import IntegrationClient
+
+ERR_NOT_FOUND = "未找到。"
+ERR_THROTTLED = "尝试次数过多，请 15 分钟后再试。"
+ERR_BAD_FILE = "文件内容不是有效的 Base64。"
+ERR_TOKEN = "无效的对接密钥。"  # noqa: S105 - a message, not a secret
+MAX_FILE_B64 = (dibao_services.MAX_UPLOAD_BYTES * 4) // 3 + 8
+
+
+# --- authentication and throttling ---------------------------------------------------
+class IntegrationTokenAuthentication(BaseAuthentication):
+    """``Authorization: Token <key>``; only the key's SHA-256 is stored."""
+
+    keyword = b"token"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(ERR_TOKEN)
+        key = parts[1].decode("latin-1")
+        client = (
+            IntegrationClient.objects.filter(token_hash=services.token_hash(key), active=True)
+            .select_related("county")
+            .first()
+        )
+        if client is None:
+            raise exceptions.AuthenticationFailed(ERR_TOKEN)
+        return (client, None)
+
+    def authenticate_header(self, request):
+        return "Token"
+
+
+class IntegrationTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "workflows.portal.api.IntegrationTokenAuthentication"
+    name = "IntegrationToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>` (see `manage.py create_integration_client`)",
+        }
+
+
+class ClientRateThrottle(SimpleRateThrottle):
+    """Per integrating client; anonymous lookups use ``throttle`` (address + case)."""
+
+    rate = "120/min"
+    scope = "portal_client"
+
+    def get_cache_key(self, request, view):
+        client = request.user
+        if isinstance(client, IntegrationClient):
+            return f"portal:api:client:{client.pk}"
+        return None
+
+
+def _client(request) -> IntegrationClient | None:
+    return request.user if isinstance(request.user, IntegrationClient) else None
+
+
+class PDFRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class BaseAPIView(APIView):
+    authentication_classes = [IntegrationTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
+    renderer_classes = [JSONRenderer]
+
+
+def _validation_response(exc: ValidationError) -> Response:
+    return Response({"errors": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _not_found() -> Response:
+    return Response({"detail": ERR_NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
+
+
+# --- serializers -----------------------------------------------------------------------
+class MemberSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=18)
+    relation = serializers.ChoiceField(choices=HouseholdMember.Relation.choices)
+    is_student = serializers.BooleanField(default=False)
+    is_disabled = serializers.BooleanField(default=False)
+    has_serious_illness = serializers.BooleanField(default=False)
+    can_work = serializers.BooleanField(default=False)
+    income_kind = serializers.ChoiceField(choices=DeclaredIncome.Kind.choices, default=DeclaredIncome.Kind.WAGE)
+    monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default="0.00")
+    signed_check_authorisation = serializers.BooleanField(help_text="成年成员已签署核对授权书（MSL 9）")
+    signed_truthfulness = serializers.BooleanField(default=False, help_text="申请人已签署真实性承诺书")
+
+
+class UploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Attachment.Kind.choices)
+    filename = serializers.CharField(max_length=100)
+    content_base64 = serializers.CharField(max_length=MAX_FILE_B64)
+
+
+class ApplicationSerializer(serializers.Serializer):
+    programme = serializers.ChoiceField(choices=Programme.choices, default=Programme.DIBAO)
+    village_code = serializers.CharField(max_length=12, help_text="村（社区）国家代码，须属于对接系统所在县")
+    area = serializers.ChoiceField(choices=Area.choices)
+    address = serializers.CharField(max_length=200)
+    phone = serializers.RegexField(r"^1\d{10}$", max_length=11)
+    bank_account = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    deposits = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default="0.00")
+    members = MemberSerializer(many=True, min_length=1, max_length=20)
+    uploads = UploadSerializer(many=True, max_length=6, default=list)
+    tekun_no_work_ability = serializers.BooleanField(default=False)
+    tekun_no_income = serializers.BooleanField(default=False)
+    tekun_no_supporter = serializers.BooleanField(default=False)
+    language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class SubmittedSerializer(serializers.Serializer):
+    case_number = serializers.CharField()
+    status_url = serializers.CharField()
+
+
+class StatusRequestSerializer(serializers.Serializer):
+    case_number = serializers.CharField(max_length=32)
+    id_last6 = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    otp = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+
+
+class LetterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    issued_on = serializers.DateField()
+
+
+class NoticeSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    posted_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    open = serializers.BooleanField()
+    objection_url = serializers.CharField()
+
+
+class StatusSerializer(serializers.Serializer):
+    case_number = serializers.CharField()
+    programme = serializers.CharField()
+    township = serializers.CharField()
+    stage = serializers.CharField()
+    stage_label = serializers.CharField()
+    next_step = serializers.CharField()
+    submitted_on = serializers.DateField(allow_null=True)
+    accepted_on = serializers.DateField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    working_days_left = serializers.IntegerField(allow_null=True)
+    overdue = serializers.BooleanField()
+    missing_materials = serializers.ListField(child=serializers.CharField())
+    letters = LetterSerializer(many=True)
+    notice = NoticeSerializer(allow_null=True)
+    objection_how = serializers.CharField()
+    decision = serializers.CharField(allow_blank=True)
+    monthly_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    payment_starts = serializers.DateField(allow_null=True)
+    appeal_rights = serializers.CharField()
+
+
+class ObjectionRequestSerializer(serializers.Serializer):
+    case_number = serializers.CharField(max_length=32)
+    content = serializers.CharField(max_length=4000)
+    anonymous = serializers.BooleanField(default=False)
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    contact = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class ObjectionRecordedSerializer(serializers.Serializer):
+    case_number = serializers.CharField()
+    notice_round = serializers.IntegerField()
+    received_at = serializers.DateTimeField()
+
+
+ErrorSerializer = inline_serializer("Error", {"detail": serializers.CharField()})
+ErrorsSerializer = inline_serializer(
+    "ValidationErrors", {"errors": serializers.ListField(child=serializers.CharField())}
+)
+
+
+# --- views -----------------------------------------------------------------------------
+class ApplicationsView(BaseAPIView):
+    @extend_schema(
+        operation_id="applications_create",
+        request=ApplicationSerializer,
+        responses={201: SubmittedSerializer, 400: OpenApiResponse(), 404: ErrorSerializer},
+        summary="提交低保/特困申请（网上渠道）",
+    )
+    def post(self, request):
+        serializer = ApplicationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        client = _client(request)
+        village = (
+            Village.objects.filter(code=d["village_code"], township__county_id=client.county_id)
+            .select_related("township__county")
+            .first()
+        )
+        if village is None:
+            return _not_found()
+        uploads = []
+        for u in d["uploads"]:
+            try:
+                content = base64.b64decode(u["content_base64"], validate=True)
+            except (binascii.Error, ValueError):
+                return Response({"errors": [ERR_BAD_FILE]}, status=status.HTTP_400_BAD_REQUEST)
+            upload = SimpleUploadedFile(u["filename"], content, content_type="application/octet-stream")
+            uploads.append(dibao_services.UploadInput(kind=u["kind"], file=upload))
+        tekun = None
+        if d["programme"] == Programme.TEKUN:
+            tekun = dibao_services.TekunInput(
+                no_work_ability=d["tekun_no_work_ability"], no_income=d["tekun_no_income"],
+                no_supporter=d["tekun_no_supporter"],
+            )  # fmt: skip
+        members = [dibao_services.MemberInput(**m) for m in d["members"]]
+        application = dibao_services.ApplicationInput(
+            village=village, area=d["area"], address=d["address"], phone=d["phone"], bank_account=d["bank_account"],
+            members=members, deposits=d["deposits"], uploads=uploads, tekun=tekun,
+            entrustment_note=f"对接系统：{client.name}"[:200],
+        )  # fmt: skip
+        try:
+            process = services.application_submit_online(
+                programme=d["programme"], application=application, language=d["language"], email=d["email"]
+            )
+        except ValidationError as exc:
+            return _validation_response(exc)
+        return Response(
+            {"case_number": process.case_number, "status_url": services.status_url()}, status=status.HTTP_201_CREATED
+        )
+
+
+class StatusView(BaseAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="status_lookup",
+        request=StatusRequestSerializer,
+        responses={200: StatusSerializer, 400: OpenApiResponse(), 404: ErrorSerializer, 429: ErrorSerializer},
+        summary="查询办理进度：案件编号 + 第二要素；或对接系统按本县案件编号查询",
+        auth=[{"IntegrationToken": []}, {}],
+    )
+    def post(self, request):
+        serializer = StatusRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        client = _client(request)
+        if client is not None:
+            process = selectors.case_for_client(client, d["case_number"])
+        else:
+            address = throttle.client_address(request)
+            if throttle.lookup_throttled(address=address, case_number=d["case_number"]):
+                return Response({"detail": ERR_THROTTLED}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            if not (d["id_last6"] or d["otp"]):
+                return Response({"errors": [str(services.ERR_FACTOR_REQUIRED)]}, status=status.HTTP_400_BAD_REQUEST)
+            process = services.status_lookup(
+                case_number=d["case_number"], id_last6=d["id_last6"], otp=d["otp"], address=address
+            )
+        if process is None:
+            return _not_found()
+        return Response(StatusSerializer(selectors.public_status(process)).data)
+
+
+class ObjectionsView(BaseAPIView):
+    @extend_schema(
+        operation_id="objections_create",
+        request=ObjectionRequestSerializer,
+        responses={201: ObjectionRecordedSerializer, 400: OpenApiResponse(), 404: ErrorSerializer},
+        summary="登记对公示的异议（12345 热线代为登记，可匿名）",
+    )
+    def post(self, request):
+        serializer = ObjectionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        process = selectors.case_for_client(_client(request), d["case_number"])
+        if process is None:
+            return _not_found()
+        notice = selectors.current_notice(process)
+        if notice is None:
+            return Response({"errors": [str(services.ERR_NO_OPEN_NOTICE)]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            objection = dibao_services.objection_record(
+                notice=notice, content=d["content"], anonymous=d["anonymous"], name=d["name"], contact=d["contact"],
+                actor=None,
+            )  # fmt: skip
+        except ValidationError as exc:
+            return _validation_response(exc)
+        return Response(
+            {"case_number": process.case_number, "notice_round": notice.round, "received_at": objection.received_at},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class LetterView(BaseAPIView):
+    renderer_classes = [PDFRenderer, JSONRenderer]
+
+    @extend_schema(
+        operation_id="letters_retrieve",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (404, "application/json"): ErrorSerializer},
+        summary="下载本县案件的审核确认通知书或不予确认决定书（PDF）",
+    )
+    def get(self, request, document_id: int):
+        from workflows.dibao.models import DibaoProcess
+        from workflows.documents.models import CaseDocument
+
+        client = _client(request)
+        document = CaseDocument.objects.filter(pk=document_id, kind__in=selectors.LETTER_KINDS).first()
+        in_county = (
+            document is not None
+            and DibaoProcess.objects.filter(pk=document.process_id, county_id=client.county_id).exists()
+        )
+        if not in_county:
+            return _not_found()
+        document_record_download(document=document, actor=None)
+        content_type = mimetypes.guess_type(document.filename)[0] or "application/pdf"
+        return FileResponse(
+            document.file.open("rb"), as_attachment=True, filename=document.filename, content_type=content_type
+        )
+
+
+def api_view(view_class):
+    return login_not_required(view_class.as_view())

@@ -1,0 +1,307 @@
+"""Applicant-side actions: online filing, status lookup with a second factor,
+one-time codes, notifications, integration clients.
+
+Validation of an application is the dibao service's (``dibao_application_file``
+and its validators); this module only adds the online channel around it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import logging
+import secrets
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.core.audit import audit_record
+from workflows.dibao import services as dibao_services
+from workflows.dibao.models import Channel, DibaoProcess, Programme
+
+from . import throttle
+from .models import ApplicantPreference, IntegrationClient, Notification, OneTimeCode
+from .notifications import backends, messages
+
+logger = logging.getLogger("workflows.portal")
+
+ERR_LOOKUP_FAILED = _("没有查到与您填写的信息相符的案件。请核对案件编号和验证信息后再试；多次失败后需要等待 15 分钟。")
+ERR_FACTOR_REQUIRED = _("请填写身份证号码后 6 位，或填写手机收到的验证码。")
+ERR_PHONE = _("请填写 11 位手机号码。")
+ERR_APPLICATION_INCOMPLETE = _("申请信息不完整，请返回前面的步骤检查。")
+ERR_NO_OPEN_NOTICE = _("该案件当前没有正在公示的意见。")
+
+PORTAL_USERNAME = "portal-online"
+OTP_MINUTES = 10
+GRANT_MINUTES = 30
+
+
+def portal_actor():
+    """The service account the online channel files under (cannot log in).
+
+    ``dibao_application_file`` records the filer on the case, consents and
+    uploads; for an anonymous applicant that is this account, and the channel
+    (``online``) says who really filed.
+    """
+    user, created = get_user_model().objects.get_or_create(
+        username=PORTAL_USERNAME, defaults={"is_active": False, "first_name": "网上申请"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def normalise_case_number(value: str) -> str:
+    return (value or "").strip().upper()[:32]
+
+
+# ==============================================================================
+# Online application
+# ==============================================================================
+@transaction.atomic
+def application_submit_online(
+    *,
+    programme: str,
+    application: dibao_services.ApplicationInput,
+    language: str = "zh-hans",
+    email: str = "",
+) -> DibaoProcess:
+    """Start the dibao / 特困 flow for an online application (channel ``online``).
+
+    Runs the flow's Start activation as the portal account, as
+    ``workflows.core.driving.start_case`` does for staff, and calls the dibao
+    filing service inside it: the same validation as staff intake. Saves
+    nothing if any rule fails (``ValidationError``).
+    """
+    from workflows.dibao.flows import DibaoFlow, TekunFlow
+
+    flow = TekunFlow if programme == Programme.TEKUN else DibaoFlow
+    actor = portal_actor()
+    activation = flow.start.activation_class.create(flow.start, None, None)
+    activation.start(SimpleNamespace(user=actor))
+    process = dibao_services.dibao_application_file(
+        process=activation.process, programme=programme, application=application, actor=actor, channel=Channel.ONLINE
+    )
+    activation.execute()
+    ApplicantPreference.objects.create(
+        process_id=process.pk, language=messages.language_or_default(language), email=email or ""
+    )
+    audit_record(
+        action="portal.preferences",
+        target=process,
+        process_id=process.pk,
+        changes={"language": [None, language], "email": [None, bool(email)]},
+    )
+    return process
+
+
+# ==============================================================================
+# Status lookup: case number + second factor
+# ==============================================================================
+def _applicant_id_tail(process: DibaoProcess) -> str:
+    head = process.household.head if process.household_id else None
+    return (head.id_number[-6:] if head else "").upper()
+
+
+def _otp_hash(process_id: int, code: str) -> str:
+    key = settings.SECRET_KEY.encode("utf-8")
+    return hmac.new(key, f"otp:{process_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+_DUMMY = "\0" * 6
+
+
+def status_lookup(*, case_number: str, id_last6: str = "", otp: str = "", address: str) -> DibaoProcess | None:
+    """The case if the second factor matches, else ``None`` — whether the case
+    does not exist, the factor is wrong, or the attempt is throttled.
+
+    Comparisons are constant-time and run even for an unknown case.
+    """
+    case_number = normalise_case_number(case_number)
+    if not throttle.lookup_allowed(address=address, case_number=case_number):
+        return None
+    process = DibaoProcess.objects.filter(case_number=case_number).select_related("household").first()
+    ok = False
+    if id_last6:
+        expected = _applicant_id_tail(process) if process else _DUMMY
+        ok = hmac.compare_digest(expected.encode(), id_last6.strip().upper()[:6].encode()) and process is not None
+    elif otp:
+        ok = process is not None and otp_verify(process=process, code=otp.strip())
+    logger.info("portal lookup %s", "granted" if ok else "refused")
+    return process if ok else None
+
+
+@transaction.atomic
+def otp_verify(*, process: DibaoProcess, code: str) -> bool:
+    """Single use: the matching, unexpired, unused code is consumed."""
+    now = timezone.now()
+    digest = _otp_hash(process.pk, code)
+    for otp in OneTimeCode.objects.select_for_update().filter(
+        process_id=process.pk, used_at__isnull=True, expires_at__gt=now
+    ):
+        if hmac.compare_digest(otp.code_hash, digest):
+            otp.used_at = now
+            otp.save(update_fields=["used_at"])
+            audit_record(action="portal.otp_used", target=process, process_id=process.pk, data={"otp": otp.pk})
+            return True
+    return False
+
+
+@transaction.atomic
+def otp_send(*, case_number: str, address: str) -> None:
+    """Send a one-time code to the household's registered phone, if the case
+    exists and has one. Always returns ``None``: the caller shows the same page
+    whatever happened. Counts against the lookup limits (no SMS flooding)."""
+    case_number = normalise_case_number(case_number)
+    if not throttle.lookup_allowed(address=address, case_number=case_number):
+        return
+    process = DibaoProcess.objects.filter(case_number=case_number).select_related("household").first()
+    if process is None or not process.household_id or not process.household.phone:
+        return
+    code = f"{secrets.randbelow(10**6):06d}"
+    otp = OneTimeCode.objects.create(
+        process_id=process.pk,
+        code_hash=_otp_hash(process.pk, code),
+        expires_at=timezone.now() + datetime.timedelta(minutes=OTP_MINUTES),
+    )
+    audit_record(action="portal.otp_sent", target=process, process_id=process.pk, data={"otp": otp.pk})
+    language = _language_of(process.pk)
+    text = messages.otp_text(code, language, OTP_MINUTES)
+    phone = process.household.phone
+    transaction.on_commit(lambda: backends.sms_backend().send(phone=phone, text=text))
+
+
+# ==============================================================================
+# Notifications (sent by Celery after commit)
+# ==============================================================================
+def _language_of(process_id: int) -> str:
+    pref = ApplicantPreference.objects.filter(process_id=process_id).first()
+    return messages.language_or_default(pref.language if pref else settings.LANGUAGE_CODE)
+
+
+def status_url() -> str:
+    return f"{getattr(settings, 'PUBLIC_BASE_URL', '')}{reverse('portal:status_lookup')}"
+
+
+def notification_context(process: DibaoProcess, stage: str, extra: dict | None = None) -> dict:
+    """Public facts only: no names, ID numbers, addresses or accounts."""
+    notice = process.current_notice
+    return {
+        "case_number": process.case_number,
+        "programme": process.get_programme_display(),
+        "township": process.township.name,
+        "due_on": process.effective_due_on,
+        "missing": [str(dibao_services.MATERIALS.get(k, k)) for k in process.missing_materials or []],
+        "notice_ends_on": timezone.localtime(notice.ends_at).date() if notice else None,
+        "approved": process.decision == "approved",
+        "amount": process.monthly_amount,
+        "payment_starts": process.payment_starts,
+        "status_url": status_url(),
+        **(extra or {}),
+    }
+
+
+@transaction.atomic
+def notification_queue(
+    *, process: DibaoProcess, stage: str, round: int = 1, extra: dict | None = None
+) -> list[Notification]:
+    """Create the stage's notifications (SMS to the registered phone, e-mail if
+    the applicant gave one) once per case, stage and round, and queue their
+    sending after commit. Calling it again for the same round does nothing."""
+    from .tasks import send_notification
+
+    language = _language_of(process.pk)
+    pref = ApplicantPreference.objects.filter(process_id=process.pk).first()
+    phone = process.household.phone if process.household_id else ""
+    channels = []
+    if phone:
+        channels.append((Notification.Channel.SMS, backends.mask_phone(phone)))
+    if pref and pref.email:
+        channels.append((Notification.Channel.EMAIL, backends.mask_email(pref.email)))
+    body = messages.render_message(stage, language, notification_context(process, stage, extra))
+    created = []
+    for channel, recipient in channels:
+        try:
+            with transaction.atomic():
+                note, is_new = Notification.objects.get_or_create(
+                    process_id=process.pk,
+                    stage=stage,
+                    round=round,
+                    channel=channel,
+                    defaults={
+                        "case_number": process.case_number,
+                        "template_key": messages.template_key(stage, language),
+                        "language": language,
+                        "recipient_masked": recipient,
+                        "body": body,
+                    },
+                )
+        except IntegrityError:  # a concurrent queue of the same stage won
+            continue
+        if not is_new:
+            continue
+        created.append(note)
+        audit_record(
+            action="portal.notification_queued",
+            target=note,
+            process_id=process.pk,
+            data={"stage": stage, "round": round, "channel": channel},
+        )
+        pk = note.pk
+        transaction.on_commit(lambda pk=pk: send_notification.delay(pk))
+    return created
+
+
+def notification_send(*, notification_pk: int) -> str:
+    """Deliver one queued notification (idempotent: only a queued one is sent)."""
+    with transaction.atomic():
+        note = Notification.objects.select_for_update().filter(pk=notification_pk).first()
+        if note is None or note.status != Notification.Status.QUEUED:
+            return "skipped"
+        process = DibaoProcess.objects.select_related("household").get(pk=note.process_id)
+        note.attempts += 1
+        try:
+            if note.channel == Notification.Channel.SMS:
+                backends.sms_backend().send(phone=process.household.phone, text=note.body)
+            else:
+                pref = ApplicantPreference.objects.get(process_id=note.process_id)
+                subject = note.body.split("】", 1)[0].lstrip("【[").split("]", 1)[0]
+                backends.email_backend().send(email=pref.email, subject=subject, text=note.body)
+        except Exception:
+            logger.exception("notification %s failed", note.pk)
+            note.status = Notification.Status.FAILED if note.attempts >= 3 else Notification.Status.QUEUED
+            note.save(update_fields=["attempts", "status"])
+            raise
+        note.status = Notification.Status.SENT
+        note.sent_at = timezone.now()
+        note.save(update_fields=["attempts", "status", "sent_at"])
+        audit_record(
+            action="portal.notification_sent",
+            target=note,
+            process_id=note.process_id,
+            changes={"status": [Notification.Status.QUEUED, Notification.Status.SENT]},
+        )
+    return "sent"
+
+
+# ==============================================================================
+# Integration clients
+# ==============================================================================
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def integration_client_create(*, name: str, county, actor=None) -> tuple[IntegrationClient, str]:
+    """A new client bound to ``county``; returns it with its key (shown once)."""
+    key = secrets.token_urlsafe(32)
+    client = IntegrationClient.objects.create(name=name, county=county, token_hash=token_hash(key), created_by=actor)
+    audit_record(action="portal.integration_client_created", target=client, actor=actor, data={"county": county.code})
+    return client, key

@@ -1,0 +1,42 @@
+from django.urls import path
+from viewflow.utils import viewprop
+
+from workflows.core.viewsets import CaseFlowAppViewset, ScopedInboxView, ScopedQueueView
+
+from . import views
+from .flows import SamplingReviewFlow
+from .selectors import without_own_approvals
+
+
+class SamplingQueueView(ScopedQueueView):
+    """The queue, minus reviews of approvals the user acted on (SQL, constant query count)."""
+
+    @viewprop
+    def queryset(self):
+        return without_own_approvals(super().queryset, self.request.user)
+
+
+class SamplingInboxView(ScopedInboxView):
+    @viewprop
+    def queryset(self):
+        return without_own_approvals(super().queryset, self.request.user)
+
+
+class SamplingFlowAppViewset(CaseFlowAppViewset):
+    queue_view_class = SamplingQueueView
+    inbox_view_class = SamplingInboxView
+
+    def get_context_data(self, request):
+        context = super().get_context_data(request)
+        return {key: without_own_approvals(qs, request.user) for key, qs in context.items()}
+
+
+flow_viewsets = [SamplingFlowAppViewset(SamplingReviewFlow, icon="rule")]
+
+urlpatterns = [
+    path("", views.draw_list, name="draws"),
+    path("draws/<int:pk>/", views.draw_detail, name="draw"),
+    path("report/<int:county_pk>/", views.report, name="report"),
+    path("report/<int:county_pk>/export.csv", views.report_csv, name="report_csv"),
+    path("report/<int:county_pk>/export.pdf", views.report_pdf, name="report_pdf"),
+]

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TemporaryAssistanceConfig(AppConfig):
+    name = "workflows.temporary_assistance"
+    label = "temporary_assistance"
+    verbose_name = _("临时救助")
+
+    def ready(self):
+        # The finance-check app may be deployed later; connect when its signal exists.
+        try:
+            from workflows.finance_check.signals import finance_check_finished
+        except ImportError:
+            return
+        from .receivers import on_finance_check_finished
+
+        finance_check_finished.connect(on_finance_check_finished, dispatch_uid="temporary_assistance.finance_check")

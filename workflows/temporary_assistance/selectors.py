@@ -1,0 +1,17 @@
+"""Reads of temporary assistance for other pages (fund views)."""
+
+from __future__ import annotations
+
+from .models import TemporaryAssistanceProcess
+
+
+def pending_assist_first(*, township_ids):
+    """Assist-first cases whose paperwork is not completed yet (先行救助，待补办), oldest deadline first."""
+    return (
+        TemporaryAssistanceProcess.objects.filter(
+            township_id__in=township_ids, assist_first=True, paperwork_completed_at__isnull=True, payments__isnull=False
+        )
+        .distinct()
+        .select_related("township")
+        .order_by("paperwork_due", "pk")
+    )

@@ -1,0 +1,555 @@
+"""Business rules of temporary assistance (domain.md §6; TA18 2-3, SAI 47-50, ZB20 15).
+
+Every function is one state change: keyword-only, atomic, audited on the
+case chain. Limits and permissions are re-checked here, at the moment of the
+decision, so no form, API or admin path can approve above the township limit
+or pay from a fund the actor does not control.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.status import PROCESS
+
+from workflows.core.audit import audit_record, diff
+from workflows.core.models import County, DibaoStandard, TemporaryAssistanceRule, Township
+from workflows.core.models.rules import Area
+from workflows.core.scope import regions_where
+from workflows.core.working_days import Calendar
+from workflows.funds import services as funds
+from workflows.households.models import Consent, Household, members_missing_consent
+
+from .models import Decision, Kind, Payment, TemporaryAssistanceProcess, Tier
+
+logger = logging.getLogger(__name__)
+
+ERR_HOUSEHOLD_OUTSIDE = _("该家庭不在您负责的乡镇。")
+ERR_AMOUNT = _("金额必须大于 0 元，且最多两位小数。")
+ERR_ASSIST_FIRST_EMERGENCY_ONLY = _("只有急难型救助可以先行救助。")
+ERR_ASSIST_FIRST_ABOVE_LIMIT = _("先行救助金额 %(amount)s 元超过乡镇审批限额 %(limit)s 元，请走县级审批。")
+ERR_ABOVE_TOWNSHIP_LIMIT = _("金额 %(amount)s 元超过乡镇审批限额 %(limit)s 元，乡镇无权批准，须报县民政局审批。")
+ERR_ABOVE_REQUESTED = _("批准金额不能超过申请金额 %(requested)s 元。")
+ERR_SAME_EVENT = _("该家庭已就同一事件（%(cause)s，%(date)s）申请过临时救助，同一事件只救助一次。")
+ERR_REPEAT_WITHOUT_REASON = _("该家庭本年度已因“%(cause)s”获得救助，再次申请必须说明新的困难情况。")
+ERR_YEARLY_LIMIT = _("该家庭 %(year)s 年度已获临时救助 %(count)s 次，达到每年 %(max)s 次的上限。")
+ERR_NO_CHECK_CONSENT = _("支出型救助需要核对家庭经济状况，以下成员尚未签署核对授权书：%(members)s。")
+ERR_EVENT_IN_FUTURE = _("事件发生日期不能晚于今天。")
+ERR_NOT_APPROVER = _("只有本乡镇审批人可以审批和发放。")
+ERR_NOT_COUNTY_OFFICER = _("只有本县民政局经办人可以办理。")
+ERR_NOT_CASE_WORKER = _("只有本乡镇经办人可以办理。")
+ERR_OWN_CASE = _("登记人不能审批自己登记的案件。")
+ERR_REASON_REQUIRED = _("不予救助必须写明理由。")
+ERR_MEETING_REQUIRED = _("一事一议须记录会议日期和参会人员（至少 3 人）。")
+ERR_MEETING_IN_FUTURE = _("会议日期不能晚于今天。")
+ERR_PAPERWORK_INCOMPLETE = _("登记、签字和核对三项都完成后才能办结补办手续。")
+ERR_ABOVE_UNPAID = _("本次发放 %(amount)s 元超过尚未发放的 %(unpaid)s 元。")
+ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔发放尚未冲销的 %(left)s 元。")
+ERR_WRONG_TIER = _("该案件的审批层级为“%(tier)s”，不能在此办理。")
+
+CENT = Decimal("0.01")
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _money(amount) -> Decimal:
+    amount = Decimal(amount)
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise ValidationError(ERR_AMOUNT, code="amount")
+    return amount.quantize(CENT)
+
+
+def townships_for_case_worker(user):
+    return regions_where(user, "act_case_worker", Township)
+
+
+def can_open_case(user) -> bool:
+    return user.is_authenticated and townships_for_case_worker(user).exists()
+
+
+def _require_case_worker(process, actor) -> None:
+    if not townships_for_case_worker(actor).filter(pk=process.township_id).exists():
+        raise PermissionDenied(ERR_NOT_CASE_WORKER)
+
+
+def _require_approver(process, actor, node: str) -> None:
+    if not funds.is_township_approver_for(actor, process.township_id):
+        raise PermissionDenied(ERR_NOT_APPROVER)
+    if actor.pk in process.excluded_actor_ids(node):
+        raise PermissionDenied(ERR_OWN_CASE)
+
+
+def _require_county_officer(process, actor, node: str) -> None:
+    if not regions_where(actor, "act_county_officer", County).filter(pk=process.county_id).exists():
+        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
+    if actor.pk in process.excluded_actor_ids(node):
+        raise PermissionDenied(ERR_OWN_CASE)
+
+
+def township_limit_on(county, on: datetime.date) -> tuple[TemporaryAssistanceRule, DibaoStandard | None, Decimal]:
+    """The rule in force, the urban standard it used (if any) and the township limit (TA18 2(2))."""
+    rule = TemporaryAssistanceRule.objects.in_force(county=county, on=on)
+    standard = None
+    if rule.township_limit is None:
+        standard = DibaoStandard.objects.in_force(county=county, on=on, area=Area.URBAN)
+    return rule, standard, rule.effective_township_limit(on=on)
+
+
+def _live_cases(household_id: int, exclude_pk: int | None):
+    """Other cases of the household that were not refused or cancelled."""
+    qs = TemporaryAssistanceProcess.objects.filter(household_id=household_id).exclude(
+        Q(decision=Decision.REFUSED) | Q(status=PROCESS.CANCELED)
+    )
+    return qs.exclude(pk=exclude_pk) if exclude_pk else qs
+
+
+def check_frequency(
+    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, year: int, exclude_pk=None
+) -> None:
+    """One payment per event; a repeat for the same cause needs a new reason; at most N per year (TA18 2(3))."""
+    from .models import Cause
+
+    live = _live_cases(household.pk, exclude_pk)
+    label = Cause(cause).label
+    if live.filter(cause=cause, event_date=event_date).exists():
+        raise ValidationError(ERR_SAME_EVENT % {"cause": label, "date": event_date.isoformat()}, code="same_event")
+    if live.filter(cause=cause, created__year=year).exists() and not repeat_reason.strip():
+        raise ValidationError(ERR_REPEAT_WITHOUT_REASON % {"cause": label}, code="repeat")
+    _check_yearly_count(household=household, year=year, exclude_pk=exclude_pk, live=live)
+
+
+def _check_yearly_count(*, household: Household, year: int, exclude_pk=None, live=None) -> None:
+    live = live if live is not None else _live_cases(household.pk, exclude_pk)
+    rule = TemporaryAssistanceRule.objects.in_force(county=household.county, on=timezone.localdate())
+    count = live.filter(created__year=year).count()
+    if count >= rule.max_payments_per_year:
+        raise ValidationError(
+            ERR_YEARLY_LIMIT % {"year": year, "count": count, "max": rule.max_payments_per_year}, code="yearly_limit"
+        )
+
+
+def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor, assist_first=False) -> Payment:
+    """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock."""
+    unpaid = process.unpaid_amount()
+    if amount > unpaid:
+        raise ValidationError(ERR_ABOVE_UNPAID % {"amount": f"{amount:,.2f}", "unpaid": f"{unpaid:,.2f}"})
+    now = timezone.now()
+    entry = None
+    if source == Payment.Source.TOWNSHIP_FUND:
+        fund = funds.lock_fund(township=process.township, budget_year=timezone.localdate(now).year)
+        entry = funds.fund_pay(
+            fund=fund,
+            amount=amount,
+            reason=f"临时救助 {process.case_number}",
+            actor=actor,
+            process_id=process.pk,
+            case_number=process.case_number or "",
+        )
+    seq = process.payments.count() + 1
+    payment = Payment.objects.create(
+        process=process,
+        seq=seq,
+        amount=amount,
+        source=source,
+        fund_entry=entry,
+        assist_first=assist_first,
+        paid_at=now,
+        paid_by=actor,
+    )
+    audit_record(
+        action="case.payment",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        data={"payment": payment.pk, "seq": seq, "amount": amount, "source": source, "fund_entry": entry and entry.pk},
+    )
+    return payment
+
+
+def _decide(*, process, approve: bool, amount, reason: str, actor, extra: dict | None = None) -> dict:
+    keys = ("decision", "approved_amount", "decision_reason", *(extra or {}))
+    old = {k: getattr(process, k) for k in keys}
+    if approve:
+        process.decision = Decision.APPROVED
+        process.approved_amount = amount
+    else:
+        if not reason.strip():
+            raise ValidationError(ERR_REASON_REQUIRED, code="reason")
+        process.decision = Decision.REFUSED
+        process.approved_amount = None
+    process.decision_reason = reason
+    process.decided_by = actor
+    process.decided_at = timezone.now()
+    for key, value in (extra or {}).items():
+        setattr(process, key, value)
+    process.save()
+    return diff(old, {k: getattr(process, k) for k in keys})
+
+
+# --- filing ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_open(
+    *,
+    process: TemporaryAssistanceProcess,
+    household: Household,
+    kind: str,
+    cause: str,
+    event_date: datetime.date,
+    cause_detail: str,
+    requested_amount,
+    assist_first: bool = False,
+    major_hardship: bool = False,
+    repeat_reason: str = "",
+    actor,
+) -> TemporaryAssistanceProcess:
+    """File a request (inside the Start activation) for a household of the case worker's township."""
+    if not townships_for_case_worker(actor).filter(pk=household.township_id).exists():
+        raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside")
+    today = timezone.localdate()
+    if event_date > today:
+        raise ValidationError(ERR_EVENT_IN_FUTURE, code="future")
+    amount = _money(requested_amount)
+    rule, standard, limit = township_limit_on(household.county, today)
+    if assist_first and kind != Kind.EMERGENCY:
+        raise ValidationError(ERR_ASSIST_FIRST_EMERGENCY_ONLY, code="assist_first")
+    if assist_first and (amount > limit or major_hardship):
+        raise ValidationError(
+            ERR_ASSIST_FIRST_ABOVE_LIMIT % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}, code="assist_first"
+        )
+    if kind == Kind.SPENDING_SHOCK:
+        missing = members_missing_consent(household, Consent.Kind.CHECK_AUTHORISATION)
+        if missing:  # no check may run without authorisation (MSL 9)
+            names = "、".join(m.name for m in missing)
+            raise ValidationError(ERR_NO_CHECK_CONSENT % {"members": names}, code="no_consent")
+    check_frequency(
+        household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason, year=today.year
+    )
+    process.household = household
+    process.village_id, process.township_id, process.county_id = (
+        household.village_id,
+        household.township_id,
+        household.county_id,
+    )
+    process.kind, process.cause, process.event_date = kind, cause, event_date
+    process.cause_detail, process.repeat_reason = cause_detail, repeat_reason
+    process.major_hardship, process.assist_first = major_hardship, assist_first
+    process.requested_amount = amount
+    process.rule, process.standard, process.township_limit = rule, standard, limit
+    process.tier = process.compute_tier()
+    process.opened_by = actor
+    process.save()
+    process.assign_case_number()
+    process.save(update_fields=["case_number"])
+    audit_record(
+        action="case.open",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        changes={
+            "kind": [None, kind],
+            "cause": [None, cause],
+            "event_date": [None, event_date],
+            "requested_amount": [None, amount],
+            "assist_first": [None, assist_first],
+            "tier": [None, process.tier],
+        },
+        data={
+            "case_number": process.case_number,
+            "rule": rule.pk,
+            "standard": standard and standard.pk,
+            "limit": limit,
+        },
+    )
+    return process
+
+
+# --- assist first (先行救助, TA18 2(2), ZB20 15) -------------------------------------
+
+
+@transaction.atomic
+def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
+    """The township pays an emergency at once from its fund; paperwork is due in N working days."""
+    _require_approver(process, actor, "assist_first_pay")
+    amount = _money(amount)
+    today = timezone.localdate()
+    rule, _standard, limit = township_limit_on(process.county, today)
+    if amount > limit:
+        raise ValidationError(
+            ERR_ABOVE_TOWNSHIP_LIMIT % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}, code="above_limit"
+        )
+    if amount > process.requested_amount:
+        raise ValidationError(ERR_ABOVE_REQUESTED % {"requested": f"{process.requested_amount:,.2f}"})
+    _check_yearly_count(household=process.household, year=today.year, exclude_pk=process.pk)
+    due = Calendar().add_working_days(today, rule.assist_first_completion_days)
+    changes = _decide(
+        process=process, approve=True, amount=amount, reason="先行救助", actor=actor, extra={"paperwork_due": due}
+    )
+    audit_record(action="case.assist_first", target=process, actor=actor, process_id=process.pk, changes=changes)
+    return _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor, assist_first=True)
+
+
+def paperwork_deadline(activation) -> datetime.datetime:
+    """Due moment of the completion timer: the start of the day after ``paperwork_due`` (Asia/Shanghai)."""
+    process = activation.process
+    if type(process) is not TemporaryAssistanceProcess:
+        process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
+    day_after = process.paperwork_due + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
+
+
+@transaction.atomic
+def case_complete_paperwork(
+    *, process: TemporaryAssistanceProcess, registration: bool, signatures: bool, check_done: bool, note: str, actor
+) -> TemporaryAssistanceProcess:
+    """Registration, signatures and the after-the-fact check are done: the assist-first payment is regular."""
+    _require_case_worker(process, actor)
+    if not (registration and signatures and check_done):
+        raise ValidationError(ERR_PAPERWORK_INCOMPLETE, code="incomplete")
+    process.paperwork_completed_at = timezone.now()
+    process.paperwork_completed_by = actor
+    process.save(update_fields=["paperwork_completed_at", "paperwork_completed_by"])
+    audit_record(
+        action="case.paperwork_completed",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        changes={"paperwork_completed_at": [None, process.paperwork_completed_at]},
+        data={"note": note, "overdue": timezone.localdate() > process.paperwork_due},
+    )
+    return process
+
+
+@transaction.atomic
+def case_mark_escalated(*, process: TemporaryAssistanceProcess) -> TemporaryAssistanceProcess:
+    """The completion deadline passed (timer): the case goes to the county officer's queue."""
+    process.escalated_at = timezone.now()
+    process.save(update_fields=["escalated_at"])
+    audit_record(
+        action="case.paperwork_overdue",
+        target=process,
+        process_id=process.pk,
+        changes={"escalated_at": [None, process.escalated_at]},
+        data={"paperwork_due": process.paperwork_due},
+    )
+    return process
+
+
+@transaction.atomic
+def case_record_escalation(*, process: TemporaryAssistanceProcess, note: str, actor) -> TemporaryAssistanceProcess:
+    """The county officer records the supervision of overdue paperwork (督办意见)."""
+    _require_county_officer(process, actor, "escalate_to_county")
+    if not note.strip():
+        raise ValidationError(ERR_REASON_REQUIRED, code="reason")
+    old = process.escalation_note
+    process.escalation_note = note
+    process.save(update_fields=["escalation_note"])
+    audit_record(
+        action="case.escalation_handled",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        changes={"escalation_note": [old or None, note]},
+    )
+    return process
+
+
+# --- finance check (spending shock, MSL 17 via workflows.finance_check) ------------------
+
+
+def finance_check_case_ref(process) -> str:
+    return f"temporary_assistance:{process.pk}"
+
+
+@transaction.atomic
+def case_request_finance_check(*, process: TemporaryAssistanceProcess, actor=None) -> None:
+    """Ask the county's finance check for this household; its completion advances the case."""
+    try:
+        from workflows.finance_check.services import finance_check_request
+    except ImportError:
+        finance_check_request = None
+    ref = finance_check_case_ref(process)
+    check = None
+    if finance_check_request is not None:
+        check = finance_check_request(
+            household=process.household, purpose="temporary_assistance", case_ref=ref, actor=actor or process.opened_by
+        )
+    else:  # the finance-check app is not deployed yet; the case waits at await_finance_check
+        logger.warning("finance check service unavailable; case %s waits for a check result", process.pk)
+    audit_record(
+        action="case.finance_check_requested",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        data={"case_ref": ref, "check": getattr(check, "pk", None), "service_available": check is not None},
+    )
+
+
+@transaction.atomic
+def case_record_finance_check(
+    *, process: TemporaryAssistanceProcess, check_ref: str, outcome: str
+) -> TemporaryAssistanceProcess:
+    old = {"finance_check_ref": process.finance_check_ref, "finance_check_outcome": process.finance_check_outcome}
+    process.finance_check_ref, process.finance_check_outcome = check_ref, outcome
+    process.save(update_fields=["finance_check_ref", "finance_check_outcome"])
+    audit_record(
+        action="case.finance_check_recorded",
+        target=process,
+        process_id=process.pk,
+        changes=diff(old, {"finance_check_ref": check_ref, "finance_check_outcome": outcome}),
+    )
+    return process
+
+
+# --- decisions (分级审批, SAI 48, TA18 2(2)) ---------------------------------------------
+
+
+def _approval_amounts(process, approve: bool, amount, first_payment) -> tuple[Decimal | None, Decimal | None]:
+    if not approve:
+        return None, None
+    amount = _money(amount)
+    if amount > process.requested_amount:
+        raise ValidationError(ERR_ABOVE_REQUESTED % {"requested": f"{process.requested_amount:,.2f}"})
+    first = _money(first_payment) if first_payment not in (None, "") else amount
+    if first > amount:
+        raise ValidationError(ERR_ABOVE_UNPAID % {"amount": f"{first:,.2f}", "unpaid": f"{amount:,.2f}"})
+    return amount, first
+
+
+@transaction.atomic
+def case_township_approve(
+    *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
+) -> TemporaryAssistanceProcess:
+    """Township decision within its limit; the first (or only) payment comes from the township fund.
+
+    The limit is the one in force today, checked here whatever the caller (SAI 48).
+    """
+    _require_approver(process, actor, "township_approve")
+    if process.tier != Tier.TOWNSHIP:
+        raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
+    amount, first = _approval_amounts(process, approve, amount, first_payment)
+    if approve:
+        today = timezone.localdate()
+        _rule, _standard, limit = township_limit_on(process.county, today)
+        if amount > limit:
+            raise ValidationError(
+                ERR_ABOVE_TOWNSHIP_LIMIT % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}, code="above_limit"
+            )
+        _check_yearly_count(household=process.household, year=today.year, exclude_pk=process.pk)
+    changes = _decide(process=process, approve=approve, amount=amount, reason=reason, actor=actor)
+    audit_record(action="case.township_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
+    if approve:
+        _pay(process=process, amount=first, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
+    return process
+
+
+@transaction.atomic
+def case_county_approve(
+    *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
+) -> TemporaryAssistanceProcess:
+    """County decision above the township limit; paid by the county, not from the township fund."""
+    _require_county_officer(process, actor, "county_approve")
+    if process.tier != Tier.COUNTY:
+        raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
+    amount, first = _approval_amounts(process, approve, amount, first_payment)
+    if approve:
+        _check_yearly_count(household=process.household, year=timezone.localdate().year, exclude_pk=process.pk)
+    changes = _decide(process=process, approve=approve, amount=amount, reason=reason, actor=actor)
+    audit_record(action="case.county_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
+    if approve:
+        _pay(process=process, amount=first, source=Payment.Source.COUNTY, actor=actor)
+    return process
+
+
+@transaction.atomic
+def case_decide_case_by_case(
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    meeting_date: datetime.date,
+    participants: str,
+    amount=None,
+    first_payment=None,
+    reason: str = "",
+    actor,
+) -> TemporaryAssistanceProcess:
+    """一事一议: the county coordination meeting's decision, with its date and participants."""
+    _require_county_officer(process, actor, "case_by_case_decision")
+    if process.tier != Tier.CASE_BY_CASE:
+        raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
+    names = [n for n in participants.replace("，", ",").replace("、", ",").replace("\n", ",").split(",") if n.strip()]
+    if meeting_date is None or len(names) < 3:
+        raise ValidationError(ERR_MEETING_REQUIRED, code="meeting")
+    if meeting_date > timezone.localdate():
+        raise ValidationError(ERR_MEETING_IN_FUTURE, code="meeting")
+    amount, first = _approval_amounts(process, approve, amount, first_payment)
+    if approve:
+        _check_yearly_count(household=process.household, year=timezone.localdate().year, exclude_pk=process.pk)
+    changes = _decide(
+        process=process,
+        approve=approve,
+        amount=amount,
+        reason=reason,
+        actor=actor,
+        extra={"meeting_date": meeting_date, "meeting_participants": "、".join(n.strip() for n in names)},
+    )
+    audit_record(
+        action="case.case_by_case_decision", target=process, actor=actor, process_id=process.pk, changes=changes
+    )
+    if approve:
+        _pay(process=process, amount=first, source=Payment.Source.COUNTY, actor=actor)
+    return process
+
+
+# --- staged payments and reversals -----------------------------------------------------
+
+
+@transaction.atomic
+def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
+    """A further staged payment of the approved amount (township fund or county, by tier)."""
+    amount = _money(amount)
+    if process.tier == Tier.TOWNSHIP:
+        _require_approver(process, actor, "township_pay")
+        return _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
+    _require_county_officer(process, actor, "county_pay")
+    return _pay(process=process, amount=amount, source=Payment.Source.COUNTY, actor=actor)
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
+    """Reverse (part of) a payment with a written reason; township-fund money returns to the fund."""
+    payment = Payment.objects.select_for_update().select_related("process").get(pk=payment.pk)
+    process = payment.process
+    amount = _money(amount)
+    if not reason.strip():
+        raise ValidationError(ERR_REASON_REQUIRED, code="reason")
+    left = payment.amount - payment.reversed_amount
+    if amount > left:
+        raise ValidationError(ERR_REVERSE_TOO_MUCH % {"amount": f"{amount:,.2f}", "left": f"{left:,.2f}"})
+    entry = None
+    if payment.source == Payment.Source.TOWNSHIP_FUND:
+        entry = funds.fund_reverse(payment=payment.fund_entry, amount=amount, reason=reason, actor=actor)
+    else:
+        _require_county_officer(process, actor, "county_pay")
+    old = payment.reversed_amount
+    payment.reversed_amount = old + amount
+    payment.reversal_reason = "\n".join(r for r in (payment.reversal_reason, reason) if r)
+    payment.save(update_fields=["reversed_amount", "reversal_reason"])
+    audit_record(
+        action="case.payment_reversed",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        changes={"reversed_amount": [old, payment.reversed_amount]},
+        data={"payment": payment.pk, "reason": reason, "fund_entry": entry and entry.pk},
+    )
+    return payment

@@ -1,0 +1,24 @@
+"""Celery jobs of temporary assistance: no business logic, only orchestration."""
+
+from celery import shared_task
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow.status import STATUS
+
+
+@shared_task(acks_late=True)
+def advance_after_finance_check(process_pk: int, check_ref: str, outcome: str) -> str:
+    """Advance the case's ``await_finance_check`` Handle with the check's result (idempotent)."""
+    from workflows.core.cases import CaseTask
+
+    from .flows import TemporaryAssistanceFlow
+
+    task = CaseTask.objects.filter(
+        process_id=process_pk, flow_task=TemporaryAssistanceFlow.await_finance_check, status=STATUS.NEW
+    ).first()
+    if task is None:
+        return "skipped"  # not waiting (already advanced, or never asked)
+    try:
+        TemporaryAssistanceFlow.await_finance_check.run(task, check_ref=check_ref, outcome=outcome)
+    except TransitionNotAllowed:
+        return "skipped"
+    return "done"

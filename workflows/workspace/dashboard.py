@@ -1,0 +1,300 @@
+"""County dashboard figures, per township, and the server-rendered SVG charts.
+
+Every figure is one grouped query for the whole county (constant query count
+whatever the number of townships or cases); definitions are spelled out on
+``TownshipFigures`` and checked against direct counts in
+tests/workspace/test_dashboard.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from workflows.core.models import County, Township
+from workflows.core.working_days import Calendar
+
+from .models import CaseIndex, Outcome
+
+ZERO = Decimal("0.00")
+CLOSED = [PROCESS.DONE, PROCESS.CANCELED]
+OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.ERROR, STATUS.SCHEDULED]
+
+
+@dataclass
+class TownshipFigures:
+    """One township's row.
+
+    - ``open_cases``: cases not done/cancelled; ``by_stage``: open cases per
+      current step (node title; a case at two steps counts at both);
+    - ``overdue``: open, undecided cases whose due date has passed;
+    - ``approvals``/``refusals``: decisions dated in the year;
+      ``avg_working_days``: mean working days acceptance → decision of those;
+    - ``ta_paid``: temporary assistance paid in the year (net of reversals);
+    - ``fund_balance``: the year's reserve-fund balance; ``fund_allocated``:
+      allocations + replenishments; ``fund_spent``: payments net of
+      reversals; ``burn`` = spent / allocated;
+    - sampling: drawn cases of the year's draws and their error rate.
+    """
+
+    township: Township
+    open_cases: int = 0
+    by_stage: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    approvals: int = 0
+    refusals: int = 0
+    avg_working_days: Decimal | None = None
+    ta_paid: Decimal = ZERO
+    fund_balance: Decimal | None = None
+    fund_allocated: Decimal = ZERO
+    fund_spent: Decimal = ZERO
+    sampled: int = 0
+    sampling_errors: int = 0
+
+    @property
+    def burn(self) -> Decimal | None:
+        if not self.fund_allocated:
+            return None
+        return (self.fund_spent / self.fund_allocated).quantize(Decimal("0.0001"))
+
+    @property
+    def burn_percent(self) -> str:
+        return "-" if self.burn is None else f"{self.burn * 100:.1f}%"
+
+    @property
+    def error_rate(self) -> Decimal | None:
+        if not self.sampled:
+            return None
+        return (Decimal(self.sampling_errors) / self.sampled).quantize(Decimal("0.0001"))
+
+    @property
+    def error_percent(self) -> str:
+        return "-" if self.error_rate is None else f"{self.error_rate * 100:.2f}%"
+
+
+def _stage_title(flow_task) -> str:
+    return str(flow_task.task_title or flow_task.name) if flow_task is not None else "-"
+
+
+def county_figures(county: County, *, year: int | None = None, today: datetime.date | None = None):
+    """[TownshipFigures] for every township of ``county`` (code order), and the stage titles used."""
+    today = today or timezone.localdate()
+    year = year or today.year
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    townships = list(Township.objects.filter(county=county).order_by("code"))
+    rows = {t.pk: TownshipFigures(township=t) for t in townships}
+    cases = CaseIndex.objects.filter(county=county)
+
+    for r in cases.exclude(status__in=CLOSED).values("township_id").annotate(n=Count("pk")):
+        rows[r["township_id"]].open_cases = r["n"]
+    overdue = cases.exclude(status__in=CLOSED).filter(decided_on__isnull=True, due_on__lt=today)
+    for r in overdue.values("township_id").annotate(n=Count("pk")):
+        rows[r["township_id"]].overdue = r["n"]
+
+    stages: dict[str, None] = {}
+    open_tasks = (
+        Task.objects.filter(process__case_index__county=county, status__in=OPEN_TASK)
+        .exclude(process__status__in=CLOSED)
+        .values("process__case_index__township_id", "flow_task")
+        .annotate(n=Count("process_id", distinct=True))
+        .order_by()
+    )
+    for r in open_tasks:
+        title = _stage_title(r["flow_task"])
+        stages.setdefault(title, None)
+        by_stage = rows[r["process__case_index__township_id"]].by_stage
+        by_stage[title] = by_stage.get(title, 0) + r["n"]
+
+    calendar = Calendar()
+    durations: dict[int, list[int]] = defaultdict(list)
+    decided = cases.filter(decided_on__range=(start, end), outcome__in=Outcome.values)
+    for township_id, outcome, accepted_on, decided_on in decided.values_list(
+        "township_id", "outcome", "accepted_on", "decided_on"
+    ):
+        row = rows[township_id]
+        if outcome == Outcome.APPROVED:
+            row.approvals += 1
+        else:
+            row.refusals += 1
+        if accepted_on:
+            durations[township_id].append(calendar.working_days_between(accepted_on, decided_on))
+    for township_id, values in durations.items():
+        rows[township_id].avg_working_days = (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"))
+
+    _ta_payments(county, rows, year)
+    _funds(county, rows, year)
+    _sampling(county, rows, start, end)
+    return [rows[t.pk] for t in townships], list(stages)
+
+
+def _ta_payments(county, rows, year):
+    from workflows.temporary_assistance.models import Payment
+
+    paid = (
+        Payment.objects.filter(process__county=county, paid_at__year=year)
+        .values("process__township_id")
+        .annotate(s=Sum("amount"), r=Sum("reversed_amount"))
+        .order_by()
+    )
+    for r in paid:
+        rows[r["process__township_id"]].ta_paid = (r["s"] or ZERO) - (r["r"] or ZERO)
+
+
+def _funds(county, rows, year):
+    from workflows.funds.models import FundEntry, ReserveFund
+
+    for township_id, balance in ReserveFund.objects.filter(township__county=county, budget_year=year).values_list(
+        "township_id", "balance"
+    ):
+        rows[township_id].fund_balance = balance
+    sums = (
+        FundEntry.objects.filter(fund__township__county=county, fund__budget_year=year)
+        .values("fund__township_id")
+        .annotate(
+            allocated=Sum("amount", filter=Q(kind__in=[FundEntry.Kind.ALLOCATION, FundEntry.Kind.REPLENISHMENT])),
+            spent=Sum("amount", filter=Q(kind__in=[FundEntry.Kind.PAYMENT, FundEntry.Kind.REVERSAL])),
+        )
+        .order_by()
+    )
+    for r in sums:
+        row = rows[r["fund__township_id"]]
+        row.fund_allocated = r["allocated"] or ZERO
+        row.fund_spent = -(r["spent"] or ZERO)  # payments are negative entries
+
+
+def _sampling(county, rows, start, end):
+    from workflows.sampling.selectors import period_report
+
+    for report_row in period_report(county, start, end):
+        row = rows[report_row.township.pk]
+        row.sampled = report_row.sampled
+        row.sampling_errors = report_row.corrected + report_row.revoked
+
+
+# --- SVG charts ----------------------------------------------------------------------
+
+PALETTE = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037"]
+
+
+def bar_chart_svg(title: str, labels: list[str], series: list[tuple[str, list]], *, unit: str = "") -> str:
+    """A grouped horizontal bar chart as an inline SVG string (labels escaped).
+
+    Values are ints or Decimals, shown as given; floats are used only for the bar geometry."""
+    bar_h, gap, left, width = 14, 10, 96, 520
+    n_series = max(len(series), 1)
+    group_h = bar_h * n_series + gap
+    legend_h = 22
+    height = 30 + legend_h + group_h * max(len(labels), 1)
+    top = 30 + legend_h
+    peak = max([float(v) for _, values in series for v in values] + [0.0]) or 1.0
+    scale = (width - left - 80) / peak
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="ws-chart" viewBox="0 0 {width} {height}" '
+        f'width="100%" aria-label="{escape(title)}">',
+        f'<text x="0" y="18" class="ws-chart-title">{escape(title)}</text>',
+    ]
+    x = left
+    for i, (name, _values) in enumerate(series):
+        color = PALETTE[i % len(PALETTE)]
+        parts.append(f'<rect x="{x}" y="28" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{x + 14}" y="37" class="ws-chart-legend">{escape(name)}</text>')
+        x += 24 + 13 * len(str(name))
+    for row, label in enumerate(labels):
+        y0 = top + row * group_h
+        parts.append(
+            f'<text x="{left - 6}" y="{y0 + group_h / 2 + 2:.0f}" text-anchor="end" class="ws-chart-label">'
+            f"{escape(label)}</text>"
+        )
+        for i, (_name, values) in enumerate(series):
+            value = values[row] if row < len(values) else 0
+            w = max(float(value) * scale, 0.0)
+            y = y0 + i * bar_h
+            color = PALETTE[i % len(PALETTE)]
+            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{color}"/>')
+            shown = escape(f"{value}{unit}")
+            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 4}" class="ws-chart-value">{shown}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def dashboard_charts(rows: list[TownshipFigures]) -> list[str]:
+    labels = [r.township.name for r in rows]
+    return [
+        bar_chart_svg(
+            _("在办与逾期案件"),
+            labels,
+            [(_("在办"), [r.open_cases for r in rows]), (_("逾期"), [r.overdue for r in rows])],
+            unit=_("件"),
+        ),
+        bar_chart_svg(
+            _("本年度审核确认结果"),
+            labels,
+            [(_("批准"), [r.approvals for r in rows]), (_("不予批准"), [r.refusals for r in rows])],
+            unit=_("件"),
+        ),
+        bar_chart_svg(
+            _("临时救助支出与备用金使用"),
+            labels,
+            [
+                (_("临时救助发放（元）"), [r.ta_paid for r in rows]),
+                (_("备用金支出（元）"), [r.fund_spent for r in rows]),
+            ],
+        ),
+        bar_chart_svg(
+            _("抽查差错率"),
+            labels,
+            [(_("差错率"), [((r.error_rate or Decimal("0")) * 100).quantize(Decimal("0.01")) for r in rows])],
+            unit="%",
+        ),
+    ]
+
+
+CSV_HEADER = [
+    gettext_lazy("乡镇（街道）"),
+    gettext_lazy("乡镇代码"),
+    gettext_lazy("在办案件"),
+    gettext_lazy("逾期案件"),
+    gettext_lazy("批准"),
+    gettext_lazy("不予批准"),
+    gettext_lazy("平均办理工作日"),
+    gettext_lazy("临时救助发放（元）"),
+    gettext_lazy("备用金余额（元）"),
+    gettext_lazy("备用金拨付（元）"),
+    gettext_lazy("备用金支出（元）"),
+    gettext_lazy("备用金使用率"),
+    gettext_lazy("抽查件数"),
+    gettext_lazy("抽查差错件数"),
+    gettext_lazy("抽查差错率"),
+]
+
+
+def csv_rows(rows: list[TownshipFigures], stages: list[str]):
+    yield [str(h) for h in CSV_HEADER] + [_("环节：%(stage)s") % {"stage": s} for s in stages]
+    for r in rows:
+        yield [
+            r.township.name,
+            r.township.code,
+            r.open_cases,
+            r.overdue,
+            r.approvals,
+            r.refusals,
+            "" if r.avg_working_days is None else str(r.avg_working_days),
+            str(r.ta_paid),
+            "" if r.fund_balance is None else str(r.fund_balance),
+            str(r.fund_allocated),
+            str(r.fund_spent),
+            r.burn_percent,
+            r.sampled,
+            r.sampling_errors,
+            r.error_percent,
+        ] + [r.by_stage.get(s, 0) for s in stages]

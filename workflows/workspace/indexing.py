@@ -1,0 +1,157 @@
+"""Keep ``CaseIndex`` in step with the flows' process tables.
+
+Every save of a case process (any ``CaseFields`` process model of a
+registered flow) refreshes its index row in the same transaction; so do a
+change to a household member's name and a temporary-assistance payment
+(assist-first pending). ``rebuild_case_index()`` (``manage.py
+workspace_reindex``) rebuilds every row, e.g. after loading data with
+signals off.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import cache
+
+from django.db.models.signals import post_save
+from django.utils import timezone
+from viewflow.workflow.models import Process
+
+from .models import CaseIndex, Outcome
+
+
+@cache
+def case_flows() -> tuple[type, ...]:
+    """Every flow registered in the staff site (``project.urls.flow_viewsets``), in menu order."""
+    from project.urls import flow_viewsets
+
+    seen, out = set(), []
+    for viewset in flow_viewsets:
+        flow_class = viewset._flow_class
+        if flow_class not in seen:
+            seen.add(flow_class)
+            out.append(flow_class)
+    return tuple(out)
+
+
+def case_models() -> set[type]:
+    return {flow_class.process_class for flow_class in case_flows()}
+
+
+def _local_date(value) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localdate(value)
+    return value
+
+
+def _applicant_name(process) -> str:
+    household_id = getattr(process, "household_id", None)
+    if household_id is None:
+        return ""
+    from workflows.households.models import HouseholdMember
+
+    members = list(
+        HouseholdMember.objects.filter(household_id=household_id).order_by("pk").values_list("name", "relation")
+    )
+    for name, relation in members:
+        if relation == HouseholdMember.Relation.APPLICANT:
+            return name
+    return members[0][0] if members else ""
+
+
+def _assist_first_pending(process) -> bool:
+    if not getattr(process, "paperwork_pending", False):
+        return False
+    payments = getattr(process, "payments", None)
+    return bool(payments is not None and payments.exists())
+
+
+def index_values(process) -> dict:
+    """The index columns of one (coerced) case process."""
+    due_on = getattr(process, "effective_due_on", None)
+    if due_on is None and getattr(process, "paperwork_pending", False):
+        due_on = getattr(process, "paperwork_due", None)
+    decided_on = getattr(process, "decided_on", None) or _local_date(getattr(process, "decided_at", None))
+    decision = getattr(process, "decision", "") or ""
+    amount = getattr(process, "monthly_amount", None)
+    if amount is None:
+        amount = getattr(process, "approved_amount", None)
+    accepted_on = getattr(process, "accepted_on", None)
+    if accepted_on is None and not hasattr(process, "accepted_on"):
+        accepted_on = _local_date(process.created)
+    return {
+        "flow_label": process.flow_class.instance.flow_label,
+        "status": process.status,
+        "case_number": process.case_number or "",
+        "applicant_name": _applicant_name(process)[:50],
+        "county_id": process.county_id,
+        "township_id": process.township_id,
+        "village_id": process.village_id,
+        "due_on": due_on,
+        "staff_relative": bool(getattr(process, "staff_relative", False)),
+        "assist_first_pending": _assist_first_pending(process),
+        "accepted_on": accepted_on,
+        "decided_on": decided_on,
+        "outcome": decision if decision in Outcome.values else "",
+        "amount": amount,
+    }
+
+
+def refresh_case_index(process) -> CaseIndex | None:
+    """Write the index row of ``process`` (a case of a registered flow); returns it."""
+    from workflows.core.flows import coerce
+
+    process = coerce(process)
+    if type(process) not in case_models() or process.township_id is None:
+        return None
+    values = index_values(process)
+    row, _created = CaseIndex.objects.update_or_create(process_id=process.pk, defaults=values)
+    return row
+
+
+def rebuild_case_index() -> int:
+    count = 0
+    for model in case_models():
+        for process in model.objects.all().iterator():
+            if refresh_case_index(process) is not None:
+                count += 1
+    return count
+
+
+# --- receivers -------------------------------------------------------------------
+
+
+def _on_any_saved(sender, instance, raw=False, **kwargs):
+    """Any model save: refresh the index when it is a case process (cheap class check first)."""
+    if raw or not issubclass(sender, Process):
+        return
+    refresh_case_index(instance)
+
+
+def _on_member_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    for model in case_models():
+        if any(f.name == "household" for f in model._meta.fields):
+            for process in model.objects.filter(household_id=instance.household_id):
+                refresh_case_index(process)
+
+
+def _on_payment_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    refresh_case_index(instance.process)
+
+
+def connect() -> None:
+    """Called from ``WorkspaceConfig.ready`` (no flow import at start-up: the flows are
+    looked up at the first save)."""
+    post_save.connect(_on_any_saved, dispatch_uid="workspace.index.process")
+    from workflows.households.models import HouseholdMember
+
+    post_save.connect(_on_member_saved, sender=HouseholdMember, dispatch_uid="workspace.index.member")
+    from workflows.temporary_assistance.models import Payment
+
+    post_save.connect(_on_payment_saved, sender=Payment, dispatch_uid="workspace.index.payment")

@@ -1,0 +1,96 @@
+"""The staff workspace's read model and its send-back records.
+
+``CaseIndex`` is one row per case of every flow: the columns the inbox,
+queue, archive and county dashboard filter, sort and count on, copied from
+the flow's own process table (and its household) by the receivers in
+``workflows.workspace.indexing`` whenever the case is saved. Why a read model
+and not subqueries over the per-flow tables: see docs/workspace.md.
+
+``SendBack`` records a 退回 (send back to an earlier step) and its 直达
+(the resubmitted case returns straight to the step that sent it back).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("批准")
+    REFUSED = "refused", _("不予批准")
+
+
+class CaseIndex(models.Model):
+    process = models.OneToOneField(
+        Process, primary_key=True, on_delete=models.CASCADE, related_name="case_index", verbose_name=_("流程")
+    )
+    flow_label = models.CharField(_("业务"), max_length=64)
+    status = models.CharField(_("案件状态"), max_length=50)
+    case_number = models.CharField(_("案件编号"), max_length=32, blank=True)
+    applicant_name = models.CharField(_("申请人"), max_length=50, blank=True)
+    county = models.ForeignKey("core.County", on_delete=models.CASCADE, related_name="+", verbose_name=_("县（区）"))
+    township = models.ForeignKey(
+        "core.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇（街道）")
+    )
+    village = models.ForeignKey(
+        "core.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("村（社区）")
+    )
+    due_on = models.DateField(_("办理期限"), null=True, blank=True)
+    staff_relative = models.BooleanField(_("近亲属备案"), default=False)
+    assist_first_pending = models.BooleanField(_("先行救助待补办"), default=False)
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    outcome = models.CharField(_("结论"), max_length=16, choices=Outcome.choices, blank=True)
+    amount = models.DecimalField(_("金额（元）"), null=True, blank=True, **MONEY)
+    refreshed_at = models.DateTimeField(_("同步时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("案件索引")
+        verbose_name_plural = _("案件索引")
+        indexes = [
+            models.Index(fields=["township", "status", "due_on"], name="ws_township_status_due"),
+            models.Index(fields=["village", "due_on"], name="ws_village_due"),
+            models.Index(fields=["case_number"], name="ws_case_number"),
+            models.Index(fields=["applicant_name"], name="ws_applicant_name"),
+            models.Index(fields=["township", "staff_relative"], name="ws_township_relative"),
+            models.Index(fields=["township", "assist_first_pending"], name="ws_township_assist_first"),
+            models.Index(fields=["county", "decided_on", "outcome"], name="ws_county_decided"),
+            models.Index(fields=["flow_label", "township"], name="ws_flow_township"),
+        ]
+
+    def __str__(self):
+        return self.case_number or f"#{self.process_id}"
+
+
+class SendBack(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("已退回，待重新提交")
+        RESUBMITTED = "resubmitted", _("已重新提交，直达退回环节")
+        RETURNED = "returned", _("已回到退回环节")
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="send_backs")
+    from_node = models.CharField(_("退回环节"), max_length=64)
+    from_task_id = models.BigIntegerField(_("退回任务"))
+    to_node = models.CharField(_("退回至"), max_length=64)
+    to_task_id = models.BigIntegerField(_("重办任务"), null=True, blank=True)
+    reason = models.TextField(_("退回理由"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("退回人")
+    )
+    sent_at = models.DateTimeField(_("退回时间"), auto_now_add=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
+    resubmitted_at = models.DateTimeField(_("重新提交时间"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("回到退回环节时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("退回记录")
+        verbose_name_plural = _("退回记录")
+        indexes = [models.Index(fields=["process", "state"], name="ws_sendback_process_state")]
+
+    def __str__(self):
+        return f"{self.process_id} {self.from_node}→{self.to_node}"

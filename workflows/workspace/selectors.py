@@ -1,0 +1,221 @@
+"""Reads for the staff workspace: the cross-flow task lists and their rows.
+
+Every list is one queryset over viewflow's Task table for all registered case
+flows, joined to ``CaseIndex`` (one row per case) for the case columns: region
+scope, separation-of-duty exclusions and stand-ins are SQL, so a page costs
+the same number of queries whatever the number of tasks (asserted in
+tests/workspace/test_lists__queries.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from workflows.core.cases import CaseTask
+from workflows.core.models import County, Township
+from workflows.core.scope import regions_where, user_scope
+from workflows.core.separation import excluded_tasks_q
+from workflows.core.standins import inbox_q
+from workflows.core.working_days import Calendar
+
+from .indexing import case_flows
+
+IDX = "process__case_index__"
+
+OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+
+def human_nodes() -> list[tuple[str, str]]:
+    """(value, label) of every human node of every case flow, for the stage filter."""
+    out = []
+    for flow_class in case_flows():
+        label = flow_class.instance.flow_label
+        title = flow_class.process_title
+        for node in flow_class.instance.nodes():
+            if getattr(node, "task_type", None) == "HUMAN":
+                out.append((f"{label}/{node.name}", f"{title} · {node.task_title or node.name}"))
+    return out
+
+
+def node_by_value(value: str):
+    label, _, name = value.partition("/")
+    for flow_class in case_flows():
+        if flow_class.instance.flow_label == label:
+            return getattr(flow_class, name, None)
+    return None
+
+
+def _tasks(user) -> QuerySet:
+    """Human tasks of case flows whose case lies in ``user``'s regions (indexed cases only)."""
+    return (
+        CaseTask.objects.filter(process__flow_class__in=case_flows(), flow_task_type="HUMAN")
+        .filter(user_scope(user).case_filter(prefix=IDX))
+        .select_related("process__case_index__township", "process__case_index__village", "owner")
+    )
+
+
+def inbox_tasks(user) -> QuerySet:
+    """Assigned to ``user``, or to a principal ``user`` stands in for today (代理审批)."""
+    return _tasks(user).filter(status=STATUS.ASSIGNED).filter(Q(owner=user) | inbox_q(user, f"{IDX}township_id"))
+
+
+def queue_tasks(user) -> QuerySet:
+    """Unclaimed tasks ``user`` may claim by role and region, minus separation-of-duty exclusions."""
+    return _tasks(user).filter(status=STATUS.NEW).user_queue(user).exclude(excluded_tasks_q(case_flows(), user))
+
+
+def archive_tasks(user) -> QuerySet:
+    """Tasks ``user`` finished (or that were cancelled/sent back while theirs)."""
+    return _tasks(user).filter(owner=user, finished__isnull=False)
+
+
+def supervised_township_ids(user) -> set[int]:
+    """Townships where ``user`` is an approver (the supervisor who may reassign)."""
+    cached = getattr(user, "_ws_supervised", None)
+    if cached is None:
+        cached = set(regions_where(user, "act_approver", Township).values_list("pk", flat=True))
+        user._ws_supervised = cached
+    return cached
+
+
+def team_tasks(user) -> QuerySet:
+    """Open human tasks of the townships ``user`` supervises (to reassign)."""
+    return (
+        _tasks(user)
+        .filter(status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        .filter(**{f"{IDX}township_id__in": supervised_township_ids(user)})
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    flow: str = ""
+    stage: str = ""
+    village: int | None = None
+    due_before: datetime.date | None = None
+    overdue: bool = False
+    staff_relative: bool = False
+    assist_first: bool = False
+    q: str = ""
+    sort: str = "due"
+
+
+SORTS = {
+    "due": [F(f"{IDX}due_on").asc(nulls_last=True), "-created", "-pk"],
+    "-due": [F(f"{IDX}due_on").desc(nulls_last=True), "-created", "-pk"],
+    "created": ["created", "pk"],
+    "-created": ["-created", "-pk"],
+    "-finished": [F("finished").desc(nulls_last=True), "-pk"],
+}
+
+
+def apply_filters(qs: QuerySet, f: Filters, *, today: datetime.date | None = None) -> QuerySet:
+    today = today or timezone.localdate()
+    if f.flow:
+        qs = qs.filter(**{f"{IDX}flow_label": f.flow})
+    if f.stage:
+        node = node_by_value(f.stage)
+        qs = qs.filter(flow_task=node) if node is not None else qs.none()
+    if f.village:
+        qs = qs.filter(**{f"{IDX}village_id": f.village})
+    if f.due_before:
+        qs = qs.filter(**{f"{IDX}due_on__lte": f.due_before})
+    if f.overdue:
+        qs = qs.filter(**{f"{IDX}due_on__lt": today, f"{IDX}decided_on__isnull": True})
+    if f.staff_relative:
+        qs = qs.filter(**{f"{IDX}staff_relative": True})
+    if f.assist_first:
+        qs = qs.filter(**{f"{IDX}assist_first_pending": True})
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(Q(**{f"{IDX}case_number__icontains": term}) | Q(**{f"{IDX}applicant_name__icontains": term}))
+    return qs.order_by(*SORTS.get(f.sort, SORTS["due"]))
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: CaseTask
+    title: str
+    flow_title: str
+    case_number: str
+    applicant_name: str
+    township: str
+    village: str
+    due_on: datetime.date | None
+    days_left: int | None
+    overdue: bool
+    staff_relative: bool
+    assist_first_pending: bool
+    owner: str
+    execute_url: str | None
+
+    @property
+    def overdue_days(self) -> int:
+        return -self.days_left if self.overdue else 0
+
+
+def _task_url(task, name: str) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    flow_label = task.flow_task.flow_class.instance.flow_label
+    try:
+        return reverse(
+            f"cases:{flow_label}:{task.flow_task.name}:{name}",
+            kwargs={"process_pk": task.process_id, "task_pk": task.pk},
+        )
+    except NoReverseMatch:
+        return None
+
+
+def rows_for(tasks, *, calendar: Calendar | None = None, today: datetime.date | None = None) -> list[TaskRow]:
+    """Display rows for a page of tasks: no query per row (one calendar snapshot for all)."""
+    calendar = calendar or Calendar()
+    today = today or timezone.localdate()
+    out = []
+    for task in tasks:
+        index = task.process.case_index
+        node = task.flow_task
+        due = index.due_on if index.decided_on is None else None
+        days_left = calendar.working_days_between(today, due) if due else None
+        out.append(
+            TaskRow(
+                task=task,
+                title=str(node.task_title or node.name),
+                flow_title=str(node.flow_class.process_title),
+                case_number=index.case_number,
+                applicant_name=index.applicant_name,
+                township=index.township.name,
+                village=index.village.name,
+                due_on=due,
+                days_left=days_left,
+                overdue=days_left is not None and days_left < 0,
+                staff_relative=index.staff_relative,
+                assist_first_pending=index.assist_first_pending,
+                owner=(task.owner.get_full_name() or task.owner.username) if task.owner_id else "",
+                execute_url=_task_url(task, "index"),
+            )
+        )
+    return out
+
+
+def reassign_targets(user):
+    """Staff of the townships ``user`` supervises (township roles), for the reassign form."""
+    from workflows.core.models import StaffAssignment
+
+    township_ids = supervised_township_ids(user)
+    user_ids = StaffAssignment.objects.active().filter(township_id__in=township_ids).values_list("user_id", flat=True)
+    return get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("username")
+
+
+def dashboard_counties(user) -> QuerySet[County]:
+    """Counties whose dashboard ``user`` may open (county officers, reviewers, auditors)."""
+    ids = set()
+    for codename in ("act_county_officer", "act_county_reviewer", "audit_county"):
+        ids |= set(regions_where(user, codename, County).values_list("pk", flat=True))
+    return County.objects.filter(pk__in=ids).order_by("code")

@@ -1,0 +1,160 @@
+"""Claim, release and reassign tasks, one by one or in bulk.
+
+Each task is checked on its own, under the case lock, with the node's own
+permission checks (``node.can_assign`` / ``can_unassign``: region, role,
+separation of duties); a bulk action reports per task what was done and why
+the rest was refused. Claims and releases are audited by core's task receivers (task.assigned /
+task.unassigned); a reassignment adds ``task.reassigned`` naming the supervisor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.status import STATUS
+
+from workflows.core.audit import audit_record
+from workflows.core.cases import CaseTask
+from workflows.core.flows import case_visible
+from workflows.core.models import Township
+from workflows.core.scope import regions_where
+
+from .indexing import case_flows
+from .selectors import supervised_township_ids
+
+ERR_TASK_UNKNOWN = _("任务不存在或不在您的管辖范围内。")
+ERR_CLAIM_DENIED = _("无权领取：任务已被领取，或您没有该环节的办理权限（含回避规定）。")
+ERR_RELEASE_DENIED = _("只能退回本人已领取、尚未开始办理的任务。")
+ERR_REASSIGN_NOT_SUPERVISOR = _("只有本乡镇（街道）的审批人可以改派任务。")
+ERR_REASSIGN_OUTSIDE = _("改派对象不是该乡镇（街道）的工作人员。")
+ERR_REASSIGN_TARGET_DENIED = _("改派对象没有该环节的办理权限（含回避规定）。")
+ERR_REASSIGN_STATE = _("只能改派尚未办结的任务。")
+
+
+@dataclass
+class BulkResult:
+    done: list[int] = field(default_factory=list)
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # (task pk, case number, reason)
+
+
+def _load(task_pk: int, actor):
+    task = (
+        CaseTask.objects.filter(pk=task_pk, process__flow_class__in=case_flows(), flow_task_type="HUMAN")
+        .select_related("process")
+        .first()
+    )
+    if task is None or not case_visible(actor, task.process):
+        raise ValidationError(ERR_TASK_UNKNOWN)
+    return task
+
+
+def _locked(task):
+    """Re-read ``task`` under the case lock (call inside the atomic block)."""
+    return CaseTask.objects.select_related("process", "owner").get(pk=task.pk)
+
+
+def task_claim(*, task_pk: int, actor) -> CaseTask:
+    """Claim a NEW task (领取), if the node lets ``actor`` take it."""
+    task = _load(task_pk, actor)
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task = _locked(task)
+        if task.status != STATUS.NEW or not node.can_assign(actor, task):
+            raise ValidationError(ERR_CLAIM_DENIED)
+        node.activation_class(task).assign(actor)
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])  # audited as task.assigned by core
+    return task
+
+
+def task_release(*, task_pk: int, actor) -> CaseTask:
+    """Put an assigned, not started task back in the queue (退回待领)."""
+    task = _load(task_pk, actor)
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task = _locked(task)
+        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
+            raise ValidationError(ERR_RELEASE_DENIED)
+        node.activation_class(task).unassign()
+        task.assigned = None
+        task.save(update_fields=["assigned"])  # audited as task.unassigned by core
+    return task
+
+
+def _township_staff(user, township_id: int) -> bool:
+    """Holds a township role (case worker or approver) in that township: "within the township"."""
+    return regions_where(user, "view_township_cases", Township).filter(pk=township_id).exists()
+
+
+def task_reassign(*, task_pk: int, target, actor) -> CaseTask:
+    """A township approver gives an open task of their township to another of its staff (改派).
+
+    The target must be staff of the case's township and pass the node's own
+    assignment check (role, region, separation of duties) for this task."""
+    task = _load(task_pk, actor)
+    node = task.flow_task
+    township_id = task.process.case_index.township_id
+    if township_id not in supervised_township_ids(actor):
+        raise ValidationError(ERR_REASSIGN_NOT_SUPERVISOR)
+    if not _township_staff(target, township_id):
+        raise ValidationError(ERR_REASSIGN_OUTSIDE)
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task = _locked(task)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise ValidationError(ERR_REASSIGN_STATE)
+        previous = task.owner_id
+        activation = node.activation_class(task)
+        if task.status == STATUS.ASSIGNED:
+            activation.unassign()
+        if not node.can_assign(target, task):
+            raise ValidationError(ERR_REASSIGN_TARGET_DENIED)  # rolls the unassign back
+        activation.assign(target)
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])
+        audit_record(
+            action="task.reassigned",
+            target=task,
+            actor=actor,
+            process_id=task.process_id,
+            changes={"owner": [previous, target.pk]},
+            data={"node": node.name},
+        )
+    return task
+
+
+def _bulk(task_pks: Iterable[int], fn, actor, **kwargs) -> BulkResult:
+    from .models import CaseIndex
+
+    pks = sorted({int(pk) for pk in task_pks})
+    numbers = (
+        dict(CaseTask.objects.filter(pk__in=pks).values_list("pk", "process__case_index__case_number")) if pks else {}
+    )
+    result = BulkResult()
+    for pk in pks:
+        try:
+            fn(task_pk=pk, actor=actor, **kwargs)
+        except (ValidationError, CaseIndex.DoesNotExist) as exc:
+            reason = exc.messages[0] if isinstance(exc, ValidationError) else str(ERR_TASK_UNKNOWN)
+            result.refused.append((pk, numbers.get(pk) or f"#{pk}", reason))
+        else:
+            result.done.append(pk)
+    return result
+
+
+def tasks_claim(*, task_pks: Iterable[int], actor) -> BulkResult:
+    """Bulk claim: each task re-checked on its own."""
+    return _bulk(task_pks, task_claim, actor)
+
+
+def tasks_release(*, task_pks: Iterable[int], actor) -> BulkResult:
+    return _bulk(task_pks, task_release, actor)
+
+
+def tasks_reassign(*, task_pks: Iterable[int], target, actor) -> BulkResult:
+    """Bulk reassign: each task re-checked (supervisor, target in the township, node permission)."""
+    return _bulk(task_pks, task_reassign, actor, target=target)

@@ -1,0 +1,40 @@
+"""The staff workspace, mounted at /workspace/ (namespace "workspace")."""
+
+from django.urls import path
+
+from workflows.core.permission_matrix import CasePage, StaffPage
+
+from . import views
+
+COUNTY_ROLES = frozenset({"act_county_officer", "act_county_reviewer", "audit_county"})
+
+urlpatterns = [
+    path("inbox/", views.task_list, {"kind": "inbox"}, name="inbox"),
+    path("queue/", views.task_list, {"kind": "queue"}, name="queue"),
+    path("archive/", views.task_list, {"kind": "archive"}, name="archive"),
+    path("team/", views.task_list, {"kind": "team"}, name="team"),
+    path("claim/", views.claim, name="claim"),
+    path("release/", views.release, name="release"),
+    path("reassign/", views.reassign, name="reassign"),
+    path("send-back/", views.send_back, name="send_back"),
+    path("case/<int:process_pk>/", views.case_workspace, name="case"),
+    path("county/", views.county_index, name="county_index"),
+    path("county/<int:county_pk>/", views.county_dashboard, name="county"),
+    path("county/<int:county_pk>/export.csv", views.county_csv, name="county_csv"),
+]
+
+url_permissions = {
+    "inbox": StaffPage(),  # every logged-in user; the lists are region-scoped
+    "queue": StaffPage(),
+    "archive": StaffPage(),
+    "team": StaffPage(codenames=frozenset({"act_approver"})),  # township supervisors only
+    "claim": StaffPage(status=405),  # POST only
+    "release": StaffPage(status=405),
+    "reassign": StaffPage(status=405),
+    "send_back": StaffPage(status=405),
+    "case": CasePage(),  # 404 outside the user's regions
+    "county_index": StaffPage(status=302, codenames=COUNTY_ROLES),
+    # The matrix has no county pk to fill in: an unknown county is a 404 for everybody.
+    "county": StaffPage(status=404, kwargs={"county_pk": 0}),
+    "county_csv": StaffPage(status=404, kwargs={"county_pk": 0}),
+}

@@ -1,0 +1,307 @@
+"""Staff workspace pages: task lists, bulk actions, the case workspace, the county dashboard."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import STATUS
+
+from workflows.core.flows import case_visible, coerce
+from workflows.core.models import County
+from workflows.core.working_days import Calendar
+
+from . import dashboard, selectors, sendback, services
+from .forms import FilterForm, ReassignForm, SendBackForm, TaskSelectionForm
+from .models import CaseIndex
+
+PAGE_SIZE = 20
+
+
+def _list_spec(kind):
+    return {
+        "inbox": (selectors.inbox_tasks, "due", _("我的待办")),
+        "queue": (selectors.queue_tasks, "due", _("待领取任务")),
+        "archive": (selectors.archive_tasks, "-created", _("已办任务")),
+        "team": (selectors.team_tasks, "due", _("本乡镇在办任务")),
+    }[kind]
+
+
+def task_list(request, kind: str):
+    """Inbox, queue, archive or team list: filters, sort, search, pagination; constant queries."""
+    build, default_sort, title = _list_spec(kind)
+    user = request.user
+    if kind == "team" and not selectors.supervised_township_ids(user):
+        raise PermissionDenied
+    form = FilterForm(request.GET or None, user=user)
+    filters = form.filters(default_sort)
+    qs = selectors.apply_filters(build(user), filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.rows_for(page.object_list, calendar=Calendar())
+    supervisor = bool(selectors.supervised_township_ids(user))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "workspace/task_list.html",
+        {
+            "kind": kind,
+            "title": title,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": params.urlencode(),
+            "supervisor": supervisor,
+            "targets": selectors.reassign_targets(user) if supervisor and kind in ("inbox", "team", "queue") else [],
+        },
+    )
+
+
+def _back(request, default: str) -> str:
+    url = request.POST.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return default
+
+
+def _report(request, result: services.BulkResult, verb: str) -> None:
+    if result.done:
+        messages.success(request, _("已%(verb)s %(n)d 件。") % {"verb": verb, "n": len(result.done)})
+    if result.refused:
+        detail = "；".join(f"{number}：{reason}" for _pk, number, reason in result.refused)
+        messages.error(
+            request,
+            _("%(n)d 件未能%(verb)s：%(detail)s") % {"n": len(result.refused), "verb": verb, "detail": detail},
+        )
+
+
+@require_POST
+def claim(request):
+    form = TaskSelectionForm(request.POST)
+    if form.is_valid():
+        _report(request, services.tasks_claim(task_pks=form.cleaned_data["tasks"], actor=request.user), _("领取"))
+    else:
+        messages.error(request, _("请选择要领取的任务。"))
+    return redirect(_back(request, reverse("workspace:queue")))
+
+
+@require_POST
+def release(request):
+    form = TaskSelectionForm(request.POST)
+    if form.is_valid():
+        _report(request, services.tasks_release(task_pks=form.cleaned_data["tasks"], actor=request.user), _("退回待领"))
+    else:
+        messages.error(request, _("请选择要退回待领的任务。"))
+    return redirect(_back(request, reverse("workspace:inbox")))
+
+
+@require_POST
+def reassign(request):
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择任务和改派对象。"))
+        return redirect(_back(request, reverse("workspace:team")))
+    from django.contrib.auth import get_user_model
+
+    target = get_user_model().objects.filter(pk=form.cleaned_data["target"], is_active=True).first()
+    if target is None:
+        messages.error(request, _("改派对象不存在。"))
+    else:
+        result = services.tasks_reassign(task_pks=form.cleaned_data["tasks"], target=target, actor=request.user)
+        _report(request, result, _("改派"))
+    return redirect(_back(request, reverse("workspace:team")))
+
+
+@require_POST
+def send_back(request):
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写退回环节和理由。"))
+        return redirect(_back(request, reverse("workspace:inbox")))
+    task = Task.objects.filter(pk=form.cleaned_data["task"]).select_related("process").first()
+    if task is None or not case_visible(request.user, task.process):
+        raise Http404
+    try:
+        sendback.case_send_back(
+            task=task, to_node=form.cleaned_data["to_node"], reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已退回，案件重新提交后将直达本环节。"))
+    return redirect(reverse("workspace:case", args=[task.process_id]))
+
+
+# --- case workspace ----------------------------------------------------------------------
+
+
+def _household(process):
+    household = getattr(process, "household", None) if getattr(process, "household_id", None) else None
+    if household is None:
+        return None, []
+    from workflows.households.validators import mask_id_number
+
+    members = [
+        {
+            "name": m.name,
+            "relation": m.get_relation_display(),
+            "id_number": mask_id_number(m.id_number),
+            "age": m.age(),
+            "flags": [
+                str(label)
+                for flag, label in (
+                    ("is_disabled", _("残疾")),
+                    ("has_serious_illness", _("重病")),
+                    ("is_student", _("在校生")),
+                )
+                if getattr(m, flag, False)
+            ],
+        }
+        for m in household.members.order_by("pk")
+    ]
+    return household, members
+
+
+def _finance_check(process):
+    from workflows.finance_check.models import FinanceCheckProcess
+    from workflows.finance_check.selectors import latest_check_for
+
+    check_id = getattr(process, "finance_check_id", None)
+    check = FinanceCheckProcess.objects.filter(pk=check_id).first() if check_id else None
+    if check is None:
+        ref = getattr(process, "finance_check_ref", "") or f"{process._meta.app_label}:{process.pk}"
+        check = latest_check_for(ref)
+    outcome = getattr(process, "finance_outcome", "") or getattr(process, "finance_check_outcome", "")
+    result = getattr(process, "finance_result", None) or (check.result if check is not None else None) or {}
+    return {
+        "check": check,
+        "outcome": outcome or (check.get_outcome_display() if check is not None and check.outcome else ""),
+        "reasons": result.get("reasons", []) if isinstance(result, dict) else [],
+        "per_capita_income": result.get("per_capita_income") if isinstance(result, dict) else None,
+    }
+
+
+def case_workspace(request, process_pk: int):
+    """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
+    from workflows.documents.selectors import documents_for_case
+    from workflows.history import selectors as history
+
+    base = get_object_or_404(Process, pk=process_pk)
+    process = coerce(base)
+    if not case_visible(request.user, process):
+        raise Http404
+    index = CaseIndex.objects.filter(process_id=process.pk).select_related("township", "village").first()
+    household, members = _household(process)
+    tasks = list(Task.objects.filter(process_id=process.pk).select_related("owner").order_by("created", "pk"))
+    mine, claimable = [], []
+    for task in tasks:
+        node = task.flow_task
+        if task.status == STATUS.ASSIGNED and task.owner_id == request.user.pk:
+            mine.append(
+                {
+                    "task": task,
+                    "title": node.task_title or node.name,
+                    "url": selectors._task_url(task, "index"),
+                    "send_back_targets": sendback.send_back_targets(task),
+                }
+            )
+        elif task.status == STATUS.NEW and task.flow_task_type == "HUMAN" and node.can_assign(request.user, task):
+            claimable.append({"task": task, "title": node.task_title or node.name})
+    events = list(history.case_events(process))
+    return render(
+        request,
+        "workspace/case.html",
+        {
+            "process": process,
+            "index": index,
+            "household": household,
+            "members": members,
+            "finance": _finance_check(process),
+            "documents": list(documents_for_case(process.pk)),
+            "events": [(e, history.action_label(e.action)) for e in events[-30:]],
+            "event_count": len(events),
+            "path": [(t, history.node_title(process, t.flow_task.name)) for t in tasks],
+            "chart_svg": mark_safe(history.flow_chart_svg(process)),  # noqa: S308 - viewflow renders it from the flow definition
+            "mine": mine,
+            "claimable": claimable,
+            "send_back": sendback.open_send_back(process),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# --- county dashboard ---------------------------------------------------------------------
+
+
+def _county_or_denied(user, county_pk: int) -> County:
+    county = get_object_or_404(County, pk=county_pk)
+    if not selectors.dashboard_counties(user).filter(pk=county.pk).exists():
+        if not selectors.dashboard_counties(user).exists():
+            raise PermissionDenied
+        raise Http404
+    return county
+
+
+def county_index(request):
+    """The user's (first) county dashboard."""
+    county = selectors.dashboard_counties(request.user).first()
+    if county is None:
+        raise PermissionDenied
+    return redirect("workspace:county", county_pk=county.pk)
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def county_dashboard(request, county_pk: int):
+    county = _county_or_denied(request.user, county_pk)
+    year = _year(request)
+    rows, stages = dashboard.county_figures(county, year=year)
+    return render(
+        request,
+        "workspace/county.html",
+        {
+            "county": county,
+            "year": year,
+            "rows": rows,
+            "stages": stages,
+            "stage_rows": [(r, [r.by_stage.get(s, 0) for s in stages]) for r in rows],
+            "charts": [mark_safe(svg) for svg in dashboard.dashboard_charts(rows)],  # noqa: S308 - labels escaped
+            "totals": {
+                "open_cases": sum(r.open_cases for r in rows),
+                "overdue": sum(r.overdue for r in rows),
+                "approvals": sum(r.approvals for r in rows),
+                "refusals": sum(r.refusals for r in rows),
+                "ta_paid": sum((r.ta_paid for r in rows), dashboard.ZERO),
+            },
+        },
+    )
+
+
+def county_csv(request, county_pk: int):
+    county = _county_or_denied(request.user, county_pk)
+    year = _year(request)
+    rows, stages = dashboard.county_figures(county, year=year)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="county-{county.code}-{year}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM correctly
+    writer = csv.writer(response)
+    for line in dashboard.csv_rows(rows, stages):
+        writer.writerow(line)
+    return response
