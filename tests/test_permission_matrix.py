@@ -13,11 +13,13 @@ entries, see the docstring of ``workflows/core/permission_matrix.py``.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import re
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from fnmatch import fnmatchcase
 
 import pytest
@@ -34,6 +36,66 @@ from workflows.core.permissions import assignment_grant
 # "app_label.model" -> callable(flow_class, county, township, village) -> process,
 # for process models that cannot be created from their regions alone.
 CASE_FACTORIES: dict[str, Callable] = {}
+
+
+def _once(built: dict, key, make):
+    """Objects shared by slots (slots a and a2 share township A and the county) are built once."""
+    if key not in built:
+        built[key] = make()
+    return built[key]
+
+
+def _fund_allocation(*, township, officer, built, **_):
+    from workflows.funds.services import fund_allocate
+
+    return _once(
+        built,
+        ("fund", township.pk),
+        lambda: fund_allocate(
+            township=township,
+            budget_year=timezone.localdate().year,
+            amount=Decimal("1000.00"),
+            reason="matrix",
+            actor=officer,
+        ),
+    )
+
+
+def _draw(*, county, built, **_):
+    from workflows.sampling.services import draw_run
+
+    # an ended period with an empty pool: the draw row is what the pages need
+    return _once(
+        built,
+        ("draw", county.pk),
+        lambda: draw_run(
+            county=county,
+            period_start=datetime.date(2025, 1, 1),
+            period_end=datetime.date(2025, 1, 31),
+            seed=1,
+            start_reviews=False,
+        ),
+    )
+
+
+def _document(*, case, **_):
+    from workflows.documents.models import CaseDocument
+    from workflows.documents.services import document_store
+
+    return document_store(
+        process_id=case.pk, kind=CaseDocument.Kind.OTHER, filename="matrix.pdf", content=b"%PDF-1.4 matrix", actor=None
+    )
+
+
+# ObjectPage.obj -> builder(county=, township=, case=, officer=, built=) -> the object whose pk fills the URL,
+# for each case slot (see ``pm.sees_object`` for who sees it).
+OBJECT_FACTORIES: dict[str, Callable] = {
+    "fund": lambda **kw: _fund_allocation(**kw).fund,
+    "fund_entry": _fund_allocation,
+    "draw": _draw,
+    "county": lambda *, county, **_: county,
+    "document": _document,
+}
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}
 
@@ -139,10 +201,26 @@ def world(region):
         users[role.name] = user
     flows = pm._flows_by_label().values()
     cases = {slot: {f: _make_case(f, *where) for f in flows} for slot, where in slots.items()}
-    return users, cases
+    officers = {region.county.pk: users["county_officer"], other.pk: factories.UserFactory(username="m_officer_c")}
+    assignment_grant(user=officers[other.pk], role="county_officer", region=other)
+    built: dict = {}
+    objects = {
+        slot: {
+            name: make(
+                county=where[0],
+                township=where[1],
+                case=next(iter(cases[slot].values()))[0],
+                officer=officers[where[0].pk],
+                built=built,
+            )
+            for name, make in OBJECT_FACTORIES.items()
+        }
+        for slot, where in slots.items()
+    }
+    return users, cases, objects
 
 
-def _kwargs(entry: pm.UrlEntry, role, in_scope, cases):
+def _kwargs(entry: pm.UrlEntry, role, in_scope, cases, objects):
     params = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", entry.route)
     names = [a or b for a, b in params]
     if not names:
@@ -156,6 +234,9 @@ def _kwargs(entry: pm.UrlEntry, role, in_scope, cases):
     slot = role.in_scope_slot if (in_scope and role.in_scope_slot) else role.out_of_scope_slot
     if role.is_anonymous:
         slot = "a"
+    if isinstance(kind, pm.ObjectPage):
+        assert names == [kind.param], f"{entry.route}: ObjectPage fills only <{kind.param}>"
+        return {kind.param: objects[slot][kind.obj].pk}
     flow_cases = cases[slot]
     flow_class = entry.flow_class or _flow_for_model(kind, flow_cases)
     process, tasks = flow_cases[flow_class]
@@ -211,7 +292,7 @@ def test_every_url_has_a_matrix_entry():
 def test_every_url_answers_every_role_as_the_rules_say(world, capsys):
     """Each URL x role x (in-scope, out-of-scope) answers the generated expectation:
     404 out of scope, login redirect for anonymous, 403/200 by role and node permission."""
-    users, cases = world
+    users, cases, objects = world
     clients = {}
     for role in pm.ROLES:
         client = FastClient()
@@ -242,7 +323,7 @@ def test_every_url_answers_every_role_as_the_rules_say(world, capsys):
         full = exhaustive or key not in seen
         seen.add(key)
         for role, in_scope in pm.cells(entry, full=full):
-            path = _fill(entry.route, _kwargs(entry, role, in_scope, cases))
+            path = _fill(entry.route, _kwargs(entry, role, in_scope, cases, objects))
             t0 = time.perf_counter()
             response = clients[role.name].get(path)
             per_kind.setdefault(f"{entry.kind.describe()}:{response.status_code}", []).append(time.perf_counter() - t0)

@@ -245,6 +245,55 @@ class CasePage(Kind):
         return self.status if ctx.in_scope else 404
 
 
+def sees_object(role: MatrixRole, slot: str | None, level: str) -> bool:
+    """Does ``role`` see an object of ``level`` that belongs to case slot ``slot``?
+
+    ``case``: the object belongs to a case (a document): the case's scope.
+    ``township``: a township's object (its reserve fund): staff of that township and of its county;
+    village assistants do not see township books.
+    ``county``: a county's object (a sampling draw, the period report): county staff only.
+    """
+    if slot is None or slot not in role.sees:
+        return False
+    if level == "case":
+        return True
+    if level == "township":
+        return role.region in ("county", SLOT_REGIONS[slot][0])
+    if level == "county":
+        return role.region == "county"
+    raise ValueError(level)
+
+
+@dataclass(frozen=True)
+class ObjectPage(Kind):
+    """A page about one object that is not a case (a fund, a ledger entry, a draw, a county's report, a
+    stored document), named by ``param`` in the URL and built by the test as ``obj`` (see
+    ``OBJECT_FACTORIES`` in tests/test_permission_matrix.py) for every case slot.
+
+    Visible to the role (``sees_object``): ``status``, or ``denied`` when the role holds none of
+    ``codenames``; not visible: 404, like an object that does not exist.
+    """
+
+    obj: str = ""
+    level: str = "township"
+    param: str = "pk"
+    status: int = 200
+    codenames: frozenset[str] | None = None
+    denied: int = 403
+    label: str = "object page"
+    scoped = True
+
+    def expect(self, ctx):
+        if not sees_object(ctx.role, ctx.slot, self.level):
+            return 404
+        if self.codenames is not None and not ctx.role.codenames & set(self.codenames):
+            return self.denied
+        return self.status
+
+    def describe(self):
+        return f"{self.obj} page ({self.level})"
+
+
 @dataclass(frozen=True)
 class TaskPage(Kind):
     """A viewflow task URL of a case: 404 outside scope; inside, by action.

@@ -17,7 +17,10 @@ Three rules, all generic:
 
 ``CaseFields.excluded_actor_ids(node_name)`` is the single entry point the
 node checks and services call; ``excluded_tasks_q`` is the same rule as SQL
-for the queue and inbox (constant query count whatever the queue length).
+for the queue and inbox (constant query count whatever the queue length). A
+process model that adds case-specific rules in ``excluded_actor_ids`` must
+state them as SQL too, in ``separation_sql(user)``, or the queue shows tasks
+the node then refuses.
 """
 
 from __future__ import annotations
@@ -173,6 +176,13 @@ def excluded_tasks_q(flow_classes, user) -> Q:
                 continue
             acted = CaseActorRecord.objects.filter(mine, process_id=OuterRef("process_id"), node_name__in=forbidden)
             q |= in_flow & Q(flow_task=getattr(flow_class, node_name)) & Exists(acted)
+        # Rules only the case knows (e.g. the investigators named on a visit record):
+        # the process model's ``separation_sql(user) -> {node_name: Q over the process model}``,
+        # the SQL twin of its ``excluded_actor_ids`` override. One subquery per node.
+        extra = getattr(process_class, "separation_sql", None)
+        for node_name, process_q in (extra(user) if extra else {}).items():
+            excluded_cases = process_class.objects.filter(process_q).values("pk")
+            q |= in_flow & Q(flow_task=getattr(flow_class, node_name)) & Q(process_id__in=excluded_cases)
         household_field = getattr(process_class, "household_field", None)
         if conflict_ids and household_field:
             from workflows.households.models import HouseholdMember

@@ -195,6 +195,39 @@ class DibaoProcess(CaseFields, Process):
             excluded.add(self.section_chief_signed_by_id)
         return excluded
 
+    @classmethod
+    def separation_sql(cls, user) -> dict[str, models.Q]:
+        """``excluded_actor_ids`` as SQL for the queue and inbox (``separation.excluded_tasks_q``):
+        node -> Q over this model selecting the cases ``user`` may not act on at that node."""
+        from django.db import connection
+
+        took_part = (
+            models.Q(home_visits__investigator_1=user)
+            | models.Q(home_visits__investigator_2=user)
+            | models.Q(proposed_by=user)
+        )
+        if connection.features.supports_json_field_contains:
+            related = models.Q(staff_relative_user_ids__contains=[user.pk])
+        else:  # SQLite (the demo): the flagged cases naming this user, read once
+            named = [
+                pk
+                for pk, ids in cls.objects.filter(staff_relative=True).values_list("pk", "staff_relative_user_ids")
+                if user.pk in {int(i) for i in ids or ()}
+            ]
+            related = models.Q(pk__in=named)
+        rules = dict.fromkeys(cls.flow_node_names(), related)
+        for name in ("sign_section_chief", "choose_objection_route"):
+            rules[name] = related | took_part
+        rules["sign_township_head"] = related | took_part | models.Q(section_chief_signed_by=user)
+        return rules
+
+    @classmethod
+    def flow_node_names(cls) -> list[str]:
+        """Human nodes of the dibao and 特困 flows (they share this model and their node names)."""
+        from .flows import DibaoFlow
+
+        return [node.name for node in DibaoFlow.instance.nodes() if node.task_type == "HUMAN"]
+
     # --- routing conditions (named, used by the flow graph) -------------------
     @property
     def has_missing_materials(self) -> bool:

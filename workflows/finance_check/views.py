@@ -34,7 +34,9 @@ class DiscrepancyView(TemplateView):
     template_name = "finance_check/discrepancies.html"
 
     def get_context_data(self, **kwargs):
-        check = get_object_or_404(FinanceCheckProcess.objects.select_related("household", "township"), pk=kwargs["pk"])
+        check = get_object_or_404(
+            FinanceCheckProcess.objects.select_related("household", "township"), pk=kwargs["process_pk"]
+        )
         if not case_visible(self.request.user, check):
             raise Http404("No check matches the given query.")
         inp = services.means_test_input(check)

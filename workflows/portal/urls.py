@@ -6,6 +6,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
+from workflows.core.permission_matrix import PublicPage
+
 from . import api, views
 
 schema_view = login_not_required(
@@ -33,3 +35,30 @@ urlpatterns = [
     path("api/v1/objections/", api.api_view(api.ObjectionsView), name="api_objections"),
     path("api/v1/letters/<int:document_id>/", api.api_view(api.LetterView), name="api_letter"),
 ]
+
+# The applicant side answers everybody alike: no staff login opens anything more here.
+_NO_CASE = {"case_number": "DB0000000000", "document_id": 1}
+url_permissions = {
+    "index": PublicPage(),
+    "apply_place": PublicPage(),
+    # later steps of the application send a visitor without the earlier ones back to the first
+    "apply_household": PublicPage(status=302),
+    "apply_members": PublicPage(status=302),
+    "apply_uploads": PublicPage(status=302),
+    "apply_consents": PublicPage(status=302),
+    "apply_review": PublicPage(status=302),
+    "apply_done": PublicPage(status=302),
+    "status_lookup": PublicPage(),
+    "otp_request": PublicPage(status=405),
+    "status_leave": PublicPage(status=405),  # POST only
+    # a case page without a verified second factor goes back to the lookup form
+    "status_detail": PublicPage(status=302, kwargs=_NO_CASE),
+    # a letter without a verified second factor is not found, whoever asks
+    "letter_download": PublicPage(status=404, kwargs=_NO_CASE),
+    "api_schema": PublicPage(),
+    # the integration API needs a client token; staff sessions are not accepted
+    "api_applications": PublicPage(status=401),
+    "api_status": PublicPage(status=405),  # POST only
+    "api_objections": PublicPage(status=401),
+    "api_letter": PublicPage(status=401, kwargs={"document_id": 1}),
+}

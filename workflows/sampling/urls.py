@@ -1,6 +1,7 @@
 from django.urls import path
 from viewflow.utils import viewprop
 
+from workflows.core.permission_matrix import ObjectPage, StaffPage
 from workflows.core.viewsets import CaseFlowAppViewset, ScopedInboxView, ScopedQueueView
 
 from . import views
@@ -40,3 +41,12 @@ urlpatterns = [
     path("report/<int:county_pk>/export.csv", views.report_csv, name="report_csv"),
     path("report/<int:county_pk>/export.pdf", views.report_pdf, name="report_pdf"),
 ]
+
+# Draws and reports are the county's supervision records: county staff only (404 for others).
+url_permissions = {
+    "draws": StaffPage(),  # every logged-in user; lists only the user's counties
+    "draw": ObjectPage(obj="draw", level="county"),
+    "report": ObjectPage(obj="county", level="county", param="county_pk"),
+    "report_csv": ObjectPage(obj="county", level="county", param="county_pk"),
+    "report_pdf": ObjectPage(obj="county", level="county", param="county_pk"),
+}
