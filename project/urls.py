@@ -64,7 +64,8 @@ site = Site(
 )
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/staff/", permanent=False), name="home"),
+    # staff land on their task inbox (the workspace); viewflow's own pages stay under /staff/
+    path("", RedirectView.as_view(url="/workspace/inbox/", permanent=False), name="home"),
     path("accounts/", AuthViewset(allow_password_change=False, with_profile_view=False).urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

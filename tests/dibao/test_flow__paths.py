@@ -22,8 +22,12 @@ from .conftest import (
 )
 
 HEAD = ["start", "accept", "has_missing_materials", "request_check", "await_finance_check", "home_visit",
-        "needs_county_visit", "propose", "goes_to_notice", "post_notice", "notice_period", "has_objection"]  # fmt: skip
+        "needs_county_visit", "propose", "is_direct_return", "goes_to_notice", "post_notice", "notice_period", "has_objection"]  # fmt: skip
 SIGN = ["sign_handler", "sign_section_chief", "sign_township_head", "is_approved"]
+# the audit trail of a case from the preliminary opinion to the approval
+NOTICE_AUDIT = ["dibao.propose", "document.issued", "dibao.notice_posted"]
+APPROVAL_AUDIT = ["dibao.sign_handler", "dibao.sign_section_chief", "dibao.decide", "document.issued",
+                  "dibao.approval_issued", "dibao.sampling_pool"]  # fmt: skip
 
 
 def test_approve_path(region, case_worker_a, case_worker_a2, approver_a, approver_a2, finance_check, monkeypatch):
@@ -84,7 +88,7 @@ def test_refuse_path(region, case_worker_a, case_worker_a2, approver_a, approver
     assert process.monthly_amount is None
     assert finished_nodes(process) == [
         "start", "accept", "has_missing_materials", "request_check", "await_finance_check", "home_visit",
-        "needs_county_visit", "propose", "goes_to_notice", *SIGN, "refuse", "end_refused",
+        "needs_county_visit", "propose", "is_direct_return", "goes_to_notice", *SIGN, "refuse", "end_refused",
     ]  # fmt: skip
     assert audit_actions(process) == [
         "dibao.file", "dibao.accept", "dibao.check_requested", "dibao.check_recorded", "dibao.home_visit",
@@ -124,16 +128,14 @@ def test_objection_reinvestigation_new_notice_approve(
     assert process.decision == Decision.APPROVED
     assert finished_nodes(process) == [
         *HEAD,
-        "choose_objection_route", "route_is_reinvestigation", "re_investigate", "propose", "goes_to_notice",
+        "choose_objection_route", "route_is_reinvestigation", "re_investigate", "propose", "is_direct_return", "goes_to_notice",
         "post_notice", "notice_period", "has_objection", *SIGN, "approve", "end_approved",
     ]  # fmt: skip
-    actions = audit_actions(process)
-    assert actions[actions.index("dibao.notice_posted") + 1 :][:5] == [
-        "dibao.objection", "dibao.objection_route", "dibao.reinvestigate", "dibao.objections_resolved",
-        "dibao.propose",
+    assert audit_actions(process) == [
+        "dibao.file", "dibao.accept", "dibao.check_requested", "dibao.check_recorded", "dibao.home_visit",
+        *NOTICE_AUDIT, "dibao.objection", "dibao.objection_route", "dibao.reinvestigate",
+        "dibao.objections_resolved", *NOTICE_AUDIT, *APPROVAL_AUDIT,
     ]  # fmt: skip
-    assert actions.count("dibao.notice_posted") == 2
-    assert actions[-3:] == ["dibao.decide", "document.issued", "dibao.approval_issued", "dibao.sampling_pool"][-3:]
 
 
 def test_missing_materials_then_completed(
@@ -156,11 +158,13 @@ def test_missing_materials_then_completed(
     process = sign_all(process, case_worker_a, approver_a, approver_a2)
 
     assert process.decision == Decision.APPROVED
-    assert finished_nodes(process)[:6] == [
-        "start", "accept", "has_missing_materials", "notify_missing", "complete_materials", "accept",
+    assert finished_nodes(process) == [
+        "start", "accept", "has_missing_materials", "notify_missing", "complete_materials", *HEAD[1:], *SIGN,
+        "approve", "end_approved",
     ]  # fmt: skip
-    assert audit_actions(process)[:5] == [
+    assert audit_actions(process) == [
         "dibao.file", "dibao.materials_missing", "dibao.missing_notice", "dibao.materials_completed", "dibao.accept",
+        "dibao.check_requested", "dibao.check_recorded", "dibao.home_visit", *NOTICE_AUDIT, *APPROVAL_AUDIT,
     ]  # fmt: skip
 
 
@@ -194,11 +198,16 @@ def test_staff_relative_needs_county_visit_then_approve(
     process = sign_all(process, case_worker_a, approver_a2, approver_a3)
 
     assert process.decision == Decision.APPROVED
-    assert "county_home_visit" in finished_nodes(process)
-    assert finished_nodes(process)[5:8] == ["home_visit", "needs_county_visit", "county_home_visit"]
-    actions = audit_actions(process)
-    assert actions[:2] == ["dibao.file", "dibao.staff_relative_registered"]
-    assert "dibao.county_home_visit" in actions
+    assert finished_nodes(process) == [
+        *HEAD[:7], "county_home_visit", *HEAD[7:], *SIGN, "approve", "end_approved",
+    ]  # fmt: skip
+    assert audit_actions(process) == [
+        "dibao.file", "dibao.staff_relative_registered", "dibao.accept", "dibao.check_requested",
+        "dibao.check_recorded", "dibao.home_visit", "dibao.county_home_visit", *NOTICE_AUDIT, *APPROVAL_AUDIT,
+    ]  # fmt: skip
+    from workflows.sampling.models import ApprovalRecord
+
+    assert ApprovalRecord.objects.get(process_id=process.pk).staff_relative is True  # county reviews all (MSL 20)
 
 
 def test_tekun_approve_path(region, case_worker_a, case_worker_a2, approver_a, approver_a2, finance_check, monkeypatch):
@@ -220,4 +229,30 @@ def test_tekun_approve_path(region, case_worker_a, case_worker_a2, approver_a, a
 
     assert process.decision == Decision.APPROVED and process.programme == "tekun"
     assert finished_nodes(process) == HEAD + SIGN + ["approve", "end_approved"]
-    assert audit_actions(process)[-3:] == ["document.issued", "dibao.approval_issued", "dibao.sampling_pool"]
+    assert audit_actions(process) == [
+        "dibao.file", "dibao.accept", "dibao.check_requested", "dibao.check_recorded", "dibao.home_visit",
+        *NOTICE_AUDIT, *APPROVAL_AUDIT,
+    ]  # fmt: skip
+
+
+def test_tekun_not_confirmed_at_the_visit_cannot_be_proposed_for_approval(
+    region, case_worker_a, case_worker_a2, fake_finance_check
+):
+    """TK 4-8: the three conditions claimed at intake must be confirmed by the home visit;
+    unconfirmed, an opinion to grant is refused (nothing changes) and only a refusal may
+    be proposed."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    process = fake_finance_check.finish(
+        accept(file_case(case_worker_a, region.village_a, programme="tekun"), case_worker_a),
+        per_capita_income="0.00",
+    )
+    process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2, tekun_confirmed=False)
+    assert process.meets_tekun_criteria() and process.tekun_confirmed is False
+    with pytest.raises(ValidationError) as exc:
+        services.dibao_propose(process=process, approve=True, note="x", actor=case_worker_a)
+    assert services.ERR_TEKUN_NOT_CONFIRMED in exc.value.messages
+    assert DibaoProcess.objects.get(pk=process.pk).proposes_approval is None
+    process = propose(process, case_worker_a, approve=False)
+    assert process.proposes_approval is False and process.notice_round == 0

@@ -51,6 +51,46 @@ def test_changed_data_is_reported_with_case_and_position(finished_case, tamper):
     assert f"case {finished_case.pk} chain={chain} position=8: {REASON_CONTENT}" in err
 
 
+# One column of one row changed directly in the database (the acceptance's "any single
+# event row"): every column but the primary key is covered by the chain.
+SINGLE_COLUMN_EDITS = {
+    "occurred_at": (
+        "occurred_at = occurred_at + interval '1 second'",
+        "occurred_at = datetime(occurred_at, '+1 second')",
+    ),
+    "actor_id": ("actor_id = NULL", None),
+    "on_behalf_of_id": ("on_behalf_of_id = actor_id", None),
+    "action": ("action = 'case.forged'", None),
+    "target_type": ("target_type = 'core.forged'", None),
+    "target_id": ("target_id = '999999'", None),
+    "process_id": ("process_id = NULL", None),
+    "changes": ("changes = '{\"approved\": [false, true]}'", None),
+    "data": ("data = '{}'", None),
+    "prev_hash": ("prev_hash = repeat('a', 64)", "prev_hash = '" + "a" * 64 + "'"),
+    "hash": ("hash = repeat('0', 64)", "hash = '" + "0" * 64 + "'"),
+    "seq": ("seq = seq + 1000", None),
+    "chain": ("chain = 'case:999999'", None),
+}
+
+
+@pytest.mark.parametrize("column", sorted(SINGLE_COLUMN_EDITS))
+def test_any_single_column_change_is_reported_with_case_and_position(finished_case, tamper, column):
+    """Whichever column of one event is edited in the database, ``verify_history --case``
+    fails and names the case and the edited event's position (or, for a moved or
+    renumbered row, the gap it left at that position)."""
+    chain = f"case:{finished_case.pk}"
+    # an event in the middle of the chain done by a user (so the actor columns can change)
+    position = AuditEvent.objects.filter(chain=chain, seq__gt=2, actor__isnull=False).order_by("seq")[0].seq
+    assert position < AuditChainHead.objects.get(chain=chain).seq
+    pg_sql, sqlite_sql = SINGLE_COLUMN_EDITS[column]
+    assignment = sqlite_sql if connection.vendor == "sqlite" and sqlite_sql else pg_sql
+    statement = f"UPDATE core_auditevent SET {assignment} WHERE chain = %s AND seq = %s"  # noqa: S608 - test constants
+    assert tamper.sql(statement, [chain, position]) == 1
+    code, _out, err = run_verify("--case", str(finished_case.pk))
+    assert code == 1, column
+    assert f"BROKEN case {finished_case.pk} chain={chain} position={position}: " in err, (column, err)
+
+
 def test_changed_hash_is_reported(finished_case, tamper):
     """Rewriting a stored hash is caught at that position."""
     chain = f"case:{finished_case.pk}"

@@ -99,3 +99,35 @@ def test_case_file_pdf_has_timeline_decisions_and_verification(finished_case, au
     assert "完整时间线" in compact
     ((action, data),) = viewer_actions(auditor)
     assert action == "history.exported" and data["chain_ok"] is True
+
+
+def node_classes(html):
+    """{node name: status class} of the flow diagram's nodes (nodes without status left out)."""
+    import re
+
+    return dict(re.findall(r'<g id="(\w+)" transform="[^"]*" class="(\w+)"', html))
+
+
+def test_flow_diagram_shows_path_taken_and_where_the_case_stands(
+    region, case_worker_a, approver_a, auditor, client_for, django_capture_on_commit_callbacks
+):
+    """An open case: the start is done, the review is where it stands (new), nothing
+    after it is coloured. The same case once finished: every node on its path done;
+    replayed to the review's start: the review started, the end not reached (issue 8 item 4)."""
+    from tests.skeleton.test_flow import open_case, review
+    from workflows.core.driving import open_tasks
+    from workflows.skeleton.flows import SkeletonFlow
+
+    process = open_case(case_worker_a, region.village_a)
+    client = client_for(auditor)
+    now = node_classes(client.get(url(process)).content.decode())
+    assert now.get("start") == "done" and now.get("review") == "new"
+    assert "end" not in now and "registry_receipt" not in now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review(open_tasks(process, SkeletonFlow.review).get(), approver_a)
+    finished = node_classes(client.get(url(process)).content.decode())
+    assert finished.get("review") == "done" and finished.get("end") == "done"
+    started = AuditEvent.objects.get(chain=f"case:{process.pk}", action="task.started", data__node="review").seq
+    then = node_classes(client.get(url(process), {"at": started}).content.decode())
+    assert then.get("start") == "done" and then.get("review") == "started" and "end" not in then

@@ -89,3 +89,54 @@ def test_stage_mapping():
     assert stages_for("home_visit", P()) == []
     assert [s for s, _ in stages_for("approve", P())] == ["decision", "payment_start"]
     assert dibao_services.MATERIALS  # the labels the notice uses exist
+
+
+def test_nothing_is_sent_before_commit_nor_after_a_rollback(
+    region, online_case, django_capture_on_commit_callbacks, sms
+):
+    """The message is queued inside the stage's transaction and sent only once it
+    commits; a stage whose transaction rolls back leaves neither a row nor a message."""
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.notification_queue(process=online_case, stage="decision")
+    assert Notification.objects.get(process_id=online_case.pk, stage="decision").status == "queued"
+    assert sms.sent == [] and len(callbacks) == 1
+    callbacks[0]()  # the commit: Celery (eager here) sends it
+    assert len(sms.sent) == 1
+    assert Notification.objects.get(process_id=online_case.pk, stage="decision").status == "sent"
+
+    class Abort(Exception):
+        pass
+
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            services.notification_queue(process=online_case, stage="payment_start")
+            raise Abort
+    except Abort:
+        pass
+    assert not Notification.objects.filter(process_id=online_case.pk, stage="payment_start").exists()
+    assert len(sms.sent) == 1
+
+
+def test_correction_ordered_by_sampling_notifies_once_per_order(
+    region, online_case, django_capture_on_commit_callbacks, sms
+):
+    """The sampling review's ``correction_ordered`` signal queues the "correction" message
+    with the township's deadline (one per review and correction round)."""
+    import datetime
+    from types import SimpleNamespace
+
+    from workflows.sampling.models import SamplingReviewProcess
+    from workflows.sampling.signals import correction_ordered
+
+    record = SimpleNamespace(process_id=online_case.pk)
+    review = SimpleNamespace(pk=7, correction_rounds=1)
+    due_on = datetime.date(2026, 3, 16)
+    with django_capture_on_commit_callbacks(execute=True):
+        correction_ordered.send(sender=SamplingReviewProcess, record=record, review=review, due_on=due_on)
+        correction_ordered.send(sender=SamplingReviewProcess, record=record, review=review, due_on=due_on)
+    note = Notification.objects.get(process_id=online_case.pk, stage="correction")
+    assert note.round == 701 and note.status == "sent"
+    assert "2026年3月16日" in note.body and online_case.case_number in note.body
+    assert len(sms.sent) == 1 and APPLICANT_ID not in sms.sent[0]["text"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -171,3 +172,46 @@ def test_dashboard_is_for_county_staff(region, case_worker_a, approver_a, county
     client = client_for(county_reviewer)
     assert client.get("/workspace/county/999999/").status_code == 404
     assert client.get("/workspace/county/")["Location"] == f"/workspace/county/{region.county.pk}/"
+
+
+def test_dashboard_query_count_does_not_grow_with_cases(
+    region, data, county_officer, case_worker_b, client_for, django_assert_num_queries
+):
+    """Every figure is a grouped query for the whole county: the page costs the same number
+    of queries after a third township and 30 more cases (open, overdue, with tasks and TA
+    payments) spread over the three townships."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(county_officer)
+    url = f"/workspace/county/{region.county.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    before = len(ctx.captured_queries)
+    today = data
+    township_c = factories.TownshipFactory(county=region.county, code="990101003", name="新村镇")
+    village_c = factories.VillageFactory(township=township_c, code="990101003001", name="新村")
+    for i in range(30):
+        village = (region.village_a, region.village_b, village_c)[i % 3]
+        p = make_case(village, due_on=today - datetime.timedelta(days=i + 1), accepted_on=today.replace(month=1, day=1))
+        make_tasks(p, (DibaoFlow.accept, DibaoFlow.home_visit, DibaoFlow.propose)[i % 3], 1)
+        _ta_case(village, case_worker_b, Decimal(100 + i), paid_at=timezone.now())
+    with django_assert_num_queries(before):
+        response = client.get(url)
+    rows = {r.township.pk: r for r in response.context["rows"]}
+    assert len(rows) == 3 and rows[township_c.pk].overdue == 10 and rows[township_c.pk].ta_paid > 0
+
+
+def test_workspace_pages_load_nothing_from_another_host(region, data, county_officer, case_worker_a, client_for):
+    """No CDN at run time: the dashboard, the lists and the case page reference only this
+    site's own scripts, styles and images (charts are inline SVG)."""
+    external = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+    pages = [(county_officer, f"/workspace/county/{region.county.pk}/")]
+    case = DibaoProcess.objects.filter(township=region.township_a).first()
+    pages += [(case_worker_a, url) for url in ("/workspace/inbox/", "/workspace/queue/", f"/workspace/case/{case.pk}/")]
+    for user, url in pages:
+        response = client_for(user).get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert not external.search(body), (url, external.search(body))

@@ -67,3 +67,16 @@ def test_filters_keep_the_query_count(region, case_worker_a, client_for, django_
     client.get(url)
     with django_assert_num_queries(base):
         client.get(url)
+
+
+def test_team_page_query_count_is_constant(region, approver_a, client_for, django_assert_num_queries):
+    """The supervisor's township list (改派) also costs the same with 10 and with 1,000 tasks."""
+    client = client_for(approver_a)
+    _fill(region, approver_a, 5, 2, status=STATUS.NEW)
+    small, response = _count(client, "/workspace/team/")
+    assert response.context["page"].paginator.count == 10
+    _fill(region, approver_a, 99, 10, status=STATUS.NEW)
+    client.get("/workspace/team/")
+    with django_assert_num_queries(small):
+        response = client.get("/workspace/team/")
+    assert response.context["page"].paginator.count == 1000

@@ -8,11 +8,10 @@ import pytest
 from viewflow.workflow.status import STATUS
 
 from tests.dibao import conftest as d
-from workflows.core.driving import assign_task, open_tasks, start_case
+from workflows.core.driving import assign_task, open_tasks
 from workflows.core.models import AuditEvent
 from workflows.dibao import services as dibao_services
 from workflows.workspace.models import SendBack
-from workflows.workspace.reference_flow import DirectReturnDibaoFlow
 from workflows.workspace.sendback import (
     ERR_SEND_BACK_NOT_YOURS,
     ERR_SEND_BACK_REASON,
@@ -22,18 +21,9 @@ from workflows.workspace.sendback import (
 )
 
 
-def _at_section_chief(region, worker, worker2, fake_finance_check, flow=None):
-    if flow is None:
-        process = d.file_case(worker, region.village_a)
-    else:
-        app = d.application(region.village_a)
-        process = start_case(
-            flow.start,
-            user=worker,
-            perform=lambda p: dibao_services.dibao_application_file(
-                process=p, programme="dibao", application=app, actor=worker
-            ),
-        )
+def _at_section_chief(region, worker, worker2, fake_finance_check):
+    """A dibao case, refusal proposed and signed by the handler, at the section chief."""
+    process = d.file_case(worker, region.village_a)
     process = d.accept(process, worker)
     process = fake_finance_check.finish(process)
     process = d.home_visit(process, worker, worker, worker2)
@@ -44,7 +34,7 @@ def _at_section_chief(region, worker, worker2, fake_finance_check, flow=None):
 def test_send_back_and_direct_return(region, case_worker_a, case_worker_a2, approver_a, fake_finance_check):
     """The section chief sends back to the opinion; the proposer gets it back; after the new
     opinion the case goes straight to the section chief (handler's signature not repeated)."""
-    process = _at_section_chief(region, case_worker_a, case_worker_a2, fake_finance_check, DirectReturnDibaoFlow)
+    process = _at_section_chief(region, case_worker_a, case_worker_a2, fake_finance_check)
     chief_task = d.task_of(process, "sign_section_chief")
     assign_task(chief_task, user=approver_a)
     send_back = case_send_back(task=chief_task, to_node="propose", reason="收入计算有误，请复核。", actor=approver_a)
@@ -70,19 +60,6 @@ def test_send_back_and_direct_return(region, case_worker_a, case_worker_a2, appr
         process, "sign_section_chief", approver_a, dibao_services.decision_sign, role="section_chief", opinion="同意"
     )
     assert d.task_of(process, "sign_township_head").status in (STATUS.NEW, STATUS.ASSIGNED)
-
-
-def test_send_back_on_the_current_dibao_graph_marks_resubmission(
-    region, case_worker_a, case_worker_a2, approver_a, fake_finance_check
-):
-    """On today's dibao graph (no direct-return If yet) send-back works and resubmission is
-    recorded, so the If the dibao flow adds will find it."""
-    process = _at_section_chief(region, case_worker_a, case_worker_a2, fake_finance_check)
-    chief_task = d.task_of(process, "sign_section_chief")
-    assign_task(chief_task, user=approver_a)
-    case_send_back(task=chief_task, to_node="propose", reason="请补充说明", actor=approver_a)
-    d.propose(process, case_worker_a, approve=False)
-    assert SendBack.objects.get(process_id=process.pk).state == SendBack.State.RESUBMITTED
 
 
 def test_send_back_refusals(region, case_worker_a, case_worker_a2, approver_a, approver_b, fake_finance_check):
@@ -113,8 +90,10 @@ def test_send_back_from_the_case_page(
     chief_task = d.task_of(process, "sign_section_chief")
     assign_task(chief_task, user=approver_a)
     client = client_for(approver_a)
-    page = client.get(f"/workspace/case/{process.pk}/").content.decode()
-    assert "退回（重新提交后直达本环节）" in page
+    response = client.get(f"/workspace/case/{process.pk}/")
+    assert response.context["mine"][0]["form"] is not None  # the signature form itself, inline
+    page = response.content.decode()
+    assert "退回（重新提交后直达本环节）" in page and 'name="opinion"' in page
     response = client.post(
         "/workspace/send-back/", {"task": chief_task.pk, "to_node": "propose", "reason": "复核收入"}, follow=True
     )
@@ -125,7 +104,7 @@ def test_send_back_from_the_case_page(
 def test_no_direct_return_past_a_required_notice(region, case_worker_a, case_worker_a2, approver_a, fake_finance_check):
     """MSL 19: if the new opinion proposes approval on a case never posted, the case goes to
     the public notice, not straight back to the section chief."""
-    process = _at_section_chief(region, case_worker_a, case_worker_a2, fake_finance_check, DirectReturnDibaoFlow)
+    process = _at_section_chief(region, case_worker_a, case_worker_a2, fake_finance_check)
     chief_task = d.task_of(process, "sign_section_chief")
     assign_task(chief_task, user=approver_a)
     case_send_back(task=chief_task, to_node="propose", reason="应予保障，请重新提出意见", actor=approver_a)

@@ -71,12 +71,26 @@ class _CaseGraph:
         .Next(this.propose)
     )
 
-    # township case worker: preliminary opinion with the amount (MSL 19, 23)
+    # township case worker: preliminary opinion with the amount (MSL 19, 23);
+    # after a send-back (退回) it goes straight back to the step that sent it (直达)
     propose = (
         View(views.ProposeView.as_view())
         .Annotation(title=_("提出初审意见"))
         .Permission("core.act_case_worker", obj=township_of)
-        .Next(this.goes_to_notice)
+        .Next(this.is_direct_return)
+    )
+    is_direct_return = (
+        flow.If(act.process.returns_directly)
+        .Annotation(title=_("退回后重新提交？"))
+        .Then(this.return_to_sender)
+        .Else(this.goes_to_notice)
+    )
+    return_to_sender = (
+        flow.Switch()
+        .Annotation(title=_("直达退回环节"))
+        .Case(this.sign_handler, act.process.returns_to_sign_handler)
+        .Case(this.sign_section_chief, act.process.returns_to_sign_section_chief)
+        .Default(this.sign_township_head)
     )
     goes_to_notice = (
         flow.If(act.process.goes_to_notice)

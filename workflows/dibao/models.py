@@ -230,6 +230,29 @@ class DibaoProcess(CaseFields, Process):
 
     # --- routing conditions (named, used by the flow graph) -------------------
     @property
+    def returns_directly(self) -> bool:
+        """After a send-back (退回), the re-done opinion goes straight back to the step that
+        sent it (直达) — unless it now proposes approval on a case never posted: a proposal
+        to grant is publicly noticed first (MSL 19)."""
+        from workflows.workspace.sendback import direct_return_node
+
+        if self.proposes_approval and self.notice_round == 0:
+            return False
+        return direct_return_node(self) is not None
+
+    @property
+    def returns_to_sign_handler(self) -> bool:
+        from workflows.workspace.sendback import direct_return_node
+
+        return direct_return_node(self) == "sign_handler"
+
+    @property
+    def returns_to_sign_section_chief(self) -> bool:
+        from workflows.workspace.sendback import direct_return_node
+
+        return direct_return_node(self) == "sign_section_chief"
+
+    @property
     def has_missing_materials(self) -> bool:
         return bool(self.missing_materials) and self.accepted_on is None
 

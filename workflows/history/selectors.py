@@ -292,9 +292,43 @@ def decisions(process, events: list[AuditEvent]) -> list[Decision]:
     return out
 
 
-EVIDENCE_PREFIXES = ("evidence.", "document.", "documents.", "attachment.")
+EVIDENCE_PREFIXES = (
+    "evidence.",
+    "document.",
+    "documents.",
+    "attachment.",
+    "finance_check.evidence",
+    "finance_check.manual_evidence",
+    "finance_check.evaluated",
+)
+
+#: Fields whose values name another process whose chain holds this case's evidence
+#: (the household-finance check runs as its own process, with its own chain).
+LINKED_PROCESS_FIELDS = ("finance_check_id",)
+
+
+def linked_chains(events: list[AuditEvent]) -> list[str]:
+    """Chains of the processes this case's events link to (e.g. its finance checks)."""
+    pks: list[int] = []
+    for event in events:
+        for name in LINKED_PROCESS_FIELDS:
+            pair = (event.changes or {}).get(name)
+            value = pair[1] if isinstance(pair, list) and len(pair) == 2 else None
+            if isinstance(value, int) and value not in pks:
+                pks.append(value)
+    return [f"case:{pk}" for pk in pks]
 
 
 def evidence(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Events recording stored evidence or generated documents."""
-    return [e for e in events if e.action.startswith(EVIDENCE_PREFIXES)]
+    """Events recording stored evidence or generated documents: the case's own, then
+    those on the chains of the processes it links to (its registry evidence)."""
+    own = [e for e in events if e.action.startswith(EVIDENCE_PREFIXES)]
+    chains = linked_chains(events)
+    if not chains:
+        return own
+    linked = [
+        e
+        for e in AuditEvent.objects.filter(chain__in=chains).order_by("chain", "seq")
+        if e.action.startswith(EVIDENCE_PREFIXES)
+    ]
+    return own + linked

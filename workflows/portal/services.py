@@ -39,6 +39,7 @@ ERR_NO_OPEN_NOTICE = _("该案件当前没有正在公示的意见。")
 
 PORTAL_USERNAME = "portal-online"
 OTP_MINUTES = 10
+SEND_ATTEMPTS = 3  # deliveries tried per notification (the task's first run and its retries)
 GRANT_MINUTES = 30
 
 
@@ -175,7 +176,9 @@ def otp_send(*, case_number: str, address: str) -> None:
     language = _language_of(process.pk)
     text = messages.otp_text(code, language, OTP_MINUTES)
     phone = process.household.phone
-    transaction.on_commit(lambda: backends.sms_backend().send(phone=phone, text=text))
+    # robust: a gateway failure is logged (masked) and must not turn the answer into
+    # an error page, which would tell that the case exists.
+    transaction.on_commit(lambda: backends.sms_backend().send(phone=phone, text=text), robust=True)
 
 
 # ==============================================================================
@@ -260,7 +263,13 @@ def notification_queue(
 
 
 def notification_send(*, notification_pk: int) -> str:
-    """Deliver one queued notification (idempotent: only a queued one is sent)."""
+    """Deliver one queued notification (idempotent: only a queued one is sent).
+
+    A failed attempt is counted and committed before the error is re-raised
+    (so the Celery task retries); after ``SEND_ATTEMPTS`` failures the
+    notification is FAILED and no redelivery sends it.
+    """
+    failure: Exception | None = None
     with transaction.atomic():
         note = Notification.objects.select_for_update().filter(pk=notification_pk).first()
         if note is None or note.status != Notification.Status.QUEUED:
@@ -274,20 +283,34 @@ def notification_send(*, notification_pk: int) -> str:
                 pref = ApplicantPreference.objects.get(process_id=note.process_id)
                 subject = note.body.split("】", 1)[0].lstrip("【[").split("]", 1)[0]
                 backends.email_backend().send(email=pref.email, subject=subject, text=note.body)
-        except Exception:
-            logger.exception("notification %s failed", note.pk)
-            note.status = Notification.Status.FAILED if note.attempts >= 3 else Notification.Status.QUEUED
+        except Exception as exc:  # any backend failure: count it, commit, re-raise below
+            failure = exc
+            # the backend's own message may name the recipient (SMTP errors do): type only
+            reason = str(exc) if isinstance(exc, backends.SmsDeliveryError) else type(exc).__name__
+            logger.warning("notification %s attempt %s failed: %s", note.pk, note.attempts, reason)
+            last = note.attempts >= SEND_ATTEMPTS
+            note.status = Notification.Status.FAILED if last else Notification.Status.QUEUED
             note.save(update_fields=["attempts", "status"])
-            raise
-        note.status = Notification.Status.SENT
-        note.sent_at = timezone.now()
-        note.save(update_fields=["attempts", "status", "sent_at"])
-        audit_record(
-            action="portal.notification_sent",
-            target=note,
-            process_id=note.process_id,
-            changes={"status": [Notification.Status.QUEUED, Notification.Status.SENT]},
-        )
+            if last:
+                audit_record(
+                    action="portal.notification_failed",
+                    target=note,
+                    process_id=note.process_id,
+                    changes={"status": [Notification.Status.QUEUED, Notification.Status.FAILED]},
+                    data={"attempts": note.attempts},
+                )
+        else:
+            note.status = Notification.Status.SENT
+            note.sent_at = timezone.now()
+            note.save(update_fields=["attempts", "status", "sent_at"])
+            audit_record(
+                action="portal.notification_sent",
+                target=note,
+                process_id=note.process_id,
+                changes={"status": [Notification.Status.QUEUED, Notification.Status.SENT]},
+            )
+    if failure is not None:
+        raise failure
     return "sent"
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import csv
+import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +29,8 @@ from .forms import FilterForm, ReassignForm, SendBackForm, TaskSelectionForm
 from .models import CaseIndex
 
 PAGE_SIZE = 20
+
+logger = logging.getLogger(__name__)
 
 
 def _list_spec(kind):
@@ -192,6 +196,25 @@ def _finance_check(process):
     }
 
 
+def _task_form(request, task):
+    """The node's own task form (unbound), for the case page; it posts to the node's execute
+    view, which validates it and calls the service as usual. None when the node has no form
+    view, or its form cannot be built outside that view (the page then links to it)."""
+    view_func = getattr(task.flow_task, "_view", None)
+    view_class = getattr(view_func, "view_class", None)
+    if view_class is None or not hasattr(view_class, "get_form"):
+        return None
+    inner = copy.copy(request)  # the node view reads request.activation, as viewflow sets it
+    inner.activation = task.flow_task.activation_class(task)
+    try:
+        view = view_class(**(getattr(view_func, "view_initkwargs", None) or {}))
+        view.setup(inner, process_pk=task.process_id, task_pk=task.pk)
+        return view.get_form()
+    except Exception:  # a view that needs its own dispatch: fall back to the link
+        logger.warning("task form of %s not rendered inline", task.flow_task, exc_info=True)
+        return None
+
+
 def case_workspace(request, process_pk: int):
     """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
     from workflows.documents.selectors import documents_for_case
@@ -213,6 +236,8 @@ def case_workspace(request, process_pk: int):
                     "task": task,
                     "title": node.task_title or node.name,
                     "url": selectors._task_url(task, "index"),
+                    "execute_url": selectors._task_url(task, "execute"),
+                    "form": _task_form(request, task),
                     "send_back_targets": sendback.send_back_targets(task),
                 }
             )
