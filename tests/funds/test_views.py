@@ -78,3 +78,31 @@ def test_csv_export_lists_every_entry(region, fund_a, approver_a, client_for):
     body = client_for(approver_a).get(f"/funds/{fund_a.pk}/ledger.csv").content
     rows = body.decode("utf-8-sig").strip().splitlines()
     assert len(rows) == 1 + 4
+
+
+def test_fund_page_lists_pending_assist_first_for_township_and_county(
+    region, fund_a, case_worker_a, approver_a, county_officer, client_for
+):
+    """TA18 2(2) / ZB20 15: township and county views of the fund show the assist-first payment whose
+    paperwork is pending, and drop it once the paperwork is completed."""
+    from tests.factories import HouseholdFactory, MemberFactory
+    from tests.temporary_assistance.helpers import do, file_case
+    from workflows.temporary_assistance import services as ta
+    from workflows.temporary_assistance.flows import TemporaryAssistanceFlow as F
+
+    household = HouseholdFactory(village=region.village_a)
+    MemberFactory(household=household)
+    process = file_case(case_worker_a, household, assist_first=True, requested_amount=Decimal("1000.00"))
+    do(process, F.assist_first_pay, approver_a, ta.case_assist_first_pay, amount="1000")
+
+    def pending_section(user):
+        page = client_for(user).get(f"/funds/{fund_a.pk}/").content.decode()
+        assert "9000.00" in page  # the balance after the payment
+        return page.split("<h4>先行救助待补办手续</h4>")[1].split("<h4>台账</h4>")[0]
+
+    for user in (approver_a, county_officer):
+        section = pending_section(user)
+        assert process.case_number in section and "先行救助，待补办手续" in section
+    do(process, F.complete_paperwork, case_worker_a, ta.case_complete_paperwork,
+       registration=True, signatures=True, check_done=True, note="")  # fmt: skip
+    assert process.case_number not in pending_section(county_officer)

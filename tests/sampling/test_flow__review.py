@@ -213,6 +213,22 @@ def test_revocation_end_to_end(region, one_drawn, county_reviewer):
     assert Recovery.objects.count() == 1
 
 
+def test_recovery_settled_by_county_officer_once(region, one_drawn, county_reviewer, county_officer, approver_a):
+    """SAI 68: the county officer records the wrongly paid money as recovered, once; township staff may not."""
+    from django.core.exceptions import ValidationError
+
+    decide(review_of(one_drawn), county_reviewer, "revoked", note="隐瞒收入", today=datetime.date(2026, 11, 20))
+    recovery = Recovery.objects.get(record=one_drawn)
+    with pytest.raises(PermissionDenied):
+        services.recovery_settle(recovery=recovery, actor=approver_a)
+    services.recovery_settle(recovery=recovery, actor=county_officer)
+    recovery.refresh_from_db()
+    assert recovery.status == Recovery.Status.SETTLED
+    with pytest.raises(ValidationError):
+        services.recovery_settle(recovery=recovery, actor=county_officer)
+    assert AuditEvent.objects.filter(action="sampling.recovery_settle").count() == 1
+
+
 def test_recovery_amount_rules(region, case_worker_a, approver_a):
     """SAI 68: nothing paid yet → nothing to recover; one-off assistance → the one-off amount."""
     not_started = approve(case_worker_a, approver_a, region.village_a, payment_starts=datetime.date(2026, 12, 1))
@@ -255,3 +271,19 @@ def test_review_through_the_web_form(region, one_drawn, county_reviewer, client_
     assert response.status_code == 302
     process = SamplingReviewProcess.objects.get(pk=process.pk)
     assert process.status == "DONE" and process.finding == "confirmed" and process.reviewed_by == county_reviewer
+
+
+def test_services_refuse_wrong_role_and_wrong_township(region, one_drawn, approver_b, county_officer, case_worker_b):
+    """domain.md §7, second line behind the node permissions: the review service refuses anyone who is not
+    a county reviewer of the case's county (a township approver, the county officer), and the correction
+    service refuses a case worker of another township; nothing is recorded."""
+    process = review_of(one_drawn)
+    for user in (approver_b, county_officer):
+        with pytest.raises(PermissionDenied) as exc:
+            services.review_decide(process=process, finding="confirmed", note="", actor=user)
+        assert str(exc.value) == str(services.ERR_NOT_COUNTY_REVIEWER)
+    with pytest.raises(PermissionDenied) as exc:
+        services.correction_complete(process=process, report="已整改", actor=case_worker_b)
+    assert str(exc.value) == str(services.ERR_NOT_TOWNSHIP_CASE_WORKER)
+    process.refresh_from_db()
+    assert process.finding == "" and process.reviewed_by is None

@@ -167,3 +167,25 @@ def test_beat_task_draws_ended_periods_once(region, approvals, case_worker_a, ap
     assert run_due_draws() == []
     assert SamplingDraw.objects.count() == 2
     assert ApprovalRecord.objects.filter(pooled_in__isnull=True).count() == 1  # September, still open
+
+
+def test_period_and_ratio_are_configuration(region, approvals, case_worker_a, approver_a, monkeypatch):
+    """domain.md §7 "ratio and period are configuration": with a rule version quarterly at 50%, the
+    beat task waits for the quarter to end, then draws July-September once with ceil(0.5 × 11) = 6
+    random cases, recording the rule version it used."""
+    from workflows.core.models import SamplingRule
+
+    rule = SamplingRule.objects.create(
+        county=region.county, effective_from=datetime.date(2026, 7, 1), period="quarterly", ratio=Decimal("0.500")
+    )
+    approve(case_worker_a, approver_a, region.village_a, approved_on=datetime.date(2026, 9, 5))
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2026, 9, 10))
+    assert run_due_draws() == []  # the quarter has not ended
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2026, 10, 2))
+    [pk] = run_due_draws()
+    draw = SamplingDraw.objects.get(pk=pk)
+    assert (draw.period_start, draw.period_end) == (datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
+    assert draw.rule == rule and draw.ratio == Decimal("0.500")
+    assert draw.pool_size == 11 and draw.composition["by_reason"]["random"] == 6
+    assert services.verify_draw(draw)[0]
+    assert run_due_draws() == []

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import County, SamplingRule, Village
+from workflows.core.models import County, SamplingRule, Township, Village
+from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
 
 from . import draw as draw_algo
@@ -50,6 +51,10 @@ ERR_ALREADY_REVOKED = _("该审批已被撤销。")
 ERR_PERIOD_NOT_ENDED = _("抽查期间尚未结束，不能抽取。")
 ERR_NO_OPEN_CORRECTION = _("没有待完成的整改。")
 ERR_REPORT_REQUIRED = _("请填写整改情况。")
+ERR_NOT_COUNTY_REVIEWER = _("只有本县抽查复核人员可以作出抽查结论。")
+ERR_NOT_TOWNSHIP_CASE_WORKER = _("只有本乡镇经办人可以报告整改情况。")
+ERR_NOT_COUNTY_OFFICER = _("只有本县民政局经办人可以登记追回结果。")
+ERR_RECOVERY_SETTLED = _("该追回记录已办结。")
 
 CENT = Decimal("0.01")
 DEFAULT_CORRECTION_WORKING_DAYS = 10
@@ -162,6 +167,50 @@ def approval_register(
             "finance_check_id": finance_check_id,
             "excluded_reviewers": sorted(excluded),
         },
+    )
+    return record
+
+
+@transaction.atomic
+def approval_actor_add(*, process_id: int, user_id: int, actor=None) -> bool:
+    """Record one more person who acted on a registered approval after it was registered
+    (e.g. who completed assist-first paperwork): they may never review it (domain.md §1).
+
+    Idempotent; returns False when the case is not in the pool or the person is already excluded.
+    """
+    record = ApprovalRecord.objects.filter(process_id=process_id).first()
+    if record is None:
+        return False
+    _, created = ApprovalActor.objects.get_or_create(record=record, user_id=user_id)
+    if created:
+        audit_record(
+            action="sampling.approval_actor_add",
+            target=record,
+            actor=actor,
+            process_id=process_id,
+            data={"excluded_reviewer": user_id},
+        )
+    return created
+
+
+@transaction.atomic
+def approval_one_off_update(*, process_id: int, one_off_amount, actor=None) -> ApprovalRecord | None:
+    """Keep a one-off approval's amount equal to what was actually paid (staged payments,
+    reversals), so a revocation recovers exactly the money paid (SAI 68). No-op when the
+    case is not in the pool or the amount is unchanged."""
+    record = ApprovalRecord.objects.select_for_update().filter(process_id=process_id).first()
+    amount = _money(one_off_amount)
+    if record is None or record.one_off_amount == amount:
+        return record
+    old = record.one_off_amount
+    record.one_off_amount = amount
+    record.save(update_fields=["one_off_amount"])
+    audit_record(
+        action="sampling.approval_amount",
+        target=record,
+        actor=actor,
+        process_id=process_id,
+        changes={"one_off_amount": [old, amount]},
     )
     return record
 
@@ -462,6 +511,8 @@ def review_decide(
     node = "re_review" if process.correction_rounds else "review"
     if actor.pk in process.excluded_actor_ids(node):
         raise PermissionDenied(ERR_REVIEWER_ACTED)
+    if not regions_where(actor, "act_county_reviewer", County).filter(pk=process.county_id).exists():
+        raise PermissionDenied(ERR_NOT_COUNTY_REVIEWER)
     if finding not in Finding.values:
         raise ValidationError(ERR_FINDING)
     if finding == Finding.CORRECTION and not instructions.strip():
@@ -506,6 +557,8 @@ def review_decide(
 @transaction.atomic
 def correction_complete(*, process: SamplingReviewProcess, report: str, actor) -> Correction:
     """The township reports the correction done; the county reviews the case again."""
+    if not regions_where(actor, "act_case_worker", Township).filter(pk=process.township_id).exists():
+        raise PermissionDenied(ERR_NOT_TOWNSHIP_CASE_WORKER)
     if not report.strip():
         raise ValidationError(ERR_REPORT_REQUIRED)
     correction = process.corrections.filter(done_at__isnull=True).order_by("-round").first()
@@ -624,8 +677,12 @@ def record_revoke(*, review: SamplingReviewProcess, reason: str, actor, on: date
 
 @transaction.atomic
 def recovery_settle(*, recovery: Recovery, actor) -> Recovery:
-    """Mark the wrongly paid money as recovered."""
-    recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
+    """Mark the wrongly paid money as recovered (county officer of the approval's county, once)."""
+    recovery = Recovery.objects.select_for_update().select_related("record").get(pk=recovery.pk)
+    if not regions_where(actor, "act_county_officer", County).filter(pk=recovery.record.county_id).exists():
+        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
+    if recovery.status == Recovery.Status.SETTLED:
+        raise ValidationError(ERR_RECOVERY_SETTLED)
     old = recovery.status
     recovery.status = Recovery.Status.SETTLED
     recovery.save(update_fields=["status"])
@@ -640,6 +697,8 @@ def recovery_settle(*, recovery: Recovery, actor) -> Recovery:
 
 
 __all__ = [
+    "approval_actor_add",
+    "approval_one_off_update",
     "approval_register",
     "complaint_register",
     "correction_complete",

@@ -53,6 +53,7 @@ ERR_PAPERWORK_INCOMPLETE = _("登记、签字和核对三项都完成后才能�
 ERR_ABOVE_UNPAID = _("本次发放 %(amount)s 元超过尚未发放的 %(unpaid)s 元。")
 ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔发放尚未冲销的 %(left)s 元。")
 ERR_WRONG_TIER = _("该案件的审批层级为“%(tier)s”，不能在此办理。")
+ERR_REVOKED = _("该救助已被县级抽查撤销，不能继续发放。")
 
 CENT = Decimal("0.01")
 
@@ -171,6 +172,7 @@ def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, a
         process_id=process.pk,
         data={"payment": payment.pk, "seq": seq, "amount": amount, "source": source, "fund_entry": entry and entry.pk},
     )
+    _sync_sampling_amount(process=process, actor=actor)
     return payment
 
 
@@ -192,6 +194,55 @@ def _decide(*, process, approve: bool, amount, reason: str, actor, extra: dict |
         setattr(process, key, value)
     process.save()
     return diff(old, {k: getattr(process, k) for k in keys})
+
+
+def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> None:
+    """A township approval joins the county's sampling pool (domain.md §7; TK 16, MSL 20).
+
+    Called in the approval's transaction. The filer and the approver may never
+    review it; a household with a registered staff relative (MSL 11) is
+    forced into the draw. The one-off amount is what has been paid so far;
+    ``_sync_sampling_amount`` keeps it current through staged payments and reversals.
+    """
+    from workflows.dibao.services import match_staff_relatives
+    from workflows.sampling.services import approval_register
+
+    id_numbers = list(process.household.members.values_list("id_number", flat=True))
+    rule_versions = {"temporary_assistance_rule": process.rule_id}
+    if process.standard_id:
+        rule_versions["dibao_standard"] = process.standard_id
+    approval_register(
+        process_id=process.pk,
+        programme="temporary_assistance",
+        county=process.county_id,
+        township=process.township_id,
+        village=process.village_id,
+        case_number=process.case_number,
+        approved_on=timezone.localdate(),
+        approved_by_id=actor.pk,
+        actor_ids=[pk for pk in (process.opened_by_id,) if pk],
+        monthly_amount=None,
+        payment_starts=None,
+        one_off_amount=process.paid_amount(),
+        staff_relative=bool(match_staff_relatives(id_numbers, process.county)),
+        rule_versions=rule_versions,
+        finance_check_id=None,
+        actor=actor,
+    )
+
+
+def _sync_sampling_amount(*, process: TemporaryAssistanceProcess, actor) -> None:
+    from workflows.sampling.services import approval_one_off_update
+
+    approval_one_off_update(process_id=process.pk, one_off_amount=process.paid_amount(), actor=actor)
+
+
+def _refuse_if_revoked(process: TemporaryAssistanceProcess) -> None:
+    """A revocation by the county sampling review stops further payments (SAI 66, 68)."""
+    from workflows.sampling.models import ApprovalRecord
+
+    if ApprovalRecord.objects.filter(process_id=process.pk, revoked=True).exists():
+        raise ValidationError(ERR_REVOKED, code="revoked")
 
 
 # --- filing ----------------------------------------------------------------------
@@ -295,7 +346,9 @@ def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor)
         process=process, approve=True, amount=amount, reason="先行救助", actor=actor, extra={"paperwork_due": due}
     )
     audit_record(action="case.assist_first", target=process, actor=actor, process_id=process.pk, changes=changes)
-    return _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor, assist_first=True)
+    payment = _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor, assist_first=True)
+    _register_for_sampling(process=process, actor=actor)
+    return payment
 
 
 def paperwork_deadline(activation) -> datetime.datetime:
@@ -318,6 +371,9 @@ def case_complete_paperwork(
     process.paperwork_completed_at = timezone.now()
     process.paperwork_completed_by = actor
     process.save(update_fields=["paperwork_completed_at", "paperwork_completed_by"])
+    from workflows.sampling.services import approval_actor_add
+
+    approval_actor_add(process_id=process.pk, user_id=actor.pk)  # who completed it may not review it either
     audit_record(
         action="case.paperwork_completed",
         target=process,
@@ -449,6 +505,7 @@ def case_township_approve(
     audit_record(action="case.township_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
     if approve:
         _pay(process=process, amount=first, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
+        _register_for_sampling(process=process, actor=actor)
     return process
 
 
@@ -515,8 +572,12 @@ def case_decide_case_by_case(
 
 @transaction.atomic
 def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
-    """A further staged payment of the approved amount (township fund or county, by tier)."""
+    """A further staged payment of the approved amount (township fund or county, by tier).
+
+    Refused once the county's sampling review revoked the approval (SAI 66, 68).
+    """
     amount = _money(amount)
+    _refuse_if_revoked(process)
     if process.tier == Tier.TOWNSHIP:
         _require_approver(process, actor, "township_pay")
         return _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
@@ -552,4 +613,5 @@ def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
         changes={"reversed_amount": [old, payment.reversed_amount]},
         data={"payment": payment.pk, "reason": reason, "fund_entry": entry and entry.pk},
     )
+    _sync_sampling_amount(process=process, actor=actor)
     return payment
