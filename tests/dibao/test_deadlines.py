@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from workflows.dibao import selectors, services
 from workflows.dibao.models import DibaoProcess, OverdueAlert
@@ -27,18 +28,60 @@ def accept_on(process, user, day, **kw):
         # Sep 30 is day 1; Oct 1-7 are off; Oct 10 (Sat) is a make-up working day.
         (True, "dibao", datetime.date(2026, 11, 2)),
         (False, "dibao", datetime.date(2026, 11, 16)),
-        (False, "tekun", datetime.date(2026, 11, 2)),  # TK 13: 20 working days
+        (False, "tekun", datetime.date(2026, 10, 26)),  # TK 13: opinion within 15 working days
     ],
 )
 def test_due_date_follows_the_holiday_calendar(
     region, case_worker_a, fixed_calendar, fake_finance_check, delegated, programme, expected
 ):
     """A case accepted just before National Day gets the due date the calendar gives:
-    20 working days under delegation, 30 otherwise (MSL 22), 20 for 特困 (TK 13)."""
+    20 working days under delegation, 30 otherwise (MSL 22); for 特困 the preliminary
+    opinion is due 15 working days after acceptance (TK 13)."""
     process = file_case(case_worker_a, region.village_a, programme=programme)
     process = accept_on(process, case_worker_a, ACCEPTED, delegated=delegated)
     assert process.accepted_on == ACCEPTED
     assert process.due_on == expected
+
+
+def test_tekun_stage_deadlines_tk_13_15_16(
+    region, case_worker_a, case_worker_a2, fixed_calendar, fake_finance_check, monkeypatch
+):
+    """特困 (《特困人员认定办法》): the opinion is due 15 working days after acceptance (TK 13);
+    once the 7-day notice is posted the decision is due 10 working days after it ends
+    (TK 16); an objection makes a new opinion due 15 working days after the notice ends
+    (TK 15), without the dibao 45-day extension. Dates on the fixed National Day calendar."""
+    from .conftest import clock, home_visit, propose
+
+    # "now" is Monday 2026-10-12 10:00 local: the notice runs to Monday 2026-10-19.
+    target = timezone.make_aware(datetime.datetime(2026, 10, 12, 10, 0))
+    with clock(monkeypatch, target - timezone.now()):
+        process = accept_on(file_case(case_worker_a, region.village_a, programme="tekun"), case_worker_a, ACCEPTED,
+                            delegated=False)  # fmt: skip
+        assert process.due_on == datetime.date(2026, 10, 26)  # Sep 30, Oct 8-10, 12-16, 19-23, 26
+        process = fake_finance_check.finish(process, per_capita_income="0.00")
+        process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2, tekun_confirmed=True)
+        process = propose(process, case_worker_a)
+        assert timezone.localtime(process.current_notice.ends_at).date() == datetime.date(2026, 10, 19)
+        assert process.due_on == datetime.date(2026, 11, 2)  # TK 16: Oct 20-23, 26-30, Nov 2
+        services.objection_record(notice=process.current_notice, content="有亲属赡养", anonymous=True)
+        process = DibaoProcess.objects.get(pk=process.pk)
+    assert process.due_on == datetime.date(2026, 11, 9)  # TK 15: + Nov 3-6, 9
+    assert process.extension_reason == "" and process.extended_due_on is None
+    assert process.effective_due_on == datetime.date(2026, 11, 9)
+
+
+def test_dibao_deadline_does_not_move_with_the_notice(
+    region, case_worker_a, case_worker_a2, fixed_calendar, fake_finance_check
+):
+    """The dibao deadline is counted from acceptance only (MSL 22): posting the notice
+    leaves it where acceptance put it."""
+    from .conftest import home_visit, propose
+
+    process = accept_on(file_case(case_worker_a, region.village_a), case_worker_a, ACCEPTED, delegated=True)
+    process = fake_finance_check.finish(process)
+    process = propose(home_visit(process, case_worker_a, case_worker_a, case_worker_a2), case_worker_a)
+    assert process.notice_round == 1
+    assert process.due_on == datetime.date(2026, 11, 2)
 
 
 def test_extension_to_45_days_only_for_enumerated_reason(region, case_worker_a, fixed_calendar, fake_finance_check):

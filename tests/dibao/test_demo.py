@@ -14,7 +14,8 @@ from workflows.dibao.models import Decision, DibaoProcess
 def test_seed_creates_cases_in_every_stage(registry_sandbox):  # noqa: F811
     """(Transactional, as in ``manage.py seed_demo``: on-commit jobs run at once.)
     Cases are made by driving the flows: just filed, missing materials, home visit,
-    notice running, objection, signing, approved, refused, 特困 approved; a second
+    staff relative awaiting the county visit, preliminary opinion, notice running,
+    objection, re-investigation, signing, approved, refused, 特困 approved; a second
     run adds nothing."""
     region = core_demo.seed()
     demo.seed(region)
@@ -28,6 +29,10 @@ def test_seed_creates_cases_in_every_stage(registry_sandbox):  # noqa: F811
     assert stages["入户调查"] == {"home_visit"}
     assert stages["公示中"] == {"notice_period"}
     assert stages["有异议"] == {"choose_objection_route"}
+    assert stages["重新调查"] == {"re_investigate"}
+    assert stages["初审"] == {"propose"}
+    assert stages["近亲属"] == {"county_home_visit"}
+    assert cases.get(household__members__name="陈十（近亲属）").staff_relative
     assert stages["签批中"] == {"sign_section_chief"}
     assert cases.get(household__members__name="郑七（已确认）").decision == Decision.APPROVED
     assert cases.get(household__members__name="王八（不予确认）").decision == Decision.REFUSED

@@ -27,11 +27,12 @@ def other_county_officer(db):
     return _staff("other_county_officer", Role.COUNTY_OFFICER, county)
 
 
-def drive_to(node, *, cw, cw2, approver, approver2, fake_finance_check, monkeypatch, village):
+def drive_to(node, *, programme, cw, cw2, approver, approver2, fake_finance_check, monkeypatch, village):
     relative = node == "county_home_visit"
-    links = [services.StaffLinkInput(member_name="张三", staff_name="钱委员", relation="sibling",
+    applicant = "王五" if programme == "tekun" else "张三"
+    links = [services.StaffLinkInput(member_name=applicant, staff_name="钱委员", relation="sibling",
                                      position="village_committee")] if relative else []  # fmt: skip
-    p = file_case(cw, village, staff_links=links)
+    p = file_case(cw, village, programme=programme, staff_links=links)
     if node == "accept":
         return p
     if node == "complete_materials":
@@ -39,7 +40,7 @@ def drive_to(node, *, cw, cw2, approver, approver2, fake_finance_check, monkeypa
     p = fake_finance_check.finish(accept(p, cw))
     if node == "home_visit":
         return p
-    p = home_visit(p, cw, cw, cw2)
+    p = home_visit(p, cw, cw, cw2, **({"tekun_confirmed": True} if programme == "tekun" else {}))
     if node in ("county_home_visit", "propose"):
         return p
     if node in SIGN_NODES:
@@ -58,36 +59,68 @@ def drive_to(node, *, cw, cw2, approver, approver2, fake_finance_check, monkeypa
     return do(p, "choose_objection_route", approver, services.objection_route_choose, route=route)
 
 
+@pytest.fixture
+def case_worker_a3(region):
+    """A township-A case worker who never touches the case: a wrong role for the approver
+    nodes that no separation-of-duties rule excludes, so only the role check can refuse."""
+    return _staff("worker_a3", Role.CASE_WORKER, region.township_a)
+
+
+@pytest.fixture
+def approver_a3(region):
+    """A township-A approver who never touches the case: a wrong role for case-worker nodes."""
+    return _staff("approver_a3", Role.APPROVER, region.township_a)
+
+
 NODE_USERS = {
-    # node: (right-role fixture, wrong-role fixture, wrong-township fixture)
-    "accept": ("case_worker_a", "approver_a", "case_worker_b"),
-    "complete_materials": ("case_worker_a", "approver_a", "case_worker_b"),
+    # node: (right-role fixture, wrong-role fixture, wrong-township fixture). The wrong-role
+    # users hold a township-A role but have not acted on the case, so separation of duties
+    # (which would refuse an investigator anyway) cannot mask a missing role check.
+    "accept": ("case_worker_a", "approver_a3", "case_worker_b"),
+    "complete_materials": ("case_worker_a", "approver_a3", "case_worker_b"),
     "home_visit": ("case_worker_a", "village_assistant_a", "case_worker_b"),
-    "county_home_visit": ("county_officer", "case_worker_a", "other_county_officer"),
-    "propose": ("case_worker_a", "approver_a", "case_worker_b"),
-    "choose_objection_route": ("approver_a2", "case_worker_a2", "approver_b"),
-    "re_investigate": ("case_worker_a", "approver_a", "case_worker_b"),
-    "democratic_appraisal": ("case_worker_a", "approver_a", "case_worker_b"),
-    "sign_handler": ("case_worker_a", "approver_a", "case_worker_b"),
-    "sign_section_chief": ("approver_a", "case_worker_a2", "approver_b"),
-    "sign_township_head": ("approver_a2", "case_worker_a2", "approver_b"),
+    "county_home_visit": ("county_officer", "case_worker_a3", "other_county_officer"),
+    "propose": ("case_worker_a", "approver_a3", "case_worker_b"),
+    "choose_objection_route": ("approver_a2", "case_worker_a3", "approver_b"),
+    "re_investigate": ("case_worker_a", "approver_a3", "case_worker_b"),
+    "democratic_appraisal": ("case_worker_a", "approver_a3", "case_worker_b"),
+    "sign_handler": ("case_worker_a", "approver_a3", "case_worker_b"),
+    "sign_section_chief": ("approver_a", "case_worker_a3", "approver_b"),
+    "sign_township_head": ("approver_a2", "case_worker_a3", "approver_b"),
 }
 
 
+def test_every_human_node_of_both_flows_is_covered():
+    """The table below covers every View node of DibaoFlow and TekunFlow (a new node
+    without a refusal test fails here)."""
+    from workflows.core.flows import View
+    from workflows.dibao.flows import DibaoFlow, TekunFlow
+
+    for flow_class in (DibaoFlow, TekunFlow):
+        human = {n.name for n in flow_class.instance.nodes() if isinstance(n, View)}
+        assert human == set(NODE_USERS), flow_class.__name__
+
+
+@pytest.mark.parametrize("programme", ["dibao", "tekun"])
 @pytest.mark.parametrize("node", list(NODE_USERS))
 def test_node_refuses_wrong_role_and_wrong_township(
-    node, request, region, case_worker_a, case_worker_a2, approver_a, approver_a2, case_worker_b, approver_b,
-    village_assistant_a, county_officer, other_county_officer, fake_finance_check, monkeypatch,
+    node, programme, request, region, case_worker_a, case_worker_a2, approver_a, approver_a2, case_worker_b,
+    approver_b, village_assistant_a, county_officer, other_county_officer, case_worker_a3, approver_a3,
+    fake_finance_check, monkeypatch,
 ):  # fmt: skip
-    """The task can be claimed by the right role of the case's region only: a
-    wrong-role user and a same-role user of another township (or county) are refused."""
-    process = drive_to(node, cw=case_worker_a, cw2=case_worker_a2, approver=approver_a, approver2=approver_a2,
-                       fake_finance_check=fake_finance_check, monkeypatch=monkeypatch, village=region.village_a)  # fmt: skip
+    """Every human node of DibaoFlow and TekunFlow can be claimed by the right role of the
+    case's region only: a wrong-role user of the same township (who has not acted on the
+    case) and a same-role user of another township (or county) are refused (domain.md §1)."""
+    process = drive_to(node, programme=programme, cw=case_worker_a, cw2=case_worker_a2, approver=approver_a,
+                       approver2=approver_a2, fake_finance_check=fake_finance_check, monkeypatch=monkeypatch,
+                       village=region.village_a)  # fmt: skip
+    assert process.programme == programme
     task = task_of(process, node)
     right, wrong_role, wrong_township = (request.getfixturevalue(name) for name in NODE_USERS[node])
     flow_node = task.flow_task
     assert flow_node.can_assign(right, task), f"{right} should be able to claim {node}"
     for user in (wrong_role, wrong_township):
+        assert user.pk not in process.excluded_actor_ids(node), f"{user} is excluded by separation, not role/region"
         assert not flow_node.can_assign(user, task)
         assert not flow_node.can_execute(user, task)
         with pytest.raises(PermissionDenied):

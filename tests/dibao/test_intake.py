@@ -143,3 +143,28 @@ def test_start_and_task_pages_render(region, case_worker_a, case_worker_a2, fake
     page = client.get(url)
     assert page.status_code == 200
     assert process.amount_computation["formula"] in page.content.decode()
+
+
+def test_decision_page_shows_the_amount_computation_to_the_township_head(
+    region, case_worker_a, case_worker_a2, approver_a, approver_a2, fake_finance_check, client_for, monkeypatch
+):
+    """MSL 23: the township head deciding sees how the amount was computed (gap x size)
+    and the due date, on the decision page itself."""
+    from .conftest import accept, do, home_visit, pass_notice, propose, task_of
+
+    process = fake_finance_check.finish(accept(file_case(case_worker_a, region.village_a), case_worker_a))
+    process = propose(home_visit(process, case_worker_a, case_worker_a, case_worker_a2), case_worker_a)
+    assert process.amount_computation["formula"] == "(400.00 − 100.00) × 2 = 600.00"
+    process = pass_notice(process, monkeypatch)
+    process = do(process, "sign_handler", case_worker_a, services.decision_sign, role="handler", opinion="同意")
+    process = do(
+        process, "sign_section_chief", approver_a, services.decision_sign, role="section_chief", opinion="同意"
+    )
+    task = task_of(process, "sign_township_head")
+    client = client_for(approver_a2)
+    assert client.post(f"/staff/cases/dibao/{process.pk}/sign_township_head/{task.pk}/assign/").status_code == 302
+    page = client.get(f"/staff/cases/dibao/{process.pk}/sign_township_head/{task.pk}/execute/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "(400.00 − 100.00) × 2 = 600.00" in html
+    assert "办理期限" in html

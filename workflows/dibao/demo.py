@@ -1,7 +1,8 @@
 """Dibao / 特困 demo cases in every stage, made only by driving the flows.
 
 Stages: just filed, missing materials, awaiting the check is not kept (the demo
-check runs eagerly), home visit, notice running, objection being handled,
+check runs eagerly), home visit, staff relative awaiting the county visit (MSL 20),
+preliminary opinion, notice running, objection being handled, re-investigation,
 signing, approved, refused, 特困 approved. Idempotent: skipped once the demo
 township has dibao cases.
 """
@@ -162,6 +163,16 @@ class Demo:
         p = self.propose(self.visit(self.accept(self.file(q, "周五（有异议）"), q), q), q)
         services.objection_record(notice=p.current_notice, content="反映该户子女有稳定收入。", anonymous=True)
         self.end_notice(p)
+        p = self.propose(self.visit(self.accept(self.file(q, "卫十二（重新调查）"), q), q), q)
+        services.objection_record(notice=p.current_notice, content="反映该户实际居住在县城。", anonymous=False,
+                                  name="村民刘某", contact="村委会转")  # fmt: skip
+        p = self.end_notice(p)
+        self.do(p, "choose_objection_route", self.u[f"{q}_approver"], services.objection_route_choose,
+                route="reinvestigate")  # fmt: skip
+        self.visit(self.accept(self.file(q, "褚十一（初审）"), q), q)
+        link = services.StaffLinkInput(member_name="陈十（近亲属）", staff_name="陈村委", relation="sibling",
+                                       position="village_committee")  # fmt: skip
+        self.visit(self.accept(self.file(q, "陈十（近亲属）", links=[link]), q), q)
         p = self.end_notice(self.propose(self.visit(self.accept(self.file(q, "吴六（签批中）"), q), q), q))
         self.do(p, "sign_handler", self.u[f"{q}_worker"], services.decision_sign, role="handler", opinion="同意")
         self.sign(self.end_notice(self.propose(self.visit(self.accept(self.file(q, "郑七（已确认）"), q), q), q)), q)

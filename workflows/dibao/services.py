@@ -84,11 +84,16 @@ ERR_APPRAISAL_VOTES = _("同意票与反对票之和不能超过参加人数。"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SIGNATURES = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG",)}
 
-# Working days from acceptance to decision (MSL 22; TK 13).
+# dibao: working days from acceptance to decision (MSL 22).
 DUE_DELEGATED = 20
 DUE_NOT_DELEGATED = 30
 DUE_EXTENDED = 45
-DUE_TEKUN = 20
+# 特困 counts per stage (《特困人员认定办法》 2021): the preliminary opinion within 15
+# working days of acceptance (TK 13); after an objection a new opinion within 15 working
+# days (TK 15); the decision within 10 working days of the notice ending (TK 16).
+TK_OPINION_DAYS = 15
+TK_REOPINION_DAYS = 15
+TK_DECISION_DAYS = 10
 REFUSAL_LETTER_DAYS = 3  # MSL 21
 NOTICE_DAYS = 7  # MSL 19, TK 15
 # 特困 basic support defaults to 1.3 x the local dibao standard per person (local
@@ -376,15 +381,27 @@ def dibao_application_file(
 def due_date(
     *, accepted_on: datetime.date, programme: str, delegated: bool, extended: bool, calendar: Calendar | None = None
 ) -> datetime.date:
-    """Decision deadline in working days from acceptance on the official calendar."""
+    """The first deadline in working days from acceptance on the official calendar: the
+    dibao decision (MSL 22), or the 特困 preliminary opinion (TK 13; later stages are set by
+    ``_tekun_stage_due``)."""
     calendar = calendar or Calendar()
     if extended:
         days = DUE_EXTENDED
     elif programme == Programme.TEKUN:
-        days = DUE_TEKUN
+        days = TK_OPINION_DAYS
     else:
         days = DUE_DELEGATED if delegated else DUE_NOT_DELEGATED
     return calendar.add_working_days(accepted_on, days)
+
+
+def _tekun_stage_due(process: DibaoProcess, notice: NoticeRound, days: int) -> dict:
+    """特困: move ``due_on`` to ``days`` working days after ``notice`` ends (TK 15, 16);
+    returns the audit diff. The dibao deadline is counted from acceptance and never moves."""
+    old = process.due_on
+    ends_on = timezone.localtime(notice.ends_at).date()
+    process.due_on = Calendar().add_working_days(ends_on, days)
+    process.save(update_fields=["due_on"])
+    return diff({"due_on": old}, {"due_on": process.due_on})
 
 
 def _set_extension(process: DibaoProcess, reason: str, calendar: Calendar | None = None) -> dict:
@@ -728,11 +745,14 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
         content=pdf, actor=actor,
     )  # fmt: skip
     notice.save(update_fields=["document_id"])
+    changes = {"notice_round": [notice.round - 1, notice.round]}
+    if process.programme == Programme.TEKUN:
+        changes.update(_tekun_stage_due(process, notice, TK_DECISION_DAYS))  # TK 16
     _audit(
         process,
         "dibao.notice_posted",
         actor,
-        changes={"notice_round": [notice.round - 1, notice.round]},
+        changes=changes,
         data={"ends_at": notice.ends_at, "amount": notice.proposed_amount, "document": notice.document_id},
     )
     return notice
@@ -751,7 +771,8 @@ def objection_record(
 ) -> Objection:
     """Record an objection during the notice window, by anyone (MSL 19).
 
-    Extends the deadline for the lawful reason "objection" (N22 4(1)).
+    dibao: extends the deadline for the lawful reason "objection" (N22 4(1)). 特困: a new
+    preliminary opinion is due 15 working days after the notice ends (TK 15).
     """
     at = at or timezone.now()
     notice = NoticeRound.objects.select_related("process").get(pk=notice.pk)
@@ -771,7 +792,9 @@ def objection_record(
         recorded_by=staff,
     )
     changes = {}
-    if not process.extension_reason and process.accepted_on:
+    if process.programme == Programme.TEKUN:
+        changes = _tekun_stage_due(process, notice, TK_REOPINION_DAYS)  # TK 15: a new opinion
+    elif not process.extension_reason and process.accepted_on:
         changes = _set_extension(process, ExtensionReason.OBJECTION)
         process.save(update_fields=["extension_reason", "extended_due_on"])
     _audit(
