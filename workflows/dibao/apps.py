@@ -15,3 +15,9 @@ class DibaoConfig(AppConfig):
         from .receivers import on_finance_check_finished
 
         finance_check_finished.connect(on_finance_check_finished, dispatch_uid="dibao.finance_check_finished")
+
+        from workflows.sampling.signals import benefit_revoked
+
+        from .receivers import on_benefit_revoked
+
+        benefit_revoked.connect(on_benefit_revoked, dispatch_uid="dibao.benefit_revoked")

@@ -137,6 +137,8 @@ class DibaoProcess(CaseFields, Process):
         _("保障金额（元/月）"), null=True, blank=True, validators=[MinValueValidator(Decimal("0"))], **MONEY
     )
     payment_starts = models.DateField(_("发放起始月"), null=True, blank=True)
+    # set when the county revokes the approval in sampling review (SAI 66, 68)
+    benefit_stopped_from = models.DateField(_("停发起始月"), null=True, blank=True)
     refusal_reasons = models.JSONField(_("不予确认理由"), default=list, blank=True)
     letter_due_on = models.DateField(_("书面告知期限"), null=True, blank=True)
     letter_issued_on = models.DateField(_("书面告知日期"), null=True, blank=True)

@@ -1,4 +1,5 @@
-"""Signal receivers: the finance check's result advances the waiting case."""
+"""Signal receivers: the finance check's result advances the waiting case; a county
+revocation in sampling review stops the benefit."""
 
 from __future__ import annotations
 
@@ -20,3 +21,14 @@ def on_finance_check_finished(sender, check, **kwargs) -> None:
 
     args = (process_pk, check.pk, str(check.outcome), dict(check.result or {}))
     transaction.on_commit(lambda: advance_after_finance_check.delay(*args))
+
+
+def on_benefit_revoked(sender, record, stop_from, recovery, **kwargs) -> None:
+    """The county revoked a dibao / 特困 approval: stop the benefit, in the same transaction."""
+    from .models import DibaoProcess
+    from .services import dibao_benefit_stop
+
+    process = DibaoProcess.objects.filter(pk=record.process_id).first()
+    if process is None:  # another programme's approval (temporary assistance)
+        return
+    dibao_benefit_stop(process=process, stop_from=stop_from, reason=recovery.reason, actor=recovery.created_by)

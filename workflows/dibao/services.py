@@ -113,6 +113,9 @@ MATERIALS = {
 }
 
 
+ERR_STOP_NOT_APPROVED = _("只有已确认享受的案件才能停发。")
+
+
 def _today() -> datetime.date:
     return timezone.localdate()
 
@@ -1045,3 +1048,29 @@ def overdue_alerts_raise(*, today: datetime.date | None = None) -> int:
             count += 1
             _audit(process, "dibao.overdue", data={"due_on": due, "alert": alert.pk})
     return count
+
+
+@transaction.atomic
+def dibao_benefit_stop(*, process: DibaoProcess, stop_from: datetime.date, reason: str, actor) -> DibaoProcess:
+    """Stop an approved benefit from ``stop_from`` (the county's revocation, SAI 66, 68; MSL 32).
+
+    Called inside the revocation's transaction (``sampling.signals.benefit_revoked``), so the
+    case and the county's decision change together. Idempotent: stopping again from the same
+    month changes nothing; an earlier month wins (payment never resumes by accident).
+    """
+    process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
+    if process.decision != Decision.APPROVED:
+        raise ValidationError(ERR_STOP_NOT_APPROVED)
+    old = process.benefit_stopped_from
+    if old is not None and old <= stop_from:
+        return process
+    process.benefit_stopped_from = stop_from
+    process.save(update_fields=["benefit_stopped_from"])
+    _audit(
+        process,
+        "dibao.benefit_stopped",
+        actor,
+        changes={"benefit_stopped_from": [old, stop_from]},
+        data={"reason": reason},
+    )
+    return process
