@@ -2,7 +2,9 @@
 """Start the embedded demo: registry sandbox, migrate, seed, serve.
 
 SQLite and in-process (eager) Celery unless DATABASE_URL / CELERY_BROKER_URL
-say otherwise. Stops the sandbox when the server stops (Ctrl-C).
+say otherwise. The seed always runs eagerly (it drives flows step by step); with
+CELERY_BROKER_URL set, a Celery worker serves the running demo. Stops the
+sandbox and the worker when the server stops (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-def manage(*args: str) -> None:
-    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+def manage(*args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True, env=env)
+
+
+def start_worker() -> subprocess.Popen | None:
+    if not os.environ.get("CELERY_BROKER_URL"):
+        return None  # eager: tasks run inside the web process
+    print("celery worker on " + os.environ["CELERY_BROKER_URL"])
+    return subprocess.Popen([PY, "-m", "celery", "-A", "project", "worker", "-l", "WARNING", "-c", "2"], cwd=ROOT)
 
 
 def has_command(name: str) -> bool:
@@ -52,18 +61,23 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
+    if args.sandbox_port == int(args.port):  # e.g. `make demo PORT=8765`: keep the two apart
+        args.sandbox_port += 1
     sandbox = start_sandbox(args.sandbox_port)
+    worker = None
     try:
         manage("migrate", "--noinput", "-v0")
-        manage("seed_demo")
+        manage("seed_demo", env={k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"})
+        worker = start_worker()
         print(f"\n  Demo: http://{args.host}:{args.port}/  (password for every demo login: "
               f"{os.environ.get('DEMO_PASSWORD', 'demo-pass-2026')})\n")  # fmt: skip
         manage("runserver", f"{args.host}:{args.port}", "--noreload")
     except KeyboardInterrupt:
         pass
     finally:
-        if sandbox:
-            sandbox.terminate()
+        for proc in (worker, sandbox):
+            if proc:
+                proc.terminate()
 
 
 if __name__ == "__main__":

@@ -141,6 +141,10 @@ STORAGES = {
 # Celery. No broker configured -> tasks run eagerly in-process (the demo).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    # Eager tasks still take a producer from the pool: give them the in-memory
+    # transport instead of Celery's default AMQP broker on localhost.
+    CELERY_BROKER_URL = "memory://localhost//"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -217,6 +221,15 @@ SAMPLING_CORRECTION_WORKING_DAYS = env.int("SAMPLING_CORRECTION_WORKING_DAYS", d
 # Absolute origin printed in QR codes of letters (verification page), e.g.
 # https://dibao.example.gov.cn — without it a QR holds only a path.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+
+# Applicant notifications (workflows/portal, docs/portal.md). HttpSmsBackend posts to a
+# generic SMS gateway; its key and secret come from the environment only.
+PORTAL_SMS_BACKEND = env.str("PORTAL_SMS_BACKEND", default="workflows.portal.notifications.backends.ConsoleSmsBackend")
+PORTAL_SMS_GATEWAY_URL = env.str("PORTAL_SMS_GATEWAY_URL", default="")
+PORTAL_SMS_GATEWAY_KEY = env.str("PORTAL_SMS_GATEWAY_KEY", default="")
+PORTAL_SMS_GATEWAY_SECRET = env.str("PORTAL_SMS_GATEWAY_SECRET", default="")
+PORTAL_SMS_GATEWAY_TIMEOUT = env.float("PORTAL_SMS_GATEWAY_TIMEOUT", default=5.0)
+PORTAL_SMS_SIGN_NAME = env.str("PORTAL_SMS_SIGN_NAME", default="社会救助")
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
 

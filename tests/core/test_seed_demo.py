@@ -1,10 +1,20 @@
 """seed_demo builds the demo county and is safe to re-run (issue 2)."""
 
+from decimal import Decimal
+
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from workflows.core.models import County, StaffAssignment, Township, Village
+from workflows.core.models import County, DibaoStandard, StaffAssignment, Township, Village
+from workflows.core.models.rules import Area
+from workflows.core.models.staff import Role
+from workflows.funds.models import ReserveFund
 from workflows.skeleton.models import SkeletonProcess
+
+
+def row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.label != "sessions.Session"}
 
 
 def test_seed_demo_twice(db, django_capture_on_commit_callbacks):
@@ -20,8 +30,10 @@ def test_seed_demo_twice(db, django_capture_on_commit_callbacks):
     for slug in ("qingshan", "hekou", "chengguan"):
         assert {f"{slug}_worker", f"{slug}_approver", f"{slug}_assistant"} <= users
     assert {"county_officer", "county_reviewer", "county_auditor", "admin"} <= users
+    before = row_counts()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
+    assert row_counts() == before  # nothing at all is added by a second run
     again = (
         County.objects.count(), Township.objects.count(), Village.objects.count(),
         get_user_model().objects.count(), StaffAssignment.objects.count(), SkeletonProcess.objects.count(),
@@ -29,15 +41,46 @@ def test_seed_demo_twice(db, django_capture_on_commit_callbacks):
     assert again == counts
 
 
-def test_demo_user_sees_inbox(db, client, django_capture_on_commit_callbacks):
-    """A demo approver logs in with the README password and opens the task inbox."""
+def test_seed_demo_staff_rules_and_funds(db, django_capture_on_commit_callbacks):
+    """Each township has its named case worker and approver (township) and village
+    assistant (its first village); the county has its officer, reviewer and auditor;
+    urban and rural dibao standards are in force; every township has a funded reserve."""
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
-    assert (
-        client.post("/accounts/login/", {"username": "qingshan_approver", "password": "demo-pass-2026"}).status_code
-        == 302
-    )
+    county = County.objects.get()
+    active = StaffAssignment.objects.active()
+    for slug, code in (("qingshan", "990101001"), ("hekou", "990101002"), ("chengguan", "990101003")):
+        township = Township.objects.get(code=code)
+        assert active.filter(role=Role.CASE_WORKER, township=township, user__username=f"{slug}_worker").exists()
+        assert active.filter(role=Role.APPROVER, township=township, user__username=f"{slug}_approver").exists()
+        assistant = active.get(user__username=f"{slug}_assistant")
+        assert (assistant.role, assistant.village) == (Role.VILLAGE_ASSISTANT, township.villages.order_by("code")[0])
+        assert ReserveFund.objects.filter(township=township, balance__gt=Decimal("0")).exists(), township
+    for role, username in (
+        (Role.COUNTY_OFFICER, "county_officer"), (Role.COUNTY_REVIEWER, "county_reviewer"), (Role.AUDITOR, "county_auditor"),
+    ):  # fmt: skip
+        assert active.filter(role=role, county=county, user__username=username).exists(), role
+    for area in (Area.URBAN, Area.RURAL):
+        assert DibaoStandard.objects.in_force(county=county, area=area).amount > 0
+
+
+def test_demo_user_sees_inbox(db, client, django_capture_on_commit_callbacks):
+    """A demo approver opens the login page, logs in with the README password, finds
+    the waiting review in the queue, takes it and sees it in the task inbox."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    login_page = client.get("/accounts/login/")
+    assert login_page.status_code == 200
+    assert 'name="password"' in login_page.content.decode()
+    response = client.post("/accounts/login/", {"username": "qingshan_approver", "password": "demo-pass-2026"})
+    assert response.status_code == 302
     case = SkeletonProcess.objects.filter(township__code="990101001", status="NEW").get()
+    task = case.task_set.get(status="NEW")
+    task_url = f"/staff/cases/skeleton/{case.pk}/review/{task.pk}/"
     response = client.get("/staff/cases/skeleton/queue/")
     assert response.status_code == 200
-    assert f"/staff/cases/skeleton/{case.pk}/review/" in response.content.decode()
+    assert task_url in response.content.decode()
+    assert client.post(f"{task_url}assign/").status_code == 302
+    response = client.get("/staff/cases/skeleton/inbox/")
+    assert response.status_code == 200
+    assert task_url in response.content.decode()

@@ -115,11 +115,19 @@ def test_handle_job_is_idempotent(region, case_worker_a, approver_a, django_capt
 @requires_broker
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_handle_advanced_by_real_worker(region, case_worker_a, approver_a, celery_worker_process):
+def test_handle_advanced_by_real_worker(region, case_worker_a, approver_a, celery_worker_process, monkeypatch):
     """With a real broker and a separate worker process, the review's commit queues
-    the job and the worker advances the Handle to End."""
+    the job and the worker advances the Handle to End; the job never runs in the
+    test process (not eager)."""
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the Celery job ran in the test process, not in the worker")
+
+    monkeypatch.setattr(services, "compute_receipt", not_here)  # patched here only, not in the worker
     process = open_case(case_worker_a, region.village_a)
     review(open_tasks(process, SkeletonFlow.review).get(), approver_a)
     done = wait_until(lambda: SkeletonProcess.objects.get(pk=process.pk).status == "DONE", timeout=60)
     assert done, "worker did not advance the case"
-    assert SkeletonProcess.objects.get(pk=process.pk).receipt
+    process = SkeletonProcess.objects.get(pk=process.pk)
+    assert process.receipt
+    assert finished_nodes(process) == ["start", "review", "registry_receipt", "end"]

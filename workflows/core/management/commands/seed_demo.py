@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from workflows.core import demo as core_demo
+from workflows.core.models import StaffAssignment
 
 
 class Command(BaseCommand):
@@ -31,5 +32,7 @@ class Command(BaseCommand):
             module.seed(region, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("demo data ready"))
         self.stdout.write(f"logins (password: {settings.DEMO_PASSWORD}):")
-        for username in sorted(region.users):
-            self.stdout.write(f"  {username}")
+        # Every staff account, including those other apps' demos add (e.g. second case workers).
+        assignments = StaffAssignment.objects.active().select_related("user", "county", "township", "village")
+        for assignment in assignments.order_by("user__username", "role"):
+            self.stdout.write(f"  {assignment}")
