@@ -22,6 +22,17 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name at least one host.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# PostgreSQL is not optional: the reserve-fund ledger and every flow rely on row locks
+# (select_for_update), which SQLite silently ignores.
+_required("DATABASE_URL")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("Production settings need a PostgreSQL DATABASE_URL (postgres://...).")
+# Without a broker Celery would run tasks inside the web request and no worker or beat
+# would exist: registry checks, timers and deadline alerts would never run.
+_required("CELERY_BROKER_URL")
+# Printed in the QR code of every letter and in applicants' SMS: a relative link is useless on paper.
+PUBLIC_BASE_URL = _required("PUBLIC_BASE_URL").rstrip("/")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

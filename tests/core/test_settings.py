@@ -12,19 +12,29 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD_KEY = "k8#Zq2!vL0pX7@rT5^mN3&bY6*cW1(eH4)uJ9_sD-fG+aQ=oP~iK"
 
 
-def run_manage(*args, env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "project.settings.production", **env_extra})
+DEPLOY_VARS = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG"}
+# A production environment's services (never contacted by `check`).
+SERVICES = {
+    "DATABASE_URL": "postgres://app@db.example:5432/dibao",
+    "CELERY_BROKER_URL": "redis://redis.example:6379/0",
+    "PUBLIC_BASE_URL": "https://dibao.example.org",
+}
+
+
+def run_manage(*args, env_extra, services=SERVICES):
+    env = {k: v for k, v in os.environ.items() if k not in DEPLOY_VARS}
+    env.update({"DJANGO_SETTINGS_MODULE": "project.settings.production", **services, **env_extra})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
-DEPLOY_VARS = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG"}
 DUMP = """
 import json, django
 django.setup()
@@ -101,6 +111,26 @@ def test_production_refuses_a_short_secret_key():
     result = run_manage("check", env_extra={"SECRET_KEY": "short-key", "ALLOWED_HOSTS": "example.org"})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "services, named",
+    [
+        ({**SERVICES, "DATABASE_URL": ""}, "DATABASE_URL"),
+        ({**SERVICES, "DATABASE_URL": "sqlite:////tmp/prod.sqlite3"}, "PostgreSQL"),
+        ({**SERVICES, "CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL"),
+        ({**SERVICES, "PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+    ],
+)
+def test_production_refuses_sqlite_no_broker_or_no_public_url(services, named):
+    """Production needs PostgreSQL (row locks guard the funds and flows), a broker (worker, beat,
+    timers) and the public origin printed in letters' QR codes: without one it refuses to start,
+    naming what is missing."""
+    result = run_manage(
+        "check", env_extra={"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "dibao.example.org"}, services=services
+    )
+    assert result.returncode != 0
+    assert named in result.stderr
 
 
 def test_production_passes_check_deploy_without_warnings():
