@@ -234,15 +234,29 @@ class FlowStart(Kind):
 
 @dataclass(frozen=True)
 class CasePage(Kind):
-    """Any page about one case (``process_pk`` in the URL): ``status`` in scope, 404 outside."""
+    """Any page about one case (``process_pk`` in the URL): ``status`` in scope, 404 outside.
+
+    ``codenames``: for an action on the case, the region permissions (any of) a role needs
+    on the case's township or county; in scope without them: ``denied``.
+    """
 
     status: int = 200
     label: str = "case page"
     scoped = True
     process_model: str | None = None  # "app_label.model" of the case, if not any
+    codenames: frozenset[str] | None = None
+    denied: int = 403
 
     def expect(self, ctx):
-        return self.status if ctx.in_scope else 404
+        if not ctx.in_scope:
+            return 404
+        if self.codenames is not None and not any(
+            holds_on_slot(ctx.role, codename, ctx.slot, kind)
+            for codename in self.codenames
+            for kind in ("township", "county")
+        ):
+            return self.denied
+        return self.status
 
 
 def sees_object(role: MatrixRole, slot: str | None, level: str) -> bool:
