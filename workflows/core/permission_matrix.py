@@ -285,7 +285,10 @@ class ObjectPage(Kind):
     ``OBJECT_FACTORIES`` in tests/test_permission_matrix.py) for every case slot.
 
     Visible to the role (``sees_object``): ``status``, or ``denied`` when the role holds none of
-    ``codenames``; not visible: 404, like an object that does not exist.
+    ``codenames``; not visible: 404, like an object that does not exist. With ``role_first`` a
+    role holding none of ``codenames`` is ``denied`` before scope is looked at (a page only one
+    kind of staff has at all, e.g. the county dashboard: 403 for township staff, 404 for the
+    staff of another county).
     """
 
     obj: str = ""
@@ -295,14 +298,16 @@ class ObjectPage(Kind):
     codenames: frozenset[str] | None = None
     denied: int = 403
     label: str = "object page"
+    role_first: bool = False
     scoped = True
 
     def expect(self, ctx):
+        lacks_role = self.codenames is not None and not ctx.role.codenames & set(self.codenames)
+        if self.role_first and lacks_role:
+            return self.denied
         if not sees_object(ctx.role, ctx.slot, self.level):
             return 404
-        if self.codenames is not None and not ctx.role.codenames & set(self.codenames):
-            return self.denied
-        return self.status
+        return self.denied if lacks_role else self.status
 
     def describe(self):
         return f"{self.obj} page ({self.level})"

@@ -1,14 +1,16 @@
 """The staff workspace, mounted at /workspace/ (namespace "workspace")."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
-from workflows.core.permission_matrix import CasePage, StaffPage
+from workflows.core.permission_matrix import CasePage, ObjectPage, StaffPage
 
 from . import views
 
 COUNTY_ROLES = frozenset({"act_county_officer", "act_county_reviewer", "audit_county"})
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="workspace:inbox"), name="index"),
     path("inbox/", views.task_list, {"kind": "inbox"}, name="inbox"),
     path("queue/", views.task_list, {"kind": "queue"}, name="queue"),
     path("archive/", views.task_list, {"kind": "archive"}, name="archive"),
@@ -24,6 +26,7 @@ urlpatterns = [
 ]
 
 url_permissions = {
+    "index": StaffPage(status=302),  # to the inbox
     "inbox": StaffPage(),  # every logged-in user; the lists are region-scoped
     "queue": StaffPage(),
     "archive": StaffPage(),
@@ -34,7 +37,7 @@ url_permissions = {
     "send_back": StaffPage(status=405),
     "case": CasePage(),  # 404 outside the user's regions
     "county_index": StaffPage(status=302, codenames=COUNTY_ROLES),
-    # The matrix has no county pk to fill in: an unknown county is a 404 for everybody.
-    "county": StaffPage(status=404, kwargs={"county_pk": 0}),
-    "county_csv": StaffPage(status=404, kwargs={"county_pk": 0}),
+    # a county's dashboard: 403 for staff with no county role, 404 for another county's staff
+    "county": ObjectPage(obj="county", level="county", param="county_pk", codenames=COUNTY_ROLES, role_first=True),
+    "county_csv": ObjectPage(obj="county", level="county", param="county_pk", codenames=COUNTY_ROLES, role_first=True),
 }
