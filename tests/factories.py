@@ -14,13 +14,15 @@ from django.contrib.auth.hashers import make_password
 from workflows.core.models import (
     AssetLimit,
     County,
+    DibaoAmountRule,
     DibaoStandard,
     SamplingRule,
+    TekunSupportRule,
     TemporaryAssistanceRule,
     Township,
     Village,
 )
-from workflows.core.models.rules import Area, Period
+from workflows.core.models.rules import AmountMethod, Area, Period
 from workflows.households.models import Consent, DeclaredIncome, Household, HouseholdMember
 from workflows.households.validators import id_check_char
 
@@ -131,3 +133,10 @@ def configure_rules(county: County, *, rural_yearly="4800.00", urban_monthly="60
     )  # fmt: skip
     TemporaryAssistanceRule.objects.get_or_create(county=county, effective_from=since)
     SamplingRule.objects.get_or_create(county=county, effective_from=since)
+    for area in (Area.RURAL, Area.URBAN):  # MSL 23: the gap, until a county configures bands
+        DibaoAmountRule.objects.get_or_create(
+            county=county, area=area, effective_from=since, defaults={"method": AmountMethod.GAP}
+        )
+    TekunSupportRule.objects.get_or_create(
+        county=county, effective_from=since, defaults={"standard_factor": Decimal("1.30")}
+    )

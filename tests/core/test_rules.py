@@ -6,8 +6,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from workflows.core.models import DibaoStandard, SamplingRule, TemporaryAssistanceRule
-from workflows.core.models.rules import Area, Period, RuleNotConfigured
+from workflows.core.models import (
+    DibaoAmountBand,
+    DibaoAmountRule,
+    DibaoStandard,
+    SamplingRule,
+    TekunSupportRule,
+    TemporaryAssistanceRule,
+)
+from workflows.core.models.rules import ERR_BANDS_WITH_GAP_METHOD, AmountMethod, Area, Period, RuleNotConfigured
 
 D = datetime.date
 
@@ -78,3 +85,209 @@ def test_sampling_ratio_defaults_to_thirty_percent(region):
     bad = SamplingRule(county=region.county, effective_from=D(2099, 1, 1), ratio=Decimal("0.1"))
     with pytest.raises(ValidationError):
         bad.full_clean()
+
+
+# --- dibao amount method and bands (MSL 23), 特困 support factor ----------------------
+def _band(over, up_to, amount):
+    return {
+        "gap_over": Decimal(over),
+        "gap_up_to": Decimal(up_to) if up_to is not None else None,
+        "amount_per_person": Decimal(amount),
+    }
+
+
+VALID_BANDS = [_band("0", "100", "150"), _band("100", "250", "300"), _band("250", None, "400")]
+
+
+def test_valid_band_table_has_no_errors_in_any_row_order():
+    """MSL 23: bands from 0, contiguous, last open-ended are accepted, whatever order they were typed in."""
+    assert DibaoAmountRule.band_errors(VALID_BANDS, method=AmountMethod.BANDS) == []
+    assert DibaoAmountRule.band_errors(list(reversed(VALID_BANDS)), method=AmountMethod.BANDS) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([_band("0", "100", "150"), _band("90", None, "300")], "重叠"),  # overlap
+        ([_band("0", "100", "150"), _band("100", None, "300"), _band("100", "200", "200")], "重叠"),
+        ([_band("0", "100", "150"), _band("120", None, "300")], "空档"),  # hole
+        ([_band("10", None, "150")], "0 元起算"),
+        ([_band("0", "100", "150"), _band("100", "200", "300")], "最后一档须不设上限"),
+        ([_band("0", None, "150"), _band("100", None, "300")], "只有最后一档"),
+        ([_band("0", "100", "150"), _band("100", "100", "150"), _band("100", None, "300")], "上限须高于下限"),
+        ([_band("0", "100", "-1"), _band("100", None, "300")], "负数"),
+        ([_band("0", "100", "150.005"), _band("100", None, "300")], "两位小数"),
+        ([], "至少配置一个档次"),
+    ],
+)
+def test_invalid_band_tables_are_refused_with_translated_reasons(rows, message):
+    """MSL 23: a band table must be ordered from 0, non-negative, without holes or overlaps,
+    and cover every gap; each defect gets its own (Chinese) message."""
+    errors = [str(e) for e in DibaoAmountRule.band_errors(rows, method=AmountMethod.BANDS)]
+    assert any(message in e for e in errors), errors
+
+
+def test_gap_method_takes_no_bands():
+    """MSL 23: the gap method computes the amount itself; band rows under it are refused."""
+    assert DibaoAmountRule.band_errors([], method=AmountMethod.GAP) == []
+    assert DibaoAmountRule.band_errors(VALID_BANDS, method=AmountMethod.GAP) == [ERR_BANDS_WITH_GAP_METHOD]
+
+
+def test_band_version_in_force_on_a_date(region):
+    """MSL 23: the band version in force on the date applies; an earlier date keeps the earlier version."""
+    old = _bands_rule(region.county, D(2026, 1, 1), [("0", None, "200")])
+    new = _bands_rule(region.county, D(2026, 10, 1), [("0", None, "250")])
+    assert DibaoAmountRule.objects.in_force(county=region.county, on=D(2026, 9, 30), area=Area.RURAL) == old
+    assert DibaoAmountRule.objects.in_force(county=region.county, on=D(2026, 10, 1), area=Area.RURAL) == new
+    # urban keeps the seeded gap method (configure_rules, since 2025)
+    urban = DibaoAmountRule.objects.in_force(county=region.county, on=D(2026, 10, 1), area=Area.URBAN)
+    assert urban.method == AmountMethod.GAP
+
+
+def test_bands_of_a_version_in_force_cannot_be_edited_or_deleted(region):
+    """A band of a version cases may already use is frozen like the version (domain.md §3)."""
+    rule = _bands_rule(region.county, D(2026, 1, 1), [("0", "100", "150"), ("100", None, "300")])
+    band = rule.bands.first()
+    band.amount_per_person = Decimal("999.00")
+    with pytest.raises(ValidationError):
+        band.save()
+    with pytest.raises(ValidationError):
+        band.delete()
+    band.refresh_from_db()
+    assert band.amount_per_person == Decimal("150.00") and rule.bands.count() == 2
+
+
+def test_bands_of_a_future_version_may_be_corrected(region):
+    """A band of a version not yet in force can still be corrected."""
+    rule = _bands_rule(region.county, D(2099, 1, 1), [("0", None, "150")])
+    band = rule.bands.get()
+    band.amount_per_person = Decimal("160.00")
+    band.save()
+    assert rule.bands.get().amount_per_person == Decimal("160.00")
+
+
+def test_tekun_factor_is_a_versioned_county_rule(region):
+    """特困 basic support factor: seeded 1.30 (configure_rules); a later version applies from its date;
+    a factor below 1.00 (support under the dibao standard) is refused."""
+    assert TekunSupportRule.objects.in_force(county=region.county, on=D(2026, 1, 1)).standard_factor == Decimal("1.30")
+    TekunSupportRule.objects.create(county=region.county, effective_from=D(2026, 7, 1), standard_factor=Decimal("1.50"))
+    assert TekunSupportRule.objects.in_force(county=region.county, on=D(2026, 6, 30)).standard_factor == Decimal("1.30")
+    assert TekunSupportRule.objects.in_force(county=region.county, on=D(2026, 7, 1)).standard_factor == Decimal("1.50")
+    with pytest.raises(ValidationError):
+        TekunSupportRule(
+            county=region.county, effective_from=D(2099, 1, 1), standard_factor=Decimal("0.90")
+        ).full_clean()
+
+
+def _bands_rule(county, since, bands, area=Area.RURAL):
+    rule = DibaoAmountRule.objects.create(county=county, area=area, effective_from=since, method=AmountMethod.BANDS)
+    for over, up_to, amount in bands:
+        DibaoAmountBand.objects.create(
+            rule=rule,
+            gap_over=Decimal(over),
+            gap_up_to=Decimal(up_to) if up_to is not None else None,
+            amount_per_person=Decimal(amount),
+        )
+    return rule
+
+
+# --- admin ------------------------------------------------------------------------
+def _admin_post(region, bands, *, method=AmountMethod.BANDS, effective_from="2099-01-01"):
+    data = {
+        "county": region.county.pk,
+        "effective_from": effective_from,
+        "area": Area.RURAL,
+        "method": method,
+        "note": "测试",
+        "bands-TOTAL_FORMS": str(len(bands)),
+        "bands-INITIAL_FORMS": "0",
+        "bands-MIN_NUM_FORMS": "0",
+        "bands-MAX_NUM_FORMS": "1000",
+    }
+    for i, (over, up_to, amount) in enumerate(bands):
+        data.update(
+            {f"bands-{i}-gap_over": over, f"bands-{i}-gap_up_to": up_to or "", f"bands-{i}-amount_per_person": amount}
+        )
+    return data
+
+
+@pytest.fixture
+def rules_admin_user(region):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="rules_admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def rules_admin(rules_admin_user, client_for):
+    return client_for(rules_admin_user)
+
+
+def test_admin_creates_a_band_version_and_audits_it(region, rules_admin):
+    """MSL 23: a county administrator enters a band version in the admin; the bands are saved
+    with it and the change is on the configuration audit chain."""
+    from django.urls import reverse
+
+    from workflows.core.models import AuditEvent
+
+    bands = [("0", "100", "150"), ("100", "250", "300"), ("250", "", "400")]
+    response = rules_admin.post(reverse("admin:core_dibaoamountrule_add"), _admin_post(region, bands))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = DibaoAmountRule.objects.get(effective_from=D(2099, 1, 1))
+    assert [(b.gap_over, b.gap_up_to, b.amount_per_person) for b in rule.bands.all()] == [
+        (Decimal("0.00"), Decimal("100.00"), Decimal("150.00")),
+        (Decimal("100.00"), Decimal("250.00"), Decimal("300.00")),
+        (Decimal("250.00"), None, Decimal("400.00")),
+    ]
+    actions = AuditEvent.objects.filter(chain="config:core.dibaoamountrule").values_list("action", flat=True)
+    assert list(actions) == ["config.create", "config.bands"]
+
+
+@pytest.mark.parametrize(
+    ("bands", "method", "message"),
+    [
+        ([("0", "100", "150"), ("90", "", "300")], AmountMethod.BANDS, "重叠"),
+        ([("0", "100", "150"), ("120", "", "300")], AmountMethod.BANDS, "空档"),
+        ([], AmountMethod.BANDS, "至少配置一个档次"),
+        ([("0", "", "150")], AmountMethod.GAP, "补差计发不使用档次"),
+        ([("0", "100", "150"), ("100", "", "-5")], AmountMethod.BANDS, "确保该值大于或等于0"),
+    ],
+)
+def test_admin_refuses_invalid_bands_with_translated_errors_and_saves_nothing(
+    region, rules_admin, bands, method, message
+):
+    """MSL 23: overlapping bands, holes, a missing table, bands under the gap method or a
+    negative amount are refused in the admin with a Chinese message; nothing is saved."""
+    from django.urls import reverse
+
+    response = rules_admin.post(reverse("admin:core_dibaoamountrule_add"), _admin_post(region, bands, method=method))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not DibaoAmountRule.objects.filter(effective_from=D(2099, 1, 1)).exists()
+
+
+def test_admin_shows_bands_of_a_version_in_force_read_only(region, rules_admin, rules_admin_user, rf):
+    """A version in force (and its bands) cannot be changed in the admin: no band can be
+    added, changed or deleted, and the change page shows no band inputs; a future version
+    stays editable."""
+    from django.contrib import admin as django_admin
+
+    rule = _bands_rule(region.county, D(2026, 1, 1), [("0", None, "150")])
+    future = _bands_rule(region.county, D(2099, 1, 1), [("0", None, "150")])
+    request = rf.get("/")
+    request.user = rules_admin_user
+    inline = django_admin.site._registry[DibaoAmountRule].inlines[0](DibaoAmountRule, django_admin.site)
+    assert not inline.has_add_permission(request, rule)
+    assert not inline.has_change_permission(request, rule)
+    assert not inline.has_delete_permission(request, rule)
+    assert inline.has_add_permission(request, future) and inline.has_change_permission(request, future)
+    page = rules_admin.get(f"/admin/core/dibaoamountrule/{rule.pk}/change/").content.decode()
+    assert 'name="bands-0-amount_per_person"' not in page and "150.00" in page
+    page = rules_admin.get(f"/admin/core/dibaoamountrule/{future.pk}/change/").content.decode()
+    assert 'name="bands-0-amount_per_person"' in page
+
+
+def test_case_staff_cannot_open_the_rules_admin(region, case_worker_a, client_for):
+    """Negative: a township case worker cannot reach the amount-rule admin (login page instead)."""
+    response = client_for(case_worker_a).get("/admin/core/dibaoamountrule/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")

@@ -356,3 +356,51 @@ def test_more_counted_income_never_raises_the_amount(inp, extra):
         **{**inp.__dict__, "declared_incomes": (*inp.declared_incomes, mt.DeclaredIncome("0", "wage", extra))}
     )
     assert mt.evaluate(more).gap_per_capita <= mt.evaluate(inp).gap_per_capita
+
+
+# --- bands (分档, MSL 23) ----------------------------------------------------------
+BANDS = (
+    mt.Band(gap_over=D("0.00"), gap_up_to=D("100.00"), amount_per_person=D("150.00")),
+    mt.Band(gap_over=D("100.00"), gap_up_to=D("250.00"), amount_per_person=D("300.00")),
+    mt.Band(gap_over=D("250.00"), gap_up_to=None, amount_per_person=D("400.00")),
+)
+
+
+@pytest.mark.parametrize(
+    ("gap", "band_index", "amount"),
+    [
+        (D("0.01"), 0, D("450.00")),  # the smallest positive gap: first band
+        (D("100.00"), 0, D("450.00")),  # an upper edge belongs to its own band (inclusive)
+        (D("100.01"), 1, D("900.00")),  # one fen above: the next band
+        (D("250.00"), 1, D("900.00")),
+        (D("250.01"), 2, D("1200.00")),  # the open-ended last band
+        (D("99999.00"), 2, D("1200.00")),
+    ],
+)
+def test_band_edges_upper_bound_inclusive_lower_exclusive(gap, band_index, amount):
+    """MSL 23 (分档): a per-capita gap above a band's lower bound up to and including its upper
+    bound gets that band's amount per person; the household of 3 gets 3 times it."""
+    band, total = mt.banded_amount(BANDS, gap, 3)
+    assert band == BANDS[band_index]
+    assert total == amount
+
+
+@pytest.mark.parametrize("gap", [D("0.00"), D("-50.00")])
+def test_no_band_and_no_amount_without_a_positive_gap(gap):
+    """SAI 9 / MSL 23: income not below the standard (gap 0 or less) falls in no band: amount 0."""
+    assert mt.band_for(BANDS, gap) is None
+    assert mt.banded_amount(BANDS, gap, 3) == (None, D("0.00"))
+
+
+def test_a_gap_no_band_holds_is_an_error_not_a_guess():
+    """A band table with a hole (refused by the configuration's validation) never silently
+    yields an amount: the lookup raises instead of picking a neighbour."""
+    holed = (BANDS[0], BANDS[2])
+    with pytest.raises(ValueError):
+        mt.band_for(holed, D("200.00"))
+
+
+def test_band_interval_text():
+    """The band is shown to the approver as a half-open interval."""
+    assert BANDS[1].interval == "(100.00, 250.00]"
+    assert BANDS[2].interval == "(250.00, +∞)"

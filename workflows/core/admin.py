@@ -6,6 +6,8 @@ the audit log is read-only for everyone.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from . import models
@@ -107,6 +109,64 @@ class TemporaryAssistanceRuleAdmin(RuleVersionAdmin):
 @admin.register(models.SamplingRule)
 class SamplingRuleAdmin(RuleVersionAdmin):
     list_display = ["county", "ratio", "period", "effective_from"]
+
+
+class DibaoAmountBandFormSet(BaseInlineFormSet):
+    """The band table as a whole (MSL 23): from 0, contiguous, no overlap, last open-ended;
+    no bands under the gap method. Per-row errors stay with the row's fields."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        errors = models.DibaoAmountRule.band_errors(rows, method=self.instance.method)
+        if errors:
+            raise ValidationError(errors)
+
+
+class DibaoAmountBandInline(admin.TabularInline):
+    model = models.DibaoAmountBand
+    formset = DibaoAmountBandFormSet
+    fields = ["gap_over", "gap_up_to", "amount_per_person"]
+    extra = 0
+
+    def _editable(self, obj) -> bool:
+        return obj is None or not obj.is_in_force_or_past
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(models.DibaoAmountRule)
+class DibaoAmountRuleAdmin(RuleVersionAdmin):
+    list_display = ["county", "area", "method", "effective_from", "note"]
+    inlines = [DibaoAmountBandInline]
+
+    def save_related(self, request, form, formsets, change):
+        before = [str(b) for b in form.instance.bands.all()] if change else []
+        super().save_related(request, form, formsets, change)
+        after = [str(b) for b in form.instance.bands.all()]
+        if before != after:
+            audit_record(
+                action="config.bands",
+                target=form.instance,
+                actor=request.user,
+                chain=f"config:{form.instance._meta.label_lower}",
+                changes={"bands": [before, after]},
+                data={"county": form.instance.county_id, "effective_from": form.instance.effective_from},
+            )
+
+
+@admin.register(models.TekunSupportRule)
+class TekunSupportRuleAdmin(RuleVersionAdmin):
+    list_display = ["county", "standard_factor", "effective_from", "note"]
 
 
 @admin.register(models.CalendarDay)

@@ -12,8 +12,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from .models import AssetLimit, County, DibaoStandard, SamplingRule, TemporaryAssistanceRule, Township, Village
-from .models.rules import Area, Period
+from .models import (
+    AssetLimit,
+    County,
+    DibaoAmountRule,
+    DibaoStandard,
+    SamplingRule,
+    TekunSupportRule,
+    TemporaryAssistanceRule,
+    Township,
+    Village,
+)
+from .models.rules import AmountMethod, Area, Period
 from .models.staff import Role
 from .permissions import assignment_grant
 from .working_days import load_from_library
@@ -108,6 +118,18 @@ def seed(stdout=None) -> DemoRegion:
         defaults={"township_limit": None, "max_payments_per_year": 2, "assist_first_completion_days": 5},
     )
     SamplingRule.objects.get_or_create(county=county, effective_from=datetime.date(2025, 1, 1))
+    for area in (Area.RURAL, Area.URBAN):  # MSL 23: amount = the gap; bands are configured in the admin
+        DibaoAmountRule.objects.get_or_create(
+            county=county,
+            area=area,
+            effective_from=datetime.date(2025, 1, 1),
+            defaults={"method": AmountMethod.GAP, "note": "示范县民政局：补差计发"},
+        )
+    TekunSupportRule.objects.get_or_create(
+        county=county,
+        effective_from=datetime.date(2025, 1, 1),
+        defaults={"standard_factor": Decimal("1.30"), "note": "特困人员基本生活标准为低保标准的 1.3 倍"},
+    )
     if stdout:
         stdout.write(f"county {county.code} {county.name}: {len(townships)} townships, {len(users)} users")
     return DemoRegion(county=county, townships=townships, users=users)

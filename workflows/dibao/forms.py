@@ -212,6 +212,10 @@ MATERIAL_CHOICES = [(k, v) for k, v in services.MATERIALS.items()]
 
 
 class AcceptForm(forms.Form):
+    """Acceptance. The deadline wording follows the programme: dibao counts 20/30
+    working days to the decision and may be extended to 45 (MSL 22); 特困 counts per
+    stage (TK 13, 15, 16) whether delegated or not, and has no 45-day extension."""
+
     missing = forms.MultipleChoiceField(
         label=_("缺少的材料（一次性全部列出）"),
         choices=MATERIAL_CHOICES,
@@ -224,6 +228,23 @@ class AcceptForm(forms.Form):
         choices=[("", "---"), *[(c, label) for c, label in ExtensionReason.choices if c != "objection"]],
         required=False,
     )
+
+    def __init__(self, *args, programme: str = "dibao", **kwargs):
+        super().__init__(*args, **kwargs)
+        if programme == "tekun":
+            self.fields["delegated"].label = _("乡镇受县级委托审核确认")
+            self.fields["delegated"].help_text = _(
+                "特困人员认定的期限不因委托而改变：受理后 15 个工作日内提出初审意见（TK 13），"
+                "公示结束后 10 个工作日内作出决定（TK 16）。"
+            )
+            del self.fields["extension_reason"]
+        else:
+            self.fields["delegated"].help_text = _("未受委托的，自受理之日起 30 个工作日内作出决定（MSL 22）。")
+
+    def clean(self):
+        data = super().clean()
+        data.setdefault("extension_reason", "")
+        return data
 
 
 class CompleteMaterialsForm(forms.Form):

@@ -19,10 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import AssetLimit, DibaoStandard, Township, Village
-from workflows.core.models.rules import RuleNotConfigured
+from workflows.core.models import (
+    AssetLimit,
+    DibaoAmountRule,
+    DibaoStandard,
+    TekunSupportRule,
+    Township,
+    Village,
+)
+from workflows.core.models.rules import AmountMethod, RuleNotConfigured
 from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
+from workflows.finance_check import means_test
 from workflows.households.models import (
     ADULT_AGE,
     Consent,
@@ -64,6 +72,10 @@ ERR_TEKUN_CRITERIA = _("特困人员须同时无劳动能力、无生活来源�
 ERR_MISSING_ALREADY_NOTIFIED = _("已一次性告知过缺少的材料，不得再次补充告知新的材料（MSL 10）：%(items)s。")
 ERR_MATERIALS_NOT_ALL_RECEIVED = _("一次性告知的材料尚未全部补齐：%(items)s。")
 ERR_EXTENSION_REASON = _("延期只能基于法定事由。")
+ERR_EXTENSION_TEKUN = _(
+    "特困人员认定不适用低保 45 个工作日的延期（MSL 22）：各阶段期限按 TK 13、15、16 计算，"
+    "公示有异议的，自公示结束之日起 15 个工作日内重新提出初审意见（TK 15）。"
+)
 ERR_INVESTIGATORS_DISTINCT = _("入户调查须由两名不同的工作人员进行（MSL 16）。")
 ERR_INVESTIGATOR_NOT_STAFF = _("调查人员须为本乡镇工作人员：%(name)s。")
 ERR_INVESTIGATOR_NOT_COUNTY = _("县级入户核查须由县民政局工作人员进行（MSL 20）：%(name)s。")
@@ -96,9 +108,8 @@ TK_REOPINION_DAYS = 15
 TK_DECISION_DAYS = 10
 REFUSAL_LETTER_DAYS = 3  # MSL 21
 NOTICE_DAYS = 7  # MSL 19, TK 15
-# 特困 basic support defaults to 1.3 x the local dibao standard per person (local
-# configuration in practice; kept here until the rules module gains a field).
-TEKUN_STANDARD_FACTOR = Decimal("1.3")
+# 特困 basic support = the county's factor (``TekunSupportRule``, default 1.3) x the local
+# dibao standard per person.
 CENT = Decimal("0.01")
 
 # Materials a case worker checks at acceptance (MSL 10: one notice listing them all).
@@ -408,6 +419,10 @@ def _tekun_stage_due(process: DibaoProcess, notice: NoticeRound, days: int) -> d
 
 
 def _set_extension(process: DibaoProcess, reason: str, calendar: Calendar | None = None) -> dict:
+    # 特困 deadlines run per stage (TK 13, 15, 16) and an objection already has its own
+    # (TK 15); the dibao 45-day extension (MSL 22) would override them.
+    if process.programme == Programme.TEKUN:
+        raise ValidationError(ERR_EXTENSION_TEKUN)
     if reason not in ExtensionReason.values:
         raise ValidationError(ERR_EXTENSION_REASON)
     old = {"extension_reason": process.extension_reason, "extended_due_on": process.extended_due_on}
@@ -487,7 +502,8 @@ def dibao_complete_materials(*, process: DibaoProcess, received: list[str], acto
 
 @transaction.atomic
 def dibao_extend(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess:
-    """Extend to 45 working days for an enumerated reason (MSL 22, N22 4(1))."""
+    """Extend to 45 working days for an enumerated reason (MSL 22, N22 4(1)). dibao only:
+    refused for 特困, whose stage deadlines (TK 13, 15, 16) it would override."""
     changes = _set_extension(process, reason)
     process.save(update_fields=["extension_reason", "extended_due_on"])
     _audit(process, "dibao.extend", actor, changes=changes)
@@ -610,11 +626,24 @@ def home_visit_record(
 # ==============================================================================
 # Preliminary opinion and amount (MSL 23; TK 4-8)
 # ==============================================================================
+def _bands_of(rule: DibaoAmountRule) -> tuple[means_test.Band, ...]:
+    return tuple(
+        means_test.Band(gap_over=b.gap_over, gap_up_to=b.gap_up_to, amount_per_person=b.amount_per_person)
+        for b in rule.bands.all()
+    )
+
+
 def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> dict:
     """The monthly amount and its computation, shown to the approver (MSL 23).
 
-    dibao: (standard - per-capita income) x household size, never negative.
-    tekun: the basic support standard (factor x dibao standard) x household size.
+    Every rule is the version in force on ``on`` (default: the acceptance date), and its
+    id is recorded, so an old case keeps the figures it was computed with.
+
+    dibao, gap method (also when the county configured no method): (standard -
+    per-capita income) x household size, never negative.
+    dibao, bands (分档): the band holding the per-capita gap; its amount per person x
+    household size.
+    tekun: the basic support standard (county factor x dibao standard) x household size.
     """
     on = on or process.accepted_on or _today()
     household = process.household
@@ -623,16 +652,37 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     per_capita = _money(process.finance_result.get("per_capita_income") or "0")
     std = standard.monthly_amount
     if process.programme == Programme.TEKUN:
-        per_person = _money(std * TEKUN_STANDARD_FACTOR)
+        rule = TekunSupportRule.objects.in_force(county=process.county, on=on)
+        factor = rule.standard_factor
+        per_person = _money(std * factor)
         amount = _money(per_person * size)
-        formula = f"{std} × {TEKUN_STANDARD_FACTOR} × {size} = {amount}"
-        return {"method": "tekun_basic", "standard": std, "standard_id": standard.pk, "factor": TEKUN_STANDARD_FACTOR,
-                "per_person": per_person, "household_size": size, "monthly_amount": amount, "formula": formula}  # fmt: skip
+        formula = f"{std} × {factor} × {size} = {amount}"
+        return {"method": "tekun_basic", "standard": std, "standard_id": standard.pk, "factor": factor,
+                "factor_rule_id": rule.pk, "per_person": per_person, "household_size": size,
+                "monthly_amount": amount, "formula": formula}  # fmt: skip
     gap = max(std - per_capita, Decimal("0"))
+    try:
+        rule = DibaoAmountRule.objects.in_force(county=process.county, on=on, area=household.area)
+    except RuleNotConfigured:
+        rule = None
+    common = {"standard": std, "standard_id": standard.pk, "amount_rule_id": rule.pk if rule else None,
+              "per_capita_income": per_capita, "gap_per_capita": _money(gap), "household_size": size}  # fmt: skip
+    if rule is not None and rule.method == AmountMethod.BANDS:
+        rule.validate_bands()
+        band, amount = means_test.banded_amount(_bands_of(rule), gap, size)
+        if band is None:
+            formula = f"{std} − {per_capita} ≤ 0 → 0.00"
+            return {**common, "method": "bands", "band": None, "per_person": Decimal("0.00"),
+                    "monthly_amount": amount, "formula": formula}  # fmt: skip
+        per_person = _money(band.amount_per_person)
+        formula = f"{std} − {per_capita} = {_money(gap)} ∈ {band.interval} → {per_person} × {size} = {amount}"
+        band_data = {"gap_over": _money(band.gap_over), "amount_per_person": per_person,
+                     "gap_up_to": _money(band.gap_up_to) if band.gap_up_to is not None else None}  # fmt: skip
+        return {**common, "method": "bands", "band": band_data, "per_person": per_person,
+                "monthly_amount": amount, "formula": formula}  # fmt: skip
     amount = _money(gap * size)
     formula = f"({std} − {per_capita}) × {size} = {amount}"
-    return {"method": "gap", "standard": std, "standard_id": standard.pk, "per_capita_income": per_capita,
-            "gap_per_capita": _money(gap), "household_size": size, "monthly_amount": amount, "formula": formula}  # fmt: skip
+    return {**common, "method": "gap", "monthly_amount": amount, "formula": formula}
 
 
 @transaction.atomic
@@ -640,7 +690,10 @@ def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> 
     """The township's preliminary opinion with the computed amount (MSL 19, 23)."""
     from workflows.core.audit import to_jsonable
 
-    computation = amount_compute(process)
+    try:
+        computation = amount_compute(process)
+    except RuleNotConfigured as exc:
+        raise ValidationError(str(exc)) from exc
     amount = computation["monthly_amount"]
     if approve:
         if process.finance_outcome == "not_eligible":

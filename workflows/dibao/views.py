@@ -85,6 +85,9 @@ class TekunStartView(DibaoStartView):
 class AcceptView(CaseTaskFormView):
     form_class = AcceptForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "programme": self.process.programme}
+
     def perform(self, form):
         d = form.cleaned_data
         services.dibao_accept(

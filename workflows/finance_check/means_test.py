@@ -23,7 +23,9 @@ Rules implemented (domain.md §3):
   half-up to the fen).
 - Eligibility (SAI 9): per-capita monthly income *below* the standard AND
   assets within the configured limits (SAI 10). Amount (MSL 23): the gap
-  (standard - per-capita income) x household size.
+  (standard - per-capita income) x household size, or, where the county
+  configures bands (分档), the band's fixed amount per person x household size
+  (``band_for``, ``banded_amount``).
 """
 
 from __future__ import annotations
@@ -353,6 +355,48 @@ def monthly_standard(standard: Standard) -> Decimal:
     if standard.period == "yearly":
         return money(Decimal(standard.amount) / 12)
     return money(standard.amount)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A band (分档, MSL 23): a per-capita gap above ``gap_over`` up to and including
+    ``gap_up_to`` (``None``: no upper bound) pays ``amount_per_person`` a month."""
+
+    gap_over: Decimal
+    gap_up_to: Decimal | None
+    amount_per_person: Decimal
+
+    def contains(self, gap: Decimal) -> bool:
+        return gap > self.gap_over and (self.gap_up_to is None or gap <= self.gap_up_to)
+
+    @property
+    def interval(self) -> str:
+        """The band as a half-open interval, e.g. ``(100.00, 200.00]`` or ``(200.00, +∞)``."""
+        if self.gap_up_to is None:
+            return f"({money(self.gap_over)}, +∞)"
+        return f"({money(self.gap_over)}, {money(self.gap_up_to)}]"
+
+
+def band_for(bands: Iterable[Band], gap_per_capita: Decimal) -> Band | None:
+    """The band holding ``gap_per_capita``; ``None`` when the gap is not positive (income
+    not below the standard: no amount). Raises ``ValueError`` when bands are configured
+    but none holds a positive gap (the configuration is validated to prevent that)."""
+    gap = Decimal(gap_per_capita)
+    if gap <= 0:
+        return None
+    matching = [b for b in bands if b.contains(gap)]
+    if len(matching) != 1:
+        raise ValueError(f"{len(matching)} bands hold a per-capita gap of {gap}")
+    return matching[0]
+
+
+def banded_amount(bands: Iterable[Band], gap_per_capita: Decimal, household_size: int) -> tuple[Band | None, Decimal]:
+    """The band used and the household's monthly amount: band amount per person x size
+    (MSL 23); zero when the gap is not positive."""
+    band = band_for(bands, gap_per_capita)
+    if band is None:
+        return None, ZERO
+    return band, money(Decimal(band.amount_per_person) * household_size)
 
 
 def net_declared(income: DeclaredIncome) -> Decimal:

@@ -4,8 +4,11 @@ from .duties import CaseActorRecord, StaffProfile, StaffRelative, StandIn
 from .regions import County, Township, Village
 from .rules import (
     AssetLimit,
+    DibaoAmountBand,
+    DibaoAmountRule,
     DibaoStandard,
     SamplingRule,
+    TekunSupportRule,
     TemporaryAssistanceRule,
 )
 from .staff import Role, StaffAssignment
@@ -17,6 +20,8 @@ __all__ = [
     "CalendarDay",
     "CaseActorRecord",
     "County",
+    "DibaoAmountBand",
+    "DibaoAmountRule",
     "DibaoStandard",
     "Role",
     "SamplingRule",
@@ -24,6 +29,7 @@ __all__ = [
     "StaffProfile",
     "StaffRelative",
     "StandIn",
+    "TekunSupportRule",
     "TemporaryAssistanceRule",
     "Township",
     "Village",
