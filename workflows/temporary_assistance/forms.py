@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.households.models import Household
 
-from .models import Cause, Kind
+from .models import Cause, Kind, Payment
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -59,3 +59,41 @@ class CaseByCaseForm(DecisionForm):
 
 class PayInstallmentForm(forms.Form):
     amount = forms.DecimalField(label=_("本次发放金额（元）"), **MONEY)
+
+
+class PaymentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("第 %(seq)s 次 · %(date)s · %(source)s · %(amount)s 元 · 可冲销 %(left)s 元") % {
+            "seq": obj.seq,
+            "date": obj.paid_at.date().isoformat(),
+            "source": obj.get_source_display(),
+            "amount": f"{obj.amount:,.2f}",
+            "left": f"{obj.amount - obj.reversed_amount:,.2f}",
+        }
+
+
+class PaymentReverseForm(forms.Form):
+    """Reverse (part of) one payment of the case (TA18 3(3)); the service re-checks everything under lock."""
+
+    payment = PaymentChoiceField(label=_("发放记录"), queryset=Payment.objects.none())
+    amount = forms.DecimalField(label=_("冲销金额（元）"), **MONEY)
+    reason = forms.CharField(
+        label=_("冲销理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("冲销必须写明理由。")},
+    )
+
+    def __init__(self, *args, payments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].queryset = Payment.objects.filter(pk__in=[p.pk for p in payments]).order_by("seq")
+
+    def clean(self):
+        from .services import ERR_REVERSE_TOO_MUCH
+
+        data = super().clean()
+        payment, amount = data.get("payment"), data.get("amount")
+        if payment is not None and amount is not None:
+            left = payment.amount - payment.reversed_amount
+            if amount > left:
+                self.add_error("amount", ERR_REVERSE_TOO_MUCH % {"amount": f"{amount:,.2f}", "left": f"{left:,.2f}"})
+        return data

@@ -15,3 +15,17 @@ def pending_assist_first(*, township_ids):
         .select_related("township")
         .order_by("paperwork_due", "pk")
     )
+
+
+def case_payments(process):
+    """The staged payments of one case, oldest first, with what is left to reverse (``remaining``)."""
+    from django.db.models import F
+
+    from .models import Payment
+
+    return (
+        Payment.objects.filter(process=process)
+        .select_related("fund_entry", "paid_by")
+        .annotate(remaining=F("amount") - F("reversed_amount"))
+        .order_by("seq")
+    )

@@ -51,6 +51,7 @@ ERR_MEETING_REQUIRED = _("一事一议须记录会议日期和参会人员（至
 ERR_MEETING_IN_FUTURE = _("会议日期不能晚于今天。")
 ERR_PAPERWORK_INCOMPLETE = _("登记、签字和核对三项都完成后才能办结补办手续。")
 ERR_ABOVE_UNPAID = _("本次发放 %(amount)s 元超过尚未发放的 %(unpaid)s 元。")
+ERR_REVERSAL_REASON_REQUIRED = _("冲销必须写明理由。")
 ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔发放尚未冲销的 %(left)s 元。")
 ERR_WRONG_TIER = _("该案件的审批层级为“%(tier)s”，不能在此办理。")
 ERR_REVOKED = _("该救助已被县级抽查撤销，不能继续发放。")
@@ -585,14 +586,40 @@ def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) 
     return _pay(process=process, amount=amount, source=Payment.Source.COUNTY, actor=actor)
 
 
+def reversal_sources_for(user, process: TemporaryAssistanceProcess) -> frozenset[str]:
+    """Payment sources of ``process`` whose payments ``user`` may reverse (TA18 3(3); domain.md §6).
+
+    Township-fund money: the township approver of the case's township, or the county officer of
+    its county (who allocates the fund); county money: the county officer only.
+    """
+    sources = set()
+    if regions_where(user, "act_county_officer", County).filter(pk=process.county_id).exists():
+        sources |= {Payment.Source.TOWNSHIP_FUND, Payment.Source.COUNTY}
+    if funds.is_township_approver_for(user, process.township_id):
+        sources.add(Payment.Source.TOWNSHIP_FUND)
+    return frozenset(sources)
+
+
+def may_reverse_payment(user, payment: Payment) -> bool:
+    return payment.source in reversal_sources_for(user, payment.process)
+
+
 @transaction.atomic
 def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
-    """Reverse (part of) a payment with a written reason; township-fund money returns to the fund."""
+    """Reverse (part of) a payment with a written reason; township-fund money returns to the fund.
+
+    Township-fund payments: the township approver or the county officer; county payments: the
+    county officer only. Checked before anything is read under lock or written.
+    """
     payment = Payment.objects.select_for_update().select_related("process").get(pk=payment.pk)
     process = payment.process
+    if not may_reverse_payment(actor, payment):
+        raise PermissionDenied(
+            ERR_NOT_COUNTY_OFFICER if payment.source == Payment.Source.COUNTY else funds.ERR_MAY_NOT_REVERSE
+        )
     amount = _money(amount)
     if not reason.strip():
-        raise ValidationError(ERR_REASON_REQUIRED, code="reason")
+        raise ValidationError(ERR_REVERSAL_REASON_REQUIRED, code="reason")
     left = payment.amount - payment.reversed_amount
     if amount > left:
         raise ValidationError(ERR_REVERSE_TOO_MUCH % {"amount": f"{amount:,.2f}", "left": f"{left:,.2f}"})

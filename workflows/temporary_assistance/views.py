@@ -1,6 +1,18 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+
+from workflows.core.flows import case_visible
 from workflows.core.views import CaseStartFormView, CaseTaskFormView
 
-from . import forms, services
+from . import forms, selectors, services
+from .models import Payment, TemporaryAssistanceProcess
+
+ERR_NO_REVERSIBLE_PAYMENT = _("您无权冲销本案件的任何一笔发放。")
+MSG_REVERSED = _("已冲销第 %(seq)s 次发放 %(amount)s 元。")
 
 
 class OpenCaseView(CaseStartFormView):
@@ -71,3 +83,59 @@ class PayInstallmentView(CaseTaskFormView):
 
     def perform(self, form):
         services.case_pay_installment(process=self.process, amount=form.cleaned_data["amount"], actor=self.request.user)
+
+
+class PaymentReverseView(generic.FormView):
+    """Staff reverse (part of) a payment of a case with a written reason (TA18 3(3); domain.md §6).
+
+    Out-of-scope cases answer 404 (``CaseScopeMiddleware``, ``process_pk``). Inside the scope,
+    only roles that may reverse some payment of the case get the page (township approver:
+    township-fund money; county officer: township-fund and county money), others 403. The
+    form offers only the payments the user may reverse that have something left; the POST
+    calls ``services.payment_reverse``, which re-checks everything under the payment's lock.
+    """
+
+    form_class = forms.PaymentReverseForm
+    template_name = "temporary_assistance/payment_reverse.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.process = get_object_or_404(
+            TemporaryAssistanceProcess.objects.select_related("township", "county"), pk=kwargs["process_pk"]
+        )
+        if not case_visible(request.user, self.process):
+            raise Http404("No case matches the given query.")
+        self.sources = services.reversal_sources_for(request.user, self.process)
+        self.payments = list(selectors.case_payments(self.process))
+        if not self.sources or (self.payments and not any(p.source in self.sources for p in self.payments)):
+            raise PermissionDenied(ERR_NO_REVERSIBLE_PAYMENT)
+        self.reversible = [p for p in self.payments if p.source in self.sources and p.remaining > 0]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "payments": self.reversible}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            process=self.process, payments=self.payments, reversible=self.reversible, **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not self.reversible:
+            raise PermissionDenied(ERR_NO_REVERSIBLE_PAYMENT)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        payment: Payment = form.cleaned_data["payment"]
+        amount = form.cleaned_data["amount"]
+        try:
+            services.payment_reverse(
+                payment=payment, amount=amount, reason=form.cleaned_data["reason"], actor=self.request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, MSG_REVERSED % {"seq": payment.seq, "amount": f"{amount:,.2f}"})
+        if payment.fund_entry_id:
+            return redirect("funds:detail", pk=payment.fund_entry.fund_id)
+        return redirect("temporary_assistance:payment_reverse", process_pk=self.process.pk)

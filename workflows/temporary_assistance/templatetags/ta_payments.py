@@ -1,0 +1,23 @@
+"""Template helpers of temporary assistance for other apps' pages (the fund ledger, the case page)."""
+
+from django import template
+
+from workflows.core.models import County
+from workflows.core.scope import regions_where
+from workflows.funds.services import is_township_approver_for
+
+register = template.Library()
+
+
+@register.simple_tag
+def may_reverse_in(user, township) -> bool:
+    """May ``user`` reverse temporary-assistance payments of ``township``'s cases (a link is worth showing)?
+
+    The township approver and the county officer of its county (``services.reversal_sources_for``);
+    one query per page, not per row.
+    """
+    if not getattr(user, "is_authenticated", False) or township is None:
+        return False
+    return is_township_approver_for(user, township.pk) or (
+        regions_where(user, "act_county_officer", County).filter(pk=township.county_id).exists()
+    )
