@@ -41,3 +41,14 @@ if [ ! -f "$STAMP" ]; then
   .venv/bin/python -m pip install -q -r "$REQ"
   touch "$STAMP"
 fi
+
+# Test-only node packages (axe-core for the accessibility checks in tests/e2e).
+if [ "$KIND" = "dev" ]; then
+  command -v npm >/dev/null || { echo "==> npm is missing (axe-core for tests/e2e): install nodejs and npm"; exit 1; }
+  NPM_STAMP="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$NPM_STAMP" ]; then
+    echo "==> installing node packages (package-lock.json)"
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$NPM_STAMP"
+  fi
+fi

@@ -1,1 +1,46 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
 from tests.dibao.conftest import approver_a2, fake_finance_check  # noqa: F401 - fixtures
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def new_page(live_server, monkeypatch, tmp_path, settings):
+    """``new_page(viewport)`` opens a page in a fresh browser context (own cookies) of one
+    Debian chromium shared by the test; ``page.base_url`` is the live server."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes between page actions are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        contexts = []
+
+        def open_page(viewport=DESKTOP):
+            context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+            context.set_default_timeout(15_000)
+            contexts.append(context)
+            page = context.new_page()
+            page.base_url = live_server.url
+            return page
+
+        yield open_page
+        for context in contexts:
+            context.close()
+        browser.close()
