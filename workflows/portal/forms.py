@@ -58,14 +58,21 @@ class HouseholdForm(AccessibleFormMixin, forms.Form):
         label=_("申请哪一种救助"), choices=Programme.choices, initial=Programme.DIBAO, widget=forms.RadioSelect
     )
     area = forms.ChoiceField(label=_("户口类别"), choices=Area.choices, widget=forms.RadioSelect)
-    address = forms.CharField(label=_("家庭住址"), max_length=200)
+    address = forms.CharField(
+        label=_("家庭住址"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "street-address"})
+    )
     phone = forms.CharField(
         label=_("手机号码"),
         max_length=11,
         help_text=_("用来接收办理进度短信和查询验证码。"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
     )
-    bank_account = forms.CharField(label=_("收款银行卡号（可以以后再补）"), max_length=40, required=False)
+    bank_account = forms.CharField(
+        label=_("收款银行卡号（可以以后再补）"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     deposits = forms.DecimalField(
         label=_("全家存款合计（元）"), min_value=Decimal("0"), decimal_places=2, max_digits=12, initial=Decimal("0")
     )
@@ -78,7 +85,9 @@ class HouseholdForm(AccessibleFormMixin, forms.Form):
     no_work_ability = forms.BooleanField(label=_("（特困）申请人没有劳动能力"), required=False)
     no_income = forms.BooleanField(label=_("（特困）申请人没有生活来源"), required=False)
     no_supporter = forms.BooleanField(label=_("（特困）没有赡养、抚养、扶养人，或他们没有能力"), required=False)
-    email = forms.EmailField(label=_("电子邮箱（选填）"), required=False)
+    email = forms.EmailField(
+        label=_("电子邮箱（选填）"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     language = forms.ChoiceField(label=_("通知使用的语言"), choices=settings.LANGUAGES, initial="zh-hans")
 
     def __init__(self, *args, **kwargs):
