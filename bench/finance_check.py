@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import statistics
 import time
 from decimal import Decimal
@@ -74,6 +75,7 @@ def main(argv=None) -> int:
 
     ensure_schema()
     from django.conf import settings
+    from django.db import connection
 
     from workflows.finance_check.adapters import get_adapter
     from workflows.finance_check.models import FinanceCheckProcess
@@ -107,17 +109,30 @@ def main(argv=None) -> int:
                 windows.append((start, time.perf_counter()))
 
         services.query_with_retries = query_with_retries
-        checks, full, phases = [], [], []
+        # SQL statements (round trips) of one check: the load-independent part of
+        # the fixed work. Only this thread touches the database.
+        statements = [0]
+
+        def count(execute, sql, params, many, context):
+            statements[0] += 1
+            return execute(sql, params, many, context)
+
+        checks, full, phases, per_check = [], [], [], []
+        load_before = os.getloadavg()
         for i in range(args.runs):
             windows.clear()
+            statements[0] = 0
 
             def run(i=i):
                 checks.append(
                     finance_check_request(household=household, purpose="dibao", case_ref=f"bench:{i}", actor=user)
                 )
 
-            full.append(timed(run))  # autocommit: the queries run when the request commits
+            with connection.execute_wrapper(count):
+                full.append(timed(run))  # autocommit: the queries run when the request commits
             phases.append(max(b for _, b in windows) - min(a for a, _ in windows))
+            per_check.append(statements[0])
+        load_after = os.getloadavg()
         services.query_with_retries = original
         outcomes = {FinanceCheckProcess.objects.get(pk=c.pk).status for c in checks}
         if outcomes != {"DONE"}:
@@ -144,6 +159,8 @@ def main(argv=None) -> int:
             "latency_ms_per_source": args.latency_ms,
             "one_source_s": [round(x, 4) for x in one_source],
             "full_check_s": [round(x, 4) for x in full],
+            "sql_statements_per_check": max(per_check),
+            "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
             "celery": "eager; fan-out in a thread pool",
         },
     )
@@ -153,6 +170,8 @@ def main(argv=None) -> int:
     print(f"{'full check, end to end':38} {ours * 1000:8.0f} ms   {ratio:5.2f} x one source")
     print(f"{'  of which database/flow work':38} {(ours - phase) * 1000:8.0f} ms   (independent of registry latency)")
     print(f"{'sequential queries would take':38} {len(ALL_SOURCES) * base * 1000:8.0f} ms")
+    print(f"{'SQL statements per check':38} {max(per_check):8d}")
+    print(f"{'load average (1 min) before / after':38} {load_before[0]:8.2f} / {load_after[0]:.2f}")
     return 0
 
 

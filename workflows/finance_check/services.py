@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -27,10 +29,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.audit import audit_record
-from workflows.core.models import AssetLimit, DibaoStandard
+from workflows.core.audit import audit_record, chain_for, compute_hash, to_jsonable
+from workflows.core.models import AssetLimit, AuditChainHead, AuditEvent, DibaoStandard
 from workflows.core.models.rules import RuleNotConfigured
-from workflows.households.models import Consent, Household, members_missing_consent
+from workflows.households.models import (
+    Consent,
+    DeclaredAsset,
+    Household,
+    HouseholdMember,
+    RigidExpense,
+    members_missing_consent,
+)
 
 from . import means_test as mt
 from .adapters import QueryOutcome, RegistryError, RegistryResult, get_adapter
@@ -179,10 +188,15 @@ def finance_check_request(
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def check_open(*, process: FinanceCheckProcess, household, purpose, spending_shock, case_ref, actor, standard,
                asset_limit, check_date) -> FinanceCheckProcess:  # fmt: skip
-    """Fill the new process inside the StartHandle activation (called by the flow)."""
+    """Fill the new process inside the StartHandle activation (called by the flow).
+
+    The StartHandle saves the process again right after this returns (in the
+    same transaction), which stores the case number; the row is inserted here
+    only because the case number and the audit rows need its pk.
+    """
     process.household = household
     process.county_id, process.township_id, process.village_id = (
         household.county_id,
@@ -200,7 +214,6 @@ def check_open(*, process: FinanceCheckProcess, household, purpose, spending_sho
     process.sources = configured_sources()
     process.save()
     process.assign_case_number()
-    process.save(update_fields=["case_number"])
     data = {
         "case_number": process.case_number,
         "case_ref": case_ref,
@@ -223,7 +236,7 @@ def check_open(*, process: FinanceCheckProcess, household, purpose, spending_sho
 def final_sources(check: FinanceCheckProcess) -> set[str]:
     """Sources whose query reached a final state (ok or unavailable)."""
     return set(
-        RegistryEvidence.objects.filter(check_process=check)
+        RegistryEvidence.objects.filter(check_process_id=check.pk)
         .exclude(status=EvidenceStatus.MANUAL)
         .values_list("source", flat=True)
     )
@@ -236,14 +249,18 @@ def pending_sources(check: FinanceCheckProcess) -> list[str]:
 
 def unavailable_sources(check: FinanceCheckProcess) -> list[str]:
     """Sources that failed and have no hand-entered document yet."""
-    rows = RegistryEvidence.objects.filter(check_process=check).values_list("source", "status")
+    rows = RegistryEvidence.objects.filter(check_process_id=check.pk).values_list("source", "status")
     failed = {s for s, st in rows if st == EvidenceStatus.UNAVAILABLE}
     documented = {s for s, st in rows if st == EvidenceStatus.MANUAL}
     return [s for s in check.sources if s in failed and s not in documented]
 
 
 def member_id_numbers(check: FinanceCheckProcess) -> list[str]:
-    return list(check.household.members.order_by("pk").values_list("id_number", flat=True))
+    return list(
+        HouseholdMember.objects.filter(household_id=check.household_id)
+        .order_by("pk")
+        .values_list("id_number", flat=True)
+    )
 
 
 def query_with_retries(adapter, id_numbers: list[str], request_id: str) -> tuple[QueryOutcome | RegistryError, int]:
@@ -264,16 +281,10 @@ def query_with_retries(adapter, id_numbers: list[str], request_id: str) -> tuple
             attempt += 1
 
 
-def evidence_record_query(
-    *, check: FinanceCheckProcess, source: str, result: QueryOutcome | RegistryError, attempts: int
-) -> RegistryEvidence | None:
-    """Store the final outcome of one source's query. Returns None if one was stored already.
-
-    Idempotent: the unique (check, source) constraint on query evidence makes
-    a second insert fail, so a redelivered or duplicated task writes nothing.
-    """
+def _evidence_fields(source: str, result: QueryOutcome | RegistryError) -> dict:
+    """The columns of one query's final evidence row (its raw body and that body's SHA-256)."""
     if isinstance(result, QueryOutcome):
-        fields = {
+        return {
             "status": EvidenceStatus.OK,
             "endpoint": result.endpoint,
             "requested_at": result.requested_at,
@@ -283,18 +294,49 @@ def evidence_record_query(
             "raw_sha256": result.raw_sha256,
             "raw_response": result.raw.decode("utf-8", errors="replace"),
         }
-    else:
-        raw = result.raw or b""
-        fields = {
-            "status": EvidenceStatus.UNAVAILABLE,
-            "endpoint": get_adapter(source).config.url,
-            "requested_at": result.requested_at,
-            "responded_at": result.responded_at,
-            "http_status": result.http_status,
-            "raw_sha256": sha256_hex(raw) if raw else "",
-            "raw_response": raw.decode("utf-8", errors="replace"),
-            "error": f"{type(result).__name__}: {result}",
-        }
+    raw = result.raw or b""
+    return {
+        "status": EvidenceStatus.UNAVAILABLE,
+        "endpoint": get_adapter(source).config.url,
+        "requested_at": result.requested_at,
+        "responded_at": result.responded_at,
+        "http_status": result.http_status,
+        "raw_sha256": sha256_hex(raw) if raw else "",
+        "raw_response": raw.decode("utf-8", errors="replace"),
+        "error": f"{type(result).__name__}: {result}",
+    }
+
+
+def _evidence_audit_data(evidence: RegistryEvidence) -> dict:
+    return {
+        "source": evidence.source,
+        "status": evidence.status,
+        "attempts": evidence.attempts,
+        "raw_sha256": evidence.raw_sha256,
+        "error": evidence.error,
+    }
+
+
+def _log_unavailable(check: FinanceCheckProcess, evidence: RegistryEvidence) -> None:
+    if evidence.status == EvidenceStatus.UNAVAILABLE:
+        logger.warning(
+            "check %s: source %s unavailable after %s attempts: %s",
+            check.pk,
+            evidence.source,
+            evidence.attempts,
+            evidence.error,
+        )
+
+
+def evidence_record_query(
+    *, check: FinanceCheckProcess, source: str, result: QueryOutcome | RegistryError, attempts: int
+) -> RegistryEvidence | None:
+    """Store the final outcome of one source's query. Returns None if one was stored already.
+
+    Idempotent: the unique (check, source) constraint on query evidence makes
+    a second insert fail, so a redelivered or duplicated task writes nothing.
+    """
+    fields = _evidence_fields(source, result)
     try:
         with transaction.atomic():
             evidence = RegistryEvidence.objects.create(check_process=check, source=source, attempts=attempts, **fields)
@@ -302,22 +344,103 @@ def evidence_record_query(
                 action="finance_check.evidence",
                 target=evidence,
                 process_id=check.pk,
-                data={
-                    "source": source,
-                    "status": evidence.status,
-                    "attempts": attempts,
-                    "raw_sha256": evidence.raw_sha256,
-                    "error": evidence.error,
-                },
+                data=_evidence_audit_data(evidence),
             )
     except IntegrityError:
         logger.info("evidence for check %s source %s already recorded; skipping duplicate", check.pk, source)
         return None
-    if evidence.status == EvidenceStatus.UNAVAILABLE:
-        logger.warning(
-            "check %s: source %s unavailable after %s attempts: %s", check.pk, source, attempts, evidence.error
-        )
+    _log_unavailable(check, evidence)
     return evidence
+
+
+def _audit_evidence_batch(check: FinanceCheckProcess, rows: list[RegistryEvidence]) -> None:
+    """Append one ``finance_check.evidence`` event per row to the check's chain, in one go.
+
+    The same events ``audit_record`` would write one by one (same chain, seq,
+    prev_hash and hash, computed by ``workflows.core.audit``), but the chain
+    head is locked and updated once and the events are inserted with one
+    statement: 3 round trips instead of 5 per row. Call inside the rows'
+    transaction.
+    """
+    chain = chain_for(check, check.pk)
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
+    events = []
+    seq, prev = head.seq, head.hash
+    for evidence in rows:
+        event = AuditEvent(
+            chain=chain,
+            seq=seq + 1,
+            occurred_at=timezone.now(),
+            actor=None,
+            on_behalf_of=None,
+            action="finance_check.evidence",
+            target_type=evidence._meta.label_lower,
+            target_id=str(evidence.pk),
+            process_id=check.pk,
+            changes={},
+            data=to_jsonable(_evidence_audit_data(evidence)),
+            prev_hash=prev,
+        )
+        event.hash = compute_hash(event)
+        events.append(event)
+        seq, prev = event.seq, event.hash
+    AuditEvent.objects.bulk_create(events)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
+
+
+def evidence_record_queries(
+    *, check: FinanceCheckProcess, results: dict[str, tuple[QueryOutcome | RegistryError, int]]
+) -> list[RegistryEvidence]:
+    """Store the final outcomes of several sources at once: ``{source: (outcome or error, attempts)}``.
+
+    One INSERT for the evidence rows and one for their audit events, in one
+    savepoint. If another job recorded one of the sources meanwhile (the
+    unique constraint fires), the batch rolls back and the rows are written
+    one by one, skipping the sources already recorded -- the same outcome as
+    ``evidence_record_query`` per source. Returns the rows written here.
+    """
+    if not results:
+        return []
+    rows = [
+        RegistryEvidence(check_process=check, source=source, attempts=attempts, **_evidence_fields(source, result))
+        for source, (result, attempts) in results.items()
+    ]
+    try:
+        with transaction.atomic():
+            RegistryEvidence.objects.bulk_create(rows)
+            _audit_evidence_batch(check, rows)
+    except IntegrityError:
+        logger.info("check %s: some evidence already recorded; recording the rest one by one", check.pk)
+        written = []
+        for source, (result, attempts) in results.items():
+            evidence = evidence_record_query(check=check, source=source, result=result, attempts=attempts)
+            if evidence is not None:
+                written.append(evidence)
+        return written
+    for evidence in rows:
+        _log_unavailable(check, evidence)
+    return rows
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_PID: int | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _query_pool() -> ThreadPoolExecutor:
+    """The eager path's HTTP threads, started once per process (not 11 new threads per check).
+
+    Sized for a few concurrent checks (demo server threads); a check queued
+    behind another one's backoff sleeps only waits longer, nothing is lost.
+    Threads never touch the database.
+    """
+    global _POOL, _POOL_PID
+    with _POOL_LOCK:
+        if _POOL is None or os.getpid() != _POOL_PID:  # a forked child has no threads: new pool
+            _POOL = ThreadPoolExecutor(max_workers=4 * len(ALL_SOURCES), thread_name_prefix="finance-check")
+            _POOL_PID = os.getpid()
+        return _POOL
 
 
 def queries_fan_out(task_pk: int) -> str:
@@ -327,7 +450,9 @@ def queries_fan_out(task_pk: int) -> str:
     in parallel on the workers; each retries on its own and the last one to
     finish advances the node). With eager Celery (demo, tests, benchmark) a
     group would run one source after the other, so the queries run in a
-    thread pool instead: HTTP in the threads, evidence written here.
+    thread pool instead: HTTP in the threads; the evidence rows, their audit
+    events and the advance are written here, in one transaction, once the
+    last source answered (bulk inserts, no per-source round trips).
     Re-running the job (redelivery, ``requeue_stale_handles``) only queries
     what is still missing, and advances the node if nothing is.
     """
@@ -336,10 +461,10 @@ def queries_fan_out(task_pk: int) -> str:
     from .flows import FinanceCheckFlow
     from .tasks import query_source
 
-    task = FinanceCheckFlow.task_class._default_manager.filter(pk=task_pk).select_related("process").first()
-    if task is None or task.status != STATUS.NEW:
+    task = FinanceCheckFlow.task_class._default_manager.filter(pk=task_pk).values("status", "process_id").first()
+    if task is None or task["status"] != STATUS.NEW:
         return "skipped"
-    check = FinanceCheckProcess.objects.get(pk=task.process_id)
+    check = FinanceCheckProcess.objects.get(pk=task["process_id"])
     pending = pending_sources(check)
     if not pending:
         queries_advance(check.pk)
@@ -351,15 +476,16 @@ def queries_fan_out(task_pk: int) -> str:
         return "queued"
     ids = member_id_numbers(check)
     adapters = {s: get_adapter(s) for s in pending}
-    with ThreadPoolExecutor(max_workers=len(pending), thread_name_prefix="finance-check") as pool:
-        futures = {s: pool.submit(query_with_retries, adapters[s], ids, f"{check.case_number}:{s}") for s in pending}
-        results = {s: f.result() for s, f in futures.items()}
+    pool = _query_pool()
+    futures = {s: pool.submit(query_with_retries, adapters[s], ids, f"{check.case_number}:{s}") for s in pending}
+    results = {s: f.result() for s, f in futures.items()}
     # One transaction for all the rows and the advance: one commit instead of a dozen.
     with transaction.atomic():
-        for source in pending:
-            result, attempts = results[source]
-            evidence_record_query(check=check, source=source, result=result, attempts=attempts)
-        queries_advance(check.pk)
+        evidence_record_queries(check=check, results=results)
+        # Every source of the check is final now (recorded here, or by a racing job
+        # if the batch fell back): skip the unlocked pre-check, the flow re-counts
+        # under its lock anyway.
+        _advance_run_queries(check.pk)
     return "done"
 
 
@@ -370,14 +496,18 @@ def queries_advance(check_pk: int) -> bool:
     (``FinanceCheckFlow.queries_done``), so of several tasks finishing at
     once exactly one advances the node and none advances it early.
     """
+    check = FinanceCheckProcess.objects.get(pk=check_pk)
+    if pending_sources(check):
+        return False
+    return _advance_run_queries(check_pk)
+
+
+def _advance_run_queries(check_pk: int) -> bool:
     from viewflow.fsm import TransitionNotAllowed
     from viewflow.workflow.status import STATUS
 
     from .flows import FinanceCheckFlow
 
-    check = FinanceCheckProcess.objects.get(pk=check_pk)
-    if pending_sources(check):
-        return False
     task = (
         FinanceCheckFlow.task_class._default_manager.filter(
             process_id=check_pk, flow_task=FinanceCheckFlow.run_queries, status=STATUS.NEW
@@ -478,9 +608,9 @@ def _rules_label(limit: AssetLimit) -> str:
 
 def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None) -> mt.MeansTestInput:
     """Gather the household's declarations, the evidence and the rules into the pure input."""
-    household = check.household
+    household_id = check.household_id
     on = on or check.check_date
-    members = list(household.members.order_by("pk").prefetch_related("incomes"))
+    members = list(HouseholdMember.objects.filter(household_id=household_id).order_by("pk").prefetch_related("incomes"))
     ref_of = {m.id_number: str(m.pk) for m in members}
     mt_members = tuple(
         mt.Member(
@@ -499,16 +629,22 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
     )
     declared_assets = tuple(
         mt.Asset(kind=a.kind, value=a.value, description=a.description or a.get_kind_display())
-        for a in household.assets.all()
+        for a in DeclaredAsset.objects.filter(household_id=household_id).order_by("pk")
     )
-    expenses = tuple(mt.Expense(e.kind, e.monthly_amount) for e in household.rigid_expenses.all())
+    expenses = tuple(
+        mt.Expense(e.kind, e.monthly_amount) for e in RigidExpense.objects.filter(household_id=household_id)
+    )
 
     found_incomes, found_assets, persons, manual = [], [], [], []
-    evidence = list(check.evidence.select_related("entered_by"))
+    evidence = list(RegistryEvidence.objects.filter(check_process_id=check.pk).select_related("entered_by"))
     ok_sources = set()
+    failed, documented = set(), set()
     for ev in evidence:
         if ev.status == EvidenceStatus.UNAVAILABLE:
+            failed.add(ev.source)
             continue
+        if ev.status == EvidenceStatus.MANUAL:
+            documented.add(ev.source)
         result = RegistryResult.from_json(ev.normalised)
         is_manual = ev.status == EvidenceStatus.MANUAL
         if is_manual:
@@ -556,8 +692,8 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
                     if str(m.pk) not in seen:
                         persons.append(mt.PersonStatus(str(m.pk), "not_found", "查无此人", ev.source))
 
-    standard = check.standard
-    limit = check.asset_limit
+    standard = DibaoStandard.objects.select_related("county").get(pk=check.standard_id)
+    limit = AssetLimit.objects.select_related("county").get(pk=check.asset_limit_id)
     return mt.MeansTestInput(
         members=mt_members,
         standard=mt.Standard(amount=standard.amount, period=standard.period, label=str(standard)),
@@ -577,21 +713,26 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
         found_assets=tuple(found_assets),
         expenses=expenses,
         persons=tuple(persons),
-        unavailable_sources=tuple(str(Source(s).label) for s in unavailable_sources(check)),
+        # == unavailable_sources(check), from the evidence read above
+        unavailable_sources=tuple(str(Source(s).label) for s in check.sources if s in failed and s not in documented),
         manual_sources=tuple(manual),
         source_labels={s: str(Source(s).label) for s in ALL_SOURCES},
         policy=means_test_policy(),
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def check_evaluate(*, process: FinanceCheckProcess) -> mt.MeansTestResult:
     """Run the means test and store its result (called by the flow's ``evaluate`` node)."""
     result = mt.evaluate(means_test_input(process))
     process.result = result.to_json()
     process.outcome = result.outcome
     process.evaluated_at = timezone.now()
-    process.save(update_fields=["result", "outcome", "evaluated_at"])
+    # A plain UPDATE: none of these columns is in the case index, so the
+    # post_save re-index (4 round trips) would change nothing.
+    FinanceCheckProcess.objects.filter(pk=process.pk).update(
+        result=process.result, outcome=process.outcome, evaluated_at=process.evaluated_at
+    )
     audit_record(
         action="finance_check.evaluated",
         target=process,
