@@ -5,7 +5,7 @@ import json
 import pytest
 from django.db import connection
 
-from tests.dibao.conftest import fake_finance_check, finance_check  # noqa: F401 - fixtures (dibao cases)
+from tests.dibao.conftest import approver_a2, fake_finance_check, finance_check  # noqa: F401 - fixtures (dibao cases)
 from tests.finance_check.conftest import registry_sandbox  # noqa: F401 - fixture of finance_check
 from tests.skeleton.test_flow import open_case, review
 from workflows.core.driving import open_tasks

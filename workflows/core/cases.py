@@ -30,6 +30,14 @@ class CaseFields(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        forget_separation(self)
+        super().save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        forget_separation(self)
+        super().refresh_from_db(*args, **kwargs)
+
     def assign_case_number(self) -> str:
         """Human-readable, unique: <prefix>-<township code>-<year>-<process pk>."""
         year = self.created.astimezone().year if self.created else ""
@@ -71,6 +79,45 @@ class CaseFields(models.Model):
         from .separation import excluded_user_ids
 
         return excluded_user_ids(self, node_name)
+
+
+# --- separation result remembered on the case instance ----------------------
+# The node checks (``CaseNodeMixin``) ask ``excluded_actor_ids(node)`` each time
+# viewflow asks can_assign / can_execute / is_separated, often several times per
+# request for the same task (the action menu, the view wrapper, the middleware).
+# The set does not depend on the user asking, so it is kept per node on the
+# process instance, and forgotten whenever what it was computed from may have
+# changed: the case is saved or reloaded, a human task of it finished (a new
+# actor record), or the transaction that computed it committed, rolled back or
+# rolled back to a savepoint. Services call ``excluded_actor_ids`` directly,
+# never the memo: their check, right before the write, always reads afresh.
+
+_SEPARATION_MEMO = "_separation_memo"
+
+
+def forget_separation(process) -> None:
+    process.__dict__.pop(_SEPARATION_MEMO, None)
+
+
+def separation_excluded(process, node_name: str) -> frozenset[int]:
+    """``process.excluded_actor_ids(node_name)``, computed once per node, case instance and transaction.
+
+    Django replaces the connection's ``run_on_commit`` list when a transaction
+    commits or rolls back and when a savepoint rolls back: the list object
+    marks "this transaction, nothing undone since", and the memo is kept only
+    while it is the same object.
+    """
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        return frozenset(process.excluded_actor_ids(node_name))  # autocommit: nothing to share
+    memo = process.__dict__.get(_SEPARATION_MEMO)
+    if memo is None or memo[0] is not connection.run_on_commit:
+        memo = (connection.run_on_commit, {})
+        process.__dict__[_SEPARATION_MEMO] = memo
+    if node_name not in memo[1]:
+        memo[1][node_name] = frozenset(process.excluded_actor_ids(node_name))
+    return memo[1][node_name]
 
 
 class CaseTaskQuerySet(TaskQuerySet):

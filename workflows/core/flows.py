@@ -14,7 +14,7 @@ from viewflow.workflow.models import Process
 from viewflow.workflow.nodes.view import ViewActivation
 
 from . import separation  # noqa: F401  (connects the task_finished receiver)
-from .cases import CaseTask
+from .cases import CaseTask, separation_excluded
 from .scope import user_scope
 from .standins import begin_acting, stands_in_for
 
@@ -66,12 +66,12 @@ class CaseNodeMixin:
         process = coerce(task.process)
         if not case_visible(user, process):
             return False
-        return user.pk not in process.excluded_actor_ids(self.name)
+        return user.pk not in separation_excluded(process, self.name)
 
     def is_separated(self, user, task) -> bool:
         """In scope, but excluded from this task by separation of duties."""
         process = coerce(task.process)
-        return case_visible(user, process) and user.pk in process.excluded_actor_ids(self.name)
+        return case_visible(user, process) and user.pk in separation_excluded(process, self.name)
 
     def _holds_node_permission(self, user, task) -> bool:
         if not task.owner_permission:

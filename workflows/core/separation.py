@@ -34,6 +34,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.signals import task_finished
 
+from .cases import CaseFields, forget_separation
 from .models import CaseActorRecord, StaffProfile, StaffRelative
 
 ERR_SEPARATION = _(
@@ -78,6 +79,7 @@ def record_case_actor(sender, process, task, **kwargs):
     """Remember who finished a human task of a case (runs inside the task's transaction)."""
     if task.flow_task_type not in HUMAN_TASK_TYPES or task.owner_id is None:
         return
+    forget_separation(process)  # a new actor: the node checks' remembered exclusions are out of date
     on_behalf_of = (task.data or {}).get("on_behalf_of")
     CaseActorRecord.objects.get_or_create(
         task_id=task.pk,
@@ -147,13 +149,34 @@ def users_related_to(id_numbers: Iterable[str]) -> set[int]:
 
 
 def excluded_user_ids(process, node_name: str) -> set[int]:
-    """Users who may not act on ``node_name`` of ``process`` (the generic rule)."""
-    excluded = set()
+    """Users who may not act on ``node_name`` of ``process`` (the generic rule).
+
+    One query: who finished a forbidden node of the case (and their principals),
+    and staff whose own or declared relative's ID number is in the case's household.
+    """
+    parts = []
     forbidden = forbidden_nodes(process.flow_class, node_name)
     if forbidden:
-        excluded |= actors_of([process.pk], forbidden).get(process.pk, set())
-    excluded |= users_related_to(process.household_id_numbers())
-    return excluded
+        acted = CaseActorRecord.objects.filter(process_id=process.pk, node_name__in=forbidden).order_by()
+        parts.append(acted.values_list("user_id", flat=True))
+        parts.append(acted.filter(on_behalf_of__isnull=False).values_list("on_behalf_of_id", flat=True))
+    related: set[int] = set()
+    if type(process).household_id_numbers is CaseFields.household_id_numbers:
+        # The household's ID numbers as a subquery of the same statement.
+        household_id = getattr(process, f"{process.household_field}_id", None) if process.household_field else None
+        if household_id is not None:
+            from workflows.households.models import HouseholdMember
+
+            members = HouseholdMember.objects.filter(household_id=household_id).exclude(id_number="")
+            members = members.values("id_number")
+            for model in (StaffProfile, StaffRelative):
+                parts.append(model.objects.filter(id_number__in=members).order_by().values_list("user_id", flat=True))
+    else:  # a process model with its own idea of the household
+        related = users_related_to(process.household_id_numbers())
+    if not parts:
+        return related
+    first, *rest = parts
+    return related | set(first.union(*rest) if rest else first)
 
 
 def excluded_tasks_q(flow_classes, user) -> Q:

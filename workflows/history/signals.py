@@ -4,16 +4,31 @@ viewflow sends ``task_started`` / ``task_finished`` / ``flow_started`` /
 ``flow_finished`` synchronously from inside the activation's transaction, so
 the audit rows commit or roll back with the task change. Assigning,
 unassigning, reassigning, cancelling, failing and reviving have no signal:
-a ``pre_save`` receiver reads the row's stored status and owner (one indexed
-SELECT, inside the same transaction) and ``post_save`` writes the event.
+``post_save`` compares the row's stored status and owner before the save with
+the new ones and writes the event. The stored values come from
+``_StoredTasks``: what this transaction last read (``post_init``) or wrote
+(``post_save``) for the row; when it holds nothing trustworthy, ``pre_save``
+reads the row (one indexed SELECT, inside the same transaction).
 
 A Start task is saved only after ``task_started`` fires (the process may not
 exist yet); its "task.started" is written when the task row is first saved.
+
+Machine nodes that are created and finished inside one activation, without an
+actor (If, Switch, Split, Function, End), get no "task.created": their
+"task.finished" (and, for a Function, the "task.started" that brackets the
+events its callback writes) carries the node, so replay and the flow chart
+still show the path taken. Nodes that wait (Handle, Timer, Join, human tasks)
+keep "task.created": the chart shows them waiting.
 """
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save, pre_save
+import threading
+
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models.signals import post_init, post_save, pre_save
+from viewflow.workflow import flow
 from viewflow.workflow import signals as vf_signals
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -26,6 +41,53 @@ STATUS_ACTIONS = {
     STATUS.ERROR: "task.failed",
     STATUS.REVIVED: "task.revived",
 }
+
+
+#: Nodes whose task is created, run and finished by one activation, with no actor.
+INSTANT_NODE_TYPES = (flow.If, flow.Switch, flow.Split, flow.Function, flow.End)
+
+
+def is_instant_node(node) -> bool:
+    return isinstance(node, INSTANT_NODE_TYPES) and not isinstance(node, flow.Handle)
+
+
+class _StoredTasks(threading.local):
+    """Status and owner of task rows as this transaction last read or wrote them.
+
+    Valid only inside the transaction that recorded them, and only until a
+    savepoint rolls back: Django replaces the connection's ``run_on_commit``
+    list when a transaction commits or rolls back and when a savepoint rolls
+    back, so the list object identifies "this transaction, nothing undone
+    since". After any of those the rows are read again. Rows changed by another
+    connection while this one holds no lock are not seen; viewflow changes
+    tasks under the process lock.
+    """
+
+    def __init__(self):
+        self.by_alias: dict[str, tuple[list, dict[int, tuple]]] = {}
+
+    def _states(self, alias: str) -> dict[int, tuple] | None:
+        connection = connections[alias]
+        if not connection.in_atomic_block:
+            self.by_alias.pop(alias, None)
+            return None
+        epoch, states = self.by_alias.get(alias, (None, None))
+        if epoch is not connection.run_on_commit:
+            states = {}
+            self.by_alias[alias] = (connection.run_on_commit, states)
+        return states
+
+    def remember(self, alias: str, pk: int, status, owner_id) -> None:
+        states = self._states(alias)
+        if states is not None:
+            states[pk] = (status, owner_id)
+
+    def recall(self, alias: str, pk: int) -> tuple | None:
+        states = self._states(alias)
+        return states.get(pk) if states else None
+
+
+_stored = _StoredTasks()
 
 
 def _task_data(task, **extra) -> dict:
@@ -51,6 +113,8 @@ def _record(action: str, task, *, actor=None, **extra) -> None:
 
 
 def on_task_started(sender, process, task, **kwargs):
+    if isinstance(task.flow_task, flow.End):
+        return  # no actor; its "task.finished" and "flow.finished" follow in the same activation
     if task.pk is None or process.pk is None:
         task._history_start_pending = True  # written by on_task_saved
         return
@@ -84,23 +148,40 @@ def on_flow_finished(sender, process, task, **kwargs):
     )
 
 
-def before_task_saved(sender, instance, raw=False, **kwargs):
+def on_task_loaded(sender, instance, **kwargs):
+    fields = instance.__dict__
+    pk = fields.get(sender._meta.pk.attname)
+    if pk is None or "status" not in fields or "owner_id" not in fields:
+        return  # new or partly loaded: pre_save reads the row
+    _stored.remember(router.db_for_read(sender) or DEFAULT_DB_ALIAS, pk, fields["status"], fields["owner_id"])
+
+
+def before_task_saved(sender, instance, raw=False, using=None, **kwargs):
     if raw or not isinstance(instance, Task):
         return
     if instance.pk is None:
         instance._history_before = None
         return
-    instance._history_before = Task._default_manager.filter(pk=instance.pk).values_list("status", "owner_id").first()
+    alias = using or instance._state.db or DEFAULT_DB_ALIAS
+    before = _stored.recall(alias, instance.pk)
+    if before is None:
+        before = Task._default_manager.using(alias).filter(pk=instance.pk).values_list("status", "owner_id").first()
+    instance._history_before = before
 
 
-def on_task_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or not isinstance(instance, Task) or instance.process_id is None:
+def on_task_saved(sender, instance, created, raw=False, using=None, **kwargs):
+    if raw or not isinstance(instance, Task):
+        return
+    _stored.remember(using or instance._state.db or DEFAULT_DB_ALIAS, instance.pk, instance.status, instance.owner_id)
+    if instance.process_id is None:
         return
     task = instance
     if created:
         if getattr(task, "_history_start_pending", False):
             task._history_start_pending = False
             _record("task.started", task, actor=task.owner)
+        elif is_instant_node(task.flow_task) and not task.owner_id:
+            pass  # recorded by its "task.finished" (see the module docstring)
         else:
             _record("task.created", task)
             if task.owner_id:
@@ -129,3 +210,7 @@ def connect() -> None:
     vf_signals.flow_finished.connect(on_flow_finished, dispatch_uid="history.flow_finished")
     pre_save.connect(before_task_saved, dispatch_uid="history.task_pre_save")
     post_save.connect(on_task_saved, dispatch_uid="history.task_post_save")
+    # post_init fires for every model instance: connect it to the task models only.
+    for model in apps.get_models():
+        if issubclass(model, Task):
+            post_init.connect(on_task_loaded, sender=model, dispatch_uid=f"history.task_post_init.{model._meta.label}")
