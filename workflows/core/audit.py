@@ -126,7 +126,9 @@ def audit_record(
     unique (chain, seq) constraint is the second line of defence.
     """
     chain = chain or chain_for(target, process_id)
-    with transaction.atomic():
+    # No savepoint of its own: the event belongs to the caller's change, and a failure here
+    # must fail that change (two statements fewer per event, about a sixth of a case's total).
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
         event = AuditEvent(
             chain=chain,
@@ -149,6 +151,48 @@ def audit_record(
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash"])
     return event
+
+
+def audit_record_many(
+    *,
+    action: str,
+    items: Iterable[tuple[models.Model, dict[str, Any]]],
+    chain: str,
+    process_id: int | None = None,
+    actor=None,
+) -> list[AuditEvent]:
+    """Append one event per ``(target, data)`` to ``chain``, in one go.
+
+    The same events ``audit_record`` would write one by one (same seq,
+    prev_hash and hash), but the chain head is locked and updated once and the
+    events are inserted with one statement. Call inside the change's transaction.
+    """
+    with transaction.atomic(savepoint=False):
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
+        events, seq, prev = [], head.seq, head.hash
+        for target, data in items:
+            event = AuditEvent(
+                chain=chain,
+                seq=seq + 1,
+                occurred_at=timezone.now(),
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                on_behalf_of=None,
+                action=action,
+                target_type=target._meta.label_lower,
+                target_id=str(target.pk),
+                process_id=process_id,
+                changes={},
+                data=to_jsonable(data or {}),
+                prev_hash=prev,
+            )
+            event.hash = compute_hash(event)
+            events.append(event)
+            seq, prev = event.seq, event.hash
+        if events:
+            AuditEvent.objects.bulk_create(events)
+            head.seq, head.hash = seq, prev
+            head.save(update_fields=["seq", "hash"])
+    return events
 
 
 # Reasons a chain is broken (stable codes; ``REASON_LABELS`` has the display text).
