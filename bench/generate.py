@@ -18,7 +18,9 @@ Stage mix (deterministic per case): 55 % approved and 10 % refused (start,
 home visit, proposal, section-chief or township-head signature with one NEW
 (queue) or ASSIGNED (inbox) task. Machine nodes (If, Function, Handle, Timer)
 are not generated: lists and inboxes only read human tasks. About 6.7 task
-rows per case.
+rows per case. Each case also gets its ``workspace_caseindex`` row (the staff
+workspace's read model), with the values ``workflows.workspace.indexing`` would
+write, read back from the stored rows (``fill_case_index``).
 
 Rows are produced server-side with ``INSERT ... SELECT generate_series`` in
 chunks (one transaction per chunk; a progress line on stderr). For big loads
@@ -27,7 +29,8 @@ afterwards, and foreign-key triggers are skipped (``session_replication_role =
 replica``; superuser only, otherwise they stay on). Finally ANALYZE.
 
 Idempotent: the region codes start with ``97``; if the generated cases are
-already there (at least ``--cases``), nothing is written. ``--reset`` deletes
+already there (at least ``--cases``), nothing is written except missing case
+index rows (a dataset generated before the workspace existed gets them). ``--reset`` deletes
 every case, task and household in the database first (dedicated database!).
 """
 
@@ -61,6 +64,8 @@ LOADED_TABLES = (
     "households_household",
     "households_householdmember",
 )
+CASE_INDEX = "workspace_caseindex"
+SMALL_TABLES = ("core_county", "core_township", "core_village", "auth_user", "guardian_userobjectpermission")
 
 
 def _paths() -> list[tuple]:
@@ -251,14 +256,98 @@ _SQL = [
 ]
 
 
-def _secondary_indexes(cursor) -> list[tuple[str, str]]:
+# The staff workspace's read model (``workflows.workspace.indexing.index_values``) of the
+# generated cases in process ids [lo, hi], read back from the stored rows: flow label,
+# process status, case number, the applicant's name (first member with relation
+# "applicant" by pk, else the first member; cut to 50), regions, due date (extended, else
+# statutory), staff relative, decision date, outcome (approved/refused only) and monthly
+# amount. DibaoProcess has no ``paperwork_pending`` (assist-first is false) and has
+# ``accepted_on`` (no fallback to the creation date). Rows already indexed are kept.
+_CASE_INDEX_SQL = """
+    INSERT INTO workspace_caseindex
+      (process_id, flow_label, status, case_number, applicant_name, county_id, township_id, village_id,
+       due_on, staff_relative, assist_first_pending, accepted_on, decided_on, outcome, amount, refreshed_at)
+    SELECT d.process_ptr_id, %(flow_label)s, p.status, coalesce(d.case_number, ''),
+           left(coalesce(m.name, ''), 50), d.county_id, d.township_id, d.village_id,
+           coalesce(d.extended_due_on, d.due_on), d.staff_relative, false, d.accepted_on, d.decided_on,
+           CASE WHEN d.decision IN ('approved', 'refused') THEN d.decision ELSE '' END,
+           d.monthly_amount, now()
+      FROM dibao_dibaoprocess d
+      JOIN viewflow_process p ON p.id = d.process_ptr_id
+      LEFT JOIN LATERAL (SELECT hm.name FROM households_householdmember hm
+                          WHERE hm.household_id = d.household_id
+                          ORDER BY hm.relation = 'applicant' DESC, hm.id LIMIT 1) m ON true
+     WHERE d.process_ptr_id BETWEEN %(lo)s AND %(hi)s
+       AND p.flow_class = %(flow)s
+       AND d.township_id IN (SELECT id FROM core_township WHERE code LIKE '97%%')
+       AND NOT EXISTS (SELECT 1 FROM workspace_caseindex ci WHERE ci.process_id = d.process_ptr_id)
+"""
+
+
+def indexed_cases(cursor) -> int:
+    """Generated cases with a ``CaseIndex`` row."""
+    cursor.execute(
+        "SELECT count(*) FROM workspace_caseindex ci JOIN core_township t ON t.id = ci.township_id"
+        " WHERE t.code LIKE '97%%'"
+    )
+    return cursor.fetchone()[0]
+
+
+def fill_case_index(*, chunk: int = 50_000, drop_indexes: bool | None = None) -> dict:
+    """``CaseIndex`` rows for every generated case that has none (what ``manage.py
+    workspace_reindex`` would write, in SQL): the workspace lists join it. Idempotent;
+    also fills a dataset generated before the workspace existed."""
+    from django.db import connection, transaction
+
+    from workflows.dibao.flows import DibaoFlow
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        total = generated_cases(cursor)
+        missing = total - indexed_cases(cursor)
+        if missing <= 0:
+            return {"case_index_rows": 0, "case_index_s": 0.0}
+        cursor.execute(
+            "SELECT min(d.process_ptr_id), max(d.process_ptr_id) FROM dibao_dibaoprocess d"
+            " JOIN core_township t ON t.id = d.township_id WHERE t.code LIKE '97%%'"
+        )
+        first, last = cursor.fetchone()
+        if drop_indexes is None:
+            drop_indexes = missing >= 100_000
+        dropped = _secondary_indexes(cursor, (CASE_INDEX,)) if drop_indexes else []
+        if dropped:  # no index DDL while deferred FK checks are pending (inside a transaction)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, _definition in dropped:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    params = {"flow": FLOW, "flow_label": DibaoFlow.instance.flow_label}
+    written = 0
+    try:
+        for lo in range(first, last + 1, chunk):
+            hi = min(last, lo + chunk - 1)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_CASE_INDEX_SQL, {**params, "lo": lo, "hi": hi})
+                written += cursor.rowcount
+            progress("case index", hi - first + 1, last - first + 1, started)
+    finally:
+        with connection.cursor() as cursor:
+            for _name, definition in dropped:
+                cursor.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            cursor.execute(f"ANALYZE {CASE_INDEX}")
+            # The small tables the lists join (regions, staff, their permissions): without
+            # statistics the planner takes core_village for 260 rows and picks nested loops.
+            for table in SMALL_TABLES:
+                cursor.execute(f"ANALYZE {table}")
+    return {"case_index_rows": written, "case_index_s": round(time.perf_counter() - started, 1)}
+
+
+def _secondary_indexes(cursor, tables=LOADED_TABLES) -> list[tuple[str, str]]:
     cursor.execute(
         """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
              FROM pg_index i
              JOIN pg_class t ON t.oid = i.indrelid
             WHERE t.relname = ANY(%s) AND NOT i.indisprimary
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)""",
-        [list(LOADED_TABLES)],
+        [list(tables)],
     )
     return cursor.fetchall()
 
@@ -273,7 +362,7 @@ def generated_cases(cursor) -> int:
 
 def reset(cursor) -> None:
     cursor.execute(
-        "TRUNCATE viewflow_task_previous, viewflow_task, viewflow_process, dibao_dibaoprocess,"
+        "TRUNCATE workspace_caseindex, viewflow_task_previous, viewflow_task, viewflow_process, dibao_dibaoprocess,"
         " households_householdmember, households_household CASCADE"
     )
 
@@ -290,8 +379,9 @@ def generate(cases: int, *, chunk: int = 50_000, drop_indexes: bool | None = Non
     with connection.cursor() as cursor:
         existing = generated_cases(cursor)
         if existing >= cases:
-            log(f"dataset present: {existing} generated cases (>= {cases}); nothing to do")
-            return {"cases": existing, "generated": 0, "seconds": 0.0}
+            filled = fill_case_index(chunk=chunk)
+            log(f"dataset present: {existing} generated cases (>= {cases}); case index: {filled}")
+            return {"cases": existing, "generated": 0, "seconds": 0.0, **filled}
         if existing:
             log(f"{existing} generated cases present (< {cases}): run with --reset to rebuild")
             return {"cases": existing, "generated": 0, "seconds": 0.0}
@@ -350,6 +440,7 @@ def generate(cases: int, *, chunk: int = 50_000, drop_indexes: bool | None = Non
         analyze_s = time.perf_counter() - analyze_started
         cursor.execute("SELECT count(*) FROM viewflow_task")
         tasks = cursor.fetchone()[0]
+    filled = fill_case_index(chunk=chunk, drop_indexes=drop_indexes)
     total_s = time.perf_counter() - started
     summary = {
         "cases": cases,
@@ -360,6 +451,7 @@ def generate(cases: int, *, chunk: int = 50_000, drop_indexes: bool | None = Non
         "analyze_s": round(analyze_s, 1),
         "seconds": round(total_s, 1),
         "fk_triggers": fk_triggers,
+        **filled,
     }
     log(f"generated {cases} cases, {tasks} tasks in {total_s:.1f}s ({summary})")
     return summary

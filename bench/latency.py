@@ -18,7 +18,12 @@ on the user object, so each request pays its permission queries):
 - case list (``ScopedProcessListView``: the township's cases, newest first,
   with the open-task count);
 - status lookup (``workflows.portal.selectors.case_for_client`` and
-  ``public_status``; a case number drawn at random each request).
+  ``public_status``; a case number drawn at random each request);
+- the staff workspace (``/workspace/``, where staff land; cross-flow, joined to
+  the ``CaseIndex`` read model): inbox, queue and archive as
+  ``workflows.workspace.views.task_list_context`` reads them (default sort,
+  first page, count, rows, filter form), and the county dashboard's figures
+  (``workflows.workspace.dashboard.county_figures``, county 970101, year 2024).
 
 The baseline of each is a hand-written SQL read of the same rows (same
 filters, same order, LIMIT 20 and the count) through the same connection.
@@ -167,6 +172,8 @@ def scenarios(rng: random.Random) -> list[dict]:
         },
     ]
 
+    out.extend(_workspace_scenarios(worker, approver, township_id))
+
     numbers = list(
         DibaoProcess.objects.filter(county__code="970101").order_by("?").values_list("case_number", flat=True)[:500]
     )
@@ -197,6 +204,117 @@ def scenarios(rng: random.Random) -> list[dict]:
             "orm": orm_status,
             "raw": raw_status,
             "sql": "case_number = ? AND county_id = ?",
+        }
+    )
+    return out
+
+
+def _workspace_scenarios(worker, approver, township_id) -> list[dict]:
+    """The cross-flow staff workspace (``/workspace/…``, where staff land): what
+    ``workflows.workspace.views.task_list`` reads for the first page with the default
+    sort (filter form, paginator count, 20 rows with their case-index columns,
+    township, village and owner, reassign targets), and the county dashboard's
+    figures. The raw baselines read the same rows from ``viewflow_task`` joined to
+    ``workspace_caseindex`` (and the region names), LIMIT 20 and the count."""
+    from django.contrib.auth import get_user_model
+    from django.http import QueryDict
+
+    from workflows.core.models import County
+    from workflows.workspace.dashboard import county_figures
+    from workflows.workspace.views import task_list_context
+
+    user_model = get_user_model()
+
+    def orm_ws(kind, user):
+        def run():
+            context = task_list_context(user_model.objects.get(pk=user.pk), QueryDict(), kind)
+            return context["page"].paginator.count, context["rows"], list(context["targets"])
+
+        return run
+
+    cols = (
+        "t.id, t.flow_task, t.status, t.created, t.finished, t.owner_id, t.process_id, ci.case_number,"
+        " ci.applicant_name, ci.due_on, ci.decided_on, ci.staff_relative, ci.assist_first_pending,"
+        " tw.name, v.name, u.username"
+    )
+    join = (
+        "FROM viewflow_task t JOIN workspace_caseindex ci ON ci.process_id = t.process_id"
+        " JOIN core_township tw ON tw.id = ci.township_id JOIN core_village v ON v.id = ci.village_id"
+        " LEFT JOIN auth_user u ON u.id = t.owner_id"
+    )
+    count_join = "FROM viewflow_task t JOIN workspace_caseindex ci ON ci.process_id = t.process_id"
+    due = " ORDER BY ci.due_on ASC NULLS LAST, t.created DESC, t.id DESC LIMIT 20"
+
+    def raw_ws(where, params, order=due):
+        return _raw(
+            f"SELECT {cols} {join} WHERE {where}{order}", params, f"SELECT count(*) {count_join} WHERE {where}", params
+        )
+
+    human = "t.flow_task_type = 'HUMAN' AND ci.township_id = %s AND "
+    queue = human + "t.status = 'NEW' AND t.owner_permission = %s AND t.owner_permission_obj_pk = %s"
+    out = [
+        {
+            "name": "workspace inbox (case worker)",
+            "orm": orm_ws("inbox", worker),
+            "raw": raw_ws(human + "t.status = 'ASSIGNED' AND t.owner_id = %s", [township_id, worker.pk]),
+            "sql": "task ⋈ case index: owner_id = ?, ASSIGNED, ORDER BY due_on",
+        },
+        {
+            "name": "workspace queue (township approver)",
+            "orm": orm_ws("queue", approver),
+            "raw": raw_ws(queue, [township_id, "core.act_approver", str(township_id)]),
+            "sql": "task ⋈ case index: NEW, owner_permission = ?, obj_pk = ?, ORDER BY due_on",
+        },
+        {
+            "name": "workspace queue (township case worker)",
+            "orm": orm_ws("queue", worker),
+            "raw": raw_ws(queue, [township_id, "core.act_case_worker", str(township_id)]),
+            "sql": "task ⋈ case index: NEW, owner_permission = ?, obj_pk = ?, ORDER BY due_on",
+        },
+        {
+            "name": "workspace archive (case worker)",
+            "orm": orm_ws("archive", worker),
+            "raw": raw_ws(
+                human + "t.owner_id = %s AND t.finished IS NOT NULL",
+                [township_id, worker.pk],
+                order=" ORDER BY t.created DESC, t.id DESC LIMIT 20",
+            ),
+            "sql": "task ⋈ case index: owner_id = ?, finished IS NOT NULL, ORDER BY created DESC",
+        },
+    ]
+
+    county = County.objects.get(code="970101")
+    year = 2024  # the generated cases span 2023-01 .. 2025-11
+
+    def raw_dashboard():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT township_id, count(*) FILTER (WHERE status NOT IN ('DONE', 'CANCELED')),"
+                " count(*) FILTER (WHERE status NOT IN ('DONE', 'CANCELED') AND decided_on IS NULL"
+                "  AND due_on < current_date),"
+                " count(*) FILTER (WHERE outcome = 'approved' AND decided_on BETWEEN %s AND %s),"
+                " count(*) FILTER (WHERE outcome = 'refused' AND decided_on BETWEEN %s AND %s)"
+                " FROM workspace_caseindex WHERE county_id = %s GROUP BY township_id",
+                [f"{year}-01-01", f"{year}-12-31"] * 2 + [county.pk],
+            )
+            figures = cursor.fetchall()
+            cursor.execute(
+                "SELECT ci.township_id, t.flow_task, count(DISTINCT t.process_id) FROM viewflow_task t"
+                " JOIN workspace_caseindex ci ON ci.process_id = t.process_id JOIN viewflow_process p"
+                " ON p.id = t.process_id WHERE ci.county_id = %s AND t.status IN ('NEW', 'ASSIGNED', 'STARTED',"
+                " 'ERROR', 'SCHEDULED') AND p.status NOT IN ('DONE', 'CANCELED') GROUP BY 1, 2",
+                [county.pk],
+            )
+            return figures, cursor.fetchall()
+
+    out.append(
+        {
+            "name": "workspace county dashboard (20 townships)",
+            "orm": lambda: county_figures(county, year=year),
+            "raw": raw_dashboard,
+            "sql": "case index GROUP BY township (FILTER counts) + open tasks per stage",
         }
     )
     return out

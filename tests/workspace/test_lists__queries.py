@@ -80,3 +80,89 @@ def test_team_page_query_count_is_constant(region, approver_a, client_for, djang
     with django_assert_num_queries(small):
         response = client.get("/workspace/team/")
     assert response.context["page"].paginator.count == 1000
+
+
+def test_queue_permission_lookups_do_not_grow_with_object_permissions(
+    region, case_worker_a, client_for, django_assert_num_queries
+):
+    """The queue reads the user's object permissions once, for the region scope and for
+    viewflow's per-object permission set together (docs/performance.md, finding 3):
+    a user holding more object permissions costs no extra query (viewflow's own lookup
+    loads each row's content type and permission, two queries per row)."""
+    from guardian.shortcuts import assign_perm
+
+    client = client_for(case_worker_a)
+    _fill(region, case_worker_a, 5, 2, status=STATUS.NEW)
+    base, _ = _count(client, "/workspace/queue/")
+    for village in (region.village_b, region.village_a2):  # three more object permissions
+        assign_perm("core.view_village_cases", case_worker_a, village)
+    assign_perm("core.act_case_worker", case_worker_a, region.township_b)
+    client.get("/workspace/queue/")
+    with django_assert_num_queries(base):
+        client.get("/workspace/queue/")
+
+
+def test_primed_object_permission_set_is_viewflows(region, case_worker_a, approver_a):
+    """``prime_viewflow_object_perms`` fills the same ``app.codename_pk`` set viewflow's
+    ``user_queue`` computes itself (user and group object permissions)."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+    from viewflow.workflow.models import Task
+
+    from workflows.core.scope import prime_viewflow_object_perms
+
+    group = Group.objects.create(name="township-a-helpers")
+    assign_perm("core.act_approver", group, region.township_b)
+    case_worker_a.groups.add(group)
+    sets = {}
+    for user in (case_worker_a, approver_a):
+        fresh = type(user).objects.get(pk=user.pk)
+        list(Task.objects.user_queue(fresh))  # viewflow computes and caches its set
+        expected = fresh._viewflow_per_object_perm_cache
+        primed = type(user).objects.get(pk=user.pk)
+        prime_viewflow_object_perms(primed)
+        assert primed._viewflow_per_object_perm_cache == expected
+        sets[user.username] = expected
+    assert f"core.act_approver_{region.township_b.pk}" in sets[case_worker_a.username]  # the group's row
+    assert f"core.act_approver_{region.township_a.pk}" in sets[approver_a.username]  # a user row
+
+
+def test_case_list_counts_open_tasks_without_joining_them(region, case_worker_a):
+    """viewflow's per-flow case list shows each case's number of unfinished tasks; the
+    paginator's count no longer joins every task of the township's cases (finding 1):
+    the open-task count is a per-row subquery that ``count()`` drops."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from workflows.core.viewsets import ScopedProcessListView
+
+    first = make_case(region.village_a)
+    make_tasks(first, DibaoFlow.accept, 3, status=STATUS.NEW)
+    make_tasks(first, DibaoFlow.accept, 2, status=STATUS.DONE, finished=timezone.now())
+    second = make_case(region.village_a2)
+    make_tasks(second, DibaoFlow.accept, 1, status=STATUS.DONE, finished=timezone.now())
+    make_case(region.village_b)  # another township: not listed
+
+    view = ScopedProcessListView(flow_class=DibaoFlow, viewset=None)
+    view.request = SimpleNamespace(user=case_worker_a, GET={}, META={})
+    view.args, view.kwargs = (), {}
+    qs = view.get_queryset()
+    assert {p.pk: p.active_tasks_count for p in qs} == {first.pk: 3, second.pk: 0}
+    with CaptureQueriesContext(connection) as ctx:
+        assert view.get_queryset().count() == 2
+    assert "viewflow_task" not in ctx.captured_queries[-1]["sql"]
+
+
+def test_primed_object_permissions_follow_a_grant_on_the_same_user(region, case_worker_a):
+    """A grant clears the cached scope (``permissions.py``), and with it the object
+    permissions the queue's set is built from: no stale set on the same user object."""
+    from workflows.core.models.staff import Role
+    from workflows.core.permissions import assignment_grant
+    from workflows.core.scope import prime_viewflow_object_perms, user_scope
+
+    assert region.township_b.pk not in user_scope(case_worker_a).township_ids
+    assignment_grant(user=case_worker_a, role=Role.CASE_WORKER, region=region.township_b)
+    prime_viewflow_object_perms(case_worker_a)
+    assert f"core.act_case_worker_{region.township_b.pk}" in case_worker_a._viewflow_per_object_perm_cache
+    assert region.township_b.pk in user_scope(case_worker_a).township_ids

@@ -8,7 +8,7 @@ cached on the user object for the duration of a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
@@ -25,6 +25,9 @@ class UserScope:
     township_ids: frozenset[int]
     village_ids: frozenset[int]
     county_ids: frozenset[int]
+    # (content type id, app label, codename, object pk) of the user's per-user object
+    # permissions, read with the scope (``prime_viewflow_object_perms`` reuses them).
+    object_permissions: tuple[tuple[int, str, str, str], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -51,25 +54,58 @@ def user_scope(user) -> UserScope:
     cached = getattr(user, "_scope_cache", None)
     if cached is not None:
         return cached
-    # One query over the user's object permissions (``permissions.py`` writes
-    # only per-user rows), instead of guardian's three generic lookups: this
-    # runs on every case URL.
+    # From the user's object permissions (``permissions.py`` writes only
+    # per-user rows), read once per request with the queue's permission set
+    # (``user_object_permissions``), instead of guardian's three generic
+    # lookups: this runs on every case URL.
     cts = ContentType.objects.get_for_models(County, Township, Village)
     by_ct = {cts[County].id: "county", cts[Township].id: "township", cts[Village].id: "village"}
     ids: dict[str, set[int]] = {"county": set(), "township": set(), "village": set()}
-    rows = UserObjectPermission.objects.filter(
-        user=user, content_type_id__in=by_ct, permission__codename__in=VIEW_CODENAMES
-    ).values_list("content_type_id", "object_pk", "permission__codename")
-    for ct_id, object_pk, codename in rows:
-        if VIEW_CODENAMES[codename] == by_ct[ct_id]:
+    rows = user_object_permissions(user)
+    for ct_id, _app_label, codename, object_pk in rows:
+        if ct_id in by_ct and VIEW_CODENAMES.get(codename) == by_ct[ct_id]:
             ids[by_ct[ct_id]].add(int(object_pk))
     county_ids = frozenset(ids["county"])
     township_ids = frozenset(ids["township"])
     if county_ids:
         township_ids |= frozenset(Township.objects.filter(county_id__in=county_ids).values_list("pk", flat=True))
-    scope = UserScope(township_ids=township_ids, village_ids=frozenset(ids["village"]), county_ids=county_ids)
+    scope = UserScope(
+        township_ids=township_ids, village_ids=frozenset(ids["village"]), county_ids=county_ids, object_permissions=rows
+    )
     user._scope_cache = scope
     return scope
+
+
+def user_object_permissions(user) -> tuple[tuple[int, str, str, str], ...]:
+    """(content type id, app label, codename, object pk) of every per-user guardian object
+    permission of ``user``: one query (``user_scope`` keeps them with the scope it caches,
+    so ``permissions.py`` dropping ``_scope_cache`` after a grant drops them too)."""
+    return tuple(
+        UserObjectPermission.objects.filter(user=user).values_list(
+            "content_type_id", "content_type__app_label", "permission__codename", "object_pk"
+        )
+    )
+
+
+def prime_viewflow_object_perms(user) -> None:
+    """Fill viewflow's per-object permission cache (``TaskQuerySet.user_queue`` reads
+    ``user._viewflow_per_object_perm_cache``: ``"app.codename_pk"`` of the user's and
+    their groups' object permissions) from the rows ``user_scope`` reads, plus one
+    query for group rows, instead of viewflow's two queries per row (it loads each
+    row's content type and permission)."""
+    if not getattr(user, "is_authenticated", False) or hasattr(user, "_viewflow_per_object_perm_cache"):
+        return
+    from guardian.models import GroupObjectPermission
+
+    if not user.is_active:  # no scope is read for an inactive user: viewflow's own lookup
+        return
+    rows = user_scope(user).object_permissions
+    perms = {f"{app}.{codename}_{pk}" for _ct, app, codename, pk in rows}
+    group_rows = GroupObjectPermission.objects.filter(group__user=user).values_list(
+        "content_type__app_label", "permission__codename", "object_pk"
+    )
+    perms |= {f"{app}.{codename}_{pk}" for app, codename, pk in group_rows}
+    user._viewflow_per_object_perm_cache = perms
 
 
 def regions_where(user, codename: str, klass):

@@ -19,7 +19,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.core.cases import CaseTask
 from workflows.core.models import County, Township
-from workflows.core.scope import regions_where, user_scope
+from workflows.core.scope import prime_viewflow_object_perms, regions_where, user_scope
 from workflows.core.separation import excluded_tasks_q
 from workflows.core.standins import inbox_q
 from workflows.core.working_days import Calendar
@@ -67,6 +67,7 @@ def inbox_tasks(user) -> QuerySet:
 
 def queue_tasks(user) -> QuerySet:
     """Unclaimed tasks ``user`` may claim by role and region, minus separation-of-duty exclusions."""
+    prime_viewflow_object_perms(user)
     return _tasks(user).filter(status=STATUS.NEW).user_queue(user).exclude(excluded_tasks_q(case_flows(), user))
 
 

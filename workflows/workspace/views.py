@@ -42,34 +42,35 @@ def _list_spec(kind):
     }[kind]
 
 
-def task_list(request, kind: str):
-    """Inbox, queue, archive or team list: filters, sort, search, pagination; constant queries."""
+def task_list_context(user, params, kind: str) -> dict:
+    """Everything a task list page reads from the database (``params``: the GET QueryDict);
+    bench/latency.py measures this."""
     build, default_sort, title = _list_spec(kind)
-    user = request.user
     if kind == "team" and not selectors.supervised_township_ids(user):
         raise PermissionDenied
-    form = FilterForm(request.GET or None, user=user)
+    form = FilterForm(params or None, user=user)
     filters = form.filters(default_sort)
     qs = selectors.apply_filters(build(user), filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
     rows = selectors.rows_for(page.object_list, calendar=Calendar())
     supervisor = bool(selectors.supervised_township_ids(user))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "workspace/task_list.html",
-        {
-            "kind": kind,
-            "title": title,
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "query": params.urlencode(),
-            "supervisor": supervisor,
-            "targets": selectors.reassign_targets(user) if supervisor and kind in ("inbox", "team", "queue") else [],
-        },
-    )
+    query = params.copy()
+    query.pop("page", None)
+    return {
+        "kind": kind,
+        "title": title,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "supervisor": supervisor,
+        "targets": selectors.reassign_targets(user) if supervisor and kind in ("inbox", "team", "queue") else [],
+    }
+
+
+def task_list(request, kind: str):
+    """Inbox, queue, archive or team list: filters, sort, search, pagination; constant queries."""
+    return render(request, "workspace/task_list.html", task_list_context(request.user, request.GET, kind))
 
 
 def _back(request, default: str) -> str:
