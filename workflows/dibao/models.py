@@ -198,9 +198,10 @@ class DibaoProcess(CaseFields, Process):
         return excluded
 
     @classmethod
-    def separation_sql(cls, user) -> dict[str, models.Q]:
+    def separation_sql(cls, user) -> list[tuple[frozenset[str], models.Q]]:
         """``excluded_actor_ids`` as SQL for the queue and inbox (``separation.excluded_tasks_q``):
-        node -> Q over this model selecting the cases ``user`` may not act on at that node."""
+        (nodes, Q over this model selecting the cases ``user`` may not act on at those nodes).
+        Few groups on purpose: each becomes one correlated EXISTS per listed task."""
         from django.db import connection
 
         took_part = (
@@ -209,7 +210,7 @@ class DibaoProcess(CaseFields, Process):
             | models.Q(proposed_by=user)
         )
         if connection.features.supports_json_field_contains:
-            related = models.Q(staff_relative_user_ids__contains=[user.pk])
+            related = models.Q(staff_relative=True, staff_relative_user_ids__contains=[user.pk])
         else:  # SQLite (the demo): the flagged cases naming this user, read once
             named = [
                 pk
@@ -217,11 +218,11 @@ class DibaoProcess(CaseFields, Process):
                 if user.pk in {int(i) for i in ids or ()}
             ]
             related = models.Q(pk__in=named)
-        rules = dict.fromkeys(cls.flow_node_names(), related)
-        for name in ("sign_section_chief", "choose_objection_route"):
-            rules[name] = related | took_part
-        rules["sign_township_head"] = related | took_part | models.Q(section_chief_signed_by=user)
-        return rules
+        return [
+            (frozenset(cls.flow_node_names()), related),
+            (frozenset({"sign_section_chief", "choose_objection_route", "sign_township_head"}), took_part),
+            (frozenset({"sign_township_head"}), models.Q(section_chief_signed_by=user)),
+        ]
 
     @classmethod
     def flow_node_names(cls) -> list[str]:
