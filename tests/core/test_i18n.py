@@ -17,3 +17,18 @@ def test_unknown_language_falls_back(client, settings):
     """An unsupported cookie value falls back to zh-Hans."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
     assert client.get("/accounts/login/")["Content-Language"] == "zh-hans"
+
+
+def test_task_and_process_statuses_are_chinese():
+    """viewflow's statuses (pgettext context "STATUS", empty in its own zh_Hans catalogue)
+    read in Chinese on every page that shows them."""
+    from django.utils import translation
+    from viewflow.workflow.status import PROCESS, STATUS
+
+    with translation.override("zh-hans"):
+        assert [str(label) for label in STATUS.labels] == [
+            "已认领", "已取消", "已完成", "出错", "待办", "已恢复", "已排期", "办理中",
+        ]  # fmt: skip
+        assert str(PROCESS.NEW.label) == "待办"
+    with translation.override("en"):
+        assert str(STATUS.NEW.label) == "New"
