@@ -228,7 +228,9 @@ def _workspace_scenarios(worker, approver, township_id) -> list[dict]:
     def orm_ws(kind, user):
         def run():
             context = task_list_context(user_model.objects.get(pk=user.pk), QueryDict(), kind)
-            return context["page"].paginator.count, context["rows"], list(context["targets"])
+            page = context["page"]  # the archive has no exact count (CountlessPage)
+            total = page.paginator.count if page.paginator else len(page.object_list)
+            return total, context["rows"], list(context["targets"])
 
         return run
 

@@ -42,6 +42,43 @@ def _list_spec(kind):
     }[kind]
 
 
+class CountlessPage:
+    """One page of a long, append-only list without an exact count (the archive).
+
+    A busy case worker's archive holds ~16,500 finished tasks at province scale and
+    counting them cost ~0.4 s per page (docs/performance.md, finding 2); reading one
+    row more than the page tells whether there is a next one. Quacks like Django's
+    ``Page`` where the template needs it; ``paginator`` is None (no total).
+    """
+
+    paginator = None
+
+    def __init__(self, queryset, number, per_page: int):
+        try:
+            self.number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * per_page
+        rows = list(queryset[start : start + per_page + 1])
+        self.object_list = rows[:per_page]
+        self._has_next = len(rows) > per_page
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
 def task_list_context(user, params, kind: str) -> dict:
     """Everything a task list page reads from the database (``params``: the GET QueryDict);
     bench/latency.py measures this."""
@@ -51,7 +88,10 @@ def task_list_context(user, params, kind: str) -> dict:
     form = FilterForm(params or None, user=user)
     filters = form.filters(default_sort)
     qs = selectors.apply_filters(build(user), filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    if kind == "archive":
+        page = CountlessPage(qs, params.get("page"), PAGE_SIZE)
+    else:
+        page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
     rows = selectors.rows_for(page.object_list, calendar=Calendar())
     supervisor = bool(selectors.supervised_township_ids(user))
     query = params.copy()
