@@ -126,3 +126,31 @@ def test_village_assistant_sees_only_their_village(region, village_assistant_a, 
     assert other.case_number not in [r.case_number for r in response.context["rows"]]
     villages = list(response.context["form"].fields["village"].queryset)
     assert villages == [region.village_a]
+
+
+def test_assist_first_paperwork_deadline_shows_after_the_payment_decision(region, case_worker_a, client_for):
+    """An assist-first case is decided and paid the same day, but its paperwork deadline still
+    runs (TA18 2(2)): the row shows that date and the overdue badge, the overdue filter keeps
+    it, and the county dashboard counts it overdue. A plain decided case shows no deadline."""
+    from workflows.workspace.dashboard import county_figures
+    from workflows.workspace.indexing import refresh_case_index
+
+    today = timezone.localdate()
+    process = _ta_case(region.village_a, case_worker_a, paid=True, number="LS-T-LATE")
+    process.decision, process.decided_at = "approved", timezone.now()
+    process.paperwork_due = today - datetime.timedelta(days=10)
+    process.save()
+    decided = make_case(region.village_a, name="已决定户", due_on=today - datetime.timedelta(days=10))
+    make_tasks(decided, DibaoFlow.accept, 1)
+    CaseIndex.objects.filter(process_id=decided.pk).update(decided_on=today)
+    refresh_case_index(process)
+    index = CaseIndex.objects.get(process_id=process.pk)
+    assert index.decided_on is not None and index.assist_first_pending and index.deadline_running
+
+    client = client_for(case_worker_a)
+    rows = {r.case_number: r for r in client.get("/workspace/queue/").context["rows"]}
+    assert rows["LS-T-LATE"].due_on == process.paperwork_due and rows["LS-T-LATE"].overdue
+    assert rows[decided.case_number].due_on is None and not rows[decided.case_number].overdue
+    assert _numbers(client, "/workspace/queue/?overdue=on") == ["LS-T-LATE"]
+    figures, _stages = county_figures(region.county, today=today)
+    assert next(r for r in figures if r.township == region.township_a).overdue == 1

@@ -97,7 +97,7 @@ def county_figures(county: County, *, year: int | None = None, today: datetime.d
 
     for r in cases.exclude(status__in=CLOSED).values("township_id").annotate(n=Count("pk")):
         rows[r["township_id"]].open_cases = r["n"]
-    overdue = cases.exclude(status__in=CLOSED).filter(decided_on__isnull=True, due_on__lt=today)
+    overdue = cases.exclude(status__in=CLOSED).filter(CaseIndex.deadline_running_q(), due_on__lt=today)
     for r in overdue.values("township_id").annotate(n=Count("pk")):
         rows[r["township_id"]].overdue = r["n"]
 

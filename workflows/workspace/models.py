@@ -66,6 +66,17 @@ class CaseIndex(models.Model):
     def __str__(self):
         return self.case_number or f"#{self.process_id}"
 
+    @property
+    def deadline_running(self) -> bool:
+        """A deadline still runs: not yet decided, or paid first with the paperwork
+        pending (先行救助, TA18 2(2)): that completion deadline is the most urgent one."""
+        return self.decided_on is None or self.assist_first_pending
+
+    @staticmethod
+    def deadline_running_q(prefix: str = "") -> models.Q:
+        """``deadline_running`` in SQL (``prefix``: the path to the index from the queried model)."""
+        return models.Q(**{f"{prefix}decided_on__isnull": True}) | models.Q(**{f"{prefix}assist_first_pending": True})
+
 
 class SendBack(models.Model):
     class State(models.TextChoices):

@@ -25,6 +25,7 @@ from workflows.core.standins import inbox_q
 from workflows.core.working_days import Calendar
 
 from .indexing import case_flows
+from .models import CaseIndex
 
 IDX = "process__case_index__"
 
@@ -128,7 +129,7 @@ def apply_filters(qs: QuerySet, f: Filters, *, today: datetime.date | None = Non
     if f.due_before:
         qs = qs.filter(**{f"{IDX}due_on__lte": f.due_before})
     if f.overdue:
-        qs = qs.filter(**{f"{IDX}due_on__lt": today, f"{IDX}decided_on__isnull": True})
+        qs = qs.filter(CaseIndex.deadline_running_q(IDX), **{f"{IDX}due_on__lt": today})
     if f.staff_relative:
         qs = qs.filter(**{f"{IDX}staff_relative": True})
     if f.assist_first:
@@ -182,7 +183,7 @@ def rows_for(tasks, *, calendar: Calendar | None = None, today: datetime.date | 
     for task in tasks:
         index = task.process.case_index
         node = task.flow_task
-        due = index.due_on if index.decided_on is None else None
+        due = index.due_on if index.deadline_running else None
         days_left = calendar.working_days_between(today, due) if due else None
         out.append(
             TaskRow(
