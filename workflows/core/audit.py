@@ -109,6 +109,29 @@ def chain_for(target: models.Model, process_id: int | None = None) -> str:
     return f"{target._meta.label_lower}:{target.pk}"
 
 
+def _chained_event(
+    *, chain: str, seq: int, prev_hash: str, action: str, target: models.Model, actor, on_behalf_of,
+    process_id: int | None, changes, data,
+) -> AuditEvent:  # fmt: skip
+    """An unsaved event at ``seq`` after ``prev_hash``, its own hash computed."""
+    event = AuditEvent(
+        chain=chain,
+        seq=seq,
+        occurred_at=timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        process_id=process_id,
+        changes=to_jsonable(changes or {}),
+        data=to_jsonable(data or {}),
+        prev_hash=prev_hash,
+    )
+    event.hash = compute_hash(event)
+    return event
+
+
 def audit_record(
     *,
     action: str,
@@ -130,23 +153,10 @@ def audit_record(
     # must fail that change (two statements fewer per event, about a sixth of a case's total).
     with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
-        event = AuditEvent(
-            chain=chain,
-            seq=head.seq + 1,
-            occurred_at=timezone.now(),
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            on_behalf_of=on_behalf_of,
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            process_id=process_id,
-            changes=to_jsonable(changes or {}),
-            data=to_jsonable(data or {}),
-            prev_hash=head.hash,
-        )
-        # Microsecond precision survives every backend; the hash must too.
-        event.occurred_at = event.occurred_at.replace(microsecond=event.occurred_at.microsecond)
-        event.hash = compute_hash(event)
+        event = _chained_event(
+            chain=chain, seq=head.seq + 1, prev_hash=head.hash, action=action, target=target, actor=actor,
+            on_behalf_of=on_behalf_of, process_id=process_id, changes=changes, data=data,
+        )  # fmt: skip
         event.save()
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash"])
@@ -171,21 +181,10 @@ def audit_record_many(
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
         events, seq, prev = [], head.seq, head.hash
         for target, data in items:
-            event = AuditEvent(
-                chain=chain,
-                seq=seq + 1,
-                occurred_at=timezone.now(),
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                on_behalf_of=None,
-                action=action,
-                target_type=target._meta.label_lower,
-                target_id=str(target.pk),
-                process_id=process_id,
-                changes={},
-                data=to_jsonable(data or {}),
-                prev_hash=prev,
-            )
-            event.hash = compute_hash(event)
+            event = _chained_event(
+                chain=chain, seq=seq + 1, prev_hash=prev, action=action, target=target, actor=actor,
+                on_behalf_of=None, process_id=process_id, changes=None, data=data,
+            )  # fmt: skip
             events.append(event)
             seq, prev = event.seq, event.hash
         if events:
