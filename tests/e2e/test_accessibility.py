@@ -7,6 +7,7 @@ disabled. A keyboard-only test completes the first step of the application."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from pathlib import Path
@@ -83,6 +84,8 @@ class Audit:
         assert not self.failures, "axe-core violations:\n" + "\n".join(self.failures)
 
 
+_SUMMARY_FOCUSED = "() => document.activeElement && document.activeElement.id === 'error-summary'"
+
 _ERROR_LINKS = """() => ({
   focused: document.activeElement && document.activeElement.id,
   invalid: [...document.querySelectorAll("[aria-invalid=true]")].map(el => ({
@@ -101,6 +104,13 @@ def assert_errors_announced(page, fields: set[str]) -> None:
     """Field errors are tied to their input (aria-invalid + aria-describedby pointing at the
     error text), listed in an error summary whose links reach the inputs, and the summary
     has the focus after the page loads (no JavaScript needed)."""
+    # The browser applies `autofocus` at its next rendering step, not when the load event
+    # fires, so a check run straight after the navigation can see the body focused. Wait
+    # (briefly) for the focus to land; if it never does, the assert below reports the state.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(_SUMMARY_FOCUSED, timeout=5_000)
     found = page.evaluate(_ERROR_LINKS)
     assert found["focused"] == "error-summary", found
     invalid = {i["name"]: i["errors"] for i in found["invalid"]}
