@@ -12,7 +12,9 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 
@@ -34,6 +36,51 @@ def ensure_schema() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+@contextmanager
+def bare_viewflow() -> Iterator[None]:
+    """Run the baseline as bare viewflow: our receivers are detached meanwhile.
+
+    The project's receivers on viewflow's flow/task signals and on every model's
+    ``pre_save``/``post_save``/``post_init`` (the audit history, the workspace case
+    index, notifications) fire for *any* viewflow task, including the baseline's. Left
+    attached, the "bare" flow would write audit rows and index refreshes too and the
+    ratio would understate our overhead. Only receivers defined in ``workflows.*`` are
+    detached; Django's and viewflow's own stay. Restored on exit, even on error.
+    """
+    from django.db.models import signals as model_signals
+    from viewflow.workflow import signals as vf_signals
+
+    chosen = [
+        model_signals.pre_save,
+        model_signals.post_save,
+        model_signals.post_init,
+        model_signals.pre_delete,
+        model_signals.post_delete,
+        *(v for v in vars(vf_signals).values() if hasattr(v, "receivers") and hasattr(v, "send")),
+    ]
+
+    def ours(entry) -> bool:
+        receiver = entry[1]
+        if isinstance(receiver, weakref.ReferenceType):
+            receiver = receiver()
+        module = getattr(receiver, "__module__", "") or ""
+        return module == "workflows" or module.startswith("workflows.")
+
+    saved = {}
+    for signal in chosen:
+        with signal.lock:
+            saved[signal] = signal.receivers
+            signal.receivers = [entry for entry in signal.receivers if not ours(entry)]
+            signal.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        for signal, receivers in saved.items():
+            with signal.lock:
+                signal.receivers = receivers
+                signal.sender_receivers_cache.clear()
 
 
 @dataclass

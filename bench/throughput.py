@@ -26,7 +26,7 @@ import random
 import time
 from types import SimpleNamespace
 
-from bench.common import Result, machine_meta, report, setup_django
+from bench.common import Result, bare_viewflow, machine_meta, report, setup_django
 
 
 def _region():
@@ -97,13 +97,19 @@ def complete_ours(task_pks, user_pk) -> None:
 
 def complete_bare(task_pks, user_pk) -> None:
     from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=user_pk)
+    request = SimpleNamespace(user=user)
+    with bare_viewflow():  # the baseline without our audit/index receivers
+        _complete_bare(task_pks, user, request)
+
+
+def _complete_bare(task_pks, user, request) -> None:
     from django.db import transaction
     from viewflow.workflow.status import STATUS
 
     from workflows.skeleton.baseline import BareFlow
 
-    user = get_user_model().objects.get(pk=user_pk)
-    request = SimpleNamespace(user=user)
     for pk in task_pks:
         task = BareFlow.task_class.objects.get(pk=pk)
         with BareFlow.lock(task.process_id), transaction.atomic():

@@ -61,6 +61,9 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
+    # SMS texts, e-mails and letter QR codes carry absolute links; in the demo they point
+    # at this server (a relative "/portal/status/" in a text message leads nowhere).
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
     if args.sandbox_port == int(args.port):  # e.g. `make demo PORT=8765`: keep the two apart
         args.sandbox_port += 1
     sandbox = start_sandbox(args.sandbox_port)

@@ -107,7 +107,12 @@ def refresh_case_index(process) -> CaseIndex | None:
     if type(process) not in case_models() or process.township_id is None:
         return None
     values = index_values(process)
-    row, _created = CaseIndex.objects.update_or_create(process_id=process.pk, defaults=values)
+    row = CaseIndex(process_id=process.pk, **values)
+    # One INSERT … ON CONFLICT DO UPDATE instead of update_or_create's savepoint, locked
+    # read, write and release: this runs on every save of a case, inside its transaction.
+    CaseIndex.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["process"], update_fields=[*values, "refreshed_at"]
+    )
     return row
 
 

@@ -138,6 +138,8 @@ def open_send_back(process) -> SendBack | None:
 
 def _on_task_finished(sender, process, task, **kwargs):
     """The re-done step finished: the send-back becomes RESUBMITTED (same transaction)."""
+    if task.flow_task_type != "HUMAN":
+        return  # only a human task is ever sent back to; spare machine steps the UPDATE
     updated = SendBack.objects.filter(process_id=task.process_id, to_task_id=task.pk, state=SendBack.State.OPEN).update(
         state=SendBack.State.RESUBMITTED, resubmitted_at=timezone.now()
     )
