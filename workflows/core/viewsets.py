@@ -80,6 +80,12 @@ class ScopedProcessDetailView(DetailProcessView):
     def get_queryset(self):
         return super().get_queryset().filter(user_scope(self.request.user).case_filter())
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # viewflow's template offers "Cancel" to everyone; ours only to whom the flow allows it.
+        context["can_cancel_process"] = self.flow_class.instance.has_manage_permission(self.request.user, self.object)
+        return context
+
 
 class CaseFlowAppViewset(FlowAppViewset):
     process_list_view_class = ScopedProcessListView

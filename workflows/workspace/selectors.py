@@ -215,9 +215,13 @@ def reassign_targets(user):
     return get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("username")
 
 
+#: County roles that open the county dashboard (officers, reviewers, auditors).
+DASHBOARD_CODENAMES = ("act_county_officer", "act_county_reviewer", "audit_county")
+
+
 def dashboard_counties(user) -> QuerySet[County]:
     """Counties whose dashboard ``user`` may open (county officers, reviewers, auditors)."""
     ids = set()
-    for codename in ("act_county_officer", "act_county_reviewer", "audit_county"):
+    for codename in DASHBOARD_CODENAMES:
         ids |= set(regions_where(user, codename, County).values_list("pk", flat=True))
     return County.objects.filter(pk__in=ids).order_by("code")

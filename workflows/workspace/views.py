@@ -343,6 +343,7 @@ def county_dashboard(request, county_pk: int):
         request,
         "workspace/county.html",
         {
+            "kind": "county",
             "county": county,
             "year": year,
             "rows": rows,
