@@ -15,9 +15,12 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
@@ -68,7 +71,10 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/workspace/inbox/", permanent=False), name="home"),
     path("accounts/", AuthViewset(allow_password_change=False, with_profile_view=False).urls),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch: applicants (no login) use it as well as staff. No CSRF token: a
+    # forged request can only change the display language, and a per-response token in the
+    # footer would make the portal's "no such case" and "wrong second factor" pages differ.
+    path("i18n/setlang/", login_not_required(csrf_exempt(set_language)), name="set_language"),
     path("staff/", site.urls),
     *app_patterns,
 ]

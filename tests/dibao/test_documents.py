@@ -286,3 +286,30 @@ def test_letter_refuses_personal_numbers_and_unknown_programmes():
         DecisionLetterData(**letter_kwargs(**{**REFUSAL, "reasons": ("账户 6222021234567890123 余额超标",)}))
     with pytest.raises(ValueError):
         DecisionLetterData(**letter_kwargs(programme="linshi"))
+
+
+def test_letters_are_in_chinese_whatever_the_staff_language():
+    """A decision letter is an official document of the township government and stored as
+    evidence: rendered while an English-speaking user acts, it is still in Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        pdf = render_decision_letter_pdf(DecisionLetterData(**letter_kwargs(**REFUSAL)), verification_url=VERIFY_URL)
+        assert translation.get_language() == "en"  # the user's language is left as it was
+    compact = pdf_text_compact(pdf)
+    assert "不予确认" in compact and "行政复议" in compact
+    assert "reconsideration" not in compact.lower() and "decision" not in compact.lower()
+
+
+def test_notice_contact_line_is_chinese_whatever_the_staff_language():
+    """The objection contact printed on the posted notice is built before rendering; it too
+    stays Chinese when the case worker posting the notice reads English."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from workflows.dibao.services import objection_contact_for
+
+    with translation.override("en"):
+        contact = objection_contact_for(SimpleNamespace(township=SimpleNamespace(name="青山镇")))
+    assert contact == "青山镇社会事务办公室（民政窗口）"

@@ -378,7 +378,7 @@ def start_codenames(flow_class) -> frozenset[str]:
 ENTRIES: list[tuple[str, Kind]] = [
     ("login", PublicPage(status=200)),
     ("logout", StaffPage(status=405)),  # POST only
-    ("set_language", StaffPage(status=302)),
+    ("set_language", PublicPage(status=302)),  # the language switch, applicants included
     ("home", StaffPage(status=302)),
     ("index", StaffPage(status=302)),
     ("cases:index", StaffPage(status=302)),

@@ -12,10 +12,11 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, diff
@@ -729,7 +730,10 @@ def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> 
 # Public notice and objections (MSL 19, 24; TK 15)
 # ==============================================================================
 def objection_contact_for(process: DibaoProcess) -> str:
-    return str(_("%(township)s社会事务办公室（民政窗口）") % {"township": process.township.name})
+    # Printed on the posted notice, an official document: in the default language even
+    # when the acting case worker reads the screens in English (like ``render_pdf``).
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_("%(township)s社会事务办公室（民政窗口）") % {"township": process.township.name})
 
 
 def notice_data(process: DibaoProcess, notice: NoticeRound):

@@ -13,7 +13,9 @@ in it. Images (QR codes, seals) are embedded as data URIs (see ``qr_data_uri``).
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -30,8 +32,14 @@ def render_html_to_pdf(html: str) -> bytes:
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render ``template_name`` (extending ``pdf/base.html``) with ``context`` to PDF bytes."""
-    return render_html_to_pdf(render_to_string(template_name, context))
+    """Render ``template_name`` (extending ``pdf/base.html``) with ``context`` to PDF bytes.
+
+    Always in the default language (zh-Hans), whatever the acting user chose for the
+    screens: notices, certificates and decision letters are official documents of a
+    Chinese government body, and the stored PDF is evidence (its hash is kept).
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_html_to_pdf(render_to_string(template_name, context))
 
 
 def qr_data_uri(text: str, *, scale: int = 4) -> str:

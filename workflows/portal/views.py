@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,7 +34,7 @@ from .forms import ConsentsForm, HouseholdForm, LookupForm, OtpRequestForm, Uplo
 WIZARD = "portal_apply"
 LAST_CASE = "portal_last_case"
 STEPS = ["place", "household", "members", "uploads", "consents", "review"]
-STEP_TITLES = ["选择地区", "家庭情况", "家庭成员", "上传材料", "授权与承诺", "核对并提交"]
+STEP_TITLES = [_("选择地区"), _("家庭情况"), _("家庭成员"), _("上传材料"), _("授权与承诺"), _("核对并提交")]
 
 
 def _state(request) -> dict:
