@@ -81,15 +81,21 @@ def record_case_actor(sender, process, task, **kwargs):
         return
     forget_separation(process)  # a new actor: the node checks' remembered exclusions are out of date
     on_behalf_of = (task.data or {}).get("on_behalf_of")
-    CaseActorRecord.objects.get_or_create(
-        task_id=task.pk,
-        defaults={
-            "process_id": task.process_id,
-            "node_name": task.flow_task.name,
-            "user_id": task.owner_id,
-            "on_behalf_of_id": on_behalf_of,
-            "role_kind": role_kind_for(type(process), task.flow_task.name),
-        },
+    # Once per task (task_id is unique): a repeated finish signal keeps the first record.
+    # One INSERT … ON CONFLICT DO NOTHING instead of get_or_create's read, savepoint,
+    # insert and release on every human task.
+    CaseActorRecord.objects.bulk_create(
+        [
+            CaseActorRecord(
+                task_id=task.pk,
+                process_id=task.process_id,
+                node_name=task.flow_task.name,
+                user_id=task.owner_id,
+                on_behalf_of_id=on_behalf_of,
+                role_kind=role_kind_for(type(process), task.flow_task.name),
+            )
+        ],
+        ignore_conflicts=True,
     )
     if on_behalf_of:
         from .standins import record_on_behalf
