@@ -10,18 +10,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditChainHead, AuditEvent
+from .txmemo import TransactionMemo
 
 
 def to_jsonable(value: Any) -> Any:
@@ -133,59 +133,33 @@ def _chained_event(
     return event
 
 
-class _LockedHeads(threading.local):
-    """Chain heads this transaction has locked and written: ``chain -> (seq, hash)``.
-
-    Once ``audit_record`` has locked a head row (``SELECT … FOR UPDATE``) the row stays
-    locked until the transaction ends, so nobody else can move it and the next event of
-    the same chain in the same transaction need not read it again (a case's task
-    completion appends several events to its chain). Valid only inside the transaction
-    that locked the row and only until a savepoint rolls back: Django replaces the
-    connection's ``run_on_commit`` list on commit, on rollback and on a savepoint
-    rollback, so that list object stands for "this transaction, nothing undone since"
-    (the same rule as ``history.signals._StoredTasks``). The unique (chain, seq) index
-    stays the second line of defence.
-    """
-
-    def __init__(self):
-        self.by_alias: dict[str, tuple[list, dict[str, tuple[int, str]]]] = {}
-
-    def _heads(self, alias: str) -> dict[str, tuple[int, str]] | None:
-        connection = connections[alias]
-        if not connection.in_atomic_block:
-            self.by_alias.pop(alias, None)
-            return None
-        epoch, heads = self.by_alias.get(alias, (None, None))
-        if epoch is not connection.run_on_commit:
-            heads = {}
-            self.by_alias[alias] = (connection.run_on_commit, heads)
-        return heads
-
-    def recall(self, chain: str) -> tuple[int, str] | None:
-        heads = self._heads(router.db_for_write(AuditChainHead) or DEFAULT_DB_ALIAS)
-        return heads.get(chain) if heads is not None else None
-
-    def remember(self, chain: str, seq: int, hash_: str) -> None:
-        heads = self._heads(router.db_for_write(AuditChainHead) or DEFAULT_DB_ALIAS)
-        if heads is not None:
-            heads[chain] = (seq, hash_)
+# ``chain -> (seq, hash)`` of the heads this transaction has locked and written. Once
+# ``audit_record`` has locked a head row (``SELECT … FOR UPDATE``) it stays locked until the
+# transaction ends, so nobody else can move it and the next event of the same chain in the
+# same transaction need not read it again (a task completion appends several events to its
+# case's chain). ``TransactionMemo`` forgets it on commit, rollback and savepoint rollback;
+# the unique (chain, seq) index stays the second line of defence.
+_locked_heads = TransactionMemo()
 
 
-_locked_heads = _LockedHeads()
+def _heads_alias() -> str:
+    return router.db_for_write(AuditChainHead) or DEFAULT_DB_ALIAS
 
 
 def _locked_head(chain: str) -> tuple[int, str]:
     """``(seq, hash)`` of the chain's head, locked for this transaction (created if new)."""
-    known = _locked_heads.recall(chain)
-    if known is not None:
-        return known
+    heads = _locked_heads.current(_heads_alias())
+    if heads and chain in heads:
+        return heads[chain]
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
     return head.seq, head.hash
 
 
 def _advance_head(chain: str, seq: int, hash_: str) -> None:
     AuditChainHead.objects.filter(chain=chain).update(seq=seq, hash=hash_)
-    _locked_heads.remember(chain, seq, hash_)
+    heads = _locked_heads.current(_heads_alias())
+    if heads is not None:
+        heads[chain] = (seq, hash_)
 
 
 def audit_record(

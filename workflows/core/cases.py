@@ -100,20 +100,16 @@ def forget_separation(process) -> None:
 
 
 def separation_excluded(process, node_name: str) -> frozenset[int]:
-    """``process.excluded_actor_ids(node_name)``, computed once per node, case instance and transaction.
+    """``process.excluded_actor_ids(node_name)``, computed once per node, case instance and
+    transaction (kept on the instance, with the transaction's ``txmemo.transaction_epoch``)."""
+    from .txmemo import transaction_epoch
 
-    Django replaces the connection's ``run_on_commit`` list when a transaction
-    commits or rolls back and when a savepoint rolls back: the list object
-    marks "this transaction, nothing undone since", and the memo is kept only
-    while it is the same object.
-    """
-    from django.db import connection
-
-    if not connection.in_atomic_block:
+    epoch = transaction_epoch()
+    if epoch is None:
         return frozenset(process.excluded_actor_ids(node_name))  # autocommit: nothing to share
     memo = process.__dict__.get(_SEPARATION_MEMO)
-    if memo is None or memo[0] is not connection.run_on_commit:
-        memo = (connection.run_on_commit, {})
+    if memo is None or memo[0] is not epoch:
+        memo = (epoch, {})
         process.__dict__[_SEPARATION_MEMO] = memo
     if node_name not in memo[1]:
         memo[1][node_name] = frozenset(process.excluded_actor_ids(node_name))

@@ -23,10 +23,8 @@ keep "task.created": the chart shows them waiting.
 
 from __future__ import annotations
 
-import threading
-
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models.signals import post_init, post_save, pre_save
 from viewflow.workflow import flow
 from viewflow.workflow import signals as vf_signals
@@ -34,6 +32,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.core.audit import audit_record
+from workflows.core.txmemo import TransactionMemo
 
 # status a task moved to -> event action (for changes without a viewflow signal)
 STATUS_ACTIONS = {
@@ -51,39 +50,25 @@ def is_instant_node(node) -> bool:
     return isinstance(node, INSTANT_NODE_TYPES) and not isinstance(node, flow.Handle)
 
 
-class _StoredTasks(threading.local):
+class _StoredTasks:
     """Status and owner of task rows as this transaction last read or wrote them.
 
-    Valid only inside the transaction that recorded them, and only until a
-    savepoint rolls back: Django replaces the connection's ``run_on_commit``
-    list when a transaction commits or rolls back and when a savepoint rolls
-    back, so the list object identifies "this transaction, nothing undone
-    since". After any of those the rows are read again. Rows changed by another
-    connection while this one holds no lock are not seen; viewflow changes
-    tasks under the process lock.
+    Kept in a ``TransactionMemo``: valid only inside the transaction that recorded them,
+    and only until a savepoint rolls back; after that the rows are read again. Rows
+    changed by another connection while this one holds no lock are not seen; viewflow
+    changes tasks under the process lock.
     """
 
     def __init__(self):
-        self.by_alias: dict[str, tuple[list, dict[int, tuple]]] = {}
-
-    def _states(self, alias: str) -> dict[int, tuple] | None:
-        connection = connections[alias]
-        if not connection.in_atomic_block:
-            self.by_alias.pop(alias, None)
-            return None
-        epoch, states = self.by_alias.get(alias, (None, None))
-        if epoch is not connection.run_on_commit:
-            states = {}
-            self.by_alias[alias] = (connection.run_on_commit, states)
-        return states
+        self._memo = TransactionMemo()
 
     def remember(self, alias: str, pk: int, status, owner_id) -> None:
-        states = self._states(alias)
+        states = self._memo.current(alias)
         if states is not None:
             states[pk] = (status, owner_id)
 
     def recall(self, alias: str, pk: int) -> tuple | None:
-        states = self._states(alias)
+        states = self._memo.current(alias)
         return states.get(pk) if states else None
 
 
