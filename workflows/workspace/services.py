@@ -22,10 +22,10 @@ from workflows.core.audit import audit_record
 from workflows.core.cases import CaseTask
 from workflows.core.flows import case_visible
 from workflows.core.models import Township
-from workflows.core.scope import regions_where
+from workflows.core.scope import regions_where, user_scope
 
 from .indexing import case_flows
-from .selectors import supervised_township_ids
+from .selectors import IDX, supervised_township_ids
 
 ERR_TASK_UNKNOWN = _("任务不存在或不在您的管辖范围内。")
 ERR_CLAIM_DENIED = _("无权领取：任务已被领取，或您没有该环节的办理权限（含回避规定）。")
@@ -131,9 +131,12 @@ def _bulk(task_pks: Iterable[int], fn, actor, **kwargs) -> BulkResult:
     from .models import CaseIndex
 
     pks = sorted({int(pk) for pk in task_pks})
-    numbers = (
-        dict(CaseTask.objects.filter(pk__in=pks).values_list("pk", "process__case_index__case_number")) if pks else {}
-    )
+    # Case numbers only of tasks in the actor's regions (the lists' own scope
+    # filter), read before anything else: an out-of-scope task is reported as
+    # "#pk" with the same reason as a nonexistent one, so posting another
+    # township's task ids discloses none of its case numbers.
+    visible = CaseTask.objects.filter(pk__in=pks).filter(user_scope(actor).case_filter(prefix=IDX))
+    numbers = dict(visible.values_list("pk", f"{IDX}case_number")) if pks else {}
     result = BulkResult()
     for pk in pks:
         try:
