@@ -161,6 +161,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Seconds between history anchors (beat). Anchoring bounds the window in which a
+# cut chain tail with a rewound head goes unseen (docs/history.md).
+HISTORY_ANCHOR_INTERVAL = env.int("HISTORY_ANCHOR_INTERVAL", default=3600)
 CELERY_BEAT_SCHEDULE = {
     "fire-workflow-timers": {
         "task": "workflows.core.tasks.fire_workflow_timers",
@@ -170,9 +173,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.core.tasks.requeue_stale_handles",
         "schedule": 300.0,
     },
-    "anchor-history-daily": {
-        "task": "workflows.history.tasks.anchor_history_daily",
-        "schedule": crontab(hour=0, minute=30),
+    "anchor-history": {
+        "task": "workflows.history.tasks.anchor_history",
+        "schedule": float(HISTORY_ANCHOR_INTERVAL),
     },
     "sampling-run-due-draws": {
         "task": "workflows.sampling.tasks.run_due_draws",

@@ -229,6 +229,7 @@ REASON_CONTENT = "content does not match its hash"
 REASON_TAIL = "events missing at the end of the chain"
 REASON_ANCHOR_MISMATCH = "event differs from the anchored one"
 REASON_ANCHORED_MISSING = "anchored event missing"
+REASON_NO_CHAIN = "case process has no audit chain"
 
 REASON_LABELS = {
     REASON_MISSING: _("缺少事件（已被删除）"),
@@ -237,6 +238,7 @@ REASON_LABELS = {
     REASON_TAIL: _("链尾事件缺失"),
     REASON_ANCHOR_MISMATCH: _("与每日锚定记录不符"),
     REASON_ANCHORED_MISSING: _("已锚定的事件缺失（链尾或整案被删除）"),
+    REASON_NO_CHAIN: _("案件流程没有任何审计事件（整条链被删除）"),
 }
 
 

@@ -13,7 +13,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import chart, flow
@@ -406,3 +407,17 @@ def evidence(events: list[AuditEvent]) -> list[AuditEvent]:
         if e.action.startswith(EVIDENCE_PREFIXES)
     ]
     return own + linked
+
+
+def processes_without_chain(*, case_pks: list[int] | None = None) -> list[int]:
+    """Pks of processes (of ``case_pks``, default all) whose ``case:<pk>`` chain has no event.
+
+    Every process writes "flow.started" on its chain in the transaction that
+    creates it, so a process without events had its whole chain deleted. One
+    anti-join over the (chain, seq) index, one snapshot with the process rows.
+    """
+    chain = Concat(Value("case:"), Cast(OuterRef("pk"), output_field=CharField()), output_field=CharField())
+    qs = Process.objects.filter(~Exists(AuditEvent.objects.filter(chain=chain)))
+    if case_pks is not None:
+        qs = qs.filter(pk__in=case_pks)
+    return list(qs.order_by("pk").values_list("pk", flat=True))

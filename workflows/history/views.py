@@ -99,9 +99,7 @@ class CaseExportView(CaseHistoryMixin, generic.View):
             },
             request=request,
         )
-        response = HttpResponse(
-            html_to_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
-        )
+        response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
         name = getattr(process, "case_number", None) or f"case-{process.pk}"
         response["Content-Disposition"] = f'attachment; filename="{name}-history.pdf"'
         return response
