@@ -161,6 +161,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One entry per task marked ``@periodic`` (workflows/core/tasks.py), and only those:
+# tests/core/test_beat_schedule.py checks both directions.
 CELERY_BEAT_SCHEDULE = {
     "fire-workflow-timers": {
         "task": "workflows.core.tasks.fire_workflow_timers",
@@ -185,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     "load-next-year-holidays": {
         "task": "workflows.core.tasks.refresh_holiday_calendar",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "dibao-alert-overdue-cases": {
+        "task": "workflows.dibao.tasks.alert_overdue_cases",
+        "schedule": crontab(hour=6, minute=13),
     },
 }
 
