@@ -164,6 +164,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Seconds between history anchors (beat). Anchoring bounds the window in which a
 # cut chain tail with a rewound head goes unseen (docs/history.md).
 HISTORY_ANCHOR_INTERVAL = env.int("HISTORY_ANCHOR_INTERVAL", default=3600)
+# One entry per task marked ``@periodic`` (workflows/core/tasks.py), and only those:
+# tests/core/test_beat_schedule.py checks both directions.
 CELERY_BEAT_SCHEDULE = {
     "fire-workflow-timers": {
         "task": "workflows.core.tasks.fire_workflow_timers",
@@ -188,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
     "load-next-year-holidays": {
         "task": "workflows.core.tasks.refresh_holiday_calendar",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "dibao-alert-overdue-cases": {
+        "task": "workflows.dibao.tasks.alert_overdue_cases",
+        "schedule": crontab(hour=6, minute=13),
     },
 }
 

@@ -291,3 +291,204 @@ def test_case_staff_cannot_open_the_rules_admin(region, case_worker_a, client_fo
     """Negative: a township case worker cannot reach the amount-rule admin (login page instead)."""
     response = client_for(case_worker_a).get("/admin/core/dibaoamountrule/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+# --- rule versions entered by a person (issue 15 item 4) ---------------------------------
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _standard(region, *, effective_from, amount="650.00", area=Area.URBAN, **kw):
+    return DibaoStandard(
+        county=region.county, area=area, period=Period.MONTHLY, amount=Decimal(amount), effective_from=effective_from,
+        **kw,
+    )  # fmt: skip
+
+
+def _urban_in_force(region):
+    return DibaoStandard.objects.in_force(county=region.county, area=Area.URBAN)
+
+
+def _config_actions(model="dibaostandard"):
+    from workflows.core.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(chain=f"config:core.{model}").order_by("seq").values_list("action", flat=True)
+    )
+
+
+def test_a_version_effective_yesterday_is_refused_today_is_accepted(region, rules_admin_user):
+    """A person enters a version effective today or later: yesterday is refused with a clear
+    message naming today's date; nothing is saved. Today is accepted and audited."""
+    from workflows.core.models.rules import ERR_RULE_IN_PAST
+    from workflows.core.rule_versions import rule_version_create
+
+    yesterday = _today() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        rule_version_create(version=_standard(region, effective_from=yesterday), actor=rules_admin_user)
+    assert exc.value.message_dict["effective_from"] == [str(ERR_RULE_IN_PAST % {"today": _today().isoformat()})]
+    assert not DibaoStandard.objects.filter(effective_from=yesterday).exists()
+    assert _config_actions() == []
+
+    version = rule_version_create(version=_standard(region, effective_from=_today()), actor=rules_admin_user)
+    assert version.created_by == rules_admin_user
+    assert _urban_in_force(region) == version
+    assert _config_actions() == ["config.create"]
+
+
+def test_today_is_the_shanghai_date_not_the_utc_date(region, rules_admin_user, monkeypatch):
+    """At 01:00 in Shanghai (17:00 UTC the day before) the UTC date is already yesterday
+    in Shanghai: a version effective on it is refused."""
+    from django.utils import timezone
+
+    from workflows.core.rule_versions import rule_version_create
+
+    now = datetime.datetime(2026, 12, 1, 17, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    with pytest.raises(ValidationError):
+        rule_version_create(version=_standard(region, effective_from=D(2026, 12, 1)), actor=rules_admin_user)
+    assert rule_version_create(version=_standard(region, effective_from=D(2026, 12, 2)), actor=rules_admin_user).pk
+
+
+def test_admin_refuses_a_standard_effective_yesterday(region, rules_admin):
+    """The acceptance case of issue 15: the admin add form refuses a standard effective
+    yesterday with the translated message; nothing is saved."""
+    from django.urls import reverse
+
+    yesterday = _today() - datetime.timedelta(days=1)
+    data = {"county": region.county.pk, "area": Area.URBAN, "period": Period.MONTHLY, "amount": "650.00",
+            "effective_from": yesterday.isoformat(), "note": ""}  # fmt: skip
+    response = rules_admin.post(reverse("admin:core_dibaostandard_add"), data)
+    assert response.status_code == 200
+    assert "生效日期不能早于今天" in response.content.decode()
+    assert not DibaoStandard.objects.filter(effective_from=yesterday).exists()
+    data["effective_from"] = _today().isoformat()
+    assert rules_admin.post(reverse("admin:core_dibaostandard_add"), data).status_code == 302
+    assert _urban_in_force(region).amount == Decimal("650.00")
+
+
+def test_a_correction_of_a_version_in_force_needs_a_reason_and_is_audited(region, rules_admin_user):
+    """A mistake in a version in force is corrected by a new version that names it and says
+    why; without a reason it is refused; the audit row keeps the reason and the corrected version."""
+    from workflows.core.models import AuditEvent
+    from workflows.core.models.rules import ERR_CORRECTION_REASON
+    from workflows.core.rule_versions import rule_version_create
+
+    in_force = _urban_in_force(region)
+    with pytest.raises(ValidationError) as exc:
+        rule_version_create(
+            version=_standard(region, effective_from=_today(), corrects=in_force), actor=rules_admin_user
+        )
+    assert exc.value.message_dict["correction_reason"] == [str(ERR_CORRECTION_REASON)]
+    correction = rule_version_create(
+        version=_standard(region, effective_from=_today(), corrects=in_force, correction_reason="文号录入错误"),
+        actor=rules_admin_user,
+    )
+    assert _urban_in_force(region) == correction
+    in_force.refresh_from_db()
+    assert in_force.amount == Decimal("600.00")  # the old version is untouched
+    event = AuditEvent.objects.get(chain="config:core.dibaostandard", action="config.correct")
+    assert event.actor == rules_admin_user
+    assert event.data["corrects"] == in_force.pk and event.data["reason"] == "文号录入错误"
+    assert event.changes["amount"] == [None, "650.00"]
+
+
+@pytest.mark.parametrize("what", ["future", "other_area", "reason_without_correction"])
+def test_a_correction_must_correct_a_version_in_force_of_the_same_rule(region, rules_admin_user, what):
+    """Negative: only a version already in force is corrected (a future one is simply edited or
+    withdrawn); a correction stays in its county and area; a reason alone is not a correction."""
+    from workflows.core.models.rules import (
+        ERR_CORRECTS_NOT_IN_FORCE,
+        ERR_CORRECTS_OTHER_COUNTY,
+        ERR_REASON_WITHOUT_CORRECTION,
+    )
+    from workflows.core.rule_versions import rule_version_create
+
+    if what == "future":
+        target = _standard(region, effective_from=_today() + datetime.timedelta(days=30))
+        target.save()
+        version, field, message = _standard(region, effective_from=_today(), corrects=target,
+                                            correction_reason="x"), "corrects", ERR_CORRECTS_NOT_IN_FORCE  # fmt: skip
+    elif what == "other_area":
+        rural = DibaoStandard.objects.in_force(county=region.county, area=Area.RURAL)
+        version, field, message = _standard(region, effective_from=_today(), corrects=rural,
+                                            correction_reason="x"), "corrects", ERR_CORRECTS_OTHER_COUNTY  # fmt: skip
+    else:
+        version, field, message = _standard(region, effective_from=_today(), correction_reason="x"), \
+            "correction_reason", ERR_REASON_WITHOUT_CORRECTION  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        rule_version_create(version=version, actor=rules_admin_user)
+    assert exc.value.message_dict[field] == [str(message)]
+    assert _config_actions() == []
+
+
+def test_admin_correction_link_prefills_the_figures_in_force(region, rules_admin):
+    """The change page of a version in force offers "新增更正版本", which opens the add form with
+    the figures in force, the version it corrects and today's date filled in."""
+    in_force = _urban_in_force(region)
+    page = rules_admin.get(f"/admin/core/dibaostandard/{in_force.pk}/change/").content.decode()
+    assert f"/admin/core/dibaostandard/add/?corrects={in_force.pk}" in page and "新增更正版本" in page
+    form = rules_admin.get(f"/admin/core/dibaostandard/add/?corrects={in_force.pk}").context["adminform"].form
+    assert form.initial["amount"] == Decimal("600.00") and form.initial["corrects"] == in_force.pk
+    assert form.initial["effective_from"] == _today() and form.initial["area"] == Area.URBAN
+
+
+def test_a_version_not_in_force_can_be_withdrawn_one_in_force_cannot(region, rules_admin, rules_admin_user):
+    """A future version is withdrawn (deleted) in the admin, audited with its figures; a version
+    in force cannot be deleted: no delete permission, and the service refuses with a message."""
+    from workflows.core.models import AuditEvent
+    from workflows.core.rule_versions import ERR_WITHDRAW_IN_FORCE, rule_version_withdraw
+
+    future = _standard(region, effective_from=_today() + datetime.timedelta(days=10))
+    future.save()
+    response = rules_admin.post(f"/admin/core/dibaostandard/{future.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not DibaoStandard.objects.filter(pk=future.pk).exists()
+    event = AuditEvent.objects.get(chain="config:core.dibaostandard", action="config.withdraw")
+    assert event.changes["amount"] == ["650.00", None] and event.actor == rules_admin_user
+
+    in_force = _urban_in_force(region)
+    assert rules_admin.get(f"/admin/core/dibaostandard/{in_force.pk}/delete/").status_code == 403
+    with pytest.raises(ValidationError) as exc:
+        rule_version_withdraw(version=in_force, actor=rules_admin_user)
+    assert exc.value.messages == [str(ERR_WITHDRAW_IN_FORCE)]
+    assert DibaoStandard.objects.filter(pk=in_force.pk).exists()
+
+
+def test_withdrawing_a_future_band_version_removes_its_bands(region, rules_admin_user):
+    """A future band version is withdrawn together with its bands (audited with them)."""
+    from workflows.core.rule_versions import rule_version_withdraw
+
+    rule = _bands_rule(region.county, _today() + datetime.timedelta(days=5), [("0", None, "150")])
+    rule_version_withdraw(version=rule, actor=rules_admin_user)
+    assert not DibaoAmountRule.objects.filter(pk=rule.pk).exists()
+    assert not DibaoAmountBand.objects.filter(rule_id=rule.pk).exists()
+    assert _config_actions("dibaoamountrule") == ["config.withdraw"]
+
+
+def test_admin_bulk_delete_withdraws_future_versions_and_refuses_one_in_force(region, rules_admin):
+    """The list's delete action withdraws future versions; a selection holding a version in
+    force is refused as a whole (403) and nothing is deleted."""
+    from workflows.core.models import AuditEvent
+
+    future = _standard(region, effective_from=_today() + datetime.timedelta(days=3))
+    future.save()
+    in_force = _urban_in_force(region)
+    action = {"action": "delete_selected", "post": "yes"}
+    response = rules_admin.post("/admin/core/dibaostandard/", {**action, "_selected_action": [future.pk, in_force.pk]})
+    assert response.status_code == 403
+    assert DibaoStandard.objects.filter(pk__in=[future.pk, in_force.pk]).count() == 2
+    response = rules_admin.post("/admin/core/dibaostandard/", {**action, "_selected_action": [future.pk]})
+    assert response.status_code == 302
+    assert not DibaoStandard.objects.filter(pk=future.pk).exists()
+    assert AuditEvent.objects.filter(chain="config:core.dibaostandard", action="config.withdraw").count() == 1
+
+
+def test_saving_a_version_in_force_in_the_admin_is_refused_with_a_message(region, rules_admin):
+    """Posting the read-only change form of a version in force gives the translated message, not a 500."""
+    in_force = _urban_in_force(region)
+    response = rules_admin.post(f"/admin/core/dibaostandard/{in_force.pk}/change/", {})
+    assert response.status_code == 200
+    assert "已生效的规则版本不能修改" in response.content.decode()

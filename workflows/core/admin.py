@@ -8,11 +8,15 @@ the audit log is read-only for everyone.
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .audit import audit_record, diff
 from .permissions import assignment_grant, assignment_revoke
+from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
 
 
 @admin.register(models.County)
@@ -63,32 +67,61 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
 
 
 class RuleVersionAdmin(admin.ModelAdmin):
+    """A version is entered effective today or later; one in force is read-only and is
+    corrected by a new version (the "新增更正版本" link pre-fills one); one not yet in
+    force may be changed or withdrawn. Every write goes through ``core.rule_versions``."""
+
     list_filter = ["county"]
     date_hierarchy = "effective_from"
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_in_force_or_past:
-            return [f.name for f in self.model._meta.fields]
+            return [f.name for f in self.model._meta.fields] + ["correction_link"]
         return ["created_at", "created_by"]
 
+    def get_exclude(self, request, obj=None):
+        # A correction is a new version: an existing one never gains or loses "corrects".
+        if obj is not None and not obj.is_in_force_or_past:
+            return ["corrects", "correction_reason"]
+        return super().get_exclude(request, obj)
+
+    @admin.display(description=_("更正"))
+    def correction_link(self, obj):
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_add")
+        return format_html('<a class="button" href="{}?corrects={}">{}</a>', url, obj.pk, _("新增更正版本"))
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        corrected = self.model._default_manager.filter(pk=request.GET.get("corrects") or None).first()
+        if corrected is not None:
+            # Start from the figures in force: the administrator changes only what was wrong.
+            skip = {"id", "effective_from", "created_at", "created_by", "corrects", "correction_reason", "note"}
+            for field in self.model._meta.fields:
+                if field.name not in skip:
+                    initial[field.name] = field.value_from_object(corrected)
+            initial["corrects"] = corrected.pk
+            initial["effective_from"] = timezone.localdate()
+        return initial
+
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_in_force_or_past
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.is_in_force_or_past)
 
     def save_model(self, request, obj, form, change):
-        old = {}
         if change:
             old = {f: form.initial.get(f) for f in form.changed_data}
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        audit_record(
-            action="config.create" if not change else "config.change",
-            target=obj,
-            actor=request.user,
-            chain=f"config:{obj._meta.label_lower}",
-            changes=diff(old, {f: form.cleaned_data.get(f) for f in form.changed_data}),
-            data={"county": obj.county_id, "effective_from": obj.effective_from},
-        )
+            rule_version_change(version=obj, old=old, actor=request.user)
+        else:
+            rule_version_create(version=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        rule_version_withdraw(version=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for version in queryset:
+            try:
+                rule_version_withdraw(version=version, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, f"{version}: {' '.join(exc.messages)}")
 
 
 @admin.register(models.DibaoStandard)

@@ -1,4 +1,10 @@
-"""Periodic work run by Celery beat. No business logic here."""
+"""Periodic work run by Celery beat. No business logic here.
+
+``periodic`` is the one place that says "beat must run this": mark the task with it
+(``@periodic`` above ``@shared_task``) and add its entry to ``CELERY_BEAT_SCHEDULE``
+in project/settings/base.py. tests/core/test_beat_schedule.py fails while a marked
+task has no entry, or an entry names a task that does not exist or is not marked.
+"""
 
 import datetime
 import logging
@@ -8,7 +14,18 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+# Celery task name → task, filled at import of each app's tasks.py (Celery
+# autodiscovers them; the test imports them all the same way).
+PERIODIC_TASKS: dict[str, object] = {}
 
+
+def periodic(task):
+    """Mark a Celery task as run by beat (see the module docstring); returns it unchanged."""
+    PERIODIC_TASKS[task.name] = task
+    return task
+
+
+@periodic
 @shared_task(acks_late=True)
 def fire_workflow_timers() -> int:
     """Fire every due ``flow.Timer`` (deadlines, notice periods)."""
@@ -20,6 +37,7 @@ def fire_workflow_timers() -> int:
     return fired
 
 
+@periodic
 @shared_task(acks_late=True)
 def requeue_stale_handles(older_than_minutes: int = 10) -> int:
     """Re-queue queued-handle jobs whose message was lost (e.g. broker down at commit).
@@ -41,6 +59,7 @@ def requeue_stale_handles(older_than_minutes: int = 10) -> int:
     return count
 
 
+@periodic
 @shared_task(acks_late=True)
 def refresh_holiday_calendar() -> int:
     """Copy newly published holidays from the chinesecalendar package (idempotent)."""

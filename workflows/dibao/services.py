@@ -634,6 +634,10 @@ def _bands_of(rule: DibaoAmountRule) -> tuple[means_test.Band, ...]:
     )
 
 
+def _recorded_version(model, pk):
+    return model.objects.filter(pk=pk).first() if pk else None
+
+
 def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> dict:
     """The monthly amount and its computation, shown to the approver (MSL 23).
 
@@ -648,12 +652,19 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     """
     on = on or process.accepted_on or _today()
     household = process.household
-    standard = DibaoStandard.objects.in_force(county=process.county, on=on, area=household.area)
+    # A case already proposed keeps the versions of its first computation: a correction
+    # version entered since (core.rule_versions) never changes its figures.
+    recorded = process.amount_computation or {}
+    standard = _recorded_version(DibaoStandard, recorded.get("standard_id")) or DibaoStandard.objects.in_force(
+        county=process.county, on=on, area=household.area
+    )
     size = int(process.finance_result.get("household_size") or household.size)
     per_capita = _money(process.finance_result.get("per_capita_income") or "0")
     std = standard.monthly_amount
     if process.programme == Programme.TEKUN:
-        rule = TekunSupportRule.objects.in_force(county=process.county, on=on)
+        rule = _recorded_version(TekunSupportRule, recorded.get("factor_rule_id")) or TekunSupportRule.objects.in_force(
+            county=process.county, on=on
+        )
         factor = rule.standard_factor
         per_person = _money(std * factor)
         amount = _money(per_person * size)
@@ -662,10 +673,12 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
                 "factor_rule_id": rule.pk, "per_person": per_person, "household_size": size,
                 "monthly_amount": amount, "formula": formula}  # fmt: skip
     gap = max(std - per_capita, Decimal("0"))
-    try:
-        rule = DibaoAmountRule.objects.in_force(county=process.county, on=on, area=household.area)
-    except RuleNotConfigured:
-        rule = None
+    rule = _recorded_version(DibaoAmountRule, recorded.get("amount_rule_id"))
+    if rule is None:
+        try:
+            rule = DibaoAmountRule.objects.in_force(county=process.county, on=on, area=household.area)
+        except RuleNotConfigured:
+            rule = None
     common = {"standard": std, "standard_id": standard.pk, "amount_rule_id": rule.pk if rule else None,
               "per_capita_income": per_capita, "gap_per_capita": _money(gap), "household_size": size}  # fmt: skip
     if rule is not None and rule.method == AmountMethod.BANDS:

@@ -6,6 +6,8 @@ from celery import shared_task
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
+from workflows.core.tasks import periodic
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,6 +33,7 @@ def advance_after_finance_check(process_pk: int, check_id: int, outcome: str, re
     return "done"
 
 
+@periodic
 @shared_task(acks_late=True)
 def alert_overdue_cases() -> int:
     """Daily: raise an alert for each open case past its deadline (MSL 22)."""

@@ -4,9 +4,12 @@ import logging
 
 from celery import shared_task
 
+from workflows.core.tasks import periodic
+
 logger = logging.getLogger(__name__)
 
 
+@periodic
 @shared_task(acks_late=True)
 def anchor_history() -> str:
     """Record an anchor; log its hash so it also lives outside the database."""

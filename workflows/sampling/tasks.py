@@ -4,9 +4,12 @@ import logging
 
 from celery import shared_task
 
+from workflows.core.tasks import periodic
+
 logger = logging.getLogger(__name__)
 
 
+@periodic
 @shared_task(acks_late=True)
 def run_due_draws() -> list[int]:
     """Beat: draw every ended, undrawn sampling period of every county."""
@@ -31,6 +34,7 @@ def start_reviews(draw_pk: int) -> int:
     return started
 
 
+@periodic
 @shared_task(acks_late=True)
 def escalate_overdue_corrections() -> int:
     """Beat: flag corrections past their deadline (idempotent: each is flagged once)."""

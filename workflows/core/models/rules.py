@@ -4,6 +4,13 @@ A new figure is a new row with a later ``effective_from``; a row already in
 force is never edited, so a case decided under an old figure can always show
 the version it used (cases keep a reference to the row). ``in_force()`` picks
 the version that applied on a given date.
+
+A person enters a version effective today or later (Asia/Shanghai date): ``clean()``
+refuses an earlier date, and the admin and ``core.rule_versions`` always call it. A
+mistake in a version already in force is corrected by a new version that names the
+one it ``corrects`` and says why. Seed data (tests/factories.configure_rules,
+seed_demo) writes past-dated versions through the ORM (``objects.create`` /
+``get_or_create``), which never calls ``clean()``: that is the deliberate bypass.
 """
 
 from decimal import Decimal
@@ -18,6 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from .regions import County
 
 ERR_RULE_IN_FORCE = _("已生效的规则版本不能修改，请新增一个更晚生效的版本。")
+ERR_RULE_IN_PAST = _("生效日期不能早于今天（%(today)s）：已经过去的日期不能再适用新规则。")
+ERR_CORRECTION_REASON = _("更正已生效的版本须说明更正理由。")
+ERR_CORRECTS_NOT_IN_FORCE = _("只能更正已生效的版本；尚未生效的版本可直接修改或撤回。")
+ERR_CORRECTS_OTHER_COUNTY = _("更正版本须与被更正的版本属于同一县（区）、同一城乡类别。")
+ERR_REASON_WITHOUT_CORRECTION = _("只有更正已生效的版本时才填写更正理由。")
 ERR_NO_RULE = _("%(county)s 在 %(date)s 没有生效的“%(rule)s”配置。")
 ERR_BANDS_REQUIRED = _("分档计发须至少配置一个档次（MSL 23）。")
 ERR_BANDS_WITH_GAP_METHOD = _("补差计发不使用档次：请删除档次，或把计发方式改为分档。")
@@ -81,6 +93,17 @@ class RuleVersion(models.Model):
         verbose_name=_("录入人"),
     )
 
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("更正的版本"),
+        help_text=_("更正一个已生效版本的错误时选择它；更正从本版本的生效日期起适用，已提出初审意见的案件不受影响。"),
+    )
+    correction_reason = models.TextField(_("更正理由"), blank=True)
+
     objects = RuleVersionQuerySet.as_manager()
 
     class Meta:
@@ -95,6 +118,34 @@ class RuleVersion(models.Model):
             if stored and stored["effective_from"] <= timezone.localdate():
                 raise ValidationError(ERR_RULE_IN_FORCE)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        stored = None
+        if self.pk is not None:
+            stored = type(self)._default_manager.filter(pk=self.pk).values("effective_from").first()
+        if stored and stored["effective_from"] <= timezone.localdate():
+            # Never a field error: the admin shows a version in force without inputs.
+            raise ValidationError(ERR_RULE_IN_FORCE)
+        errors = {}
+        today = timezone.localdate()
+        if self.effective_from is not None and self.effective_from < today:
+            errors["effective_from"] = ValidationError(ERR_RULE_IN_PAST % {"today": today.isoformat()})
+        if self.corrects_id is not None:
+            corrected = self.corrects
+            if not corrected.is_in_force_or_past:
+                errors["corrects"] = ValidationError(ERR_CORRECTS_NOT_IN_FORCE)
+            elif (corrected.county_id, getattr(corrected, "area", None)) != (
+                self.county_id,
+                getattr(self, "area", None),
+            ):
+                errors["corrects"] = ValidationError(ERR_CORRECTS_OTHER_COUNTY)
+            if not self.correction_reason.strip():
+                errors["correction_reason"] = ValidationError(ERR_CORRECTION_REASON)
+        elif self.correction_reason.strip():
+            errors["correction_reason"] = ValidationError(ERR_REASON_WITHOUT_CORRECTION)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_in_force_or_past(self) -> bool:
