@@ -17,7 +17,18 @@ from __future__ import annotations
 import datetime
 from bisect import bisect_left
 
-from .models import CalendarDay
+from django.db import transaction
+from django.dispatch import Signal
+
+from .models import CalendarDay, CalendarYear
+
+# Sent (inside the transaction that changed the calendar) with ``calendar`` (the new
+# snapshot), ``actor`` and ``reason``: each programme recomputes the deadlines it stored
+# and audits every case that moved. Core imports no programme, so they listen here.
+calendar_changed = Signal()
+
+# From this day of the year on, a missing schedule for next year is warned about.
+WARN_FROM = (11, 1)
 
 
 def _weekdays_before(ordinal: int) -> int:
@@ -29,10 +40,14 @@ def _weekdays_before(ordinal: int) -> int:
 class Calendar:
     """A snapshot of the calendar exceptions, for many look-ups in one request."""
 
-    def __init__(self, exceptions: dict[datetime.date, str] | None = None):
+    def __init__(self, exceptions: dict[datetime.date, str] | None = None, years: set[int] | None = None):
         if exceptions is None:
             exceptions = dict(CalendarDay.objects.values_list("date", "kind"))
+            if years is None:
+                years = loaded_years()
         self.exceptions = exceptions
+        # Years whose official schedule is loaded; a hand-built snapshot knows the years it holds.
+        self.years = frozenset({d.year for d in exceptions} if years is None else years)
         # Sorted exception ordinals and, at index i, the net change the first i of them
         # make to the plain weekday count (redundant rows, e.g. a holiday on a Sunday, add 0).
         self._ordinals: list[int] = []
@@ -52,6 +67,11 @@ class Calendar:
         if kind == CalendarDay.Kind.WORKDAY:
             return True
         return day.weekday() < 5
+
+    def is_provisional(self, day: datetime.date | None) -> bool:
+        """True when ``day`` lies in a year whose official schedule is not loaded, so a
+        deadline ending on it counts weekends only and may still move."""
+        return day is not None and day.year not in self.years
 
     def _before(self, ordinal: int) -> int:
         """Working days among all days with an ordinal below ``ordinal``."""
@@ -104,11 +124,45 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     return Calendar().working_days_between(start, end)
 
 
-def load_from_library(years: range | None = None) -> int:
+def loaded_years() -> set[int]:
+    return set(CalendarYear.objects.values_list("year", flat=True))
+
+
+def is_provisional(day: datetime.date | None) -> bool:
+    """``Calendar.is_provisional`` for one date, without loading the whole snapshot."""
+    return day is not None and not CalendarYear.objects.filter(year=day.year).exists()
+
+
+def missing_schedule_year(today: datetime.date) -> int | None:
+    """Next year, from 1 November on, while its official schedule is not loaded (else None)."""
+    if (today.month, today.day) < WARN_FROM:
+        return None
+    year = today.year + 1
+    return None if CalendarYear.objects.filter(year=year).exists() else year
+
+
+def recompute_deadlines(*, actor=None, reason: str) -> int:
+    """After a calendar change: a fresh snapshot goes to every programme's receiver, which
+    moves the deadlines it stored (one audit event per case that moved). Returns the
+    number of cases moved."""
+    responses = calendar_changed.send(sender=Calendar, calendar=Calendar(), actor=actor, reason=reason)
+    return sum(result for _, result in responses if isinstance(result, int))
+
+
+def library_years() -> set[int]:
+    """The years the installed ``chinesecalendar`` carries (it has no data outside them)."""
+    import chinese_calendar
+
+    return {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+
+
+@transaction.atomic
+def load_from_library(years: range | None = None, *, actor=None) -> int:
     """Copy holidays and make-up days from the ``chinesecalendar`` package.
 
-    Existing rows (possibly corrected by hand) are left alone. Returns the
-    number of rows created.
+    Existing rows (possibly corrected by hand) are left alone. Every year the
+    library carries is marked loaded (``CalendarYear``). When anything was added,
+    stored deadlines are recomputed. Returns the number of rows created.
     """
     import chinese_calendar
 
@@ -133,4 +187,9 @@ def load_from_library(years: range | None = None) -> int:
             defaults={"kind": CalendarDay.Kind.WORKDAY, "name": str(name or ""), "source": "chinesecalendar"},
         )
         created += made
+    source = f"chinesecalendar {getattr(chinese_calendar, '__version__', '')}".strip()
+    new_years = [y for y in sorted(library_years()) if (years is None or y in years) and y not in loaded_years()]
+    CalendarYear.objects.bulk_create([CalendarYear(year=y, source=source) for y in new_years])
+    if created or new_years:
+        recompute_deadlines(actor=actor, reason=source)
     return created
