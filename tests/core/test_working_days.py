@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflows.core.models import CalendarDay
 from workflows.core.working_days import Calendar, add_working_days, load_from_library, working_days_between
@@ -49,3 +51,111 @@ def test_load_from_library_is_idempotent_and_keeps_manual_rows(db):
     assert CalendarDay.objects.get(date=D(2026, 10, 1)).kind == CalendarDay.Kind.HOLIDAY
     assert CalendarDay.objects.get(date=D(2026, 9, 20)).kind == CalendarDay.Kind.WORKDAY
     assert CalendarDay.objects.get(date=D(2026, 10, 8)).source == "manual"
+
+
+# --- the constant-time snapshot against the day-by-day definition (issue 19 item 5) ---
+
+
+def _reference_is_working(exceptions, day):
+    kind = exceptions.get(day)
+    if kind == CalendarDay.Kind.HOLIDAY:
+        return False
+    if kind == CalendarDay.Kind.WORKDAY:
+        return True
+    return day.weekday() < 5
+
+
+def _reference_add(exceptions, start, days):
+    """The former day-by-day loop, kept as the definition."""
+    current, remaining = start, days
+    while remaining:
+        current += datetime.timedelta(days=1)
+        if _reference_is_working(exceptions, current):
+            remaining -= 1
+    return current
+
+
+def _reference_between(exceptions, start, end):
+    if end < start:
+        return -_reference_between(exceptions, end, start)
+    count, current = 0, start
+    while current < end:
+        current += datetime.timedelta(days=1)
+        if _reference_is_working(exceptions, current):
+            count += 1
+    return count
+
+
+def _library_exceptions():
+    """The real 2024-2026 State Council schedule from chinesecalendar, plus redundant rows
+    (a holiday on a weekend, a make-up day on a weekday) that must change nothing."""
+    import chinese_calendar
+
+    exceptions = {}
+    for day in chinese_calendar.holidays:
+        if 2024 <= day.year <= 2026:
+            exceptions[day] = CalendarDay.Kind.HOLIDAY
+    for day in chinese_calendar.workdays:
+        if 2024 <= day.year <= 2026 and day.weekday() >= 5:
+            exceptions[day] = CalendarDay.Kind.WORKDAY
+    return exceptions
+
+
+LIBRARY = _library_exceptions()
+EDGES = (D(2024, 1, 1), D(2026, 12, 31))
+dates = st.dates(min_value=D(2022, 6, 1), max_value=D(2028, 6, 30))
+random_exceptions = st.dictionaries(
+    st.dates(min_value=D(2025, 12, 1), max_value=D(2026, 3, 31)),
+    st.sampled_from([CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.WORKDAY]),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(start=dates, end=dates)
+def test_between_matches_day_by_day_on_the_real_calendar(start, end):
+    """MSL 22: the snapshot counts exactly the working days the day-by-day loop counts,
+    for ranges inside, across and beyond the loaded years (2024-2026)."""
+    assert Calendar(LIBRARY).working_days_between(start, end) == _reference_between(LIBRARY, start, end)
+
+
+@settings(max_examples=400, deadline=None)
+@given(start=dates, days=st.integers(min_value=0, max_value=400))
+def test_add_matches_day_by_day_on_the_real_calendar(start, days):
+    """MSL 22: the N-th working day after a date is the same as the day-by-day loop's,
+    including deadlines that cross New Year and the calendar's last loaded day."""
+    assert Calendar(LIBRARY).add_working_days(start, days) == _reference_add(LIBRARY, start, days)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    exceptions=random_exceptions,
+    start=st.dates(min_value=D(2025, 11, 1), max_value=D(2026, 4, 30)),
+    days=st.integers(0, 80),
+)
+def test_random_calendars_match_day_by_day(exceptions, start, days):
+    """Any mix of holidays and make-up days (long holiday runs, redundant rows): adding N
+    working days and counting them back agree with the loop and with each other."""
+    cal = Calendar(exceptions)
+    due = cal.add_working_days(start, days)
+    assert due == _reference_add(exceptions, start, days)
+    assert cal.working_days_between(start, due) == days
+    assert cal.working_days_between(due, start) == _reference_between(exceptions, due, start)
+
+
+@pytest.mark.parametrize("edge", EDGES)
+def test_calendar_edges(edge):
+    """The first and last loaded day and their neighbours count as the loop counts them."""
+    cal = Calendar(LIBRARY)
+    for delta in range(-3, 4):
+        day = edge + datetime.timedelta(days=delta)
+        for days in (0, 1, 2, 10, 45):
+            assert cal.add_working_days(day, days) == _reference_add(LIBRARY, day, days)
+        assert cal.working_days_between(day, edge) == _reference_between(LIBRARY, day, edge)
+
+
+def test_long_holiday_run_pushes_the_search_bound():
+    """A month of holidays right after the start still lands on the right working day."""
+    exceptions = {D(2026, 3, 2) + datetime.timedelta(days=i): CalendarDay.Kind.HOLIDAY for i in range(60)}
+    cal = Calendar(exceptions)
+    assert cal.add_working_days(D(2026, 2, 27), 1) == _reference_add(exceptions, D(2026, 2, 27), 1) == D(2026, 5, 1)

@@ -17,6 +17,7 @@ from . import models
 from .audit import audit_record, diff
 from .permissions import assignment_grant, assignment_revoke
 from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
+from .working_days import recompute_deadlines
 
 
 @admin.register(models.County)
@@ -204,6 +205,9 @@ class TekunSupportRuleAdmin(RuleVersionAdmin):
 
 @admin.register(models.CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
+    """The State Council schedule, day by day; every change moves the stored deadlines it
+    affects (one case-history event per case that moved)."""
+
     list_display = ["date", "kind", "name", "source"]
     list_filter = ["kind", "source"]
     date_hierarchy = "date"
@@ -217,6 +221,65 @@ class CalendarDayAdmin(admin.ModelAdmin):
             chain="config:calendar",
             changes=diff({f: form.initial.get(f) for f in form.changed_data} if change else {}, form.cleaned_data),
         )
+        self._recompute(request, str(obj))
+
+    def delete_model(self, request, obj):
+        self._delete_audited(request, [obj])
+        self._recompute(request, str(obj))
+
+    def delete_queryset(self, request, queryset):
+        days = list(queryset)
+        self._delete_audited(request, days)
+        self._recompute(request, "、".join(str(d) for d in days))
+
+    def _delete_audited(self, request, days):
+        for day in days:
+            old = {"date": day.date, "kind": day.kind, "name": day.name, "source": day.source}
+            audit_record(
+                action="calendar.delete", target=day, actor=request.user, chain="config:calendar", changes=diff(old, {})
+            )
+            day.delete()
+
+    def _recompute(self, request, reason):
+        moved = recompute_deadlines(actor=request.user, reason=_("节假日安排调整：%(change)s") % {"change": reason})
+        if moved:
+            self.message_user(
+                request, _("已按新的节假日安排重新计算 %(n)d 个案件的办理期限。") % {"n": moved}, messages.INFO
+            )
+
+
+@admin.register(models.CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Marks a year's schedule as complete: deadlines ending in it stop being provisional.
+    Add the year here after entering all its holidays and make-up working days."""
+
+    list_display = ["year", "source", "loaded_at"]
+    fields = ["year", "source"]
+
+    def save_model(self, request, obj, form, change):
+        old = {f: form.initial.get(f) for f in form.changed_data} if change else {}
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="calendar.year_change" if change else "calendar.year_loaded",
+            target=obj,
+            actor=request.user,
+            chain="config:calendar",
+            changes=diff(old, {"year": obj.year, "source": obj.source}),
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            action="calendar.year_removed",
+            target=obj,
+            actor=request.user,
+            chain="config:calendar",
+            changes=diff({"year": obj.year, "source": obj.source}, {}),
+        )
+        super().delete_model(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # one at a time, so every removal is audited (the bulk action would skip delete_model)
+        return super().has_delete_permission(request, obj) and obj is not None
 
 
 @admin.register(models.AuditEvent)

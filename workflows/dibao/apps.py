@@ -8,6 +8,12 @@ class DibaoConfig(AppConfig):
     verbose_name = _("最低生活保障与特困供养")
 
     def ready(self):
+        from workflows.core.working_days import calendar_changed
+
+        from .receivers import on_calendar_changed
+
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="dibao.calendar_changed")
+
         try:
             from workflows.finance_check.signals import finance_check_finished
         except ImportError:  # the finance check app is not installed yet

@@ -24,6 +24,7 @@ class Deadline:
     due_on: datetime.date | None
     working_days_left: int | None
     overdue: bool
+    provisional: bool = False  # ends in a year whose official schedule is not loaded
 
 
 def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None):
@@ -32,8 +33,9 @@ def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, ca
     if due is None:
         return Deadline(None, None, False)
     today = today or timezone.localdate()
-    left = (calendar or Calendar()).working_days_between(today, due)
-    return Deadline(due, left, left < 0)
+    calendar = calendar or Calendar()
+    left = calendar.working_days_between(today, due)
+    return Deadline(due, left, left < 0, calendar.is_provisional(due))
 
 
 def open_cases_with_deadlines(user, *, today: datetime.date | None = None) -> list[tuple[DibaoProcess, Deadline]]:

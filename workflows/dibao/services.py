@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -499,6 +500,54 @@ def dibao_complete_materials(*, process: DibaoProcess, received: list[str], acto
         raise ValidationError(ERR_MATERIALS_NOT_ALL_RECEIVED % {"items": items})
     _audit(process, "dibao.materials_completed", actor, data={"received": list(received)})
     return process
+
+
+def dibao_recompute_deadlines(*, calendar: Calendar, actor=None, reason: str) -> int:
+    """The official calendar changed (a State Council schedule entered or loaded): move
+    the stored deadlines of open cases to what the new calendar gives (MSL 22, 21), with
+    one ``dibao.deadline_recomputed`` event per case that moved; returns that count.
+
+    Recomputed: the decision deadline from acceptance (dibao; 特困 until its first notice,
+    after which its stage deadlines run from the notice, TK 15, 16), the 45-day extension,
+    and the refusal letter's deadline while the letter is not issued. Run inside the
+    transaction that changed the calendar."""
+    moved = 0
+    cases = (
+        DibaoProcess.objects.exclude(status__in=["DONE", "CANCELED"])
+        .filter(Q(accepted_on__isnull=False) | Q(letter_due_on__isnull=False))
+        .select_for_update()
+        .order_by("pk")
+    )
+    for process in cases:
+        fields = ("due_on", "extended_due_on", "letter_due_on")
+        old = {f: getattr(process, f) for f in fields}
+        if process.accepted_on and process.decided_on is None:
+            staged = process.programme == Programme.TEKUN and process.notices.exists()
+            if not staged:
+                process.due_on = due_date(
+                    accepted_on=process.accepted_on,
+                    programme=process.programme,
+                    delegated=process.delegated,
+                    extended=False,
+                    calendar=calendar,
+                )
+            if process.extension_reason:
+                process.extended_due_on = due_date(
+                    accepted_on=process.accepted_on,
+                    programme=process.programme,
+                    delegated=process.delegated,
+                    extended=True,
+                    calendar=calendar,
+                )
+        if process.letter_due_on and process.decided_on and process.letter_issued_on is None:
+            process.letter_due_on = calendar.add_working_days(process.decided_on, REFUSAL_LETTER_DAYS)
+        changes = diff(old, {f: getattr(process, f) for f in fields})
+        if not changes:
+            continue
+        process.save(update_fields=list(changes))
+        _audit(process, "dibao.deadline_recomputed", actor, changes=changes, data={"reason": reason})
+        moved += 1
+    return moved
 
 
 @transaction.atomic

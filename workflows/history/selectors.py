@@ -74,6 +74,7 @@ ACTION_LABELS = {
     "dibao.reinvestigate": _("重新调查核实"),
     "dibao.appraisal": _("民主评议"),
     "dibao.extend": _("延长办理期限"),
+    "dibao.deadline_recomputed": _("节假日安排调整，重新计算办理期限"),
     "dibao.overdue": _("逾期提醒"),
     "dibao.sign_handler": _("经办人签字"),
     "dibao.sign_section_chief": _("股室负责人签字"),

@@ -99,6 +99,7 @@ class PublicStatus:
     due_on: datetime.date | None
     working_days_left: int | None
     overdue: bool
+    due_provisional: bool = False  # ends in a year whose official schedule is not loaded
     missing_materials: list[str] = field(default_factory=list)
     letters: list[PublicLetter] = field(default_factory=list)
     notice: PublicNotice | None = None
@@ -176,6 +177,7 @@ def public_status(process: DibaoProcess, *, today: datetime.date | None = None) 
         due_on=None if done else deadline.due_on,
         working_days_left=None if done else deadline.working_days_left,
         overdue=False if done else deadline.overdue,
+        due_provisional=False if done else deadline.provisional,
         missing_materials=missing,
         letters=letters_of(process),
         notice=_notice(process),

@@ -156,6 +156,7 @@ class TaskRow:
     assist_first_pending: bool
     owner: str
     execute_url: str | None
+    due_provisional: bool = False  # ends in a year whose official schedule is not loaded
 
     @property
     def overdue_days(self) -> int:
@@ -201,6 +202,7 @@ def rows_for(tasks, *, calendar: Calendar | None = None, today: datetime.date | 
                 assist_first_pending=index.assist_first_pending,
                 owner=(task.owner.get_full_name() or task.owner.username) if task.owner_id else "",
                 execute_url=_task_url(task, "index"),
+                due_provisional=calendar.is_provisional(due),
             )
         )
     return out

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
+from workflows.core import working_days
 from workflows.core.flows import case_visible, coerce
 from workflows.core.models import County
 from workflows.core.working_days import Calendar
@@ -291,6 +292,7 @@ def case_workspace(request, process_pk: int):
         {
             "process": process,
             "index": index,
+            "due_provisional": working_days.is_provisional(index.due_on if index else None),
             "household": household,
             "members": members,
             "finance": _finance_check(process),

@@ -1,5 +1,5 @@
 from .audit import AuditChainHead, AuditEvent
-from .calendar import CalendarDay
+from .calendar import CalendarDay, CalendarYear
 from .duties import CaseActorRecord, StaffProfile, StaffRelative, StandIn
 from .regions import County, Township, Village
 from .rules import (
@@ -18,6 +18,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "CalendarDay",
+    "CalendarYear",
     "CaseActorRecord",
     "County",
     "DibaoAmountBand",

@@ -29,3 +29,25 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official schedule (the State Council notice) is loaded in full.
+
+    Deadlines that end in a year without a row are provisional: counted with weekends
+    only, they move once the year's holidays and make-up days are entered. A row is
+    written by ``load_holidays`` for every year the holiday library carries, or by the
+    administrator after entering a year's ``CalendarDay`` rows by hand.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    source = models.CharField(_("来源"), max_length=50, blank=True)
+    loaded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已公布的年度节假日安排")
+        verbose_name_plural = _("已公布的年度节假日安排")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
