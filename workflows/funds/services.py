@@ -3,8 +3,9 @@
 Every function writes one ledger entry and moves the cached balance in the
 same transaction, while holding the fund's row lock, and appends an audit
 event to the chain ``fund:<pk>``. Lock order everywhere: case row (viewflow
-lock) -> fund row -> audit chain heads, so concurrent approvals cannot
-deadlock.
+lock, and taken again by every temporary-assistance payment service so
+direct calls are serialised too) -> payment row -> fund row -> audit chain
+heads, so concurrent approvals cannot deadlock.
 """
 
 from __future__ import annotations

@@ -55,6 +55,8 @@ ERR_REVERSAL_REASON_REQUIRED = _("冲销必须写明理由。")
 ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔发放尚未冲销的 %(left)s 元。")
 ERR_WRONG_TIER = _("该案件的审批层级为“%(tier)s”，不能在此办理。")
 ERR_REVOKED = _("该救助已被县级抽查撤销，不能继续发放。")
+ERR_NO_PAYMENT_STEP = _("该案件当前没有待办理的“%(step)s”步骤，不能审批或发放。")
+ERR_ALREADY_DECIDED = _("该案件已作出审批决定，不能重复审批。")
 
 CENT = Decimal("0.01")
 
@@ -138,11 +140,49 @@ def _check_yearly_count(*, household: Household, year: int, exclude_pk=None, liv
         )
 
 
+def _lock_case(process: TemporaryAssistanceProcess) -> None:
+    """Lock the case row until the end of the transaction and re-read what money depends on (TA18 3(3)).
+
+    Every payment entry point calls this first, so concurrent direct calls (API, admin, tasks,
+    scripts) queue on the row instead of each reading the same unpaid amount. It is the
+    same row viewflow's ``select_for_update_lock`` takes, so inside a task activation it is
+    already held and this costs one statement. Lock order: case row -> payment row -> fund
+    row -> audit chain heads (workflows/funds/services.py). Only the decision fields are
+    re-read: the rest of ``process`` is what the caller asks to be checked.
+    """
+    locked = TemporaryAssistanceProcess.objects.select_for_update().get(pk=process.pk)
+    for field in ("decision", "approved_amount", "decided_by_id", "decided_at"):
+        setattr(process, field, getattr(locked, field))
+
+
+def _require_open_step(process: TemporaryAssistanceProcess, node_name: str) -> None:
+    """Refuse unless the flow has an unfinished task of ``node_name``: no payment outside its step."""
+    from workflows.core.driving import open_tasks
+
+    from .flows import TemporaryAssistanceFlow
+
+    node = getattr(TemporaryAssistanceFlow, node_name)
+    if not open_tasks(process, node).exists():
+        raise ValidationError(ERR_NO_PAYMENT_STEP % {"step": node.task_title}, code="no_payment_step")
+
+
+def _require_undecided(process: TemporaryAssistanceProcess) -> None:
+    if process.decision:
+        raise ValidationError(ERR_ALREADY_DECIDED, code="already_decided")
+
+
 def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor, assist_first=False) -> Payment:
-    """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock."""
+    """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock.
+
+    The unpaid amount is read under the case row lock, so concurrent calls never pay more than
+    was approved (TA18 3(3)).
+    """
+    _lock_case(process)
     unpaid = process.unpaid_amount()
     if amount > unpaid:
-        raise ValidationError(ERR_ABOVE_UNPAID % {"amount": f"{amount:,.2f}", "unpaid": f"{unpaid:,.2f}"})
+        raise ValidationError(
+            ERR_ABOVE_UNPAID % {"amount": f"{amount:,.2f}", "unpaid": f"{unpaid:,.2f}"}, code="above_unpaid"
+        )
     now = timezone.now()
     entry = None
     if source == Payment.Source.TOWNSHIP_FUND:
@@ -331,7 +371,10 @@ def case_open(
 @transaction.atomic
 def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
     """The township pays an emergency at once from its fund; paperwork is due in N working days."""
+    _lock_case(process)
     _require_approver(process, actor, "assist_first_pay")
+    _require_open_step(process, "assist_first_pay")
+    _require_undecided(process)
     amount = _money(amount)
     today = timezone.localdate()
     rule, _standard, limit = township_limit_on(process.county, today)
@@ -490,9 +533,12 @@ def case_township_approve(
 
     The limit is the one in force today, checked here whatever the caller (SAI 48).
     """
+    _lock_case(process)
     _require_approver(process, actor, "township_approve")
     if process.tier != Tier.TOWNSHIP:
         raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
+    _require_open_step(process, "township_approve")
+    _require_undecided(process)
     amount, first = _approval_amounts(process, approve, amount, first_payment)
     if approve:
         today = timezone.localdate()
@@ -515,9 +561,12 @@ def case_county_approve(
     *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
 ) -> TemporaryAssistanceProcess:
     """County decision above the township limit; paid by the county, not from the township fund."""
+    _lock_case(process)
     _require_county_officer(process, actor, "county_approve")
     if process.tier != Tier.COUNTY:
         raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
+    _require_open_step(process, "county_approve")
+    _require_undecided(process)
     amount, first = _approval_amounts(process, approve, amount, first_payment)
     if approve:
         _check_yearly_count(household=process.household, year=timezone.localdate().year, exclude_pk=process.pk)
@@ -541,9 +590,12 @@ def case_decide_case_by_case(
     actor,
 ) -> TemporaryAssistanceProcess:
     """一事一议: the county coordination meeting's decision, with its date and participants."""
+    _lock_case(process)
     _require_county_officer(process, actor, "case_by_case_decision")
     if process.tier != Tier.CASE_BY_CASE:
         raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
+    _require_open_step(process, "case_by_case_decision")
+    _require_undecided(process)
     names = [n for n in participants.replace("，", ",").replace("、", ",").replace("\n", ",").split(",") if n.strip()]
     if meeting_date is None or len(names) < 3:
         raise ValidationError(ERR_MEETING_REQUIRED, code="meeting")
@@ -575,14 +627,18 @@ def case_decide_case_by_case(
 def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
     """A further staged payment of the approved amount (township fund or county, by tier).
 
-    Refused once the county's sampling review revoked the approval (SAI 66, 68).
+    Refused once the county's sampling review revoked the approval (SAI 66, 68), and unless the
+    flow's payment step of the case's tier is open; the case row is locked first (TA18 3(3)).
     """
     amount = _money(amount)
+    _lock_case(process)
     _refuse_if_revoked(process)
     if process.tier == Tier.TOWNSHIP:
         _require_approver(process, actor, "township_pay")
+        _require_open_step(process, "township_pay")
         return _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
     _require_county_officer(process, actor, "county_pay")
+    _require_open_step(process, "county_pay")
     return _pay(process=process, amount=amount, source=Payment.Source.COUNTY, actor=actor)
 
 
@@ -609,10 +665,12 @@ def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
     """Reverse (part of) a payment with a written reason; township-fund money returns to the fund.
 
     Township-fund payments: the township approver or the county officer; county payments: the
-    county officer only. Checked before anything is read under lock or written.
+    county officer only. Checked before anything is written. Lock order as for payments: the case
+    row, then the payment row, then (in ``funds.fund_reverse``) the fund row.
     """
-    payment = Payment.objects.select_for_update().select_related("process").get(pk=payment.pk)
-    process = payment.process
+    process = TemporaryAssistanceProcess.objects.select_for_update().get(pk=payment.process_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment.process = process
     if not may_reverse_payment(actor, payment):
         raise PermissionDenied(
             ERR_NOT_COUNTY_OFFICER if payment.source == Payment.Source.COUNTY else funds.ERR_MAY_NOT_REVERSE
@@ -622,7 +680,9 @@ def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
         raise ValidationError(ERR_REVERSAL_REASON_REQUIRED, code="reason")
     left = payment.amount - payment.reversed_amount
     if amount > left:
-        raise ValidationError(ERR_REVERSE_TOO_MUCH % {"amount": f"{amount:,.2f}", "left": f"{left:,.2f}"})
+        raise ValidationError(
+            ERR_REVERSE_TOO_MUCH % {"amount": f"{amount:,.2f}", "left": f"{left:,.2f}"}, code="too_much"
+        )
     entry = None
     if payment.source == Payment.Source.TOWNSHIP_FUND:
         entry = funds.fund_reverse(payment=payment.fund_entry, amount=amount, reason=reason, actor=actor)
