@@ -42,13 +42,23 @@ if [ ! -f "$STAMP" ]; then
   touch "$STAMP"
 fi
 
-# Test-only node packages (axe-core for the accessibility checks in tests/e2e).
-if [ "$KIND" = "dev" ]; then
-  command -v npm >/dev/null || { echo "==> npm is missing (axe-core for tests/e2e): install nodejs and npm"; exit 1; }
-  NPM_STAMP="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
-  if [ ! -f "$NPM_STAMP" ]; then
-    echo "==> installing node packages (package-lock.json)"
-    npm ci --no-audit --no-fund --loglevel=error
-    touch "$NPM_STAMP"
-  fi
+# Node packages: Bootstrap (the staff design system, served by Django from
+# node_modules/bootstrap/dist) for every kind; dev adds axe-core for tests/e2e.
+# npm by command, not by dpkg: NodeSource's nodejs package ships its own npm.
+if ! command -v npm >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  echo "==> installing nodejs npm"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+command -v npm >/dev/null || { echo "==> npm is missing (Bootstrap for the staff pages): install nodejs and npm"; exit 1; }
+NPM_ARGS="--no-audit --no-fund --loglevel=error"
+[ "$KIND" = "dev" ] || NPM_ARGS="$NPM_ARGS --omit=dev"
+LOCK_SUM="$(sha256sum package-lock.json | cut -c1-16)"
+NPM_STAMP="node_modules/.installed-$KIND-$LOCK_SUM"
+# A dev install holds everything runtime needs: do not strip axe-core for `make demo`.
+if [ ! -f "$NPM_STAMP" ] && [ ! -f "node_modules/.installed-dev-$LOCK_SUM" ]; then
+  echo "==> installing node packages (package-lock.json, $KIND)"
+  # shellcheck disable=SC2086
+  npm ci $NPM_ARGS
+  touch "$NPM_STAMP"
 fi

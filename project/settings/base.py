@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_celery_beat",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_htmx",
     "viewflow",
     "viewflow.workflow",
     "workflows.core",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: claim/submit answer a fragment to htmx, a redirect to everyone else.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Case scope before viewflow's site check: an out-of-scope case is a 404
     # for everyone, never a 403 that would confirm it exists.
@@ -131,7 +136,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The design system (Bootstrap 5, docs/ui.md) is installed from npm (package.json) and
+# served by the project under static/vendor/bootstrap/ — no CDN.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist")]
+# Staff forms render with crispy-forms' Bootstrap 5 pack (templates/viewflow/workflow/*).
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {

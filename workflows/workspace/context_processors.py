@@ -1,24 +1,35 @@
-"""What the workspace navigation shows, for every page that extends ``workspace/base.html``.
+"""What the staff navigation shows, for every page that extends ``workspace/base.html``.
 
-Lazy: nothing is read unless a template asks, so pages outside the workspace (viewflow's
-pages, the applicant portal) pay nothing. A link is shown only to whom it will open —
-a township user offered the county dashboard would get 403.
+Lazy: nothing is read unless a template asks, so pages outside the staff base (the
+applicant portal, PDFs) pay nothing. A link is shown only to whom it will open — a
+township user offered the county dashboard would get 403. The counts cost a constant
+number of queries whatever the number of tasks (tests/workspace/test_nav.py).
 """
 
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from workflows.core.models import County
 from workflows.core.scope import user_scope
 
 from . import selectors
+from .models import CaseIndex
+
+#: Roles that open the overdue alerts (``dibao:overdue``, workflows/dibao/urls.py).
+OVERDUE_CODENAMES = frozenset({"act_approver", "act_county_officer", "act_county_reviewer"})
 
 
 class WorkspaceNav:
     def __init__(self, user):
         self._user = user
+
+    @cached_property
+    def _codenames(self) -> frozenset[str]:
+        return frozenset(codename for _ct, _app, codename, _pk in user_scope(self._user).object_permissions)
 
     @cached_property
     def supervisor(self) -> bool:
@@ -36,13 +47,42 @@ class WorkspaceNav:
         )
 
     @cached_property
-    def case_apps(self) -> bool:
-        """Has a region: the flows' own pages (``/staff/``) open (``CaseFlow.has_view_permission``)."""
+    def report_county(self) -> County | None:
+        """The county whose sampling report the nav links to (county roles only)."""
+        return selectors.dashboard_counties(self._user).first() if self.county_dashboard else None
+
+    @cached_property
+    def case_lists(self) -> bool:
+        """Has a region: the open-case list, the staff-relative register and the funds list
+        show the user's cases and books (empty lists for a user without one)."""
         return not user_scope(self._user).is_empty
+
+    @cached_property
+    def overdue(self) -> bool:
+        return bool(self._codenames & OVERDUE_CODENAMES)
 
     @property
     def admin_site(self) -> bool:
         return bool(self._user.is_staff)
+
+    @cached_property
+    def _inbox_counts(self) -> dict:
+        # One query for both: the inbox and the overdue part of it.
+        today = timezone.localdate()
+        overdue = CaseIndex.deadline_running_q(selectors.IDX) & Q(**{f"{selectors.IDX}due_on__lt": today})
+        return selectors.inbox_tasks(self._user).aggregate(mine=Count("pk"), overdue=Count("pk", filter=overdue))
+
+    @property
+    def mine_count(self) -> int:
+        return self._inbox_counts["mine"]
+
+    @property
+    def overdue_count(self) -> int:
+        return self._inbox_counts["overdue"]
+
+    @cached_property
+    def queue_count(self) -> int:
+        return selectors.queue_tasks(self._user).count()
 
 
 def workspace_nav(request) -> dict:

@@ -42,6 +42,15 @@ class FilterForm(forms.Form):
         villages = Village.objects.filter(Q(township_id__in=scope.township_ids) | Q(pk__in=scope.village_ids))
         self.fields["village"].queryset = villages.order_by("code")
         self.fields["village"].empty_label = _("全部村（社区）")
+        for field in self.fields.values():  # Bootstrap 5 controls (docs/ui.md)
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs["class"] = css
 
     def filters(self, default_sort: str = "due") -> Filters:
         if not self.is_bound or not self.is_valid():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from workflows.core.cases import CaseTask
@@ -227,3 +228,53 @@ def dashboard_counties(user) -> QuerySet[County]:
     for codename in DASHBOARD_CODENAMES:
         ids |= set(regions_where(user, codename, County).values_list("pk", flat=True))
     return County.objects.filter(pk__in=ids).order_by("code")
+
+
+def case_household(process):
+    """The case's household and its members for display (ID numbers masked), or (None, [])."""
+    household = getattr(process, "household", None) if getattr(process, "household_id", None) else None
+    if household is None:
+        return None, []
+    from workflows.households.validators import mask_id_number
+
+    members = [
+        {
+            "name": m.name,
+            "relation": m.get_relation_display(),
+            "id_number": mask_id_number(m.id_number),
+            "age": m.age(),
+            "flags": [
+                str(label)
+                for flag, label in (
+                    ("is_disabled", _("残疾")),
+                    ("has_serious_illness", _("重病")),
+                    ("is_student", _("在校生")),
+                )
+                if getattr(m, flag, False)
+            ],
+        }
+        for m in household.members.order_by("pk")
+    ]
+    return household, members
+
+
+def case_finance(process) -> dict:
+    """The case's latest finance check, its outcome in words and its reasons."""
+    from workflows.finance_check.models import FinanceCheckProcess, Outcome
+    from workflows.finance_check.selectors import latest_check_for
+
+    check_id = getattr(process, "finance_check_id", None)
+    check = FinanceCheckProcess.objects.filter(pk=check_id).first() if check_id else None
+    if check is None:
+        ref = getattr(process, "finance_check_ref", "") or f"{process._meta.app_label}:{process.pk}"
+        check = latest_check_for(ref)
+    code = getattr(process, "finance_outcome", "") or getattr(process, "finance_check_outcome", "")
+    # the stored code ("eligible") in words: people read 符合条件, never the code
+    outcome = str(Outcome(code).label) if code and code in Outcome.values else code
+    result = getattr(process, "finance_result", None) or (check.result if check is not None else None) or {}
+    return {
+        "check": check,
+        "outcome": outcome or (check.get_outcome_display() if check is not None and check.outcome else ""),
+        "reasons": result.get("reasons", []) if isinstance(result, dict) else [],
+        "per_capita_income": result.get("per_capita_income") if isinstance(result, dict) else None,
+    }

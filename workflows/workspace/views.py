@@ -192,52 +192,6 @@ def send_back(request):
 # --- case workspace ----------------------------------------------------------------------
 
 
-def _household(process):
-    household = getattr(process, "household", None) if getattr(process, "household_id", None) else None
-    if household is None:
-        return None, []
-    from workflows.households.validators import mask_id_number
-
-    members = [
-        {
-            "name": m.name,
-            "relation": m.get_relation_display(),
-            "id_number": mask_id_number(m.id_number),
-            "age": m.age(),
-            "flags": [
-                str(label)
-                for flag, label in (
-                    ("is_disabled", _("残疾")),
-                    ("has_serious_illness", _("重病")),
-                    ("is_student", _("在校生")),
-                )
-                if getattr(m, flag, False)
-            ],
-        }
-        for m in household.members.order_by("pk")
-    ]
-    return household, members
-
-
-def _finance_check(process):
-    from workflows.finance_check.models import FinanceCheckProcess
-    from workflows.finance_check.selectors import latest_check_for
-
-    check_id = getattr(process, "finance_check_id", None)
-    check = FinanceCheckProcess.objects.filter(pk=check_id).first() if check_id else None
-    if check is None:
-        ref = getattr(process, "finance_check_ref", "") or f"{process._meta.app_label}:{process.pk}"
-        check = latest_check_for(ref)
-    outcome = getattr(process, "finance_outcome", "") or getattr(process, "finance_check_outcome", "")
-    result = getattr(process, "finance_result", None) or (check.result if check is not None else None) or {}
-    return {
-        "check": check,
-        "outcome": outcome or (check.get_outcome_display() if check is not None and check.outcome else ""),
-        "reasons": result.get("reasons", []) if isinstance(result, dict) else [],
-        "per_capita_income": result.get("per_capita_income") if isinstance(result, dict) else None,
-    }
-
-
 def _task_form(request, task):
     """The node's own task form (unbound), for the case page; it posts to the node's execute
     view, which validates it and calls the service as usual. None when the node has no form
@@ -267,7 +221,7 @@ def case_workspace(request, process_pk: int):
     if not case_visible(request.user, process):
         raise Http404
     index = CaseIndex.objects.filter(process_id=process.pk).select_related("township", "village").first()
-    household, members = _household(process)
+    household, members = selectors.case_household(process)
     tasks = list(Task.objects.filter(process_id=process.pk).select_related("owner").order_by("created", "pk"))
     mine, claimable = [], []
     for task in tasks:
@@ -295,7 +249,7 @@ def case_workspace(request, process_pk: int):
             "due_provisional": working_days.is_provisional(index.due_on if index else None),
             "household": household,
             "members": members,
-            "finance": _finance_check(process),
+            "finance": selectors.case_finance(process),
             "documents": list(documents_for_case(process.pk)),
             "events": [(e, history.action_label(e.action)) for e in events[-30:]],
             "event_count": len(events),
