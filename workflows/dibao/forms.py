@@ -19,6 +19,21 @@ from . import services
 from .models import Attachment, ExtensionReason, ObjectionRoute, StaffKinRecord
 
 
+def bootstrap_widgets(form: forms.BaseForm) -> None:
+    """Bootstrap 5 class names on the widgets, so the staff base styles the form."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            continue
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
 def _users_with(codename: str, region) -> forms.ModelChoiceField:
     from guardian.shortcuts import get_users_with_perms
 
@@ -63,6 +78,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        bootstrap_widgets(self)
         from workflows.core.scope import regions_where
 
         townships = regions_where(user, "act_case_worker", Township)
@@ -162,6 +178,13 @@ class MemberForm(forms.Form):
     signed_check_authorisation = forms.BooleanField(label=_("已签署核对授权书"), required=False)
     signed_truthfulness = forms.BooleanField(label=_("已签署真实性承诺书"), required=False)
 
+    # A row counts once it names someone: the preselected relation and income
+    # kind of a blank row are not a member (issue 14: the blank row was validated).
+    KEY_FIELDS = ("name", "id_number")
+
+    def has_changed(self):
+        return any(str(self.data.get(self.add_prefix(name)) or "").strip() for name in self.KEY_FIELDS)
+
     def clean_id_number(self):
         from workflows.households.validators import normalise_id_number, validate_id_number
 
@@ -190,21 +213,68 @@ class MemberForm(forms.Form):
         )  # fmt: skip
 
 
+MAX_MEMBERS = 15
+ERR_NO_MEMBERS = _("请至少填写一名家庭成员（申请人本人）。")
+ERR_TOO_MANY_MEMBERS = _("一户最多填写 %(max)s 名家庭成员。")
+
+
 class BaseMemberFormSet(forms.BaseFormSet):
+    """1 to ``MAX_MEMBERS`` members. Every row may be left blank (a blank row is
+    ignored) and any row may be marked deleted, so a 1-person household and a
+    household of 15 file through the same page."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = _("删除此成员")
+        bootstrap_widgets(form)
+
     def clean(self):
         if any(self.errors):
             return
-        members = [f.member() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        members = self.members()
+        if not members:
+            raise ValidationError(ERR_NO_MEMBERS, code="no_members")
+        if len(members) > MAX_MEMBERS:
+            raise ValidationError(ERR_TOO_MANY_MEMBERS % {"max": MAX_MEMBERS}, code="too_many_members")
         try:
             services.validate_household(members, timezone.localdate())
         except ValidationError as exc:
             raise ValidationError(exc.messages, code=exc.code) from exc
 
+    def filled_forms(self) -> list[MemberForm]:
+        """The rows that describe a member: not blank, not marked deleted."""
+        return [
+            f
+            for f in self.forms
+            if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE") and f.has_changed()
+        ]
+
     def members(self) -> list[services.MemberInput]:
-        return [f.member() for f in self.forms if f.cleaned_data]
+        return [f.member() for f in self.filled_forms()]
 
 
-MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=1, min_num=1, validate_min=True)
+MemberFormSet = forms.formset_factory(
+    MemberForm,
+    formset=BaseMemberFormSet,
+    extra=1,
+    min_num=0,
+    max_num=MAX_MEMBERS,
+    absolute_max=MAX_MEMBERS,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+def member_formset_adding_row(data, files=None) -> BaseMemberFormSet:
+    """The no-JavaScript "add a row" fallback: the posted rows plus one blank row."""
+    data = data.copy()
+    key = "members-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "1"))
+    except ValueError:
+        total = 1
+    data[key] = str(max(1, min(total + 1, MAX_MEMBERS)))
+    return MemberFormSet(data, files, prefix="members")
 
 
 # --- task forms -----------------------------------------------------------------

@@ -4,10 +4,14 @@ alerts, staff objection form, and the public (anonymous) objection form."""
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django.views import generic
 
 from workflows.core.flows import case_visible
@@ -15,6 +19,7 @@ from workflows.core.views import CaseStartFormView, CaseTaskFormView
 
 from . import selectors, services
 from .forms import (
+    MAX_MEMBERS,
     AcceptForm,
     ApplicationForm,
     AppraisalForm,
@@ -28,35 +33,84 @@ from .forms import (
     ReinvestigateForm,
     SignForm,
     TekunApplicationForm,
+    member_formset_adding_row,
 )
 from .models import DibaoProcess, NoticeRound, Programme
+from .staging import UploadStaging
+
+ADD_MEMBER = "add_member"
 
 
 # --- start ------------------------------------------------------------------------
 class DibaoStartView(CaseStartFormView):
+    """Staff intake: the household, 1 to 15 member rows, uploads kept across a
+    failed submit (``staging``), an error summary. The "add a row" submit button
+    is the no-JavaScript fallback of static/dibao/intake.js."""
+
     form_class = ApplicationForm
     programme = Programme.DIBAO
     template_name = "dibao/intake.html"
 
+    @cached_property
+    def staging(self) -> UploadStaging:
+        return UploadStaging.for_request(self.request)
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+        kwargs = {**super().get_form_kwargs(), "user": self.request.user}
+        if "files" in kwargs:
+            kwargs["files"] = self.staging.files_with_staged(kwargs["files"])
+        return kwargs
 
     def get_formset(self):
-        if self.request.method == "POST":
-            return MemberFormSet(self.request.POST, prefix="members")
-        return MemberFormSet(prefix="members")
+        if self.request.method != "POST":
+            return MemberFormSet(prefix="members")
+        files = self.staging.files_with_staged(self.request.FILES)
+        if ADD_MEMBER in self.request.POST:
+            return member_formset_adding_row(self.request.POST, files)
+        return MemberFormSet(self.request.POST, files, prefix="members")
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("formset", self.get_formset())
+        formset = kwargs.setdefault("formset", self.get_formset())
+        form = kwargs.get("form") or self.get_form()
+        kwargs["form"] = form
+        show_errors = form.is_bound and not kwargs.get("adding")
+        staged = self.staging.entries
+        for f in [form, *formset.forms]:
+            for name, field in f.fields.items():
+                entry = staged.get(f.add_prefix(name))
+                if entry and isinstance(field, django_forms.FileField):
+                    f[name].staged_name = entry["name"]
+                if show_errors and name in f.errors:
+                    field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} is-invalid".strip()
+        kwargs.update(
+            staging_token=self.staging.token,
+            show_errors=show_errors,
+            error_summary=intake_error_summary(form, formset) if show_errors else [],
+            add_member=ADD_MEMBER,
+            max_members=MAX_MEMBERS,
+        )
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         formset = self.get_formset()
-        if form.is_valid() and formset.is_valid():
-            self.formset = formset
-            return self.form_valid(form)
-        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        try:
+            adding = ADD_MEMBER in request.POST
+            if not adding and form.is_valid() and formset.is_valid():
+                self.formset = formset
+                return self.form_valid(form)
+            self.keep_valid_uploads(form, *formset.forms)
+            return self.render_to_response(self.get_context_data(form=form, formset=formset, adding=adding))
+        finally:
+            self.staging.close()
+
+    def keep_valid_uploads(self, *forms) -> None:
+        """Stage every posted file that passed its own field's validation."""
+        for f in forms:
+            for name, field in f.fields.items():
+                key = f.add_prefix(name)
+                if isinstance(field, django_forms.FileField) and key in self.request.FILES and name not in f.errors:
+                    self.staging.keep(key, self.request.FILES[key])
 
     def application(self, form) -> services.ApplicationInput:
         d = form.cleaned_data
@@ -71,9 +125,33 @@ class DibaoStartView(CaseStartFormView):
         services.dibao_application_file(
             process=self.process, programme=self.programme, application=self.application(form), actor=self.request.user
         )
+        # The case keeps its own copies; the staged ones go once the filing commits.
+        transaction.on_commit(self.staging.discard)
 
     def form_invalid(self, form):
+        self.keep_valid_uploads(form, *getattr(self, "formset", MemberFormSet(prefix="members")).forms)
         return self.render_to_response(self.get_context_data(form=form, formset=getattr(self, "formset", None)))
+
+
+def intake_error_summary(form, formset) -> list[tuple[str, str]]:
+    """(anchor, message) for every error of the intake page, in page order."""
+    items = [("#intake-form", str(e)) for e in form.non_field_errors()]
+    for name in form.fields:
+        for e in form.errors.get(name, []):
+            items.append((f"#{form[name].id_for_label}", f"{form[name].label}：{e}"))
+    items += [("#members", str(e)) for e in formset.non_form_errors()]
+    for number, member in enumerate(formset.forms, start=1):
+        if not member.has_changed():
+            continue
+        for name in member.fields:
+            for e in member.errors.get(name, []):
+                text = _("第 %(number)s 位成员 %(label)s：%(error)s") % {
+                    "number": number,
+                    "label": member[name].label,
+                    "error": e,
+                }
+                items.append((f"#{member[name].id_for_label}", str(text)))
+    return items
 
 
 class TekunStartView(DibaoStartView):
