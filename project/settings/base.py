@@ -252,6 +252,8 @@ PORTAL_SMS_GATEWAY_TIMEOUT = env.float("PORTAL_SMS_GATEWAY_TIMEOUT", default=5.0
 PORTAL_SMS_SIGN_NAME = env.str("PORTAL_SMS_SIGN_NAME", default="社会救助")
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
+# Demo-only tools (manage.py demo_fast_forward): the demo settings turn them on, production forces them off.
+DEMO_TOOLS = False
 
 LOGGING = {
     "version": 1,

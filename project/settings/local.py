@@ -4,5 +4,7 @@ from .base import *  # noqa: F403
 from .base import DATA_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
+# manage.py demo_fast_forward: lets a newcomer carry a case through the 7-day notice.
+DEMO_TOOLS = env.bool("DEMO_TOOLS", default=True)
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,8 @@ def _required(name: str) -> str:
 
 
 DEBUG = False
+# Never in production: nothing may cut a public notice short (MSL 19).
+DEMO_TOOLS = False
 SECRET_KEY = _required("SECRET_KEY")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters with 5 distinct ones.")

@@ -15,8 +15,8 @@ def test_seed_creates_cases_in_every_stage(registry_sandbox):  # noqa: F811
     """(Transactional, as in ``manage.py seed_demo``: on-commit jobs run at once.)
     Cases are made by driving the flows: just filed, missing materials, home visit,
     staff relative awaiting the county visit, preliminary opinion, notice running,
-    objection, re-investigation, signing, approved, refused, 特困 approved; a second
-    run adds nothing."""
+    objection, re-investigation, signing, approved, refused, 特困 approved; the other two
+    townships have an application, a home visit and a notice running; a second run adds nothing."""
     region = core_demo.seed()
     demo.seed(region)
     cases = DibaoProcess.objects.all()
@@ -38,6 +38,12 @@ def test_seed_creates_cases_in_every_stage(registry_sandbox):  # noqa: F811
     assert cases.get(household__members__name="王八（不予确认）").decision == Decision.REFUSED
     tekun = cases.get(household__members__name="冯九（特困）")
     assert tekun.decision == Decision.APPROVED and tekun.programme == "tekun"
+    # every township's office has work waiting: an application, a home visit, a notice running
+    waiting = {}
+    for p in cases:
+        waiting.setdefault(p.township.name, set()).update(t.flow_task.name for t in p.task_set.exclude(status="DONE"))
+    for township in ("青山镇", "河口镇", "城关街道"):
+        assert {"accept", "home_visit", "notice_period"} <= waiting[township], township
     count = cases.count()
     demo.seed(region)
     assert DibaoProcess.objects.count() == count

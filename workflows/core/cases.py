@@ -44,6 +44,11 @@ class CaseFields(models.Model):
         self.case_number = f"{self.CASE_PREFIX}-{self.township.code}-{year}-{self.pk:06d}"
         return self.case_number
 
+    def shift_clock_back(self, by) -> None:
+        """Demo only (``core.demo_clock``): move this case's own dates ``by`` (a timedelta)
+        earlier when its running timer is fast-forwarded. Override where the process stores
+        a date the timer depends on; the default has none."""
+
     # Separation of duties (domain.md §1), declared per process model:
     # node -> nodes (shell patterns) whose finishers may not act on it.
     #     separation_rules = {"approve": {"investigate", "propose", "sign_*"}}

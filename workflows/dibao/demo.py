@@ -67,12 +67,39 @@ def seed(region, stdout=None):
     if DibaoProcess.objects.filter(township=township).exists():
         if stdout:
             stdout.write(f"dibao cases: {DibaoProcess.objects.count()} (already seeded)")
+            _print_applicant_login(stdout)
         return
     users = {**region.users, **_extra_staff(region)}
     d = Demo(region, users)
     d.run()
     if stdout:
         stdout.write(f"dibao cases: {DibaoProcess.objects.count()}")
+        _print_applicant_login(stdout)
+
+
+SHOWCASE = "李四（公示中）"  # the case whose notice is running when the demo starts
+
+
+def _print_applicant_login(stdout) -> None:
+    """What a newcomer needs to try the applicant side and to finish the notice."""
+    from django.conf import settings
+
+    process = (
+        DibaoProcess.objects.filter(household__members__name=SHOWCASE, household__members__relation="applicant")
+        .select_related("household")
+        .first()
+    )
+    if process is None or not process.case_number:
+        return
+    id_number = process.household.members.get(name=SHOWCASE, relation="applicant").id_number
+    base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
+    stdout.write(
+        f"applicant status page: {base}/portal/status/  case number {process.case_number}, "
+        f"last 6 ID characters {id_number[-6:]} (SMS and e-mail texts are printed on this console)"
+    )
+    stdout.write(
+        f"end its 7-day notice now (demo only): .venv/bin/python manage.py demo_fast_forward {process.case_number}"
+    )
 
 
 class Demo:
@@ -180,5 +207,12 @@ class Demo:
         self.sign(self.propose(refused, q, approve=False), q, approve=False)
         tk = self.visit(self.accept(self.file(q, "冯九（特困）", programme="tekun", size=1), q), q)
         self.sign(self.end_notice(self.propose(tk, q)), q)
+        # The other townships' offices have work waiting too: a new application, a home
+        # visit to make and a notice running (every demo login lands on real work).
+        for slug, names in (("hekou", ("何一（刚登记）", "何二（入户调查）", "何三（公示中）")),
+                            ("chengguan", ("程一（刚登记）", "程二（入户调查）", "程三（公示中）"))):  # fmt: skip
+            self.file(slug, names[0])
+            self.accept(self.file(slug, names[1]), slug)
+            self.propose(self.visit(self.accept(self.file(slug, names[2]), slug), slug), slug)
         # last: ending the other notices would end this one too
-        self.propose(self.visit(self.accept(self.file(q, "李四（公示中）"), q), q), q)
+        self.propose(self.visit(self.accept(self.file(q, SHOWCASE), q), q), q)

@@ -45,6 +45,7 @@ TASK_STATUS_BY_ACTION = {
 
 ACTION_LABELS = {
     "flow.started": _("案件启动"),
+    "demo.fast_forward": _("演示：计时快进"),
     "flow.finished": _("案件办结"),
     "task.created": _("任务生成"),
     "task.assigned": _("任务认领"),
