@@ -29,3 +29,15 @@ def case_payments(process):
         .annotate(remaining=F("amount") - F("reversed_amount"))
         .order_by("seq")
     )
+
+
+def household_by_id_number(*, id_number: str, townships):
+    """The household of ``townships`` one of whose members has this ID number, or None (intake lookup)."""
+    from workflows.households.models import Household
+    from workflows.households.validators import normalise_id_number
+
+    return (
+        Household.objects.filter(township__in=townships, members__id_number=normalise_id_number(id_number))
+        .select_related("village")
+        .first()
+    )
