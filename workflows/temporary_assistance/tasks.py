@@ -22,3 +22,11 @@ def advance_after_finance_check(process_pk: int, check_ref: str, outcome: str) -
     except TransitionNotAllowed:
         return "skipped"
     return "done"
+
+
+@shared_task(acks_late=True)
+def issue_decision_letter(process_pk: int) -> str:
+    """Render and store the decision or refusal letter after the decision committed (idempotent)."""
+    from .services import case_issue_letter
+
+    return "done" if case_issue_letter(process_id=process_pk) is not None else "skipped"
