@@ -16,7 +16,11 @@ from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
 
 def days_ago(n):
-    return timezone.localdate() - datetime.timedelta(days=n)
+    """``n`` days before today, all in one calendar year: the limits count by the event's year, so in the
+    first days of January the dates are taken back from the last day of the previous year."""
+    today = timezone.localdate()
+    base = today if today.timetuple().tm_yday > 10 else datetime.date(today.year - 1, 12, 31)
+    return base - datetime.timedelta(days=n)
 
 
 def test_same_event_is_refused(region, case_worker_a, household_a):

@@ -853,7 +853,8 @@ def case_issue_letter(*, process_id: int):
     kind = CaseDocument.Kind.TA_DECISION
     with transaction.atomic():
         process = (
-            TemporaryAssistanceProcess.objects.select_for_update()
+            # of=self: the joined rows (nullable ones included) are read, only the case row is locked
+            TemporaryAssistanceProcess.objects.select_for_update(of=("self",))
             .select_related("household", "township", "county", "decided_by")
             .filter(pk=process_id)
             .first()
