@@ -181,3 +181,76 @@ def test_service_registers_new_household_and_rolls_back_on_refusal(region, case_
             requested_amount="100", actor=case_worker_a,
         ))  # fmt: skip
     assert not Household.objects.exists()
+
+
+# --- village assistant with the applicant's entrustment (MSL 6) -----------------------------
+
+PDF = b"%PDF-1.4\n% test\n"
+
+
+def entrustment():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("委托书.pdf", PDF, content_type="application/pdf")
+
+
+def test_village_assistant_files_new_household_with_entrustment(region, village_assistant_a, client_for):
+    """MSL 6: a village assistant files for a new household of their village with the applicant's signed
+    entrustment: the entrustment is stored on the case and recorded as the applicant's consent."""
+    from workflows.documents.models import CaseDocument
+
+    response = client_for(village_assistant_a).post(
+        URL, new_household(region.village_a, upload_entrustment=entrustment())
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    process = TemporaryAssistanceProcess.objects.get()
+    assert process.opened_by == village_assistant_a and process.village == region.village_a
+    stored = CaseDocument.objects.get(process_id=process.pk)
+    assert stored.kind == "other" and stored.filename.endswith("-entrustment.pdf") and not stored.verifiable
+    applicant = process.household.members.get(relation="applicant")
+    assert Consent.objects.filter(member=applicant, kind=Consent.Kind.ENTRUSTMENT).exists()
+
+
+def test_village_assistant_without_entrustment_is_refused(region, village_assistant_a, client_for):
+    """MSL 6: without the entrustment nothing is filed (the dibao intake's message)."""
+    from workflows.dibao.services import ERR_ENTRUSTMENT
+
+    response = client_for(village_assistant_a).post(URL, new_household(region.village_a))
+    assert response.status_code == 200
+    assert str(ERR_ENTRUSTMENT) in response.context["form"].non_field_errors()
+    assert not Household.objects.exists() and not TemporaryAssistanceProcess.objects.exists()
+
+
+def test_village_assistant_only_for_their_village(region, village_assistant_a, client_for):
+    """Scope: a village assistant files neither in another village (new household) nor for a household of
+    another village found by ID number."""
+    client = client_for(village_assistant_a)
+    response = client.post(URL, new_household(region.village_a2, upload_entrustment=entrustment()))
+    assert response.status_code == 200 and "village" in response.context["form"].errors
+    other = HouseholdFactory(village=region.village_a2)
+    member = MemberFactory(household=other)
+    response = client.post(URL, case_fields(find_id_number=member.id_number, upload_entrustment=entrustment()))
+    assert response.status_code == 200 and "find_id_number" in response.context["form"].errors
+    assert not TemporaryAssistanceProcess.objects.exists()
+
+
+def test_case_worker_form_has_no_entrustment_field(region, case_worker_a, client_for):
+    """The entrustment upload is shown only to village assistants (case workers take the request in person)."""
+    page = client_for(case_worker_a).get(URL)
+    assert page.status_code == 200 and "upload_entrustment" not in page.context["form"].fields
+
+
+def test_village_assistant_filing_is_decided_by_the_township_approver(region, village_assistant_a, approver_a, fund_a):
+    """The case a village assistant filed (direct service call) is decided and paid by the township approver as usual."""
+    from workflows.core.driving import open_tasks, start_case
+
+    household = HouseholdFactory(village=region.village_a)
+    MemberFactory(household=household)
+    process = start_case(F.start, user=village_assistant_a, perform=lambda p: services.case_open(
+        process=p, household=household, kind="emergency", cause="fire",
+        event_date=timezone.localdate() - datetime.timedelta(days=1), cause_detail="x",
+        requested_amount="500", entrustment=entrustment(), actor=village_assistant_a,
+    ))  # fmt: skip
+    assert process.opened_by == village_assistant_a
+    do(process, F.township_approve, approver_a, services.case_township_approve, approve=True, amount="500")
+    assert not open_tasks(process).exists()

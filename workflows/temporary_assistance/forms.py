@@ -46,12 +46,29 @@ class OpenCaseForm(forms.Form):
     assist_first = forms.BooleanField(label=_("先行救助（急难型，当日发放，事后补办）"), required=False)
     major_hardship = forms.BooleanField(label=_("重大困难，提请一事一议"), required=False)
     repeat_reason = forms.CharField(label=_("再次申请的新理由"), widget=forms.Textarea, required=False)
+    upload_entrustment = forms.FileField(label=_("委托书（协理员代为申请时必交）"), required=False)
 
-    def __init__(self, *args, townships, **kwargs):
+    def __init__(self, *args, user, **kwargs):
+        from .services import households_for_intake, townships_for_case_worker, villages_for_village_assistant
+
         super().__init__(*args, **kwargs)
-        self.townships = townships
-        self.fields["household"].queryset = Household.objects.filter(township__in=townships).select_related("village")
-        self.fields["village"].queryset = Village.objects.filter(township__in=townships).select_related("township")
+        self.user = user
+        self.households = households_for_intake(user)
+        self.fields["household"].queryset = self.households.select_related("village")
+        self.fields["village"].queryset = (
+            Village.objects.filter(township__in=townships_for_case_worker(user))
+            | Village.objects.filter(pk__in=villages_for_village_assistant(user))
+        ).select_related("township")
+        if not villages_for_village_assistant(user).exists():
+            del self.fields["upload_entrustment"]
+
+    def clean_upload_entrustment(self):
+        from workflows.dibao.services import validate_upload
+
+        upload = self.cleaned_data.get("upload_entrustment")
+        if upload:
+            validate_upload(upload)
+        return upload
 
     def clean_find_id_number(self):
         value = normalise_id_number(self.cleaned_data.get("find_id_number"))
@@ -70,7 +87,7 @@ class OpenCaseForm(forms.Form):
         if sum(chosen) > 1:
             raise forms.ValidationError(ERR_CHOOSE_ONE_HOUSEHOLD, code="household")
         if data.get("find_id_number"):
-            found = selectors.household_by_id_number(id_number=data["find_id_number"], townships=self.townships)
+            found = selectors.household_by_id_number(id_number=data["find_id_number"], households=self.households)
             if found is None:
                 self.add_error("find_id_number", ERR_NO_HOUSEHOLD_WITH_ID)
             data["household"] = found
@@ -92,11 +109,14 @@ class OpenCaseForm(forms.Form):
         return [self[name] for name in NEW_HOUSEHOLD_FIELDS]
 
     def case_fields(self):
-        return [self[name] for name in CASE_FIELDS]
+        return [self[name] for name in (*CASE_FIELDS, "upload_entrustment") if name in self.fields]
 
     def case_data(self) -> dict:
         """The keyword arguments of ``services.case_open`` other than the household."""
-        return {name: self.cleaned_data[name] for name in CASE_FIELDS}
+        return {
+            **{name: self.cleaned_data[name] for name in CASE_FIELDS},
+            "entrustment": self.cleaned_data.get("upload_entrustment"),
+        }
 
 
 class NewHouseholdMemberFormSet(BaseMemberFormSet):

@@ -31,13 +31,8 @@ def case_payments(process):
     )
 
 
-def household_by_id_number(*, id_number: str, townships):
-    """The household of ``townships`` one of whose members has this ID number, or None (intake lookup)."""
-    from workflows.households.models import Household
+def household_by_id_number(*, id_number: str, households):
+    """The household among ``households`` (the actor's intake scope) with a member of this ID number, or None."""
     from workflows.households.validators import normalise_id_number
 
-    return (
-        Household.objects.filter(township__in=townships, members__id_number=normalise_id_number(id_number))
-        .select_related("village")
-        .first()
-    )
+    return households.filter(members__id_number=normalise_id_number(id_number)).select_related("village").first()

@@ -83,8 +83,32 @@ def townships_for_case_worker(user):
     return regions_where(user, "act_case_worker", Township)
 
 
+def villages_for_village_assistant(user):
+    return regions_where(user, "act_village_assistant", Village)
+
+
 def can_open_case(user) -> bool:
-    return user.is_authenticated and townships_for_case_worker(user).exists()
+    """Township case workers, and village assistants filing on the applicant's behalf (MSL 6)."""
+    return user.is_authenticated and (
+        townships_for_case_worker(user).exists() or villages_for_village_assistant(user).exists()
+    )
+
+
+def households_for_intake(user):
+    """Households ``user`` may file for: the case worker's townships, the village assistant's villages."""
+    return Household.objects.filter(
+        Q(township__in=townships_for_case_worker(user)) | Q(village__in=villages_for_village_assistant(user))
+    )
+
+
+def _filing_channel(actor, village: Village) -> str:
+    """The dibao intake's channel rule (MSL 6); outside the actor's regions: ``ERR_HOUSEHOLD_OUTSIDE``."""
+    from workflows.dibao.services import filing_channel
+
+    try:
+        return filing_channel(actor, village)
+    except ValidationError:
+        raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside") from None
 
 
 def _require_case_worker(process, actor) -> None:
@@ -312,6 +336,11 @@ def _refuse_if_revoked(process: TemporaryAssistanceProcess) -> None:
 # --- filing ----------------------------------------------------------------------
 
 
+def _extension(name: str) -> str:
+    name = (name or "").lower()
+    return name[name.rfind(".") :] if "." in name else ""
+
+
 @dataclass(frozen=True)
 class NewHousehold:
     """A household with no earlier record, registered at temporary-assistance intake."""
@@ -345,9 +374,7 @@ def validate_new_household(*, members: list, kind: str, on: datetime.date) -> No
         raise ValidationError(ERR_ID_ALREADY_REGISTERED % {"id": mask_id_number(known)}, code="id_registered")
 
 
-def _register_household(*, new: NewHousehold, kind: str, actor) -> Household:
-    if not townships_for_case_worker(actor).filter(pk=new.village.township_id).exists():
-        raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside")
+def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor) -> Household:
     today = timezone.localdate()
     validate_new_household(members=new.members, kind=kind, on=today)
     household, _rows = household_register(
@@ -359,6 +386,7 @@ def _register_household(*, new: NewHousehold, kind: str, actor) -> Household:
         members=new.members,
         signed_on=today,
         actor=actor,
+        entrusted=entrusted,
     )
     return household
 
@@ -377,9 +405,11 @@ def case_open(
     assist_first: bool = False,
     major_hardship: bool = False,
     repeat_reason: str = "",
+    entrustment=None,
     actor,
 ) -> TemporaryAssistanceProcess:
-    """File a request (inside the Start activation) for a household of the case worker's township.
+    """File a request (inside the Start activation) for a household of the case worker's township,
+    or, with the applicant's signed ``entrustment`` (an uploaded file), of the village assistant's village.
 
     ``household`` is an existing record; ``new_household`` registers a household with no earlier
     record (and its members) in the same transaction, so a refused filing leaves no household behind.
@@ -390,11 +420,18 @@ def case_open(
     amount = _money(requested_amount)
     if (household is None) == (new_household is None):
         raise ValidationError(ERR_HOUSEHOLD_REQUIRED, code="household")
-    if household is not None and not townships_for_case_worker(actor).filter(pk=household.township_id).exists():
-        raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside")
+    from workflows.dibao.models import Channel
+    from workflows.dibao.services import ERR_ENTRUSTMENT, validate_upload
+
+    channel = _filing_channel(actor, new_household.village if new_household else household.village)
+    entrusted = channel == Channel.PAPER_VILLAGE_ASSISTANT
+    if entrusted:  # a village assistant files only with the applicant's signed entrustment (MSL 6)
+        if entrustment is None:
+            raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
+        validate_upload(entrustment)
     registered = new_household is not None
     if registered:
-        household = _register_household(new=new_household, kind=kind, actor=actor)
+        household = _register_household(new=new_household, kind=kind, entrusted=entrusted, actor=actor)
     rule, standard, limit = township_limit_on(household.county, today)
     if assist_first and kind != Kind.EMERGENCY:
         raise ValidationError(ERR_ASSIST_FIRST_EMERGENCY_ONLY, code="assist_first")
@@ -424,6 +461,18 @@ def case_open(
     process.save()
     process.assign_case_number()
     process.save(update_fields=["case_number"])
+    if entrusted:
+        from workflows.documents.services import document_store
+
+        entrustment.seek(0)
+        document_store(
+            process_id=process.pk,
+            kind="other",
+            filename=f"{process.case_number}-entrustment{_extension(entrustment.name)}",
+            content=entrustment.read(),
+            actor=actor,
+            applicant_name=household.head.name if household.head else "",
+        )
     audit_record(
         action="case.open",
         target=process,
@@ -441,6 +490,7 @@ def case_open(
             "case_number": process.case_number,
             "household": household.pk,
             "household_registered": registered,
+            "channel": channel,
             "rule": rule.pk,
             "standard": standard and standard.pk,
             "limit": limit,

@@ -22,7 +22,7 @@ class OpenCaseView(CaseStartFormView):
     template_name = "temporary_assistance/intake.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "townships": services.townships_for_case_worker(self.request.user)}
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_formset(self, bound: bool):
         if bound:
