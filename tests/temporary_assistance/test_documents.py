@@ -197,3 +197,21 @@ def test_case_page_lists_the_letter_and_download_is_scoped(
     assert 'id="ta-case-letters"' in page.text and f"/verify/download/{letter.pk}/" in page.text
     assert client_for(approver_a).get(f"/verify/download/{letter.pk}/").status_code == 200
     assert client_for(approver_b).get(f"/verify/download/{letter.pk}/").status_code == 404
+
+
+def test_sweep_issues_letters_whose_job_was_lost(region, case_worker_a, approver_a, household_a, fund_a):
+    """A decision whose letter message was lost (no on-commit job ran here) gets its letter from the
+    periodic sweep once the grace period passed; a second sweep finds nothing to do."""
+    import datetime as dt
+
+    from workflows.temporary_assistance.models import TemporaryAssistanceProcess
+    from workflows.temporary_assistance.tasks import issue_missing_letters
+
+    process = file_case(case_worker_a, household_a, requested_amount=Decimal("1500.00"))
+    do(process, F.township_approve, approver_a, services.case_township_approve, approve=True, amount="1500")
+    assert issue_missing_letters() == 0  # within the grace period the queued job is left to run
+    decided = TemporaryAssistanceProcess.objects.get(pk=process.pk).decided_at
+    TemporaryAssistanceProcess.objects.filter(pk=process.pk).update(decided_at=decided - dt.timedelta(hours=1))
+    assert issue_missing_letters() == 1
+    assert CaseDocument.objects.filter(process_id=process.pk, kind=CaseDocument.Kind.TA_DECISION).count() == 1
+    assert issue_missing_letters() == 0

@@ -281,7 +281,9 @@ def _queue_letter(process: TemporaryAssistanceProcess) -> None:
     from .tasks import issue_decision_letter
 
     pk = process.pk
-    transaction.on_commit(lambda: issue_decision_letter.delay(pk))
+    # robust: a broker hiccup must not turn a committed decision into an error page; the
+    # ``issue_missing_letters`` sweep issues any letter whose message was lost
+    transaction.on_commit(lambda: issue_decision_letter.delay(pk), robust=True)
 
 
 def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> None:
