@@ -434,6 +434,9 @@ def case_open(
     registered = new_household is not None
     if registered:
         household = _register_household(new=new_household, kind=kind, entrusted=entrusted, actor=actor)
+    else:
+        # one filing per household at a time, so two concurrent filings cannot both pass the frequency check
+        Household.objects.select_for_update().filter(pk=household.pk).exists()
     rule, standard, limit = township_limit_on(household.county, today)
     if assist_first and kind != Kind.EMERGENCY:
         raise ValidationError(ERR_ASSIST_FIRST_EMERGENCY_ONLY, code="assist_first")
