@@ -178,3 +178,28 @@ def test_concurrent_reversals_and_installments_on_one_case(region, county_office
     assert process.paid_amount() == Decimal("600.00")
     _assert_fund_consistent(fund, allocated)
     assert fund.balance == allocated - Decimal("600.00")
+
+
+def test_50_concurrent_filings_for_one_household_respect_the_yearly_maximum(region, case_worker_a):
+    """TA18 2(3): 50 filings for one household at once, each for a different event of this year: the
+    household row lock lets exactly the yearly maximum (2 by default) through; the rest are refused."""
+    from workflows.core.driving import start_case
+
+    household = HouseholdFactory(village=region.village_a)
+    MemberFactory(household=household)
+    first_day = timezone.localdate().replace(month=1, day=1)
+    causes = ["fire", "flood", "accident", "sudden_illness", "other"]
+
+    def file(i):
+        actor = _user(case_worker_a.pk)
+        start_case(F.start, user=actor, perform=lambda p: services.case_open(
+            process=p, household=household, kind="emergency", cause=causes[i % len(causes)],
+            event_date=first_day, cause_detail=f"事件{i}",
+            requested_amount="100", repeat_reason=f"新情况{i}", actor=actor,
+        ))  # fmt: skip
+
+    ok, refused, errors = run_concurrently(file)
+    assert errors == []
+    assert len(ok) == 2
+    assert {e.code for e in refused} <= {"yearly_limit", "same_event"}
+    assert TemporaryAssistanceProcess.objects.filter(household=household).count() == 2

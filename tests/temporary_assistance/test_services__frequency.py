@@ -16,7 +16,11 @@ from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
 
 def days_ago(n):
-    return timezone.localdate() - datetime.timedelta(days=n)
+    """``n`` days before today, all in one calendar year: the limits count by the event's year, so in the
+    first days of January the dates are taken back from the last day of the previous year."""
+    today = timezone.localdate()
+    base = today if today.timetuple().tm_yday > 10 else datetime.date(today.year - 1, 12, 31)
+    return base - datetime.timedelta(days=n)
 
 
 def test_same_event_is_refused(region, case_worker_a, household_a):
@@ -86,3 +90,57 @@ def test_amount_must_be_positive_money(region, case_worker_a, household_a):
     for bad in (Decimal("0"), Decimal("-5"), Decimal("1.001")):
         with pytest.raises(ValidationError):
             file_case(case_worker_a, household_a, requested_amount=bad)
+
+
+# --- by event date (issue 16 item 9) ------------------------------------------------------
+
+
+def last_year(month, day):
+    return datetime.date(timezone.localdate().year - 1, month, day)
+
+
+def test_yearly_maximum_counts_by_event_year_not_filing_year(region, case_worker_a, household_a):
+    """TA18 2(3): the yearly maximum counts the year of the event. Two cases filed today for events of last
+    year do not use this year's two; a third event of last year is refused with last year named."""
+    file_case(case_worker_a, household_a, cause="fire", event_date=last_year(11, 3))
+    file_case(case_worker_a, household_a, cause="accident", event_date=last_year(12, 20))
+    with pytest.raises(ValidationError) as exc:
+        file_case(case_worker_a, household_a, cause="flood", event_date=last_year(12, 28))
+    assert exc.value.code == "yearly_limit"
+    assert str(timezone.localdate().year - 1) in exc.value.messages[0]
+    this_year = timezone.localdate().replace(month=1, day=1)
+    file_case(case_worker_a, household_a, cause="flood", event_date=this_year)
+    file_case(case_worker_a, household_a, cause="sudden_illness", event_date=this_year)
+    assert TemporaryAssistanceProcess.objects.filter(household=household_a).count() == 4
+
+
+def test_repeat_of_a_cause_from_an_earlier_event_year_needs_no_new_reason(region, case_worker_a, household_a):
+    """TA18 2(3): the same cause in a different event year is not a repeat within the year."""
+    file_case(case_worker_a, household_a, cause="fire", event_date=last_year(6, 1))
+    process = file_case(
+        case_worker_a, household_a, cause="fire", event_date=timezone.localdate().replace(month=1, day=1)
+    )
+    assert process.repeat_reason == ""
+    with pytest.raises(ValidationError) as exc:
+        file_case(case_worker_a, household_a, cause="fire", event_date=last_year(9, 1))
+    assert exc.value.code == "repeat"
+
+
+def test_approval_recheck_counts_the_event_year_of_the_case(region, case_worker_a, approver_a, household_a, fund_a):
+    """TA18 2(3): at approval the count is re-checked for the case's event year: with the yearly maximum
+    lowered to 1 after filing, the second event of last year cannot be approved, while a case for this
+    year's event can."""
+    old = file_case(case_worker_a, household_a, cause="fire", event_date=last_year(3, 1))
+    second = file_case(case_worker_a, household_a, cause="accident", event_date=last_year(4, 1))
+    current = file_case(
+        case_worker_a, household_a, cause="flood", event_date=timezone.localdate().replace(month=1, day=1)
+    )
+    TemporaryAssistanceRule.objects.create(
+        county=region.county, effective_from=timezone.localdate(), max_payments_per_year=1
+    )
+    with pytest.raises(ValidationError) as exc:
+        do(second, F.township_approve, approver_a, services.case_township_approve, approve=True, amount="1500")
+    assert exc.value.code == "yearly_limit"
+    do(current, F.township_approve, approver_a, services.case_township_approve, approve=True, amount="1500")
+    assert TemporaryAssistanceProcess.objects.get(pk=current.pk).paid_amount() == Decimal("1500.00")
+    assert old.event_date.year == second.event_date.year

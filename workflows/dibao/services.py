@@ -35,12 +35,11 @@ from workflows.core.working_days import Calendar
 from workflows.finance_check import means_test
 from workflows.households.models import (
     ADULT_AGE,
-    Consent,
     DeclaredAsset,
     DeclaredIncome,
-    Household,
     HouseholdMember,
 )
+from workflows.households.services import household_register
 from workflows.households.validators import birth_date_from_id, normalise_id_number, validate_id_number
 
 from .models import (
@@ -302,39 +301,17 @@ def dibao_application_file(
             raise ValidationError(ERR_TEKUN_CRITERIA, code="tekun_criteria")
 
     village = app.village
-    household = Household.objects.create(
-        county=village.township.county,
-        township=village.township,
+    household, members = household_register(
         village=village,
         area=app.area,
         address=app.address,
         phone=app.phone,
         bank_account=app.bank_account,
-        created_by=actor if actor.is_authenticated else None,
+        members=app.members,
+        signed_on=today,
+        actor=actor,
+        entrusted=channel == Channel.PAPER_VILLAGE_ASSISTANT,
     )
-    members = []
-    for m in app.members:
-        member = HouseholdMember.objects.create(
-            household=household,
-            name=m.name,
-            id_number=normalise_id_number(m.id_number),
-            relation=m.relation,
-            is_student=m.is_student,
-            is_disabled=m.is_disabled,
-            has_serious_illness=m.has_serious_illness,
-            can_work=m.can_work,
-        )
-        members.append(member)
-        if m.monthly_income:
-            DeclaredIncome.objects.create(member=member, kind=m.income_kind, monthly_amount=_money(m.monthly_income))
-        for kind, signed in (
-            (Consent.Kind.CHECK_AUTHORISATION, m.signed_check_authorisation),
-            (Consent.Kind.TRUTHFULNESS, m.signed_truthfulness),
-        ):
-            if signed:
-                Consent.objects.create(member=member, kind=kind, signed_on=today, recorded_by=actor)
-        if channel == Channel.PAPER_VILLAGE_ASSISTANT and m.relation == HouseholdMember.Relation.APPLICANT:
-            Consent.objects.create(member=member, kind=Consent.Kind.ENTRUSTMENT, signed_on=today, recorded_by=actor)
     if app.deposits:
         DeclaredAsset.objects.create(household=household, kind=DeclaredAsset.Kind.DEPOSIT, value=_money(app.deposits))
 

@@ -13,8 +13,9 @@ class TemporaryAssistanceFlow(CaseFlow):
     process_class = TemporaryAssistanceProcess
     process_title = _("临时救助")
     process_description = _("登记 → 先行救助或分级审批（乡镇 / 县级 / 一事一议）→ 分次发放")
+    start_codenames = frozenset({"act_case_worker", "act_village_assistant"})  # who may file (MSL 6)
 
-    # township case worker
+    # township case worker, or village assistant with the applicant's entrustment
     start = (
         flow.Start(views.OpenCaseView.as_view())
         .Annotation(title=_("受理临时救助申请"))

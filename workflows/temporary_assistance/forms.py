@@ -1,17 +1,43 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.models import Village
+from workflows.core.models.rules import Area
+from workflows.dibao.forms import BaseMemberFormSet, MemberForm
 from workflows.households.models import Household
+from workflows.households.validators import normalise_id_number, validate_id_number
 
+from . import selectors
 from .models import Cause, Kind, Payment
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
+ERR_NO_HOUSEHOLD_WITH_ID = _("本乡镇没有登记该身份证号码的家庭；请核对号码，或登记新家庭。")
+ERR_CHOOSE_ONE_HOUSEHOLD = _("已有家庭、按身份证号码查找和登记新家庭只能选一种。")
+ERR_NEW_HOUSEHOLD_FIELD = _("登记新家庭时此项必填。")
+
+NEW_HOUSEHOLD_FIELDS = ("village", "area", "address", "phone", "bank_account")
+CASE_FIELDS = (
+    "kind", "cause", "event_date", "cause_detail", "requested_amount", "assist_first", "major_hardship", "repeat_reason",
+)  # fmt: skip
+
+
 class OpenCaseForm(forms.Form):
-    household = forms.ModelChoiceField(label=_("家庭"), queryset=Household.objects.none())
+    """Intake for any household: an existing record (picked or found by a member's ID number) or a
+    household with no earlier record, whose members come in the view's member formset."""
+
+    household = forms.ModelChoiceField(label=_("已有家庭"), queryset=Household.objects.none(), required=False)
+    find_id_number = forms.CharField(label=_("按家庭成员身份证号码查找已有家庭"), max_length=18, required=False)
+    village = forms.ModelChoiceField(label=_("新家庭所在村（社区）"), queryset=Village.objects.none(), required=False)
+    area = forms.ChoiceField(label=_("户籍类别"), choices=[("", "---"), *Area.choices], required=False)
+    address = forms.CharField(label=_("家庭住址"), max_length=200, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    bank_account = forms.CharField(label=_("收款账户"), max_length=40, required=False)
     kind = forms.ChoiceField(label=_("救助类型"), choices=Kind.choices)
     cause = forms.ChoiceField(label=_("事由类别"), choices=Cause.choices)
     event_date = forms.DateField(label=_("事件发生日期"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -20,10 +46,97 @@ class OpenCaseForm(forms.Form):
     assist_first = forms.BooleanField(label=_("先行救助（急难型，当日发放，事后补办）"), required=False)
     major_hardship = forms.BooleanField(label=_("重大困难，提请一事一议"), required=False)
     repeat_reason = forms.CharField(label=_("再次申请的新理由"), widget=forms.Textarea, required=False)
+    upload_entrustment = forms.FileField(label=_("委托书（协理员代为申请时必交）"), required=False)
 
-    def __init__(self, *args, townships, **kwargs):
+    def __init__(self, *args, user, **kwargs):
+        from .services import households_for_intake, townships_for_case_worker, villages_for_village_assistant
+
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.filter(township__in=townships).select_related("village")
+        self.user = user
+        self.households = households_for_intake(user)
+        self.fields["household"].queryset = self.households.select_related("village")
+        self.fields["village"].queryset = (
+            Village.objects.filter(township__in=townships_for_case_worker(user))
+            | Village.objects.filter(pk__in=villages_for_village_assistant(user))
+        ).select_related("township")
+        if not villages_for_village_assistant(user).exists():
+            del self.fields["upload_entrustment"]
+
+    def clean_upload_entrustment(self):
+        from workflows.dibao.services import validate_upload
+
+        upload = self.cleaned_data.get("upload_entrustment")
+        if upload:
+            validate_upload(upload)
+        return upload
+
+    def clean_find_id_number(self):
+        value = normalise_id_number(self.cleaned_data.get("find_id_number"))
+        if value:
+            validate_id_number(value)
+        return value
+
+    @property
+    def registers_new_household(self) -> bool:
+        """Whether the posted data asks for a new household (read before validation by the view)."""
+        return bool(self.data.get(self.add_prefix("village")))
+
+    def clean(self):
+        data = super().clean()
+        chosen = [bool(data.get("household")), bool(data.get("find_id_number")), bool(data.get("village"))]
+        if sum(chosen) > 1:
+            raise forms.ValidationError(ERR_CHOOSE_ONE_HOUSEHOLD, code="household")
+        if data.get("find_id_number"):
+            found = selectors.household_by_id_number(id_number=data["find_id_number"], households=self.households)
+            if found is None:
+                self.add_error("find_id_number", ERR_NO_HOUSEHOLD_WITH_ID)
+            data["household"] = found
+        elif data.get("village"):
+            for name in ("area", "address"):
+                if not data.get(name):
+                    self.add_error(name, ERR_NEW_HOUSEHOLD_FIELD)
+        elif not data.get("household") and "household" not in self.errors:
+            from .services import ERR_HOUSEHOLD_REQUIRED
+
+            raise forms.ValidationError(ERR_HOUSEHOLD_REQUIRED, code="household")
+        return data
+
+    # bound fields grouped for the intake template
+    def household_fields(self):
+        return [self[name] for name in ("household", "find_id_number")]
+
+    def new_household_fields(self):
+        return [self[name] for name in NEW_HOUSEHOLD_FIELDS]
+
+    def case_fields(self):
+        return [self[name] for name in (*CASE_FIELDS, "upload_entrustment") if name in self.fields]
+
+    def case_data(self) -> dict:
+        """The keyword arguments of ``services.case_open`` other than the household."""
+        return {
+            **{name: self.cleaned_data[name] for name in CASE_FIELDS},
+            "entrustment": self.cleaned_data.get("upload_entrustment"),
+        }
+
+
+class NewHouseholdMemberFormSet(BaseMemberFormSet):
+    """The dibao intake's member rows; the household rules run in the service (consents by kind)."""
+
+    def clean(self):
+        if any(self.errors):
+            return
+        from .services import validate_new_household
+
+        kind = self.data.get("kind") or Kind.EMERGENCY
+        try:
+            validate_new_household(members=self.members(), kind=kind, on=timezone.localdate())
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages, code=exc.code) from exc
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=NewHouseholdMemberFormSet, extra=1, min_num=1, validate_min=True
+)
 
 
 class AssistFirstPayForm(forms.Form):

@@ -29,3 +29,26 @@ def case_payments(process):
         .annotate(remaining=F("amount") - F("reversed_amount"))
         .order_by("seq")
     )
+
+
+def household_by_id_number(*, id_number: str, households):
+    """The household among ``households`` (the actor's intake scope) with a member of this ID number, or None."""
+    from workflows.households.validators import normalise_id_number
+
+    return households.filter(members__id_number=normalise_id_number(id_number)).select_related("village").first()
+
+
+def decided_without_letter(*, decided_before):
+    """Pks of decided cases that have no decision / refusal letter yet (the letter sweep), oldest first."""
+    from django.db.models import Exists, OuterRef
+
+    from workflows.documents.models import CaseDocument
+
+    letters = CaseDocument.objects.filter(process_id=OuterRef("pk"), kind=CaseDocument.Kind.TA_DECISION)
+    return (
+        TemporaryAssistanceProcess.objects.exclude(decision="")
+        .filter(decided_at__lt=decided_before)
+        .filter(~Exists(letters))
+        .order_by("decided_at", "pk")
+        .values_list("pk", flat=True)
+    )

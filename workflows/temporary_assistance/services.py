@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,12 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import PROCESS
 
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import County, DibaoStandard, TemporaryAssistanceRule, Township
+from workflows.core.models import County, DibaoStandard, TemporaryAssistanceRule, Township, Village
 from workflows.core.models.rules import Area
 from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
 from workflows.funds import services as funds
-from workflows.households.models import Consent, Household, members_missing_consent
+from workflows.households.models import Consent, Household, HouseholdMember, members_missing_consent
+from workflows.households.services import household_register
+from workflows.households.validators import mask_id_number, normalise_id_number
 
 from .models import Decision, Kind, Payment, TemporaryAssistanceProcess, Tier
 
@@ -57,6 +60,11 @@ ERR_WRONG_TIER = _("该案件的审批层级为“%(tier)s”，不能在此办�
 ERR_REVOKED = _("该救助已被县级抽查撤销，不能继续发放。")
 ERR_NO_PAYMENT_STEP = _("该案件当前没有待办理的“%(step)s”步骤，不能审批或发放。")
 ERR_ALREADY_DECIDED = _("该案件已作出审批决定，不能重复审批。")
+ERR_ID_ALREADY_REGISTERED = _("身份证号码 %(id)s 已登记在一个家庭中，请按身份证号码查找该家庭，不要重复登记。")
+ERR_HOUSEHOLD_REQUIRED = _("请选择已有家庭、按身份证号码查找，或登记新家庭。")
+
+# Signatures an emergency can wait for: assist-first completes them afterwards (TA18 2(2), ZB20 15).
+DEFERRABLE_CONSENT_CODES = frozenset({"check_authorisation", "truthfulness"})
 
 CENT = Decimal("0.01")
 
@@ -75,8 +83,32 @@ def townships_for_case_worker(user):
     return regions_where(user, "act_case_worker", Township)
 
 
+def villages_for_village_assistant(user):
+    return regions_where(user, "act_village_assistant", Village)
+
+
 def can_open_case(user) -> bool:
-    return user.is_authenticated and townships_for_case_worker(user).exists()
+    """Township case workers, and village assistants filing on the applicant's behalf (MSL 6)."""
+    return user.is_authenticated and (
+        townships_for_case_worker(user).exists() or villages_for_village_assistant(user).exists()
+    )
+
+
+def households_for_intake(user):
+    """Households ``user`` may file for: the case worker's townships, the village assistant's villages."""
+    return Household.objects.filter(
+        Q(township__in=townships_for_case_worker(user)) | Q(village__in=villages_for_village_assistant(user))
+    )
+
+
+def _filing_channel(actor, village: Village) -> str:
+    """The dibao intake's channel rule (MSL 6); outside the actor's regions: ``ERR_HOUSEHOLD_OUTSIDE``."""
+    from workflows.dibao.services import filing_channel
+
+    try:
+        return filing_channel(actor, village)
+    except ValidationError:
+        raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside") from None
 
 
 def _require_case_worker(process, actor) -> None:
@@ -116,24 +148,30 @@ def _live_cases(household_id: int, exclude_pk: int | None):
 
 
 def check_frequency(
-    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, year: int, exclude_pk=None
+    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, exclude_pk=None
 ) -> None:
-    """One payment per event; a repeat for the same cause needs a new reason; at most N per year (TA18 2(3))."""
+    """One payment per event; a repeat for the same cause needs a new reason; at most N per year (TA18 2(3)).
+
+    "Per year" is the calendar year of the event, across all temporary-assistance cases of the
+    household: a case filed in January for a December fire counts in the year of the fire.
+    """
     from .models import Cause
 
     live = _live_cases(household.pk, exclude_pk)
     label = Cause(cause).label
     if live.filter(cause=cause, event_date=event_date).exists():
         raise ValidationError(ERR_SAME_EVENT % {"cause": label, "date": event_date.isoformat()}, code="same_event")
-    if live.filter(cause=cause, created__year=year).exists() and not repeat_reason.strip():
+    if live.filter(cause=cause, event_date__year=event_date.year).exists() and not repeat_reason.strip():
         raise ValidationError(ERR_REPEAT_WITHOUT_REASON % {"cause": label}, code="repeat")
-    _check_yearly_count(household=household, year=year, exclude_pk=exclude_pk, live=live)
+    _check_yearly_count(household=household, event_date=event_date, exclude_pk=exclude_pk, live=live)
 
 
-def _check_yearly_count(*, household: Household, year: int, exclude_pk=None, live=None) -> None:
+def _check_yearly_count(*, household: Household, event_date: datetime.date, exclude_pk=None, live=None) -> None:
+    """At most ``max_payments_per_year`` live cases whose event falls in the same calendar year (TA18 2(3))."""
     live = live if live is not None else _live_cases(household.pk, exclude_pk)
     rule = TemporaryAssistanceRule.objects.in_force(county=household.county, on=timezone.localdate())
-    count = live.filter(created__year=year).count()
+    year = event_date.year
+    count = live.filter(event_date__year=year).count()
     if count >= rule.max_payments_per_year:
         raise ValidationError(
             ERR_YEARLY_LIMIT % {"year": year, "count": count, "max": rule.max_payments_per_year}, code="yearly_limit"
@@ -234,7 +272,18 @@ def _decide(*, process, approve: bool, amount, reason: str, actor, extra: dict |
     for key, value in (extra or {}).items():
         setattr(process, key, value)
     process.save()
+    _queue_letter(process)
     return diff(old, {k: getattr(process, k) for k in keys})
+
+
+def _queue_letter(process: TemporaryAssistanceProcess) -> None:
+    """The decision or refusal letter is rendered by a job after the decision commits, never under its locks."""
+    from .tasks import issue_decision_letter
+
+    pk = process.pk
+    # robust: a broker hiccup must not turn a committed decision into an error page; the
+    # ``issue_missing_letters`` sweep issues any letter whose message was lost
+    transaction.on_commit(lambda: issue_decision_letter.delay(pk), robust=True)
 
 
 def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> None:
@@ -289,11 +338,67 @@ def _refuse_if_revoked(process: TemporaryAssistanceProcess) -> None:
 # --- filing ----------------------------------------------------------------------
 
 
+def _extension(name: str) -> str:
+    name = (name or "").lower()
+    return name[name.rfind(".") :] if "." in name else ""
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    """A household with no earlier record, registered at temporary-assistance intake."""
+
+    village: Village
+    area: str
+    address: str
+    phone: str
+    bank_account: str
+    members: list  # of workflows.dibao.services.MemberInput
+
+
+def validate_new_household(*, members: list, kind: str, on: datetime.date) -> None:
+    """The dibao intake's rules for IDs and composition (MSL 7); consents too for spending shock.
+
+    An emergency (急难型) household may sign the check authorisation and commitment afterwards
+    with the paperwork (TA18 2(2)); a spending-shock case needs the check, so it needs them now (MSL 9).
+    """
+    from workflows.dibao.services import validate_household, validate_member
+
+    for member in members:
+        validate_member(member, on)
+    try:
+        validate_household(members, on)
+    except ValidationError as exc:
+        if kind == Kind.SPENDING_SHOCK or exc.code not in DEFERRABLE_CONSENT_CODES:
+            raise
+    ids = [normalise_id_number(m.id_number) for m in members]
+    known = HouseholdMember.objects.filter(id_number__in=ids).values_list("id_number", flat=True).first()
+    if known:  # one person, one household: a second record would also escape the frequency limit
+        raise ValidationError(ERR_ID_ALREADY_REGISTERED % {"id": mask_id_number(known)}, code="id_registered")
+
+
+def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor) -> Household:
+    today = timezone.localdate()
+    validate_new_household(members=new.members, kind=kind, on=today)
+    household, _rows = household_register(
+        village=new.village,
+        area=new.area,
+        address=new.address,
+        phone=new.phone,
+        bank_account=new.bank_account,
+        members=new.members,
+        signed_on=today,
+        actor=actor,
+        entrusted=entrusted,
+    )
+    return household
+
+
 @transaction.atomic
 def case_open(
     *,
     process: TemporaryAssistanceProcess,
-    household: Household,
+    household: Household | None = None,
+    new_household: NewHousehold | None = None,
     kind: str,
     cause: str,
     event_date: datetime.date,
@@ -302,15 +407,36 @@ def case_open(
     assist_first: bool = False,
     major_hardship: bool = False,
     repeat_reason: str = "",
+    entrustment=None,
     actor,
 ) -> TemporaryAssistanceProcess:
-    """File a request (inside the Start activation) for a household of the case worker's township."""
-    if not townships_for_case_worker(actor).filter(pk=household.township_id).exists():
-        raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside")
+    """File a request (inside the Start activation) for a household of the case worker's township,
+    or, with the applicant's signed ``entrustment`` (an uploaded file), of the village assistant's village.
+
+    ``household`` is an existing record; ``new_household`` registers a household with no earlier
+    record (and its members) in the same transaction, so a refused filing leaves no household behind.
+    """
     today = timezone.localdate()
     if event_date > today:
         raise ValidationError(ERR_EVENT_IN_FUTURE, code="future")
     amount = _money(requested_amount)
+    if (household is None) == (new_household is None):
+        raise ValidationError(ERR_HOUSEHOLD_REQUIRED, code="household")
+    from workflows.dibao.models import Channel
+    from workflows.dibao.services import ERR_ENTRUSTMENT, validate_upload
+
+    channel = _filing_channel(actor, new_household.village if new_household else household.village)
+    entrusted = channel == Channel.PAPER_VILLAGE_ASSISTANT
+    if entrusted:  # a village assistant files only with the applicant's signed entrustment (MSL 6)
+        if entrustment is None:
+            raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
+        validate_upload(entrustment)
+    registered = new_household is not None
+    if registered:
+        household = _register_household(new=new_household, kind=kind, entrusted=entrusted, actor=actor)
+    else:
+        # one filing per household at a time, so two concurrent filings cannot both pass the frequency check
+        Household.objects.select_for_update().filter(pk=household.pk).exists()
     rule, standard, limit = township_limit_on(household.county, today)
     if assist_first and kind != Kind.EMERGENCY:
         raise ValidationError(ERR_ASSIST_FIRST_EMERGENCY_ONLY, code="assist_first")
@@ -323,9 +449,7 @@ def case_open(
         if missing:  # no check may run without authorisation (MSL 9)
             names = "、".join(m.name for m in missing)
             raise ValidationError(ERR_NO_CHECK_CONSENT % {"members": names}, code="no_consent")
-    check_frequency(
-        household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason, year=today.year
-    )
+    check_frequency(household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason)
     process.household = household
     process.village_id, process.township_id, process.county_id = (
         household.village_id,
@@ -342,6 +466,18 @@ def case_open(
     process.save()
     process.assign_case_number()
     process.save(update_fields=["case_number"])
+    if entrusted:
+        from workflows.documents.services import document_store
+
+        entrustment.seek(0)
+        document_store(
+            process_id=process.pk,
+            kind="other",
+            filename=f"{process.case_number}-entrustment{_extension(entrustment.name)}",
+            content=entrustment.read(),
+            actor=actor,
+            applicant_name=household.head.name if household.head else "",
+        )
     audit_record(
         action="case.open",
         target=process,
@@ -357,6 +493,9 @@ def case_open(
         },
         data={
             "case_number": process.case_number,
+            "household": household.pk,
+            "household_registered": registered,
+            "channel": channel,
             "rule": rule.pk,
             "standard": standard and standard.pk,
             "limit": limit,
@@ -384,7 +523,7 @@ def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor)
         )
     if amount > process.requested_amount:
         raise ValidationError(ERR_ABOVE_REQUESTED % {"requested": f"{process.requested_amount:,.2f}"})
-    _check_yearly_count(household=process.household, year=today.year, exclude_pk=process.pk)
+    _check_yearly_count(household=process.household, event_date=process.event_date, exclude_pk=process.pk)
     due = Calendar().add_working_days(today, rule.assist_first_completion_days)
     changes = _decide(
         process=process, approve=True, amount=amount, reason="先行救助", actor=actor, extra={"paperwork_due": due}
@@ -547,7 +686,7 @@ def case_township_approve(
             raise ValidationError(
                 ERR_ABOVE_TOWNSHIP_LIMIT % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}, code="above_limit"
             )
-        _check_yearly_count(household=process.household, year=today.year, exclude_pk=process.pk)
+        _check_yearly_count(household=process.household, event_date=process.event_date, exclude_pk=process.pk)
     changes = _decide(process=process, approve=approve, amount=amount, reason=reason, actor=actor)
     audit_record(action="case.township_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
     if approve:
@@ -569,7 +708,7 @@ def case_county_approve(
     _require_undecided(process)
     amount, first = _approval_amounts(process, approve, amount, first_payment)
     if approve:
-        _check_yearly_count(household=process.household, year=timezone.localdate().year, exclude_pk=process.pk)
+        _check_yearly_count(household=process.household, event_date=process.event_date, exclude_pk=process.pk)
     changes = _decide(process=process, approve=approve, amount=amount, reason=reason, actor=actor)
     audit_record(action="case.county_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
     if approve:
@@ -603,7 +742,7 @@ def case_decide_case_by_case(
         raise ValidationError(ERR_MEETING_IN_FUTURE, code="meeting")
     amount, first = _approval_amounts(process, approve, amount, first_payment)
     if approve:
-        _check_yearly_count(household=process.household, year=timezone.localdate().year, exclude_pk=process.pk)
+        _check_yearly_count(household=process.household, event_date=process.event_date, exclude_pk=process.pk)
     changes = _decide(
         process=process,
         approve=approve,
@@ -702,3 +841,91 @@ def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
     )
     _sync_sampling_amount(process=process, actor=actor)
     return payment
+
+
+# --- letters (MSL 21, 38; SAI 65) --------------------------------------------------------
+
+
+def _payment_way(process: TemporaryAssistanceProcess) -> str:
+    payments = list(process.payments.order_by("seq"))
+    source = (
+        Payment.Source(payments[0].source).label
+        if payments
+        else (Payment.Source.TOWNSHIP_FUND.label if process.tier == Tier.TOWNSHIP else Payment.Source.COUNTY.label)
+    )
+    if process.assist_first:
+        return str(_("先行救助，由%(source)s当即发放") % {"source": source})
+    if payments and payments[0].amount == process.approved_amount:
+        return str(_("由%(source)s一次性发放") % {"source": source})
+    first = payments[0].amount if payments else Decimal("0.00")
+    return str(_("由%(source)s分次发放，首次发放 %(first)s 元") % {"source": source, "first": f"{first:,.2f}"})
+
+
+def _issuer(process: TemporaryAssistanceProcess) -> str:
+    if process.tier == Tier.TOWNSHIP:
+        return str(_("%(township)s人民政府（街道办事处）") % {"township": process.township.name})
+    return str(_("%(county)s民政局") % {"county": process.county.name})
+
+
+def letter_data(process: TemporaryAssistanceProcess):
+    """The letter of a decided case, in Chinese whatever language the acting user reads (official document)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from .documents import TemporaryAssistanceLetterData
+    from .models import Cause
+
+    head = process.household.head
+    approved = process.decision == Decision.APPROVED
+    with translation.override(settings.LANGUAGE_CODE):
+        return TemporaryAssistanceLetterData(
+            case_number=process.case_number,
+            applicant_name=head.name if head else "",
+            kind_label=str(Kind(process.kind).label),
+            cause_label=str(Cause(process.cause).label),
+            event_date=process.event_date,
+            issuer=_issuer(process),
+            decided_on=timezone.localdate(process.decided_at),
+            approved=approved,
+            amount=process.approved_amount if approved else None,
+            payment_way=_payment_way(process) if approved else "",
+            reasons=() if approved else tuple(process.decision_reason.splitlines()),
+        )
+
+
+def case_issue_letter(*, process_id: int):
+    """Issue the decision or refusal letter of a decided case, once (the letter job; idempotent).
+
+    Runs after the decision committed. The case row lock makes a redelivered job find the first
+    letter instead of issuing a second one; it is this job's own short transaction, not the
+    decision's. Returns the letter, or None while the case is undecided.
+    """
+    from workflows.documents.models import CaseDocument
+    from workflows.documents.services import document_issue
+
+    from .documents import render_letter_pdf
+
+    kind = CaseDocument.Kind.TA_DECISION
+    with transaction.atomic():
+        process = (
+            # of=self: the joined rows (nullable ones included) are read, only the case row is locked
+            TemporaryAssistanceProcess.objects.select_for_update(of=("self",))
+            .select_related("household", "township", "county", "decided_by")
+            .filter(pk=process_id)
+            .first()
+        )
+        if process is None or not process.decision:
+            return None
+        existing = CaseDocument.objects.filter(process_id=process_id, kind=kind, superseded_by__isnull=True).first()
+        if existing is not None:
+            return existing
+        data = letter_data(process)
+        suffix = "decision" if data.approved else "refusal"
+        return document_issue(
+            process_id=process_id,
+            kind=kind,
+            filename=f"{process.case_number}-{suffix}.pdf",
+            render=lambda url: render_letter_pdf(data, verification_url=url),
+            actor=process.decided_by,
+            applicant_name=data.applicant_name,
+        )

@@ -16,13 +16,49 @@ MSG_REVERSED = _("已冲销第 %(seq)s 次发放 %(amount)s 元。")
 
 
 class OpenCaseView(CaseStartFormView):
+    """Intake for any household: an existing one, or a new household with its members (formset)."""
+
     form_class = forms.OpenCaseForm
+    template_name = "temporary_assistance/intake.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "townships": services.townships_for_case_worker(self.request.user)}
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_formset(self, bound: bool):
+        if bound:
+            return forms.MemberFormSet(self.request.POST, prefix="members")
+        return forms.MemberFormSet(prefix="members")
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.get_formset(bound=False))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        self.formset = self.get_formset(bound=True) if form.registers_new_household else None
+        # both are validated so every error shows at once
+        valid = form.is_valid() & (self.formset is None or self.formset.is_valid())
+        if valid:
+            return self.form_valid(form)
+        return self.render_to_response(
+            self.get_context_data(form=form, formset=self.formset or self.get_formset(bound=False))
+        )
 
     def perform(self, form):
-        services.case_open(process=self.process, actor=self.request.user, **form.cleaned_data)
+        d = form.cleaned_data
+        new = None
+        if self.formset is not None:
+            new = services.NewHousehold(
+                village=d["village"], area=d["area"], address=d["address"], phone=d["phone"],
+                bank_account=d["bank_account"], members=self.formset.members(),
+            )  # fmt: skip
+        services.case_open(
+            process=self.process,
+            household=None if new else d["household"],
+            new_household=new,
+            actor=self.request.user,
+            **form.case_data(),
+        )
 
 
 class AssistFirstPayView(CaseTaskFormView):

@@ -21,3 +21,12 @@ def may_reverse_in(user, township) -> bool:
     return is_township_approver_for(user, township.pk) or (
         regions_where(user, "act_county_officer", County).filter(pk=township.county_id).exists()
     )
+
+
+@register.simple_tag
+def case_letters(process):
+    """The case's decision / refusal letters, newest first (the page is already scoped to the case)."""
+    from workflows.documents.models import CaseDocument
+    from workflows.documents.selectors import documents_for_case
+
+    return documents_for_case(process.pk).filter(kind=CaseDocument.Kind.TA_DECISION).order_by("-created_at", "-pk")
