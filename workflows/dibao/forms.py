@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.models import County, Township, Village
 from workflows.core.models.rules import Area
-from workflows.households.models import DeclaredIncome, HouseholdMember
+from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
+from workflows.households.validators import ERR_EXPENSE_AMOUNT, ERR_EXPENSE_KIND
 
 from . import services
 from .models import Attachment, ExtensionReason, ObjectionRoute, StaffKinRecord
@@ -175,12 +176,19 @@ class MemberForm(forms.Form):
     monthly_income = forms.DecimalField(
         label=_("月均收入（元）"), min_value=Decimal("0"), decimal_places=2, max_digits=12, initial=Decimal("0")
     )
+    expense_kind = forms.ChoiceField(
+        label=_("刚性支出类别（MSL 13，无则不填）"), choices=[("", "---"), *RigidExpense.Kind.choices], required=False
+    )
+    expense_monthly = forms.DecimalField(
+        label=_("刚性支出月均金额（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=12, required=False
+    )
+    expense_proof = forms.FileField(label=_("刚性支出凭证（PDF/JPG/PNG，≤5MB）"), required=False)
     signed_check_authorisation = forms.BooleanField(label=_("已签署核对授权书"), required=False)
     signed_truthfulness = forms.BooleanField(label=_("已签署真实性承诺书"), required=False)
 
-    # A row counts once it names someone: the preselected relation and income
-    # kind of a blank row are not a member (issue 14: the blank row was validated).
-    KEY_FIELDS = ("name", "id_number")
+    # A row counts once it names someone (or declares spending): the preselected
+    # relation and income kind of a blank row are not a member (issue 14).
+    KEY_FIELDS = ("name", "id_number", "expense_monthly")
 
     def has_changed(self):
         return any(str(self.data.get(self.add_prefix(name)) or "").strip() for name in self.KEY_FIELDS)
@@ -192,15 +200,28 @@ class MemberForm(forms.Form):
         validate_id_number(value)
         return value
 
+    def clean_expense_proof(self):
+        upload = self.cleaned_data.get("expense_proof")
+        if upload:
+            services.validate_upload(upload)
+        return upload
+
     def clean(self):
         data = super().clean()
+        kind, amount = data.get("expense_kind"), data.get("expense_monthly")
+        if kind and amount is None and "expense_monthly" not in self.errors:
+            self.add_error("expense_monthly", ERR_EXPENSE_AMOUNT)
+        elif amount is not None and not kind:
+            self.add_error("expense_kind", ERR_EXPENSE_KIND)
         if self.errors:
             return data
         try:
             services.validate_member(self.member(), timezone.localdate())
         except ValidationError as exc:
-            field = "relation" if exc.code in ("minor_child_age", "adult_child") else "id_number"
-            self.add_error(field, exc)
+            fields = {"minor_child_age": "relation", "adult_child": "relation", "expense_kind": "expense_kind",
+                      "expense_amount": "expense_monthly", "upload_type": "expense_proof",
+                      "upload_size": "expense_proof"}  # fmt: skip
+            self.add_error(fields.get(exc.code, "id_number"), exc)
         return data
 
     def member(self) -> services.MemberInput:
@@ -210,7 +231,18 @@ class MemberForm(forms.Form):
             is_disabled=d["is_disabled"], has_serious_illness=d["has_serious_illness"], can_work=d["can_work"],
             income_kind=d["income_kind"], monthly_income=d["monthly_income"] or Decimal("0"),
             signed_check_authorisation=d["signed_check_authorisation"], signed_truthfulness=d["signed_truthfulness"],
+            rigid_expenses=self.rigid_expenses(),
         )  # fmt: skip
+
+    def rigid_expenses(self) -> tuple[services.ExpenseInput, ...]:
+        d = self.cleaned_data
+        if not d.get("expense_kind") or d.get("expense_monthly") is None:
+            return ()
+        return (
+            services.ExpenseInput(
+                kind=d["expense_kind"], monthly_amount=d["expense_monthly"], proof=d.get("expense_proof") or None
+            ),
+        )
 
 
 MAX_MEMBERS = 15

@@ -48,3 +48,23 @@ def validate_id_number(value: str) -> None:
 def mask_id_number(value: str) -> str:
     """For screens that must identify without revealing: 1101**********123X."""
     return f"{value[:4]}{'*' * 10}{value[-4:]}" if value else ""
+
+
+ERR_EXPENSE_KIND = _("请选择刚性支出的类别。")
+ERR_EXPENSE_AMOUNT = _("请填写刚性支出的月均金额（大于 0 元）。")
+
+
+def validate_rigid_expense(kind: str, monthly_amount) -> None:
+    """One essential-spending row (MSL 13): a known kind and a positive monthly amount."""
+    from decimal import Decimal, InvalidOperation
+
+    from .models import RigidExpense
+
+    if kind not in RigidExpense.Kind.values:
+        raise ValidationError(ERR_EXPENSE_KIND, code="expense_kind")
+    try:
+        amount = Decimal(str(monthly_amount))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(ERR_EXPENSE_AMOUNT, code="expense_amount") from None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
+        raise ValidationError(ERR_EXPENSE_AMOUNT, code="expense_amount")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -34,7 +35,7 @@ from workflows.core.models.rules import Area
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Attachment, Programme
 from workflows.documents.services import document_record_download
-from workflows.households.models import DeclaredIncome, HouseholdMember
+from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
 
 from . import selectors, services, throttle
 from .models import IntegrationClient
@@ -128,6 +129,31 @@ def _not_found() -> Response:
 
 
 # --- serializers -----------------------------------------------------------------------
+class RigidExpenseSerializer(serializers.Serializer):
+    """One essential-spending row of a member (刚性支出, MSL 13); validates to an ``ExpenseInput``."""
+
+    kind = serializers.ChoiceField(choices=RigidExpense.Kind.choices, help_text="刚性支出类别")
+    monthly_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="月均金额（元）"
+    )
+    proof_filename = serializers.CharField(max_length=100, required=False, help_text="支出凭证文件名（PDF/JPG/PNG）")
+    proof_base64 = serializers.CharField(max_length=MAX_FILE_B64, required=False, help_text="支出凭证内容（Base64）")
+
+    def validate(self, attrs):
+        proof = None
+        if attrs.get("proof_base64"):
+            try:
+                content = base64.b64decode(attrs["proof_base64"], validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError({"proof_base64": [ERR_BAD_FILE]}) from None
+            proof = SimpleUploadedFile(attrs.get("proof_filename") or "proof.pdf", content)
+            try:
+                dibao_services.validate_upload(proof)
+            except ValidationError as exc:
+                raise serializers.ValidationError({"proof_base64": exc.messages}) from None
+        return dibao_services.ExpenseInput(kind=attrs["kind"], monthly_amount=attrs["monthly_amount"], proof=proof)
+
+
 class MemberSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     id_number = serializers.CharField(max_length=18)
@@ -140,6 +166,11 @@ class MemberSerializer(serializers.Serializer):
     monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default="0.00")
     signed_check_authorisation = serializers.BooleanField(help_text="成年成员已签署核对授权书（MSL 9）")
     signed_truthfulness = serializers.BooleanField(default=False, help_text="申请人已签署真实性承诺书")
+    rigid_expenses = RigidExpenseSerializer(many=True, max_length=5, default=list, help_text="刚性支出（MSL 13）")
+
+    def validate(self, attrs):
+        attrs["rigid_expenses"] = tuple(attrs.get("rigid_expenses") or ())
+        return attrs
 
 
 class UploadSerializer(serializers.Serializer):
