@@ -36,6 +36,7 @@ from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Attachment, Programme
 from workflows.documents.services import document_record_download
 from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
+from workflows.households.validators import validate_id_number
 
 from . import selectors, services, throttle
 from .models import IntegrationClient
@@ -156,7 +157,9 @@ class RigidExpenseSerializer(serializers.Serializer):
 
 class MemberSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
-    id_number = serializers.CharField(max_length=18)
+    id_number = serializers.CharField(
+        max_length=18, validators=[validate_id_number], help_text="18 位公民身份号码（ASCII 数字，末位可为 X）"
+    )
     relation = serializers.ChoiceField(choices=HouseholdMember.Relation.choices)
     is_student = serializers.BooleanField(default=False)
     is_disabled = serializers.BooleanField(default=False)
