@@ -83,3 +83,33 @@ def test_expense_proof_of_wrong_type_is_refused(region, case_worker_a, client_fo
     assert response.status_code == 200
     assert response.context["formset"].forms[1].errors["expense_proof"]
     assert RigidExpense.objects.count() == 0
+
+
+def test_second_income_and_second_expense_rows_are_filed(region, case_worker_a, client_for):
+    """A member with wages and a pension, and with both medical and care costs, files
+    two income rows and two spending rows (MSL 13)."""
+    from workflows.households.models import DeclaredIncome
+
+    extra = {
+        "members-0-income_kind_2": "transfer", "members-0-monthly_income_2": "300.00",
+        "members-1-expense_kind_2": "illness", "members-1-expense_monthly_2": "80.50",
+    }  # fmt: skip
+    response = client_for(case_worker_a).post(START_URL, intake_post(region.village_a, **extra))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    incomes = DeclaredIncome.objects.filter(member__name=MEMBERS[0][0])
+    assert sorted((i.kind, str(i.monthly_amount)) for i in incomes) == [("transfer", "300.00"), ("wage", INCOME)]
+    expenses = RigidExpense.objects.filter(member__name=MEMBERS[1][0])
+    assert sorted((e.kind, str(e.monthly_amount)) for e in expenses) == [("disability", "150.00"), ("illness", "80.50")]
+
+
+def test_second_income_needs_its_kind(region, case_worker_a, client_for):
+    """A second income amount without a kind is an error at that field; nothing is saved."""
+    from workflows.households.validators import ERR_INCOME_KIND
+
+    response = client_for(case_worker_a).post(
+        START_URL, intake_post(region.village_a, **{"members-0-monthly_income_2": "300.00"})
+    )
+    assert response.status_code == 200
+    assert str(ERR_INCOME_KIND) in response.context["formset"].forms[0].errors["income_kind_2"]
+    assert "<details" in response.content.decode()
+    assert Household.objects.count() == 0

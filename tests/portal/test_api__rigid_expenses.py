@@ -81,3 +81,18 @@ def test_api_bad_expense_is_a_400_naming_the_field(client, region, api_client_a)
         assert r.status_code == 400, (expense, r.content)
         assert field in _at(r.json(), "members", 1, "rigid_expenses", 0), r.json()
     assert not DibaoProcess.objects.exists()
+
+
+def test_api_other_incomes_are_declared(client, region, api_client_a):
+    """``other_incomes`` adds a further declared income of a member (MSL 13)."""
+    from workflows.households.models import DeclaredIncome
+
+    _, key = api_client_a
+    payload = _payload(region.village_a.code)
+    payload["members"][0]["other_incomes"] = [{"kind": "transfer", "monthly_amount": "300.00"}]
+    r = client.post(URL, payload, "application/json", HTTP_AUTHORIZATION=f"Token {key}")
+    assert r.status_code == 201, r.content
+    kinds = sorted(DeclaredIncome.objects.filter(member__name=MEMBERS[0][0]).values_list("kind", flat=True))
+    assert kinds == ["transfer", "wage"]
+    payload["members"][0]["other_incomes"] = [{"kind": "lottery", "monthly_amount": "300.00"}]
+    assert client.post(URL, payload, "application/json", HTTP_AUTHORIZATION=f"Token {key}").status_code == 400

@@ -44,6 +44,7 @@ from workflows.households.models import (
 from workflows.households.validators import (
     birth_date_from_id,
     normalise_id_number,
+    validate_declared_income,
     validate_id_number,
     validate_rigid_expense,
 )
@@ -150,6 +151,14 @@ def _audit(process: DibaoProcess, action: str, actor=None, changes=None, data=No
 # Intake (MSL 4-11)
 # ==============================================================================
 @dataclass(frozen=True)
+class IncomeInput:
+    """A further income of a member (a second kind besides ``income_kind``; MSL 13)."""
+
+    kind: str
+    monthly_amount: Decimal
+
+
+@dataclass(frozen=True)
 class ExpenseInput:
     """One essential-spending row of a member (刚性支出, MSL 13)."""
 
@@ -171,6 +180,7 @@ class MemberInput:
     monthly_income: Decimal = Decimal("0")
     signed_check_authorisation: bool = False
     signed_truthfulness: bool = False
+    other_incomes: tuple[IncomeInput, ...] = ()
     rigid_expenses: tuple[ExpenseInput, ...] = ()
 
 
@@ -228,6 +238,8 @@ def validate_upload(upload: UploadedFile) -> None:
 def validate_member(member: MemberInput, on: datetime.date) -> None:
     """One member's ID (GB 11643), MSL 7 membership and essential spending (MSL 13)."""
     validate_id_number(member.id_number)
+    for i in member.other_incomes:
+        validate_declared_income(i.kind, i.monthly_amount)
     for e in member.rigid_expenses:
         validate_rigid_expense(e.kind, e.monthly_amount)
         if e.proof:
@@ -346,6 +358,8 @@ def dibao_application_file(
         members.append(member)
         if m.monthly_income:
             DeclaredIncome.objects.create(member=member, kind=m.income_kind, monthly_amount=_money(m.monthly_income))
+        for i in m.other_incomes:
+            DeclaredIncome.objects.create(member=member, kind=i.kind, monthly_amount=_money(i.monthly_amount))
         for e in m.rigid_expenses:
             RigidExpense.objects.create(
                 household=household, member=member, kind=e.kind, monthly_amount=_money(e.monthly_amount),

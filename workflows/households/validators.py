@@ -68,6 +68,8 @@ def mask_id_number(value: str) -> str:
     return f"{value[:4]}{'*' * 10}{value[-4:]}" if value else ""
 
 
+ERR_INCOME_KIND = _("请选择这项收入的类别。")
+ERR_INCOME_AMOUNT = _("请填写这项收入的月均金额（大于 0 元）。")
 ERR_EXPENSE_KIND = _("请选择刚性支出的类别。")
 ERR_EXPENSE_AMOUNT = _("请填写刚性支出的月均金额（大于 0 元）。")
 
@@ -86,3 +88,19 @@ def validate_rigid_expense(kind: str, monthly_amount) -> None:
         raise ValidationError(ERR_EXPENSE_AMOUNT, code="expense_amount") from None
     if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
         raise ValidationError(ERR_EXPENSE_AMOUNT, code="expense_amount")
+
+
+def validate_declared_income(kind: str, monthly_amount) -> None:
+    """One further income row of a member: a known kind and a positive monthly amount."""
+    from decimal import Decimal, InvalidOperation
+
+    from .models import DeclaredIncome
+
+    if kind not in DeclaredIncome.Kind.values:
+        raise ValidationError(ERR_INCOME_KIND, code="income_kind")
+    try:
+        amount = Decimal(str(monthly_amount))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(ERR_INCOME_AMOUNT, code="income_amount") from None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
+        raise ValidationError(ERR_INCOME_AMOUNT, code="income_amount")

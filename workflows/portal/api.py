@@ -155,6 +155,16 @@ class RigidExpenseSerializer(serializers.Serializer):
         return dibao_services.ExpenseInput(kind=attrs["kind"], monthly_amount=attrs["monthly_amount"], proof=proof)
 
 
+class IncomeSerializer(serializers.Serializer):
+    """A further income of a member besides ``income_kind``; validates to an ``IncomeInput``."""
+
+    kind = serializers.ChoiceField(choices=DeclaredIncome.Kind.choices)
+    monthly_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+
+    def validate(self, attrs):
+        return dibao_services.IncomeInput(kind=attrs["kind"], monthly_amount=attrs["monthly_amount"])
+
+
 class MemberSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     id_number = serializers.CharField(
@@ -169,9 +179,11 @@ class MemberSerializer(serializers.Serializer):
     monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default="0.00")
     signed_check_authorisation = serializers.BooleanField(help_text="成年成员已签署核对授权书（MSL 9）")
     signed_truthfulness = serializers.BooleanField(default=False, help_text="申请人已签署真实性承诺书")
+    other_incomes = IncomeSerializer(many=True, max_length=5, default=list, help_text="其他收入（另一类别）")
     rigid_expenses = RigidExpenseSerializer(many=True, max_length=5, default=list, help_text="刚性支出（MSL 13）")
 
     def validate(self, attrs):
+        attrs["other_incomes"] = tuple(attrs.get("other_incomes") or ())
         attrs["rigid_expenses"] = tuple(attrs.get("rigid_expenses") or ())
         return attrs
 

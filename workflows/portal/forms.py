@@ -120,6 +120,7 @@ class OnlineMemberForm(AccessibleFormMixin, MemberForm):
             del self.fields[name]
         # The proof of essential spending is uploaded on the uploads step (this step keeps no files).
         del self.fields["expense_proof"]
+        del self.fields["expense_proof_2"]
         self.fields["expense_kind"].label = _("因病、因残等刚性支出（没有就不填）")
         self.fields["expense_monthly"].label = _("这项支出每月平均多少元")
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})

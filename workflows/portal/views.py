@@ -292,7 +292,7 @@ def apply_review(request):
     labels = dict(HouseholdMember.Relation.choices)
     expense_labels = dict(RigidExpense.Kind.choices)
     members = [
-        {"name": m.name, "relation": labels.get(m.relation, m.relation), "income": m.monthly_income,
+        {"name": m.name, "relation": labels.get(m.relation, m.relation), "income": m.monthly_income + sum((i.monthly_amount for i in m.other_incomes), Decimal("0")),
          "authorised": m.signed_check_authorisation,
          "expenses": [{"kind": expense_labels.get(e.kind, e.kind), "amount": e.monthly_amount,
                        "proof": e.proof.name if e.proof else ""} for e in m.rigid_expenses]}
