@@ -175,3 +175,30 @@ def test_intake_page_is_a_workspace_page(region, village_assistant_a, client_for
 def test_outsider_cannot_open_intake(region, outsider, client_for):
     """A user with no filing role is refused."""
     assert client_for(outsider).get(START_URL).status_code in (302, 403)
+
+
+def test_staged_files_are_removed_after_filing(region, case_worker_a, client_for, django_capture_on_commit_callbacks):
+    """Once the filing commits, the staged copy is deleted (the case keeps its own)."""
+    from django.core.files.storage import default_storage
+
+    from workflows.dibao.staging import SESSION_KEY
+
+    client = client_for(case_worker_a)
+    bad = household(region.village_a, 1, **{**APPLICANT, "members-0-id_number": "990101197003011012"})
+    token = client.post(START_URL, bad).context["staging_token"]
+    (entry,) = client.session[SESSION_KEY][token].values()
+    assert default_storage.exists(entry["path"])
+    fixed = household(region.village_a, 1, upload_application=None, staging_token=token, **APPLICANT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(START_URL, fixed).status_code == 302
+        assert default_storage.exists(entry["path"])  # kept until the filing commits
+    assert not default_storage.exists(entry["path"])
+    assert Attachment.objects.get(kind="application").file.read().startswith(b"%PDF")
+
+
+def test_village_of_another_township_is_refused(region, case_worker_b, client_for):
+    """A case worker of township B cannot file for a village of township A: a field error, nothing saved."""
+    response = client_for(case_worker_b).post(START_URL, household(region.village_a, 1, **APPLICANT))
+    assert response.status_code == 200
+    assert "village" in response.context["form"].errors
+    assert DibaoProcess.objects.count() == 0
