@@ -185,7 +185,7 @@ class MemberForm(forms.Form):
         label=_("第二项收入类别（没有则不填）"), choices=[("", "---"), *DeclaredIncome.Kind.choices], required=False
     )
     monthly_income_2 = forms.DecimalField(
-        label=_("第二项月均收入（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=12, required=False
+        label=_("第二项收入每月金额（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=12, required=False
     )
     expense_kind = forms.ChoiceField(
         label=_("刚性支出类别（MSL 13，无则不填）"), choices=[("", "---"), *RigidExpense.Kind.choices], required=False
