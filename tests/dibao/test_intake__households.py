@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import make_id_number
-from workflows.dibao.forms import ERR_NO_MEMBERS, MAX_MEMBERS
+from workflows.dibao.forms import ERR_NO_MEMBERS, ERR_TOO_MANY_MEMBERS, MAX_MEMBERS
 from workflows.dibao.models import Attachment, DibaoProcess
 from workflows.households.models import Household, HouseholdMember
 from workflows.households.validators import ERR_ID_CHECK
@@ -71,7 +71,8 @@ def test_household_of_fifteen_files_and_sixteen_is_refused(region, case_worker_a
     rows.update(person(MAX_MEMBERS, "多一人", "other", datetime.date(1961, 1, 1), 300))
     response = client_for(case_worker_a).post(START_URL, household(region.village_a, MAX_MEMBERS + 1, **rows))
     assert response.status_code == 200
-    assert response.context["formset"].non_form_errors()
+    expected = str(ERR_TOO_MANY_MEMBERS) % {"num": MAX_MEMBERS}
+    assert [str(e) for e in response.context["formset"].non_form_errors()] == [expected]
     assert DibaoProcess.objects.count() == 1
 
 

@@ -313,13 +313,16 @@ class MemberForm(forms.Form):
 
 MAX_MEMBERS = 15
 ERR_NO_MEMBERS = _("请至少填写一名家庭成员（申请人本人）。")
-ERR_TOO_MANY_MEMBERS = _("一户最多填写 %(max)s 名家庭成员。")
+ERR_TOO_MANY_MEMBERS = _("一户最多填写 %(num)s 名家庭成员。")
 
 
 class BaseMemberFormSet(forms.BaseFormSet):
     """1 to ``MAX_MEMBERS`` members. Every row may be left blank (a blank row is
     ignored) and any row may be marked deleted, so a 1-person household and a
     household of 15 file through the same page."""
+
+    # Django's formset counts the rows against max_num; say it in the household's words.
+    default_error_messages = {**forms.BaseFormSet.default_error_messages, "too_many_forms": ERR_TOO_MANY_MEMBERS}
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -332,8 +335,6 @@ class BaseMemberFormSet(forms.BaseFormSet):
         members = self.members()
         if not members:
             raise ValidationError(ERR_NO_MEMBERS, code="no_members")
-        if len(members) > MAX_MEMBERS:
-            raise ValidationError(ERR_TOO_MANY_MEMBERS % {"max": MAX_MEMBERS}, code="too_many_members")
         try:
             services.validate_household(members, timezone.localdate())
         except ValidationError as exc:
