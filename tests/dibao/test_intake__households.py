@@ -203,3 +203,13 @@ def test_village_of_another_township_is_refused(region, case_worker_b, client_fo
     assert response.status_code == 200
     assert "village" in response.context["form"].errors
     assert DibaoProcess.objects.count() == 0
+
+
+def test_errors_of_a_removed_row_are_not_listed(region, case_worker_a, client_for):
+    """A removed row with a bad ID does not appear in the error summary of another error."""
+    data = household(region.village_a, 2, address="", **APPLICANT, **{
+        "members-1-name": "删掉", "members-1-id_number": "bad", "members-1-DELETE": "on"})  # fmt: skip
+    response = client_for(case_worker_a).post(START_URL, data)
+    summary = [message for _anchor, message in response.context["error_summary"]]
+    assert any("家庭住址" in m for m in summary)
+    assert not any("第 2 位成员" in m for m in summary)
