@@ -13,12 +13,17 @@ from tests.e2e.conftest import (
     SHOTS,
     new_page,  # noqa: F401 - the fixture
 )
+from tests.e2e.test_accessibility import axe_violations
 from tests.e2e.test_workspace import login
 from tests.factories import make_id_number
 from workflows.dibao.models import Attachment, DibaoProcess
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n% phone intake\n"
+
+
+def serious(violations):
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def test_village_assistant_files_one_person_tekun_on_a_phone(new_page, region, village_assistant_a, tmp_path):  # noqa: F811
@@ -32,6 +37,7 @@ def test_village_assistant_files_one_person_tekun_on_a_phone(new_page, region, v
     login(page, village_assistant_a)
     page.goto(f"{page.base_url}/staff/cases/tekun/start/")
     assert page.locator("vf-form, [class^=vf-]").count() == 0
+    assert serious(axe_violations(page)) == []
 
     page.select_option("#id_village", str(region.village_a.pk))
     page.select_option("#id_area", "rural")
@@ -62,6 +68,7 @@ def test_village_assistant_files_one_person_tekun_on_a_phone(new_page, region, v
     assert "已上传：申请书.pdf，可替换" in body and "已上传：委托书.pdf，可替换" in body
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(SHOTS / "intake-phone-error.png"), full_page=True)
+    assert serious(axe_violations(page)) == []
 
     page.fill("#id_members-0-id_number", make_id_number(datetime.date(1950, 1, 1), seq=303))
     for box in ("#id_no_work_ability", "#id_no_income", "#id_no_supporter"):
