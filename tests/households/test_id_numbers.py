@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
@@ -147,4 +147,36 @@ def test_api_refuses_lookalike_digits(client, region, char):
     members = body["members"]
     first = members[0] if isinstance(members, list) else members["0"]
     assert first["id_number"] == [str(ERR_ID_FORMAT)]
+    assert DibaoProcess.objects.count() == 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=with_lookalike())
+def test_http_entry_points_never_answer_500_to_lookalikes(client, region, case_worker_a, value):
+    """Over HTTP, generated look-alike IDs: the API answers 400, the portal members step
+    and staff intake answer 200 with the format error; nothing is filed."""
+    from tests.dibao.test_intake import START_URL, post_data
+    from tests.portal.test_api import _auth, _payload
+    from workflows.portal import services
+
+    _, key = services.integration_client_create(name=f"热线{len(value)}", county=region.county)
+    payload = _payload(region.village_a.code)
+    payload["members"][0]["id_number"] = value
+    response = client.post("/portal/api/v1/applications/", payload, "application/json", **_auth(key))
+    assert response.status_code == 400 and str(ERR_ID_FORMAT) in response.content.decode()
+
+    client.post("/portal/apply/", {"village": region.village_a.pk})
+    client.post("/portal/apply/household/", {
+        "programme": "dibao", "area": "rural", "address": "青山村", "phone": "13912345678", "bank_account": "",
+        "deposits": "0", "members_count": "1", "language": "zh-hans", "email": ""})  # fmt: skip
+    response = client.post("/portal/apply/members/", {
+        "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0", "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "1", "members-0-name": "赵大山", "members-0-id_number": value,
+        "members-0-relation": "applicant", "members-0-income_kind": "wage", "members-0-monthly_income": "0"})  # fmt: skip
+    assert response.status_code == 200 and str(ERR_ID_FORMAT) in response.content.decode()
+
+    client.force_login(case_worker_a, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(START_URL, post_data(region.village_a, **{"members-0-id_number": value}))
+    assert response.status_code == 200 and str(ERR_ID_FORMAT) in response.content.decode()
+    client.logout()
     assert DibaoProcess.objects.count() == 0
