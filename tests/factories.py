@@ -22,7 +22,7 @@ from workflows.core.models import (
     Township,
     Village,
 )
-from workflows.core.models.rules import AmountMethod, Area, Period
+from workflows.core.models.rules import AmountMethod, Area, Period, RigidExpenseRule
 from workflows.households.models import Consent, DeclaredIncome, Household, HouseholdMember
 from workflows.households.validators import id_check_char
 
@@ -140,3 +140,4 @@ def configure_rules(county: County, *, rural_yearly="4800.00", urban_monthly="60
     TekunSupportRule.objects.get_or_create(
         county=county, effective_from=since, defaults={"standard_factor": Decimal("1.30")}
     )
+    RigidExpenseRule.objects.get_or_create(county=county, effective_from=since)  # MSL 13: illness, disability

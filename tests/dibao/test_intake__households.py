@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import make_id_number
-from workflows.dibao.forms import ERR_NO_MEMBERS, MAX_MEMBERS
+from workflows.dibao.forms import ERR_NO_MEMBERS, ERR_TOO_MANY_MEMBERS, MAX_MEMBERS
 from workflows.dibao.models import Attachment, DibaoProcess
 from workflows.households.models import Household, HouseholdMember
 from workflows.households.validators import ERR_ID_CHECK
@@ -71,7 +71,8 @@ def test_household_of_fifteen_files_and_sixteen_is_refused(region, case_worker_a
     rows.update(person(MAX_MEMBERS, "多一人", "other", datetime.date(1961, 1, 1), 300))
     response = client_for(case_worker_a).post(START_URL, household(region.village_a, MAX_MEMBERS + 1, **rows))
     assert response.status_code == 200
-    assert response.context["formset"].non_form_errors()
+    expected = str(ERR_TOO_MANY_MEMBERS) % {"num": MAX_MEMBERS}
+    assert [str(e) for e in response.context["formset"].non_form_errors()] == [expected]
     assert DibaoProcess.objects.count() == 1
 
 
@@ -175,3 +176,40 @@ def test_intake_page_is_a_workspace_page(region, village_assistant_a, client_for
 def test_outsider_cannot_open_intake(region, outsider, client_for):
     """A user with no filing role is refused."""
     assert client_for(outsider).get(START_URL).status_code in (302, 403)
+
+
+def test_staged_files_are_removed_after_filing(region, case_worker_a, client_for, django_capture_on_commit_callbacks):
+    """Once the filing commits, the staged copy is deleted (the case keeps its own)."""
+    from django.core.files.storage import default_storage
+
+    from workflows.dibao.staging import SESSION_KEY
+
+    client = client_for(case_worker_a)
+    bad = household(region.village_a, 1, **{**APPLICANT, "members-0-id_number": "990101197003011012"})
+    token = client.post(START_URL, bad).context["staging_token"]
+    (entry,) = client.session[SESSION_KEY][token].values()
+    assert default_storage.exists(entry["path"])
+    fixed = household(region.village_a, 1, upload_application=None, staging_token=token, **APPLICANT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(START_URL, fixed).status_code == 302
+        assert default_storage.exists(entry["path"])  # kept until the filing commits
+    assert not default_storage.exists(entry["path"])
+    assert Attachment.objects.get(kind="application").file.read().startswith(b"%PDF")
+
+
+def test_village_of_another_township_is_refused(region, case_worker_b, client_for):
+    """A case worker of township B cannot file for a village of township A: a field error, nothing saved."""
+    response = client_for(case_worker_b).post(START_URL, household(region.village_a, 1, **APPLICANT))
+    assert response.status_code == 200
+    assert "village" in response.context["form"].errors
+    assert DibaoProcess.objects.count() == 0
+
+
+def test_errors_of_a_removed_row_are_not_listed(region, case_worker_a, client_for):
+    """A removed row with a bad ID does not appear in the error summary of another error."""
+    data = household(region.village_a, 2, address="", **APPLICANT, **{
+        "members-1-name": "删掉", "members-1-id_number": "bad", "members-1-DELETE": "on"})  # fmt: skip
+    response = client_for(case_worker_a).post(START_URL, data)
+    summary = [message for _anchor, message in response.context["error_summary"]]
+    assert any("家庭住址" in m for m in summary)
+    assert not any("第 2 位成员" in m for m in summary)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .audit import audit_record, diff
+from .models.rules import RigidExpenseRule
 from .permissions import assignment_grant, assignment_revoke
 from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
 from .working_days import recompute_deadlines
@@ -296,3 +297,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RigidExpenseRule)
+class RigidExpenseRuleAdmin(RuleVersionAdmin):
+    """Which essential spending the county deducts and the monthly caps (MSL 13)."""
+
+    list_display = [
+        "county",
+        "effective_from",
+        "illness_deductible",
+        "illness_monthly_cap",
+        "disability_deductible",
+        "disability_monthly_cap",
+        "education_deductible",
+        "note",
+    ]

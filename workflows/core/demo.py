@@ -23,7 +23,7 @@ from .models import (
     Township,
     Village,
 )
-from .models.rules import AmountMethod, Area, Period
+from .models.rules import AmountMethod, Area, Period, RigidExpenseRule
 from .models.staff import Role
 from .permissions import assignment_grant
 from .working_days import load_from_library
@@ -129,6 +129,11 @@ def seed(stdout=None) -> DemoRegion:
         county=county,
         effective_from=datetime.date(2025, 1, 1),
         defaults={"standard_factor": Decimal("1.30"), "note": "特困人员基本生活标准为低保标准的 1.3 倍"},
+    )
+    RigidExpenseRule.objects.get_or_create(  # MSL 13: illness and disability costs, medical capped
+        county=county,
+        effective_from=datetime.date(2025, 1, 1),
+        defaults={"illness_monthly_cap": Decimal("1000.00"), "note": "示范县民政局：刚性支出扣减"},
     )
     if stdout:
         stdout.write(f"county {county.code} {county.name}: {len(townships)} townships, {len(users)} users")

@@ -40,7 +40,13 @@ from workflows.households.models import (
     HouseholdMember,
 )
 from workflows.households.services import household_register
-from workflows.households.validators import birth_date_from_id, normalise_id_number, validate_id_number
+from workflows.households.validators import (
+    birth_date_from_id,
+    normalise_id_number,
+    validate_declared_income,
+    validate_id_number,
+    validate_rigid_expense,
+)
 
 from .models import (
     Attachment,
@@ -144,6 +150,23 @@ def _audit(process: DibaoProcess, action: str, actor=None, changes=None, data=No
 # Intake (MSL 4-11)
 # ==============================================================================
 @dataclass(frozen=True)
+class IncomeInput:
+    """A further income of a member (a second kind besides ``income_kind``; MSL 13)."""
+
+    kind: str
+    monthly_amount: Decimal
+
+
+@dataclass(frozen=True)
+class ExpenseInput:
+    """One essential-spending row of a member (刚性支出, MSL 13)."""
+
+    kind: str
+    monthly_amount: Decimal
+    proof: UploadedFile | None = None
+
+
+@dataclass(frozen=True)
 class MemberInput:
     name: str
     id_number: str
@@ -156,6 +179,8 @@ class MemberInput:
     monthly_income: Decimal = Decimal("0")
     signed_check_authorisation: bool = False
     signed_truthfulness: bool = False
+    other_incomes: tuple[IncomeInput, ...] = ()
+    rigid_expenses: tuple[ExpenseInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,8 +235,14 @@ def validate_upload(upload: UploadedFile) -> None:
 
 
 def validate_member(member: MemberInput, on: datetime.date) -> None:
-    """One member's ID (GB 11643) and MSL 7 membership."""
+    """One member's ID (GB 11643), MSL 7 membership and essential spending (MSL 13)."""
     validate_id_number(member.id_number)
+    for i in member.other_incomes:
+        validate_declared_income(i.kind, i.monthly_amount)
+    for e in member.rigid_expenses:
+        validate_rigid_expense(e.kind, e.monthly_amount)
+        if e.proof:
+            validate_upload(e.proof)
     born = birth_date_from_id(normalise_id_number(member.id_number))
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     if member.relation == HouseholdMember.Relation.MINOR_CHILD and age >= ADULT_AGE:
@@ -359,6 +390,11 @@ def dibao_application_file(
         data={
             "case_number": process.case_number,
             "members": len(members),
+            "rigid_expenses": [
+                {"member": m.name, "kind": e.kind, "monthly_amount": str(_money(e.monthly_amount))}
+                for m in app.members
+                for e in m.rigid_expenses
+            ],
             "attachments": len(app.uploads),
             "staff_relative": process.staff_relative,
         },
@@ -664,6 +700,25 @@ def _recorded_version(model, pk):
     return model.objects.filter(pk=pk).first() if pk else None
 
 
+def _deductions_of(result: dict, size: int, per_capita: Decimal) -> dict:
+    """The essential spending deducted by the means test (MSL 13), each named, and the
+    per-capita income formula they enter: stored with the proposal."""
+    lines = result.get("deduction_lines") or []
+    if not lines:
+        return {}
+    deductions = [
+        {"kind": d["kind"], "label": d["kind_label"], "members": list(d["members"]), "claimed": d["claimed"],
+         "deducted": d["deducted"], "cap": d.get("cap"), "rule": d.get("rule", "")}
+        for d in lines
+    ]  # fmt: skip
+    terms = " − ".join(
+        f"{_money(d['deducted'])} {d['label']}" + (f"（{'、'.join(d['members'])}）" if d["members"] else "")
+        for d in deductions
+    )
+    counted = _money(result.get("counted_income") or "0")
+    return {"deductions": deductions, "income_formula": f"({counted} − {terms}) ÷ {size} = {per_capita}"}
+
+
 def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> dict:
     """The monthly amount and its computation, shown to the approver (MSL 23).
 
@@ -706,7 +761,8 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
         except RuleNotConfigured:
             rule = None
     common = {"standard": std, "standard_id": standard.pk, "amount_rule_id": rule.pk if rule else None,
-              "per_capita_income": per_capita, "gap_per_capita": _money(gap), "household_size": size}  # fmt: skip
+              "per_capita_income": per_capita, "gap_per_capita": _money(gap), "household_size": size,
+              **_deductions_of(process.finance_result, size, per_capita)}  # fmt: skip
     if rule is not None and rule.method == AmountMethod.BANDS:
         rule.validate_bands()
         band, amount = means_test.banded_amount(_bands_of(rule), gap, size)

@@ -71,15 +71,6 @@ class UploadStaging:
         store[self.token][field] = {"path": path, "name": filename, "size": upload.size}
         self.session.modified = True
 
-    def forget(self, fields) -> None:
-        """Drop the staged files of ``fields`` (a removed member row)."""
-        store = self.session.get(SESSION_KEY, {}).get(self.token, {})
-        for field in list(fields):
-            entry = store.pop(field, None)
-            if entry:
-                default_storage.delete(entry["path"])
-        self.session.modified = True
-
     def discard(self) -> None:
         """After filing: delete the staged files and the token."""
         self.close()

@@ -141,8 +141,8 @@ def intake_error_summary(form, formset) -> list[tuple[str, str]]:
             items.append((f"#{form[name].id_for_label}", f"{form[name].label}：{e}"))
     items += [("#members", str(e)) for e in formset.non_form_errors()]
     for number, member in enumerate(formset.forms, start=1):
-        if not member.has_changed():
-            continue
+        if not member.has_changed() or (formset.can_delete and member["DELETE"].value()):
+            continue  # blank and removed rows are not filed, so their errors do not count
         for name in member.fields:
             for e in member.errors.get(name, []):
                 text = _("第 %(number)s 位成员 %(label)s：%(error)s") % {

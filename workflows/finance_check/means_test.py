@@ -77,6 +77,11 @@ MSG_STANDARD_NORMALISED = _("年标准 %(yearly)s 元/人·年折算为月标准
 MSG_INCOME_EXCLUDED = _("“%(kind)s”%(amount)s 元/月不计入家庭收入（审核确认办法第十三条）。")
 MSG_JOB_COSTS = _("%(member)s 的工资性收入已扣除必要就业成本 %(job_costs)s 元/月（审核确认办法第十三条）。")
 MSG_EXPENSE_DEDUCTED = _("刚性支出“%(kind)s”%(amount)s 元/月从家庭收入中扣减（审核确认办法第十三条）。")
+MSG_EXPENSE_DEDUCTED_NAMED = _(
+    "刚性支出“%(kind)s”（%(members)s）%(amount)s 元/月从家庭收入中扣减（审核确认办法第十三条；%(rule)s）。"
+)
+MSG_EXPENSE_CAPPED = _("刚性支出“%(kind)s”申报 %(claimed)s 元/月，按%(rule)s每月最多扣减 %(cap)s 元。")
+MSG_EXPENSE_NOT_DEDUCTIBLE = _("刚性支出“%(kind)s”%(amount)s 元/月按%(rule)s不予扣减。")
 MSG_EXPENSE_NOT_DEDUCTED = _("教育支出 %(amount)s 元/月仅在支出型临时救助中扣减，本次核对不扣减。")
 MSG_DEDUCTION_CAPPED = _("刚性支出合计 %(requested)s 元/月超过计入收入 %(income)s 元/月，按收入额扣减至零。")
 MSG_INCOME_DISCREPANCY = _(
@@ -183,6 +188,17 @@ class PersonStatus:
 class Expense:
     kind: str
     monthly_amount: Decimal
+    member: str = ""  # the member's name, so the computation names whose spending it is
+
+
+@dataclass(frozen=True)
+class ExpenseRules:
+    """The county's rule for essential spending (MSL 13): which kinds are deducted and
+    an optional monthly cap per kind (household total)."""
+
+    deductible: tuple[str, ...] = ALWAYS_DEDUCTIBLE
+    caps: dict[str, Decimal] = field(default_factory=dict)
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,6 +244,7 @@ class MeansTestInput:
     declared_assets: tuple[Asset, ...] = ()
     found_assets: tuple[Asset, ...] = ()
     expenses: tuple[Expense, ...] = ()
+    expense_rules: ExpenseRules | None = None  # None: the national default (illness, disability, no cap)
     persons: tuple[PersonStatus, ...] = ()
     unavailable_sources: tuple[str, ...] = ()  # labels of sources with neither data nor a document
     manual_sources: tuple[ManualSource, ...] = ()
@@ -275,6 +292,19 @@ class AssetLine:
 
 
 @dataclass(frozen=True)
+class DeductionLine:
+    """One kind of essential spending: who, how much was claimed, how much was deducted."""
+
+    kind: str
+    kind_label: str
+    members: tuple[str, ...]
+    claimed: Decimal
+    deducted: Decimal
+    cap: Decimal | None = None
+    rule: str = ""
+
+
+@dataclass(frozen=True)
 class MeansTestResult:
     outcome: str
     household_size: int
@@ -291,6 +321,7 @@ class MeansTestResult:
     reasons: tuple[Reason, ...]
     income_lines: tuple[IncomeLine, ...] = ()
     asset_lines: tuple[AssetLine, ...] = ()
+    deduction_lines: tuple[DeductionLine, ...] = ()
     version: int = 1
 
     def to_json(self) -> dict[str, Any]:
@@ -322,6 +353,18 @@ class MeansTestResult:
                 }
             )
             for line in data.get("asset_lines", [])
+        )
+        kwargs["deduction_lines"] = tuple(
+            DeductionLine(
+                **{
+                    **line,
+                    "members": tuple(line["members"]),
+                    "claimed": Decimal(line["claimed"]),
+                    "deducted": Decimal(line["deducted"]),
+                    "cap": Decimal(line["cap"]) if line.get("cap") is not None else None,
+                }
+            )
+            for line in data.get("deduction_lines", [])
         )
         return cls(**kwargs)
 
@@ -504,11 +547,13 @@ def asset_lines(inp: MeansTestInput) -> list[AssetLine]:
     return lines
 
 
-def deductible_kinds(purpose: str, spending_shock: bool) -> tuple[str, ...]:
-    """Illness and disability always (MSL 13); education only for spending-shock temporary assistance (TA18)."""
+def deductible_kinds(purpose: str, spending_shock: bool, rules: ExpenseRules | None = None) -> tuple[str, ...]:
+    """The county rule's kinds, or illness and disability (MSL 13); education always for
+    spending-shock temporary assistance (TA18)."""
+    kinds = rules.deductible if rules is not None else ALWAYS_DEDUCTIBLE
     if purpose == TEMPORARY_ASSISTANCE and spending_shock:
-        return ALWAYS_DEDUCTIBLE + SPENDING_SHOCK_DEDUCTIBLE
-    return ALWAYS_DEDUCTIBLE
+        return tuple(dict.fromkeys(kinds + SPENDING_SHOCK_DEDUCTIBLE))
+    return tuple(kinds)
 
 
 def _reason(code: str, severity: Severity, message, **numbers) -> Reason:
@@ -598,22 +643,66 @@ def evaluate(inp: MeansTestInput) -> MeansTestResult:
             )
         )
 
-    # Rigid expenditure (MSL 13; education only for spending shock, TA18).
-    allowed = deductible_kinds(inp.purpose, inp.spending_shock)
+    # Rigid expenditure (MSL 13; education only for spending shock, TA18). The county
+    # rule, when configured, says which kinds count and caps each kind per month.
+    rules = inp.expense_rules
+    allowed = deductible_kinds(inp.purpose, inp.spending_shock, rules)
     requested = ZERO
     by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    members_of: dict[str, list[str]] = defaultdict(list)
     for e in inp.expenses:
         amount = money(e.monthly_amount)
         if e.kind in allowed:
             by_kind[e.kind] += amount
-            requested += amount
+            if e.member and e.member not in members_of[e.kind]:
+                members_of[e.kind].append(e.member)
+        elif amount > 0 and rules is not None:
+            reasons.append(
+                _reason(
+                    "expense_not_deducted",
+                    Severity.INFO,
+                    MSG_EXPENSE_NOT_DEDUCTIBLE,
+                    kind=e.kind,
+                    amount=amount,
+                    rule=rules.label,
+                )
+            )
         elif amount > 0:
             reasons.append(
                 _reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTED, kind=e.kind, amount=amount)
             )
-    for kind, amount in by_kind.items():
-        if amount > 0:
+    deduction_lines = []
+    for kind, claimed in by_kind.items():
+        if claimed <= 0:
+            continue
+        cap = rules.caps.get(kind) if rules is not None else None
+        amount = claimed
+        if cap is not None and claimed > money(cap):
+            amount = money(cap)
+            reasons.append(
+                _reason(
+                    "expense_capped", Severity.INFO, MSG_EXPENSE_CAPPED, kind=kind, claimed=claimed, cap=amount,
+                    rule=rules.label,
+                )
+            )  # fmt: skip
+        requested += amount
+        members = tuple(members_of[kind])
+        if rules is not None or members:
+            reasons.append(
+                _reason(
+                    "expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED_NAMED, kind=kind, amount=amount,
+                    members="、".join(members) or str(_("全家")),
+                    rule=rules.label if rules is not None else str(_("国家规定")),
+                )
+            )  # fmt: skip
+        else:
             reasons.append(_reason("expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED, kind=kind, amount=amount))
+        deduction_lines.append(
+            DeductionLine(
+                kind=kind, kind_label=kind_label(kind), members=members, claimed=claimed, deducted=amount,
+                cap=money(cap) if cap is not None else None, rule=rules.label if rules is not None else "",
+            )
+        )  # fmt: skip
     deductions = min(requested, counted)
     if requested > counted:
         reasons.append(
@@ -761,6 +850,7 @@ def evaluate(inp: MeansTestInput) -> MeansTestResult:
         reasons=tuple(reasons),
         income_lines=tuple(lines),
         asset_lines=tuple(a_lines),
+        deduction_lines=tuple(deduction_lines),
     )
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, audit_record_many, chain_for
 from workflows.core.models import AssetLimit, DibaoStandard
-from workflows.core.models.rules import RuleNotConfigured
+from workflows.core.models.rules import RigidExpenseRule, RuleNotConfigured
 from workflows.households.models import (
     Consent,
     DeclaredAsset,
@@ -581,6 +581,16 @@ def _rules_label(limit: AssetLimit) -> str:
     )
 
 
+def expense_rules(county, on: datetime.date) -> mt.ExpenseRules | None:
+    """The county's essential-spending rule in force on ``on`` (MSL 13); None (the
+    national default) where the county configured none."""
+    try:
+        rule = RigidExpenseRule.objects.in_force(county=county, on=on)
+    except RuleNotConfigured:
+        return None
+    return mt.ExpenseRules(deductible=rule.deductible_kinds(), caps=rule.monthly_caps(), label=rule.label)
+
+
 def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None) -> mt.MeansTestInput:
     """Gather the household's declarations, the evidence and the rules into the pure input."""
     household_id = check.household_id
@@ -606,8 +616,10 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
         mt.Asset(kind=a.kind, value=a.value, description=a.description or a.get_kind_display())
         for a in DeclaredAsset.objects.filter(household_id=household_id).order_by("pk")
     )
+    name_of = {m.pk: m.name for m in members}
     expenses = tuple(
-        mt.Expense(e.kind, e.monthly_amount) for e in RigidExpense.objects.filter(household_id=household_id)
+        mt.Expense(e.kind, e.monthly_amount, name_of.get(e.member_id, ""))
+        for e in RigidExpense.objects.filter(household_id=household_id).order_by("pk")
     )
 
     found_incomes, found_assets, persons, manual = [], [], [], []
@@ -670,6 +682,7 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
     standard = DibaoStandard.objects.select_related("county").get(pk=check.standard_id)
     limit = AssetLimit.objects.select_related("county").get(pk=check.asset_limit_id)
     return mt.MeansTestInput(
+        expense_rules=expense_rules(standard.county, on),
         members=mt_members,
         standard=mt.Standard(amount=standard.amount, period=standard.period, label=str(standard)),
         asset_rules=mt.AssetRules(

@@ -190,6 +190,7 @@ class RigidExpense(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     monthly_amount = models.DecimalField(_("月均金额（元）"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
     evidence = models.CharField(_("凭证说明"), max_length=200, blank=True)
+    proof = models.FileField(_("支出凭证"), upload_to="households/rigid_expenses/%Y/%m/", blank=True)
 
     class Meta:
         verbose_name = _("刚性支出")

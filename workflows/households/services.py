@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from workflows.core.models import Village
 
-from .models import Consent, DeclaredIncome, Household, HouseholdMember
+from .models import Consent, DeclaredIncome, Household, HouseholdMember, RigidExpense
 from .validators import normalise_id_number
 
 CENT = Decimal("0.01")
@@ -31,7 +31,7 @@ def household_register(
     actor,
     entrusted: bool = False,
 ) -> tuple[Household, list[HouseholdMember]]:
-    """Create the household, its members, their declared incomes and signed consents.
+    """Create the household, its members, their declared incomes, essential spending and signed consents.
 
     ``members`` are ``MemberInput``-like objects (workflows/dibao/services.py). ``entrusted``:
     a village assistant files on the applicant's behalf, so the applicant's entrustment is recorded.
@@ -60,11 +60,14 @@ def household_register(
         )
         rows.append(member)
         if m.monthly_income:
-            DeclaredIncome.objects.create(
-                member=member,
-                kind=m.income_kind,
-                monthly_amount=Decimal(m.monthly_income).quantize(CENT, rounding=ROUND_HALF_UP),
-            )
+            DeclaredIncome.objects.create(member=member, kind=m.income_kind, monthly_amount=_money(m.monthly_income))
+        for i in getattr(m, "other_incomes", ()):
+            DeclaredIncome.objects.create(member=member, kind=i.kind, monthly_amount=_money(i.monthly_amount))
+        for e in getattr(m, "rigid_expenses", ()):  # essential spending (MSL 13)
+            RigidExpense.objects.create(
+                household=household, member=member, kind=e.kind, monthly_amount=_money(e.monthly_amount),
+                proof=e.proof or "",
+            )  # fmt: skip
         for kind, signed in (
             (Consent.Kind.CHECK_AUTHORISATION, m.signed_check_authorisation),
             (Consent.Kind.TRUTHFULNESS, m.signed_truthfulness),
@@ -74,3 +77,7 @@ def household_register(
         if entrusted and m.relation == HouseholdMember.Relation.APPLICANT:
             Consent.objects.create(member=member, kind=Consent.Kind.ENTRUSTMENT, signed_on=signed_on, recorded_by=actor)
     return household, rows
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -34,7 +35,8 @@ from workflows.core.models.rules import Area
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Attachment, Programme
 from workflows.documents.services import document_record_download
-from workflows.households.models import DeclaredIncome, HouseholdMember
+from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
+from workflows.households.validators import validate_id_number
 
 from . import selectors, services, throttle
 from .models import IntegrationClient
@@ -128,9 +130,46 @@ def _not_found() -> Response:
 
 
 # --- serializers -----------------------------------------------------------------------
+class RigidExpenseSerializer(serializers.Serializer):
+    """One essential-spending row of a member (刚性支出, MSL 13); validates to an ``ExpenseInput``."""
+
+    kind = serializers.ChoiceField(choices=RigidExpense.Kind.choices, help_text="刚性支出类别")
+    monthly_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="月均金额（元）"
+    )
+    proof_filename = serializers.CharField(max_length=100, required=False, help_text="支出凭证文件名（PDF/JPG/PNG）")
+    proof_base64 = serializers.CharField(max_length=MAX_FILE_B64, required=False, help_text="支出凭证内容（Base64）")
+
+    def validate(self, attrs):
+        proof = None
+        if attrs.get("proof_base64"):
+            try:
+                content = base64.b64decode(attrs["proof_base64"], validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError({"proof_base64": [ERR_BAD_FILE]}) from None
+            proof = SimpleUploadedFile(attrs.get("proof_filename") or "proof.pdf", content)
+            try:
+                dibao_services.validate_upload(proof)
+            except ValidationError as exc:
+                raise serializers.ValidationError({"proof_base64": exc.messages}) from None
+        return dibao_services.ExpenseInput(kind=attrs["kind"], monthly_amount=attrs["monthly_amount"], proof=proof)
+
+
+class IncomeSerializer(serializers.Serializer):
+    """A further income of a member besides ``income_kind``; validates to an ``IncomeInput``."""
+
+    kind = serializers.ChoiceField(choices=DeclaredIncome.Kind.choices)
+    monthly_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+
+    def validate(self, attrs):
+        return dibao_services.IncomeInput(kind=attrs["kind"], monthly_amount=attrs["monthly_amount"])
+
+
 class MemberSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
-    id_number = serializers.CharField(max_length=18)
+    id_number = serializers.CharField(
+        max_length=18, validators=[validate_id_number], help_text="18 位公民身份号码（ASCII 数字，末位可为 X）"
+    )
     relation = serializers.ChoiceField(choices=HouseholdMember.Relation.choices)
     is_student = serializers.BooleanField(default=False)
     is_disabled = serializers.BooleanField(default=False)
@@ -140,6 +179,13 @@ class MemberSerializer(serializers.Serializer):
     monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default="0.00")
     signed_check_authorisation = serializers.BooleanField(help_text="成年成员已签署核对授权书（MSL 9）")
     signed_truthfulness = serializers.BooleanField(default=False, help_text="申请人已签署真实性承诺书")
+    other_incomes = IncomeSerializer(many=True, max_length=5, default=list, help_text="其他收入（另一类别）")
+    rigid_expenses = RigidExpenseSerializer(many=True, max_length=5, default=list, help_text="刚性支出（MSL 13）")
+
+    def validate(self, attrs):
+        attrs["other_incomes"] = tuple(attrs.get("other_incomes") or ())
+        attrs["rigid_expenses"] = tuple(attrs.get("rigid_expenses") or ())
+        return attrs
 
 
 class UploadSerializer(serializers.Serializer):

@@ -118,6 +118,11 @@ class OnlineMemberForm(AccessibleFormMixin, MemberForm):
         super().__init__(*args, **kwargs)
         for name in self.CONSENT_FIELDS:
             del self.fields[name]
+        # The proof of essential spending is uploaded on the uploads step (this step keeps no files).
+        del self.fields["expense_proof"]
+        del self.fields["expense_proof_2"]
+        self.fields["expense_kind"].label = _("因病、因残等刚性支出（没有就不填）")
+        self.fields["expense_monthly"].label = _("这项支出每月平均多少元")
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
     def clean(self):
@@ -179,15 +184,26 @@ class UploadsForm(AccessibleFormMixin, forms.Form):
         "upload_other": "other",
     }
 
-    def __init__(self, *args, **kwargs):
+    EXPENSE_PROOF = "expense_proof_"  # + the member's row number: the proof of that member's spending
+
+    def __init__(self, *args, members: list[dibao_services.MemberInput] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.kinds = dict(self.KINDS)
+        for i, m in enumerate(members):
+            if m.rigid_expenses:
+                name = f"upload_{self.EXPENSE_PROOF}{i}"
+                self.fields[name] = forms.FileField(
+                    label=_("%(name)s 的刚性支出凭证（病历、发票、护理费单据等，选填）") % {"name": m.name},
+                    required=False,
+                )
+                self.kinds[name] = f"{self.EXPENSE_PROOF}{i}"
         _describe_help(self)
         for field in self.fields.values():
             field.widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
     def clean(self):
         data = super().clean()
-        for name in self.KINDS:
+        for name in self.kinds:
             upload = data.get(name)
             if upload:
                 try:

@@ -7,6 +7,7 @@ in a random draft directory of the default storage until then.
 
 from __future__ import annotations
 
+import dataclasses
 import mimetypes
 import secrets
 from decimal import Decimal
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workflows.core.models import County, Township, Village
 from workflows.dibao import services as dibao_services
 from workflows.documents.services import document_record_download
-from workflows.households.models import HouseholdMember
+from workflows.households.models import HouseholdMember, RigidExpense
 
 from . import grants, selectors, services, throttle
 from .forms import ConsentsForm, HouseholdForm, LookupForm, OtpRequestForm, UploadsForm, member_formset
@@ -179,13 +180,13 @@ def apply_uploads(request):
     if redirect := _guard(request, "uploads"):
         return redirect
     stored = _state(request).get("uploads", [])
-    form = UploadsForm(request.POST or None, request.FILES or None)
+    form = UploadsForm(request.POST or None, request.FILES or None, members=_members(_state(request)))
     if stored:
         form.fields["upload_application"].required = False
     if request.method == "POST" and form.is_valid():
         draft = _state(request).get("draft") or secrets.token_hex(16)
         kept = {u["kind"]: u for u in stored}
-        for name, kind in UploadsForm.KINDS.items():
+        for name, kind in form.kinds.items():
             upload = form.cleaned_data.get(name)
             if upload:
                 filename = get_valid_filename(upload.name)[-80:] or "upload"
@@ -219,15 +220,30 @@ def apply_consents(request):
 
 
 # --- 6. review and submit ---------------------------------------------------------
+def _with_proofs(
+    members: list[dibao_services.MemberInput], proofs: dict[int, File]
+) -> list[dibao_services.MemberInput]:
+    """Attach each uploaded proof to the essential spending of its member (MSL 13)."""
+    return [
+        dataclasses.replace(m, rigid_expenses=tuple(dataclasses.replace(e, proof=proofs[i]) for e in m.rigid_expenses))
+        if i in proofs and m.rigid_expenses
+        else m
+        for i, m in enumerate(members)
+    ]
+
+
 def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput, list]:
     household = _household_form(state)
     d = household.cleaned_data
     consents = ConsentsForm(state["consents"], members=_members(state))
     consents.is_valid()
     files = [File(default_storage.open(u["path"], "rb"), name=u["name"]) for u in state.get("uploads", [])]
-    uploads = [
-        dibao_services.UploadInput(kind=u["kind"], file=f) for u, f in zip(state.get("uploads", []), files, strict=True)
-    ]
+    uploads, proofs = [], {}
+    for u, f in zip(state.get("uploads", []), files, strict=True):
+        if u["kind"].startswith(UploadsForm.EXPENSE_PROOF):
+            proofs[int(u["kind"].removeprefix(UploadsForm.EXPENSE_PROOF))] = f
+        else:
+            uploads.append(dibao_services.UploadInput(kind=u["kind"], file=f))
     tekun = None
     if d.get("programme") == "tekun":
         tekun = dibao_services.TekunInput(
@@ -236,7 +252,8 @@ def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput,
     application = dibao_services.ApplicationInput(
         village=Village.objects.select_related("township__county").get(pk=state["village"]),
         area=d.get("area", ""), address=d.get("address", ""), phone=d.get("phone", ""),
-        bank_account=d.get("bank_account", ""), members=consents.signed_members() if consents.members else [],
+        bank_account=d.get("bank_account", ""),
+        members=_with_proofs(consents.signed_members(), proofs) if consents.members else [],
         deposits=d.get("deposits") or Decimal("0"), uploads=uploads, tekun=tekun,
     )  # fmt: skip
     return household, application, files
@@ -273,9 +290,12 @@ def apply_review(request):
             f.close()
     village = application.village
     labels = dict(HouseholdMember.Relation.choices)
+    expense_labels = dict(RigidExpense.Kind.choices)
     members = [
-        {"name": m.name, "relation": labels.get(m.relation, m.relation), "income": m.monthly_income,
-         "authorised": m.signed_check_authorisation}
+        {"name": m.name, "relation": labels.get(m.relation, m.relation), "income": m.monthly_income + sum((i.monthly_amount for i in m.other_incomes), Decimal("0")),
+         "authorised": m.signed_check_authorisation,
+         "expenses": [{"kind": expense_labels.get(e.kind, e.kind), "amount": e.monthly_amount,
+                       "proof": e.proof.name if e.proof else ""} for e in m.rigid_expenses]}
         for m in application.members
     ]  # fmt: skip
     return render(

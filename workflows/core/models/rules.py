@@ -414,3 +414,58 @@ class TekunSupportRule(RuleVersion):
 
     def __str__(self):
         return f"{self.county} × {self.standard_factor} ({self.effective_from})"
+
+
+class RigidExpenseRule(RuleVersion):
+    """Essential spending (刚性支出) the county deducts from household income (MSL 13):
+    which kinds count and an optional monthly cap per kind (household total).
+    Education counts for spending-shock temporary assistance whatever this says (TA18)."""
+
+    illness_deductible = models.BooleanField(_("扣减因病医疗支出"), default=True)
+    illness_monthly_cap = models.DecimalField(
+        _("因病医疗支出每月扣减上限（元）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    disability_deductible = models.BooleanField(_("扣减因残康复、护理支出"), default=True)
+    disability_monthly_cap = models.DecimalField(
+        _("因残康复、护理支出每月扣减上限（元）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    education_deductible = models.BooleanField(
+        _("低保、特困也扣减教育支出"), default=False, help_text=_("国家规定教育支出仅在支出型临时救助中扣减。")
+    )
+    education_monthly_cap = models.DecimalField(
+        _("教育支出每月扣减上限（元）"), null=True, blank=True, validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+
+    KINDS = ("illness", "disability", "education")
+
+    class Meta(RuleVersion.Meta):
+        verbose_name = _("刚性支出扣减规则")
+        verbose_name_plural = _("刚性支出扣减规则")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "effective_from"], name="rigidexpenserule_unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"
+
+    def deductible_kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in self.KINDS if getattr(self, f"{k}_deductible"))
+
+    def monthly_caps(self) -> dict[str, Decimal]:
+        caps = {k: getattr(self, f"{k}_monthly_cap") for k in self.KINDS}
+        return {k: v for k, v in caps.items() if v is not None}
+
+    @property
+    def label(self) -> str:
+        return str(
+            _("%(county)s刚性支出扣减规则（%(date)s 起执行）")
+            % {"county": self.county, "date": self.effective_from.isoformat()}
+        )
