@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "workflows.core.i18n.ExplicitLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Bad JSON (lone surrogates, deep nesting) is a 400 before any view parses it.
+    "workflows.portal.guard.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.

@@ -77,3 +77,14 @@ def test_own_refusals_still_name_the_case(region, case_worker_a, case_worker_a2)
     services.task_claim(task_pk=task.pk, actor=case_worker_a2)
     result = services.tasks_claim(task_pks=[task.pk], actor=case_worker_a)
     assert result.refused == [(task.pk, process.case_number, str(services.ERR_CLAIM_DENIED))]
+
+
+@pytest.mark.parametrize("url", ["/workspace/claim/", "/workspace/release/", "/workspace/reassign/"])
+def test_task_numbers_beyond_the_database_range_are_refused_not_500(url, approver_a, client_for):
+    """A task number larger than any primary key (found by the input fuzz) is a form
+    error with the page's message, never a driver overflow."""
+    client = client_for(approver_a)
+    client.raise_request_exception = False
+    page = client.post(url, {"tasks": [str(10**30)], "target": str(10**30)}, follow=True)
+    assert page.status_code == 200
+    assert "请选择" in page.content.decode()

@@ -349,7 +349,8 @@ class StatusView(BaseAPIView):
             process = selectors.case_for_client(client, d["case_number"])
         else:
             address = throttle.client_address(request)
-            if throttle.lookup_throttled(address=address, case_number=d["case_number"]):
+            factor = "id" if d["id_last6"] else "otp"
+            if throttle.lookup_throttled(address=address, case_number=d["case_number"], factor=factor):
                 return Response({"detail": ERR_THROTTLED}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             if not (d["id_last6"] or d["otp"]):
                 return Response({"errors": [str(services.ERR_FACTOR_REQUIRED)]}, status=status.HTTP_400_BAD_REQUEST)

@@ -197,14 +197,24 @@ class SamplingReviewProcess(CaseFields, Process):
     def record(self) -> ApprovalRecord:
         return self.drawn_case.record
 
+    #: The steps whose actor must not have taken part in the approval under review.
+    INDEPENDENT_NODES = frozenset({"review", "re_review"})
+
     def excluded_actor_ids(self, node_name: str) -> set[int]:
         """Whoever acted on the approval (and its approver) never reviews it (domain.md §1)."""
         excluded = super().excluded_actor_ids(node_name)
-        if node_name in {"review", "re_review"} and self.drawn_case_id:
+        if node_name in self.INDEPENDENT_NODES and self.drawn_case_id:
             record = self.drawn_case.record
             excluded |= set(record.actors.values_list("user_id", flat=True))
             excluded.add(record.approved_by_id)
         return excluded
+
+    @classmethod
+    def separation_sql(cls, user) -> list[tuple[frozenset[str], models.Q]]:
+        """``excluded_actor_ids`` as SQL for the queue and inbox (``separation.excluded_tasks_q``):
+        the review steps of a drawn case whose approval ``user`` approved or acted on."""
+        took_part = models.Q(drawn_case__record__approved_by=user) | models.Q(drawn_case__record__actors__user=user)
+        return [(cls.INDEPENDENT_NODES, took_part)]
 
     # routing conditions (properties: ``act.process.<name>`` reads the attribute)
     @property

@@ -69,8 +69,20 @@ class FilterForm(forms.Form):
         )
 
 
+#: Largest primary key the database can hold (bigint): a larger number cannot name a
+#: row, and looking it up overflows the driver (a 500 instead of "not found").
+MAX_PK = 2**63 - 1
+
+
+def _task_pk(value) -> int:
+    pk = int(value)
+    if not 1 <= pk <= MAX_PK:
+        raise ValueError(value)
+    return pk
+
+
 class TaskSelectionForm(forms.Form):
-    tasks = forms.TypedMultipleChoiceField(label=_("任务"), coerce=int, choices=())
+    tasks = forms.TypedMultipleChoiceField(label=_("任务"), coerce=_task_pk, choices=())
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
@@ -84,10 +96,10 @@ class TaskSelectionForm(forms.Form):
 
 
 class ReassignForm(TaskSelectionForm):
-    target = forms.IntegerField(label=_("改派给"))
+    target = forms.IntegerField(label=_("改派给"), min_value=1, max_value=MAX_PK)
 
 
 class SendBackForm(forms.Form):
-    task = forms.IntegerField(widget=forms.HiddenInput)
+    task = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_PK)
     to_node = forms.CharField(label=_("退回至"))
     reason = forms.CharField(label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
