@@ -155,3 +155,22 @@ def test_deadline_include_renders_the_provisional_note():
     assert "2027年1月12日" in html and "（暂定：2027年节假日安排尚未公布）" in html
     assert "暂定" not in render_to_string("core/_deadline.html", {"due": D(2026, 1, 12), "provisional": False})
     assert render_to_string("core/_deadline.html", {"due": None}).strip() == "-"
+
+
+def test_inbox_rows_mark_provisional_deadlines(region, case_worker_a, loaded_2026, client_for):
+    """The workspace inbox shows a deadline in an unloaded year with the provisional note,
+    and one in a loaded year without it (MSL 22)."""
+    from viewflow.workflow.status import STATUS
+
+    from tests.workspace.conftest import make_case, make_tasks
+    from workflows.dibao.flows import DibaoFlow
+
+    late = make_case(region.village_a, name="跨年户", accepted_on=ACCEPTED, due_on=D(2027, 1, 12))
+    early = make_case(region.village_a, name="年内户", accepted_on=D(2026, 11, 2), due_on=D(2026, 12, 1))
+    for process in (late, early):
+        make_tasks(process, DibaoFlow.accept, 1, status=STATUS.ASSIGNED, owner=case_worker_a)
+    html = client_for(case_worker_a).get(reverse("workspace:inbox")).content.decode()
+    note = '<span class="deadline-provisional">（暂定：2027年节假日安排尚未公布）</span>'
+    assert "2027-01-12" + note in html
+    assert "2026-12-01<span" not in html and "2026-12-01" in html
+    assert html.count("（暂定") == 1
