@@ -174,3 +174,31 @@ def test_inbox_rows_mark_provisional_deadlines(region, case_worker_a, loaded_202
     assert "2027-01-12" + note in html
     assert "2026-12-01<span" not in html and "2026-12-01" in html
     assert html.count("（暂定") == 1
+
+
+def test_applicant_status_page_marks_the_deadline_provisional(
+    client, region, case_worker_a, loaded_2026, december, settings, tmp_path
+):
+    """MSL 22: the applicant's status page shows the extended deadline in 2027 with the
+    provisional note while 2027 is not loaded, and without it once it is."""
+    from django.core.cache import cache
+
+    from tests.portal.conftest import APPLICANT_ID, application
+    from workflows.portal.services import application_submit_online
+
+    cache.clear()  # fresh lookup throttle
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PORTAL_SMS_BACKEND = "tests.portal.conftest.CapturingSms"
+    online = application_submit_online(programme="dibao", application=application(region.village_a), language="zh-hans")
+    process = DibaoProcess.objects.get(pk=online.pk)
+    process = do(process, "accept", case_worker_a, services.dibao_accept, missing=[], on=ACCEPTED, delegated=True)
+    services.dibao_extend(process=process, reason="household_split", actor=case_worker_a)
+    lookup = client.post(
+        "/portal/status/", {"case_number": process.case_number, "id_last6": APPLICANT_ID[-6:], "otp": ""}
+    )
+    assert lookup.status_code == 302
+    page = client.get(lookup["Location"]).content.decode()
+    assert "2027年2月11日" in page and "（暂定：2027年节假日安排尚未公布）" in page
+    CalendarYear.objects.create(year=2027, source="manual")
+    page = client.get(lookup["Location"]).content.decode()
+    assert "2027年2月11日" in page and "暂定" not in page
