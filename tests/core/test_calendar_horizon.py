@@ -202,3 +202,19 @@ def test_applicant_status_page_marks_the_deadline_provisional(
     CalendarYear.objects.create(year=2027, source="manual")
     page = client.get(lookup["Location"]).content.decode()
     assert "2027年2月11日" in page and "暂定" not in page
+
+
+def test_moving_a_holiday_past_the_deadline_recomputes_from_its_old_date(
+    region, case_worker_a, superuser, loaded_2026, client_for
+):
+    """Editing a holiday's date in the admin recomputes from the earlier of the old and the
+    new date: moving 1 February 2027 to 1 March gives the day back to a case due in February."""
+    day = CalendarDay.objects.create(date=D(2027, 2, 1), kind=CalendarDay.Kind.HOLIDAY, name="误录")
+    process = extended_case(region, case_worker_a)
+    assert process.extended_due_on == OFFICIAL_DUE  # 11 Feb + the 1 Feb holiday
+    response = client_for(superuser).post(
+        reverse("admin:core_calendarday_change", args=[day.pk]),
+        {"date": "2027-03-01", "kind": CalendarDay.Kind.HOLIDAY, "name": "更正", "source": ""},
+    )
+    assert response.status_code == 302
+    assert DibaoProcess.objects.get(pk=process.pk).extended_due_on == WEEKENDS_ONLY_DUE
