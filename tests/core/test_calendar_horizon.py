@@ -218,3 +218,16 @@ def test_moving_a_holiday_past_the_deadline_recomputes_from_its_old_date(
     )
     assert response.status_code == 302
     assert DibaoProcess.objects.get(pk=process.pk).extended_due_on == WEEKENDS_ONLY_DUE
+
+
+def test_load_holidays_command_reports_the_library_horizon(db):
+    """manage.py load_holidays says how many rows it added and which years are loaded."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("load_holidays", stdout=out)
+    text = out.getvalue()
+    assert "calendar rows created: " in text and "library carries 2004-" in text
+    assert f"last loaded year: {max(CalendarYear.objects.values_list('year', flat=True))}" in text
