@@ -3,8 +3,8 @@
 Renders ``n`` dibao public notices (different names and amounts, so nothing is
 cached between them) and, in the same run, ``n`` trivial one-line ASCII pages
 through the same offline WeasyPrint path as the baseline. Prints JSON and a
-table: pages per second for both and the ratio notice/baseline. Nothing touches
-the database. Numbers depend on the machine; compare the ratio across runs.
+table: pages per second for both and the ratio notice/baseline, and the
+``BENCH-JSON`` line every module prints. Nothing touches the database. Numbers depend on the machine; compare the ratio across runs.
 """
 
 from __future__ import annotations
@@ -112,7 +112,30 @@ def main(argv=None):
             f"{row['median_ms']:>11.1f}{row['max_ms']:>9.1f}"
         )
     print(f"ratio notice/baseline (pages per second): {result['ratio_notice_to_baseline_pages_per_second']}")
+    from bench.common import Result, report
+
+    report(
+        "documents",
+        [
+            Result(
+                "notice PDF pages/s",
+                notices["pages_per_second"],
+                "pages/s",
+                "one-line ASCII page, same renderer",
+                baseline["pages_per_second"],
+                notes={"n": args.n, "notice_median_ms": notices["median_ms"], "bytes": notices["bytes_last"]},
+            )
+        ],
+        meta={"cpus": os.cpu_count(), "fonts": _fonts()},
+    )
     return result
+
+
+def _fonts() -> str:
+    """Which face setup ran: the bundled cut-down face, or the full one (file missing)."""
+    from workflows.documents.pdf import COMMON_FONT
+
+    return "cut-down common face + full fallback" if COMMON_FONT.exists() else "full Noto Sans CJK SC"
 
 
 if __name__ == "__main__":

@@ -155,3 +155,79 @@ def test_deadline_include_renders_the_provisional_note():
     assert "2027年1月12日" in html and "（暂定：2027年节假日安排尚未公布）" in html
     assert "暂定" not in render_to_string("core/_deadline.html", {"due": D(2026, 1, 12), "provisional": False})
     assert render_to_string("core/_deadline.html", {"due": None}).strip() == "-"
+
+
+def test_inbox_rows_mark_provisional_deadlines(region, case_worker_a, loaded_2026, client_for):
+    """The workspace inbox shows a deadline in an unloaded year with the provisional note,
+    and one in a loaded year without it (MSL 22)."""
+    from viewflow.workflow.status import STATUS
+
+    from tests.workspace.conftest import make_case, make_tasks
+    from workflows.dibao.flows import DibaoFlow
+
+    late = make_case(region.village_a, name="跨年户", accepted_on=ACCEPTED, due_on=D(2027, 1, 12))
+    early = make_case(region.village_a, name="年内户", accepted_on=D(2026, 11, 2), due_on=D(2026, 12, 1))
+    for process in (late, early):
+        make_tasks(process, DibaoFlow.accept, 1, status=STATUS.ASSIGNED, owner=case_worker_a)
+    html = client_for(case_worker_a).get(reverse("workspace:inbox")).content.decode()
+    note = '<span class="deadline-provisional">（暂定：2027年节假日安排尚未公布）</span>'
+    assert "2027-01-12" + note in html
+    assert "2026-12-01<span" not in html and "2026-12-01" in html
+    assert html.count("（暂定") == 1
+
+
+def test_applicant_status_page_marks_the_deadline_provisional(
+    client, region, case_worker_a, loaded_2026, december, settings, tmp_path
+):
+    """MSL 22: the applicant's status page shows the extended deadline in 2027 with the
+    provisional note while 2027 is not loaded, and without it once it is."""
+    from django.core.cache import cache
+
+    from tests.portal.conftest import APPLICANT_ID, application
+    from workflows.portal.services import application_submit_online
+
+    cache.clear()  # fresh lookup throttle
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PORTAL_SMS_BACKEND = "tests.portal.conftest.CapturingSms"
+    online = application_submit_online(programme="dibao", application=application(region.village_a), language="zh-hans")
+    process = DibaoProcess.objects.get(pk=online.pk)
+    process = do(process, "accept", case_worker_a, services.dibao_accept, missing=[], on=ACCEPTED, delegated=True)
+    services.dibao_extend(process=process, reason="household_split", actor=case_worker_a)
+    lookup = client.post(
+        "/portal/status/", {"case_number": process.case_number, "id_last6": APPLICANT_ID[-6:], "otp": ""}
+    )
+    assert lookup.status_code == 302
+    page = client.get(lookup["Location"]).content.decode()
+    assert "2027年2月11日" in page and "（暂定：2027年节假日安排尚未公布）" in page
+    CalendarYear.objects.create(year=2027, source="manual")
+    page = client.get(lookup["Location"]).content.decode()
+    assert "2027年2月11日" in page and "暂定" not in page
+
+
+def test_moving_a_holiday_past_the_deadline_recomputes_from_its_old_date(
+    region, case_worker_a, superuser, loaded_2026, client_for
+):
+    """Editing a holiday's date in the admin recomputes from the earlier of the old and the
+    new date: moving 1 February 2027 to 1 March gives the day back to a case due in February."""
+    day = CalendarDay.objects.create(date=D(2027, 2, 1), kind=CalendarDay.Kind.HOLIDAY, name="误录")
+    process = extended_case(region, case_worker_a)
+    assert process.extended_due_on == OFFICIAL_DUE  # 11 Feb + the 1 Feb holiday
+    response = client_for(superuser).post(
+        reverse("admin:core_calendarday_change", args=[day.pk]),
+        {"date": "2027-03-01", "kind": CalendarDay.Kind.HOLIDAY, "name": "更正", "source": ""},
+    )
+    assert response.status_code == 302
+    assert DibaoProcess.objects.get(pk=process.pk).extended_due_on == WEEKENDS_ONLY_DUE
+
+
+def test_load_holidays_command_reports_the_library_horizon(db):
+    """manage.py load_holidays says how many rows it added and which years are loaded."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("load_holidays", stdout=out)
+    text = out.getvalue()
+    assert "calendar rows created: " in text and "library carries 2004-" in text
+    assert f"last loaded year: {max(CalendarYear.objects.values_list('year', flat=True))}" in text

@@ -25,6 +25,8 @@ import pdfplumber
 from PIL import Image
 
 DPI = 100
+# Faces with real CJK glyphs: Noto Sans/Serif CJK and the cut-down PDF Common Sans made from it.
+CJK_FACES = ("CJK", "PDF-Common-Sans")
 MIN_INK = 0.03  # share of dark pixels in a glyph cell; an empty cell has 0
 
 
@@ -123,7 +125,7 @@ def tofu_problems(pdf: bytes, text: str) -> list[str]:
     cells = char_cells(pdf, text)
     if not cells:
         return [f"{text!r} is not in the text layer"]
-    problems = [f"{char!r} drawn with {font}" for char, font, _ in cells if "CJK" not in font]
+    problems = [f"{char!r} drawn with {font}" for char, font, _ in cells if not any(f in font for f in CJK_FACES)]
     image = rasterise(pdf)
     problems += tofu_problems_in_cells(image, [(char, box) for char, _, box in cells])
     return problems

@@ -46,13 +46,50 @@ def test_data_uri_images_are_embedded():
     assert _page_size(pdf)[2] == 1
 
 
-def test_base_template_is_a4_with_noto_cjk():
-    """pdf/base.html gives an A4 page and Chinese text is set in an embedded Noto Sans CJK SC."""
-    pdf = render_html_to_pdf(_from_base("<p>最低生活保障审核确认</p>"))
+def _fonts(pdf):
+    return [(name.split("+")[-1], emb) for name, emb in embedded_fonts(pdf)]
+
+
+def test_base_template_is_a4_with_one_embedded_common_face():
+    """pdf/base.html gives an A4 page; common Chinese text, a heading, a table header and
+    digits are all set in ONE embedded face, the cut-down PDF Common Sans (issue 19 item 6:
+    every extra face is subset again on every page)."""
+    pdf = render_html_to_pdf(
+        _from_base(
+            "<h1>最低生活保障审核确认公示</h1><table><tr><th>申请人姓名</th></tr></table><p>王伟 1,230.00 元</p>"
+        )
+    )
     width, height, _ = _page_size(pdf)
     assert (width, height) == A4_PT
-    assert ("Noto-Sans-CJK-SC", True) in [(name.split("+")[-1], emb) for name, emb in embedded_fonts(pdf)]
+    assert _fonts(pdf) == [("PDF-Common-Sans", True)]
     assert "最低生活保障审核确认" in pdf_text_compact(pdf)
+
+
+RARE_NAMES = "王䶮李𠮷"  # U+4DAE (Ext A) and U+20BB7 (Ext B): outside GB2312
+
+
+def test_rare_name_characters_fall_back_to_the_full_face(caplog):
+    """A real name with characters outside the cut-down face (䶮, 𠮷) is still printed with
+    real glyphs: they come from the embedded full Noto Sans CJK SC, nothing is a .notdef box,
+    and the text layer keeps them (MSL 24: the notice names the applicant)."""
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf, cells = _cells_pdf(RARE_NAMES)
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
+    assert tofu_problems_in_cells(rasterise(pdf), cells) == []
+    assert RARE_NAMES in pdf_text_compact(pdf)
+    assert set(_fonts(pdf)) == {("PDF-Common-Sans", True), ("Noto-Sans-CJK-SC", True)}
+
+
+def test_cut_down_face_holds_gb2312_but_not_rare_characters():
+    """The bundled face covers every GB2312 character and leaves rare ones to the fallback."""
+    from fontTools.ttLib import TTFont
+
+    from workflows.documents.pdf import COMMON_FONT, gb2312_characters
+
+    cmap = set(TTFont(COMMON_FONT).getBestCmap())
+    assert len(gb2312_characters()) == 7445 and gb2312_characters() <= cmap
+    assert {ord("䶮"), ord("𠮷"), ord("镕")} & cmap == set()  # 镕: common, but not in GB2312
+    assert len(cmap) < 8000
 
 
 def test_render_pdf_renders_a_template_by_name():

@@ -222,16 +222,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
             chain="config:calendar",
             changes=diff({f: form.initial.get(f) for f in form.changed_data} if change else {}, form.cleaned_data),
         )
-        self._recompute(request, str(obj))
+        old_date = form.initial.get("date") if change else None
+        self._recompute(request, str(obj), min(d for d in (obj.date, old_date) if d is not None))
 
     def delete_model(self, request, obj):
         self._delete_audited(request, [obj])
-        self._recompute(request, str(obj))
+        self._recompute(request, str(obj), obj.date)
 
     def delete_queryset(self, request, queryset):
         days = list(queryset)
+        if not days:
+            return
         self._delete_audited(request, days)
-        self._recompute(request, "、".join(str(d) for d in days))
+        self._recompute(request, "、".join(str(d) for d in days), min(d.date for d in days))
 
     def _delete_audited(self, request, days):
         for day in days:
@@ -241,8 +244,9 @@ class CalendarDayAdmin(admin.ModelAdmin):
             )
             day.delete()
 
-    def _recompute(self, request, reason):
-        moved = recompute_deadlines(actor=request.user, reason=_("节假日安排调整：%(change)s") % {"change": reason})
+    def _recompute(self, request, change, since):
+        reason = _("节假日安排调整：%(change)s") % {"change": change}
+        moved = recompute_deadlines(since=since, actor=request.user, reason=reason)
         if moved:
             self.message_user(
                 request, _("已按新的节假日安排重新计算 %(n)d 个案件的办理期限。") % {"n": moved}, messages.INFO

@@ -23,7 +23,7 @@ from django.dispatch import Signal
 from .models import CalendarDay, CalendarYear
 
 # Sent (inside the transaction that changed the calendar) with ``calendar`` (the new
-# snapshot), ``actor`` and ``reason``: each programme recomputes the deadlines it stored
+# snapshot), ``since`` (the first changed day), ``actor`` and ``reason``: each programme recomputes the deadlines it stored
 # and audits every case that moved. Core imports no programme, so they listen here.
 calendar_changed = Signal()
 
@@ -141,11 +141,12 @@ def missing_schedule_year(today: datetime.date) -> int | None:
     return None if CalendarYear.objects.filter(year=year).exists() else year
 
 
-def recompute_deadlines(*, actor=None, reason: str) -> int:
-    """After a calendar change: a fresh snapshot goes to every programme's receiver, which
-    moves the deadlines it stored (one audit event per case that moved). Returns the
-    number of cases moved."""
-    responses = calendar_changed.send(sender=Calendar, calendar=Calendar(), actor=actor, reason=reason)
+def recompute_deadlines(*, since: datetime.date, actor=None, reason: str) -> int:
+    """After a calendar change on ``since`` or later: a fresh snapshot goes to every
+    programme's receiver, which moves the deadlines it stored (one audit event per case
+    that moved). A deadline before ``since`` counts no changed day, so receivers may skip
+    it. Returns the number of cases moved."""
+    responses = calendar_changed.send(sender=Calendar, calendar=Calendar(), since=since, actor=actor, reason=reason)
     return sum(result for _, result in responses if isinstance(result, int))
 
 
@@ -166,7 +167,7 @@ def load_from_library(years: range | None = None, *, actor=None) -> int:
     """
     import chinese_calendar
 
-    created = 0
+    created, first = 0, None
     for day, name in chinese_calendar.holidays.items():
         if years is not None and day.year not in years:
             continue
@@ -177,6 +178,8 @@ def load_from_library(years: range | None = None, *, actor=None) -> int:
             defaults={"kind": CalendarDay.Kind.HOLIDAY, "name": str(name or ""), "source": "chinesecalendar"},
         )
         created += made
+        if made and (first is None or day < first):
+            first = day
     for day, name in chinese_calendar.workdays.items():
         if years is not None and day.year not in years:
             continue
@@ -187,9 +190,11 @@ def load_from_library(years: range | None = None, *, actor=None) -> int:
             defaults={"kind": CalendarDay.Kind.WORKDAY, "name": str(name or ""), "source": "chinesecalendar"},
         )
         created += made
+        if made and (first is None or day < first):
+            first = day
     source = f"chinesecalendar {getattr(chinese_calendar, '__version__', '')}".strip()
     new_years = [y for y in sorted(library_years()) if (years is None or y in years) and y not in loaded_years()]
     CalendarYear.objects.bulk_create([CalendarYear(year=y, source=source) for y in new_years])
-    if created or new_years:
-        recompute_deadlines(actor=actor, reason=source)
+    if first is not None:  # a year marked loaded moves no date; new rows do
+        recompute_deadlines(since=first, actor=actor, reason=source)
     return created

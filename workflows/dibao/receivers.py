@@ -34,8 +34,8 @@ def on_benefit_revoked(sender, record, stop_from, recovery, **kwargs) -> None:
     dibao_benefit_stop(process=process, stop_from=stop_from, reason=recovery.reason, actor=recovery.created_by)
 
 
-def on_calendar_changed(sender, calendar, actor=None, reason="", **kwargs) -> int:
+def on_calendar_changed(sender, calendar, since, actor=None, reason="", **kwargs) -> int:
     """The official calendar changed: move the stored deadlines, in the same transaction."""
     from .services import dibao_recompute_deadlines
 
-    return dibao_recompute_deadlines(calendar=calendar, actor=actor, reason=reason)
+    return dibao_recompute_deadlines(calendar=calendar, since=since, actor=actor, reason=reason)

@@ -515,19 +515,20 @@ def dibao_complete_materials(*, process: DibaoProcess, received: list[str], acto
     return process
 
 
-def dibao_recompute_deadlines(*, calendar: Calendar, actor=None, reason: str) -> int:
+def dibao_recompute_deadlines(*, calendar: Calendar, since: datetime.date, actor=None, reason: str) -> int:
     """The official calendar changed (a State Council schedule entered or loaded): move
     the stored deadlines of open cases to what the new calendar gives (MSL 22, 21), with
     one ``dibao.deadline_recomputed`` event per case that moved; returns that count.
 
     Recomputed: the decision deadline from acceptance (dibao; 特困 until its first notice,
     after which its stage deadlines run from the notice, TK 15, 16), the 45-day extension,
-    and the refusal letter's deadline while the letter is not issued. Run inside the
-    transaction that changed the calendar."""
+    and the refusal letter's deadline while the letter is not issued. Only cases with a
+    deadline on or after ``since`` (the first changed day) can move: an earlier deadline
+    counts no changed day. Run inside the transaction that changed the calendar."""
     moved = 0
     cases = (
         DibaoProcess.objects.exclude(status__in=["DONE", "CANCELED"])
-        .filter(Q(accepted_on__isnull=False) | Q(letter_due_on__isnull=False))
+        .filter(Q(due_on__gte=since) | Q(extended_due_on__gte=since) | Q(letter_due_on__gte=since))
         .select_for_update()
         .order_by("pk")
     )
