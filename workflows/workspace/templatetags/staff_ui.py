@@ -77,3 +77,22 @@ def yuan(value) -> str:
     except InvalidOperation:
         return str(value)
     return f"{amount:,.2f}"
+
+
+#: Stored values that mean nothing to people, in words.
+_HUMAN = {"True": _("是"), "False": _("否"), "[]": "—", "{}": "—", "None": "—", "": "—"}
+
+
+@register.filter
+def human(value) -> str:
+    """A stored value for display: 是/否 for booleans, a dash for empty lists and mappings."""
+    text = str(value)
+    return str(_HUMAN.get(text, text))
+
+
+@register.filter
+def task_status(value) -> str:
+    """A task status code (``DONE``) in words (已完成)."""
+    from viewflow.workflow.status import STATUS
+
+    return str(STATUS(value).label) if value in STATUS.values else str(value)
