@@ -85,9 +85,21 @@ _HUMAN = {"True": _("是"), "False": _("否"), "[]": "—", "{}": "—", "None":
 
 @register.filter
 def human(value) -> str:
-    """A stored value for display: 是/否 for booleans, a dash for empty lists and mappings."""
+    """A stored value for display: 是/否 for booleans, a dash for empty lists and mappings,
+    finance-check outcomes and task statuses in words."""
+    from viewflow.workflow.status import STATUS
+
+    from workflows.finance_check.models import Outcome
+
     text = str(value)
-    return str(_HUMAN.get(text, text))
+    if text in _HUMAN:
+        return str(_HUMAN[text])
+    # stored codes that reach the replay as plain values: finance-check outcomes, statuses
+    if text in Outcome.values:
+        return str(Outcome(text).label)
+    if text in STATUS.values:
+        return str(STATUS(text).label)
+    return text
 
 
 @register.filter
