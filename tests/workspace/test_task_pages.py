@@ -124,3 +124,14 @@ def test_staff_form_gives_date_pickers_and_checkboxes():
     html = Template("{% load staff_ui crispy_forms_tags %}{{ form|staff_form|crispy }}").render(Context({"form": F()}))
     assert re.search(r'<input[^>]*type="date"[^>]*name="day"', html)
     assert len(re.findall(r'type="checkbox"[^>]*name="kinds"', html)) == 2 and "<select" not in html
+
+
+def test_case_page_and_history_name_people_not_logins(region, case_worker_a, client_for):
+    """The timeline on the case page and the replay name the actor by display name, never by
+    login name (issue 14 item 5)."""
+    process = file_case(case_worker_a, region.village_a)
+    client = client_for(case_worker_a)
+    for url in (f"/workspace/case/{process.pk}/", f"/history/case/{process.pk}/"):
+        texts = _text_nodes(client.get(url).content.decode())
+        assert case_worker_a.username not in " ".join(texts), url
+        assert any(case_worker_a.get_full_name() in t for t in texts), url
