@@ -135,3 +135,20 @@ def test_case_page_and_history_name_people_not_logins(region, case_worker_a, cli
         texts = _text_nodes(client.get(url).content.decode())
         assert case_worker_a.username not in " ".join(texts), url
         assert any(case_worker_a.get_full_name() in t for t in texts), url
+
+
+def test_claim_under_htmx_answers_the_row(region, case_worker_a, case_worker_a2, client_for):
+    """A row's 领取 under htmx answers that row (claimed, with 去办理) without a reload; a task
+    someone else claimed first answers a refusal row; nothing is queued as a message."""
+    process = file_case(case_worker_a, region.village_a)
+    task = task_of(process, "accept")
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    response = client_for(case_worker_a).post("/workspace/claim/", {"one": task.pk}, **htmx)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.startswith("<tr") and "table-success" in html
+    assert f'href="{selectors._task_url(task, "index")}"' in html and "去办理" in html
+    task.refresh_from_db()
+    assert task.status == STATUS.ASSIGNED and task.owner_id == case_worker_a.pk
+    late = client_for(case_worker_a2).post("/workspace/claim/", {"one": task.pk}, **htmx).content.decode()
+    assert "table-warning" in late and "未能领取" in late
+    assert "alert" not in client_for(case_worker_a).get("/workspace/queue/").content.decode().split("<main")[1][:400]

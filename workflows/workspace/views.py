@@ -159,11 +159,26 @@ def claim(request):
     form = TaskSelectionForm(request.POST)
     if form.is_valid():
         result = services.tasks_claim(task_pks=form.cleaned_data["tasks"], actor=request.user)
+        if request.htmx and request.POST.get("one"):
+            # A row's own 领取 button under htmx: answer that row, claimed (with 去办理) or
+            # refused, instead of reloading the queue; without JavaScript the redirect below.
+            return render(request, "workspace/_claimed_row.html", _claimed_row(result))
         _report(request, result, _("领取"))
         _offer_claimed(request, result.done)
     else:
         messages.error(request, _("请选择要领取的任务。"))
     return redirect(_back(request, reverse("workspace:queue")))
+
+
+def _claimed_row(result: services.BulkResult) -> dict:
+    task = Task.objects.filter(pk__in=result.done).select_related("process__case_index").first()
+    if task is None:
+        return {"refused": [reason for _pk, _number, reason in result.refused]}
+    return {
+        "task": task,
+        "number": getattr(getattr(task.process, "case_index", None), "case_number", ""),
+        "url": selectors._task_url(task, "index"),
+    }
 
 
 @require_POST
