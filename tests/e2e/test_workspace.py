@@ -68,6 +68,7 @@ def test_case_worker_claims_completes_and_finds_it_in_the_archive(
     shot(page, "01-queue")
     row.get_by_role("button", name="领取").click()
     page.wait_for_url("**/workspace/queue/**")
+    page.get_by_text("已领取 1 件").wait_for()  # the claim answers its row through htmx (issue 14)
     assert "已领取 1 件" in page.content()
 
     page.goto(f"{page.base_url}/workspace/inbox/")

@@ -25,7 +25,12 @@ def test_township_staff_are_not_offered_the_county_dashboard(client_for, case_wo
     linked: issue 14); the approver also sees the team list."""
     worker = nav_links(client_for(case_worker_a))
     assert {"/workspace/inbox/", "/workspace/queue/", "/workspace/archive/", "/dibao/cases/"} <= worker
-    assert not any(link.startswith("/staff/") for link in worker)
+    # viewflow's URLs only for the intake forms, which render in the staff base
+    assert {link for link in worker if link.startswith("/staff/")} == {
+        "/staff/cases/dibao/start/",
+        "/staff/cases/tekun/start/",
+        "/staff/cases/temporaryassistance/start/",
+    }
     assert "/workspace/county/" not in worker and "/workspace/team/" not in worker
     assert client_for(case_worker_a).get("/workspace/county/").status_code == 403
 
@@ -148,3 +153,12 @@ def test_empty_inbox_points_to_the_queue(region, case_worker_a, client_for):
     assert re.search(r'<a href="/workspace/queue/">[^<]*2', body), "empty inbox must point to the queue"
     filtered = client_for(case_worker_a).get("/workspace/inbox/?q=nobody").content.decode()
     assert "没有符合条件的任务" in filtered
+
+
+def test_intake_forms_are_offered_to_whom_may_file(client_for, village_assistant_a, county_reviewer):
+    """新申请 lists the intake forms the user may open (a village assistant files dibao and
+    特困); a county reviewer, who files nothing, is offered none; the sample flow never."""
+    assistant = nav_links(client_for(village_assistant_a))
+    assert {"/staff/cases/dibao/start/", "/staff/cases/tekun/start/"} <= assistant
+    assert not any("skeleton" in link for link in assistant)
+    assert not any(link.endswith("/start/") for link in nav_links(client_for(county_reviewer)))

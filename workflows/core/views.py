@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import generic
 from viewflow.workflow.flow.views import mixins as vf_mixins
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+
+def next_task_url(request, process, done_task) -> str:
+    """Where the browser goes after a submit (issue 14 item 4): the next task of the same
+    case when it is already the user's (a flow that assigns the next step to whoever did
+    this one), otherwise the case's workspace page — never viewflow's own case page. Leaves
+    a message saying what happened."""
+    done_title = done_task.flow_task.task_title if done_task is not None else ""
+    following = (
+        Task.objects.filter(process_id=process.pk, status=STATUS.ASSIGNED, owner=request.user, flow_task_type="HUMAN")
+        .exclude(pk=getattr(done_task, "pk", None))
+        .order_by("created", "pk")
+        .first()
+    )
+    if following is not None:
+        messages.success(
+            request,
+            _("已提交“%(done)s”。接下来请办理“%(next)s”。")
+            % {"done": done_title, "next": following.flow_task.task_title},
+        )
+        return following.flow_task.reverse("index", args=[process.pk, following.pk])
+    messages.success(request, _("已提交“%(done)s”。") % {"done": done_title})
+    return reverse("workspace:case", args=[process.pk])
 
 
 class CaseTaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateNames, generic.FormView):
@@ -28,6 +56,9 @@ class CaseTaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplate
 
     def perform(self, form) -> None:
         raise NotImplementedError
+
+    def get_success_url(self):
+        return next_task_url(self.request, self.activation.process, self.activation.task)
 
     def form_valid(self, form):
         try:

@@ -61,6 +61,27 @@ class WorkspaceNav:
     def overdue(self) -> bool:
         return bool(self._codenames & OVERDUE_CODENAMES)
 
+    @cached_property
+    def start_links(self) -> list[tuple[str, str]]:
+        """(title, url) of the intake forms the user may open: 新申请 (the start forms render in
+        the staff base, templates/viewflow/workflow/start.html). The sample flow is left out."""
+        from django.urls import NoReverseMatch, reverse
+        from viewflow.workflow import flow
+
+        from .indexing import case_flows
+
+        links = []
+        for flow_class in case_flows():
+            label = flow_class.instance.flow_label
+            node = getattr(flow_class, "start", None)
+            if label == "skeleton" or not isinstance(node, flow.Start) or not node.can_execute(self._user):
+                continue
+            try:
+                links.append((str(flow_class.process_title), reverse(f"cases:{label}:start:execute")))
+            except NoReverseMatch:
+                continue
+        return links
+
     @property
     def admin_site(self) -> bool:
         return bool(self._user.is_staff)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -132,14 +133,53 @@ def _report(request, result: services.BulkResult, verb: str) -> None:
         )
 
 
+def _offer_claimed(request, task_pks: list[int]) -> None:
+    """After a claim, a "去办理" link to the first claimed task (issue 14 item 4): the user
+    came to work on it, not to stay on a queue that no longer lists it."""
+    task = (
+        Task.objects.filter(pk__in=task_pks).select_related("process__case_index").order_by("pk").first()
+        if task_pks
+        else None
+    )
+    url = selectors._task_url(task, "index") if task is not None else None
+    if url:
+        number = getattr(getattr(task.process, "case_index", None), "case_number", "") or ""
+        messages.info(
+            request,
+            format_html(
+                '{} <a class="alert-link" href="{}">{}</a>',
+                _("%(number)s“%(title)s”已在您的待办中。") % {"number": number, "title": task.flow_task.task_title},
+                url,
+                _("去办理"),
+            ),
+        )
+
+
 @require_POST
 def claim(request):
     form = TaskSelectionForm(request.POST)
     if form.is_valid():
-        _report(request, services.tasks_claim(task_pks=form.cleaned_data["tasks"], actor=request.user), _("领取"))
+        result = services.tasks_claim(task_pks=form.cleaned_data["tasks"], actor=request.user)
+        if request.htmx and request.POST.get("one"):
+            # A row's own 领取 button under htmx: answer that row, claimed (with 去办理) or
+            # refused, instead of reloading the queue; without JavaScript the redirect below.
+            return render(request, "workspace/_claimed_row.html", _claimed_row(result))
+        _report(request, result, _("领取"))
+        _offer_claimed(request, result.done)
     else:
         messages.error(request, _("请选择要领取的任务。"))
     return redirect(_back(request, reverse("workspace:queue")))
+
+
+def _claimed_row(result: services.BulkResult) -> dict:
+    task = Task.objects.filter(pk__in=result.done).select_related("process__case_index").first()
+    if task is None:
+        return {"refused": [reason for _pk, _number, reason in result.refused]}
+    return {
+        "task": task,
+        "number": getattr(getattr(task.process, "case_index", None), "case_number", ""),
+        "url": selectors._task_url(task, "index"),
+    }
 
 
 @require_POST

@@ -77,3 +77,34 @@ def yuan(value) -> str:
     except InvalidOperation:
         return str(value)
     return f"{amount:,.2f}"
+
+
+#: Stored values that mean nothing to people, in words.
+_HUMAN = {"True": _("是"), "False": _("否"), "[]": "—", "{}": "—", "None": "—", "": "—"}
+
+
+@register.filter
+def human(value) -> str:
+    """A stored value for display: 是/否 for booleans, a dash for empty lists and mappings,
+    finance-check outcomes and task statuses in words."""
+    from viewflow.workflow.status import STATUS
+
+    from workflows.finance_check.models import Outcome
+
+    text = str(value)
+    if text in _HUMAN:
+        return str(_HUMAN[text])
+    # stored codes that reach the replay as plain values: finance-check outcomes, statuses
+    if text in Outcome.values:
+        return str(Outcome(text).label)
+    if text in STATUS.values:
+        return str(STATUS(text).label)
+    return text
+
+
+@register.filter
+def task_status(value) -> str:
+    """A task status code (``DONE``) in words (已完成)."""
+    from viewflow.workflow.status import STATUS
+
+    return str(STATUS(value).label) if value in STATUS.values else str(value)
