@@ -36,7 +36,31 @@ def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, ca
     return Deadline(due, left, left < 0)
 
 
-def open_cases_with_deadlines(user, *, today: datetime.date | None = None) -> list[tuple[DibaoProcess, Deadline]]:
+@dataclass(frozen=True)
+class StageRow:
+    """One legal deadline of a case as staff see it (MSL 15, 17, 21, 22)."""
+
+    label: str
+    due_on: datetime.date
+    met_on: datetime.date | None
+    working_days_left: int | None  # None once met
+    overdue: bool
+
+
+def stage_deadlines_of(process: DibaoProcess, *, today=None, calendar: Calendar | None = None) -> list[StageRow]:
+    today = today or timezone.localdate()
+    calendar = calendar or Calendar()
+    rows = []
+    for d in process.stage_deadlines():
+        left = None if d.met_on else calendar.working_days_between(today, d.due_on)
+        rows.append(StageRow(d.label, d.due_on, d.met_on, left, d.overdue_on(today)))
+    return rows
+
+
+def open_cases_with_deadlines(
+    user, *, today: datetime.date | None = None
+) -> list[tuple[DibaoProcess, Deadline, list[StageRow]]]:
+    """Open cases with the decision deadline and every stage deadline (MSL 15, 17, 21, 22)."""
     calendar = Calendar()
     qs = (
         cases_for(user)
@@ -44,7 +68,10 @@ def open_cases_with_deadlines(user, *, today: datetime.date | None = None) -> li
         .select_related("township", "village")
         .order_by("due_on", "pk")
     )
-    return [(p, deadline_of(p, today=today, calendar=calendar)) for p in qs]
+    return [
+        (p, deadline_of(p, today=today, calendar=calendar), stage_deadlines_of(p, today=today, calendar=calendar))
+        for p in qs
+    ]
 
 
 def staff_relative_cases(user) -> QuerySet[DibaoProcess]:
@@ -113,5 +140,6 @@ def case_summary(process: DibaoProcess) -> dict:
         "staff_relative": process.staff_relative,
         "county_visit_done": process.county_visit_done,
         "deadline": deadline_of(process),
+        "stages": stage_deadlines_of(process),
         "notice_round": process.notice_round,
     }

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -108,6 +109,8 @@ TK_OPINION_DAYS = 15
 TK_REOPINION_DAYS = 15
 TK_DECISION_DAYS = 10
 REFUSAL_LETTER_DAYS = 3  # MSL 21
+INVESTIGATION_START_DAYS = 3  # MSL 15: township starts investigating after acceptance
+CHECK_START_DAYS = 3  # MSL 17: county starts the data check after the township's request
 NOTICE_DAYS = 7  # MSL 19, TK 15
 # 特困 basic support = the county's factor (``TekunSupportRule``, default 1.3) x the local
 # dibao standard per person.
@@ -464,11 +467,14 @@ def dibao_accept(
         process.accepted_on = on
         process.accepted_by = actor
         process.due_on = due_date(accepted_on=on, programme=process.programme, delegated=delegated, extended=False)
+        process.investigation_due_on = Calendar().add_working_days(on, INVESTIGATION_START_DAYS)
         if extension_reason:
             changes = _set_extension(process, extension_reason)
     process.save()
     new = {"missing_materials": process.missing_materials, "accepted_on": process.accepted_on,
            "delegated": process.delegated, "due_on": process.due_on}  # fmt: skip
+    if not missing:
+        old["investigation_due_on"], new["investigation_due_on"] = None, process.investigation_due_on
     _audit(process, "dibao.accept" if not missing else "dibao.materials_missing", actor,
            changes={**diff(old, new), **changes})  # fmt: skip
     return process
@@ -527,10 +533,29 @@ def dibao_request_check(*, process: DibaoProcess) -> DibaoProcess:
     check = _finance_check_request(
         household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
     )
+    # The request is the acceptance's own next step (same transaction), so it carries the
+    # acceptance date, also when staff recorded an acceptance made earlier on paper.
+    on = process.accepted_on or _today()
+    old = {"investigation_started_on": process.investigation_started_on, "check_due_on": process.check_due_on}
     process.finance_check_id = check.pk
-    process.save(update_fields=["finance_check_id"])
-    _audit(process, "dibao.check_requested", actor, changes={"finance_check_id": [None, check.pk]})
+    process.check_requested_on = on
+    process.check_due_on = Calendar().add_working_days(on, CHECK_START_DAYS)
+    process.check_started_on = None
+    # MSL 15 names requesting the data check as one way the investigation starts.
+    process.investigation_started_on = process.investigation_started_on or on
+    process.save(update_fields=["finance_check_id", "check_requested_on", "check_due_on", "check_started_on",
+                                "investigation_started_on"])  # fmt: skip
+    new = {"investigation_started_on": process.investigation_started_on, "check_due_on": process.check_due_on}
+    _audit(process, "dibao.check_requested", actor,
+           changes={"finance_check_id": [None, check.pk], **diff(old, new)})  # fmt: skip
     return process
+
+
+def _finance_check_started_on(process: DibaoProcess) -> datetime.date | None:
+    """The day the county's check of the case ran its first registry query (MSL 17), if it has."""
+    from workflows.finance_check.selectors import check_started_on
+
+    return check_started_on(process.finance_check_id) if process.finance_check_id else None
 
 
 @transaction.atomic
@@ -540,7 +565,9 @@ def dibao_record_check(*, process: DibaoProcess, check_id: int, outcome: str, re
     process.finance_check_id = check_id
     process.finance_outcome = outcome
     process.finance_result = result
-    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result"])
+    if process.check_requested_on and process.check_started_on is None:
+        process.check_started_on = _finance_check_started_on(process) or _today()
+    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result", "check_started_on"])
     _audit(
         process,
         "dibao.check_recorded",
@@ -604,6 +631,9 @@ def home_visit_record(
         recorded_by=actor,
     )
     changes = {}
+    if process.investigation_started_on is None:
+        process.investigation_started_on = visited_on  # MSL 15: a home visit starts it too
+        changes["investigation_started_on"] = [None, visited_on]
     if county:
         process.county_visit_done = True
         changes["county_visit_done"] = [False, True]
@@ -1088,35 +1118,47 @@ def dibao_mark_for_sampling(*, process: DibaoProcess) -> DibaoProcess:
 
 
 # ==============================================================================
-# Overdue alerts (MSL 22)
+# Overdue alerts (MSL 15, 17, 21, 22)
 # ==============================================================================
 @transaction.atomic
 def overdue_alerts_raise(*, today: datetime.date | None = None) -> int:
-    """One alert per open case and deadline once the deadline has passed."""
+    """One alert per case, deadline kind and due date once a deadline has passed unmet
+    (or was met only after it): the decision (MSL 22), the start of the investigation
+    (MSL 15), the start of the county's data check (MSL 17) and the refusal letter
+    (MSL 21). Idempotent: a second run the same or a later day raises nothing new."""
     today = today or _today()
     calendar = Calendar()
     count = 0
     qs = (
-        DibaoProcess.objects.exclude(status__in=["DONE", "CANCELED"])
-        .filter(accepted_on__isnull=False, decision="")
+        DibaoProcess.objects.filter(accepted_on__isnull=False)
+        .exclude(status="CANCELED")
+        # an ended case can still owe its refusal letter (MSL 21)
+        .filter(~Q(status="DONE") | Q(decision=Decision.REFUSED, letter_issued_on__isnull=True))
         .select_related("township")
     )
     for process in qs:
-        due = process.effective_due_on
-        if due is None or due >= today:
-            continue
-        alert, created = OverdueAlert.objects.get_or_create(
-            process=process,
-            due_on=due,
-            defaults={
-                "township": process.township,
-                "raised_on": today,
-                "working_days_overdue": calendar.working_days_between(due, today),
-            },
-        )
-        if created:
-            count += 1
-            _audit(process, "dibao.overdue", data={"due_on": due, "alert": alert.pk})
+        if process.check_due_on and process.check_started_on is None and process.check_due_on < today:
+            started = _finance_check_started_on(process)
+            if started is not None:
+                process.check_started_on = started
+                process.save(update_fields=["check_started_on"])
+        for deadline in process.stage_deadlines():
+            if not deadline.overdue_on(today):
+                continue
+            alert, created = OverdueAlert.objects.get_or_create(
+                process=process,
+                kind=deadline.kind,
+                due_on=deadline.due_on,
+                defaults={
+                    "township": process.township,
+                    "raised_on": today,
+                    "working_days_overdue": calendar.working_days_between(deadline.due_on, deadline.met_on or today),
+                },
+            )
+            if created:
+                count += 1
+                _audit(process, "dibao.overdue", data={"due_on": deadline.due_on, "kind": deadline.kind,
+                                                       "alert": alert.pk})  # fmt: skip
     return count
 
 

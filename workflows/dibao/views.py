@@ -105,7 +105,18 @@ class CompleteMaterialsView(CaseTaskFormView):
         )
 
 
-class HomeVisitView(CaseTaskFormView):
+class ComputationMixin:
+    """Shows the means-test computation (MSL 23) next to the form."""
+
+    template_name = "dibao/task_with_computation.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["case"] = selectors.case_summary(self.process)
+        return ctx
+
+
+class HomeVisitView(ComputationMixin, CaseTaskFormView):
     form_class = HomeVisitForm
     county = False
 
@@ -136,17 +147,6 @@ class ReinvestigateView(HomeVisitView):
             reinvestigation=True, resolution=d["resolution"], tekun_confirmed=d.get("tekun_confirmed"),
             actor=self.request.user,
         )  # fmt: skip
-
-
-class ComputationMixin:
-    """Shows the means-test computation (MSL 23) next to the form."""
-
-    template_name = "dibao/task_with_computation.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["case"] = selectors.case_summary(self.process)
-        return ctx
 
 
 class ProposeView(ComputationMixin, CaseTaskFormView):
