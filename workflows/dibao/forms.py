@@ -329,3 +329,17 @@ class ObjectionForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     contact = forms.CharField(label=_("联系方式"), max_length=50, required=False)
     content = forms.CharField(label=_("异议内容"), widget=forms.Textarea)
+
+
+class TerminateForm(forms.Form):
+    """Ending the review because the applicant refuses to cooperate without reason (MSL 29)."""
+
+    reason = forms.CharField(
+        label=_("终止理由"),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+        help_text=_("写明申请人拒不配合的具体情形及告知经过（例如：两次书面通知入户调查，均无正当理由拒绝）。"),
+    )
+    confirm = forms.BooleanField(
+        label=_("我确认申请人无正当理由拒不配合，决定终止本次审核确认程序。"),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

@@ -74,6 +74,10 @@ def open_cases_with_deadlines(
     ]
 
 
+def is_township_approver(user, process: DibaoProcess) -> bool:
+    return regions_where(user, "act_approver", Township).filter(pk=process.township_id).exists()
+
+
 def staff_relative_cases(user) -> QuerySet[DibaoProcess]:
     """The separate register (MSL 11): flagged cases in the user's regions."""
     return cases_for(user).filter(staff_relative=True).select_related("township", "village").order_by("-created")
@@ -131,6 +135,7 @@ def public_notice(notice: NoticeRound) -> PublicNoticeView:
 def case_summary(process: DibaoProcess) -> dict:
     """What the approver sees next to the form: amount computation, check, flags."""
     return {
+        "process_pk": process.pk,
         "case_number": process.case_number,
         "programme": process.get_programme_display(),
         "computation": process.amount_computation,

@@ -4,10 +4,12 @@ alerts, staff objection form, and the public (anonymous) objection form."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from workflows.core.flows import case_visible
@@ -28,6 +30,7 @@ from .forms import (
     ReinvestigateForm,
     SignForm,
     TekunApplicationForm,
+    TerminateForm,
 )
 from .models import DibaoProcess, NoticeRound, Programme
 
@@ -106,13 +109,15 @@ class CompleteMaterialsView(CaseTaskFormView):
 
 
 class ComputationMixin:
-    """Shows the means-test computation (MSL 23) next to the form."""
+    """Shows the means-test computation (MSL 23) and the case's deadlines next to the form,
+    and, to a township approver, the way to terminate the review (MSL 29)."""
 
     template_name = "dibao/task_with_computation.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["case"] = selectors.case_summary(self.process)
+        ctx["can_terminate"] = services.can_terminate(self.request.user, self.process)
         return ctx
 
 
@@ -269,3 +274,34 @@ def public_objection(request, token):
         "dibao/public_objection.html",
         {"notice": public, "form": form, "done": request.GET.get("done") == "1", "open": notice.is_open()},
     )
+
+
+class TerminateView(generic.FormView):
+    """A township approver ends the review of a case whose applicant refuses to cooperate
+    without reason (MSL 29). Outside the user's regions: 404; no approver there: 403."""
+
+    form_class = TerminateForm
+    template_name = "dibao/terminate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.process = get_object_or_404(DibaoProcess, pk=kwargs["process_pk"])
+        if not case_visible(request.user, self.process):
+            raise Http404
+        if not selectors.is_township_approver(request.user, self.process):
+            raise PermissionDenied(services.ERR_TERMINATE_NOT_APPROVER)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            process=self.process, allowed=services.can_terminate(self.request.user, self.process), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.case_terminate(process=self.process, reason=form.cleaned_data["reason"], actor=self.request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", None) or [str(exc)]:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已终止审核确认程序，终止决定书已出具。"))
+        return redirect("workspace:case", process_pk=self.process.pk)

@@ -82,6 +82,8 @@ ACTION_LABELS = {
     "dibao.refusal_issued": _("书面告知不予确认"),
     "dibao.sampling_pool": _("纳入抽查范围"),
     "dibao.benefit_stopped": _("停发救助金"),
+    "dibao.terminated": _("终止审核确认程序（MSL 29）"),
+    "dibao.termination_issued": _("出具终止审核确认决定书"),
     # temporary assistance (TA18)
     "case.open": _("临时救助申请登记"),
     "case.assist_first": _("先行救助发放"),
