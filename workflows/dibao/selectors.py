@@ -11,6 +11,7 @@ from django.utils import timezone
 from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
 from workflows.core.working_days import Calendar
+from workflows.finance_check.selectors import halted_check_for
 
 from .models import DibaoProcess, NoticeRound, OverdueAlert
 
@@ -146,5 +147,6 @@ def case_summary(process: DibaoProcess) -> dict:
         "county_visit_done": process.county_visit_done,
         "deadline": deadline_of(process),
         "stages": stage_deadlines_of(process),
+        "check_halted": halted_check_for(f"dibao:{process.pk}"),
         "notice_round": process.notice_round,
     }

@@ -35,3 +35,15 @@ def check_started_on(check_id: int) -> datetime.date | None:
         .aggregate(first=Min(Coalesce("requested_at", "created_at")))["first"]
     )
     return timezone.localdate(first) if first else None
+
+
+def halted_check_for(case_ref: str) -> dict | None:
+    """When the case's latest check stopped querying because an authorisation was withdrawn
+    (MSL 9): since when and whose authorisation is missing (names, for staff pages)."""
+    from workflows.households.models import HouseholdMember
+
+    check = latest_check_for(case_ref)
+    if check is None or check.halted_at is None:
+        return None
+    names = HouseholdMember.objects.filter(pk__in=check.halted_members).order_by("pk").values_list("name", flat=True)
+    return {"check": check, "since": check.halted_at, "members": list(names)}

@@ -119,6 +119,8 @@ ACTION_LABELS = {
     "document.downloaded": _("下载文书"),
     "finance_check.requested": _("核对请求"),
     "finance_check.refused": _("核对被拒绝（缺少授权）"),
+    "finance_check.halted": _("核对授权撤回，停止查询"),
+    "finance_check.resumed": _("核对授权已补签，继续查询"),
     "finance_check.evidence": _("核对证据入库"),
     "finance_check.manual_evidence": _("人工补录证明材料"),
     "finance_check.evaluated": _("核对结论"),
