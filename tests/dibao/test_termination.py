@@ -137,3 +137,29 @@ def test_msl_29_an_approver_who_investigated_the_case_cannot_terminate_it(
     with pytest.raises(PermissionDenied):
         services.case_terminate(process=process, reason=REASON, actor=approver_a)
     assert DibaoProcess.objects.get(pk=process.pk).decision == ""
+
+
+def test_msl_29_the_approvers_task_page_links_to_termination_and_the_case_worker_sees_no_link(
+    at_home_visit, case_worker_a, case_worker_a2, approver_a, client_for
+):
+    """MSL 29: on the section chief's signing page (a township approver) the case offers
+    "终止审核确认", and the link opens the termination form; the case worker's own signing page
+    (same case) offers no such link. The stage deadlines (MSL 15, 17) are on the page too."""
+    from .conftest import do, propose, task_of
+
+    process = propose(home_visit(at_home_visit, case_worker_a, case_worker_a, case_worker_a2), case_worker_a,
+                      approve=False)  # fmt: skip
+    worker = client_for(case_worker_a)
+    task = task_of(process, "sign_handler")
+    worker.post(f"/staff/cases/dibao/{process.pk}/sign_handler/{task.pk}/assign/")
+    html = worker.get(f"/staff/cases/dibao/{process.pk}/sign_handler/{task.pk}/execute/").content.decode()
+    assert _url(process) not in html
+    assert "启动家庭经济状况调查期限（MSL 15）" in html and "启动信息核对期限（MSL 17）" in html
+    process = do(process, "sign_handler", case_worker_a, services.decision_sign, role="handler", opinion="拟不予确认")
+    approver = client_for(approver_a)
+    task = task_of(process, "sign_section_chief")
+    approver.post(f"/staff/cases/dibao/{process.pk}/sign_section_chief/{task.pk}/assign/")
+    html = approver.get(f"/staff/cases/dibao/{process.pk}/sign_section_chief/{task.pk}/execute/").content.decode()
+    assert _url(process) in html and "终止审核确认（MSL 29）" in html
+    assert approver.post(_url(process), {"reason": REASON, "confirm": "on"}).status_code == 302
+    assert DibaoProcess.objects.get(pk=process.pk).status == "CANCELED"
