@@ -219,3 +219,39 @@ def render_decision_letter_pdf(data: DecisionLetterData, *, verification_url: st
         "pdf/dibao/decision_letter.html",
         {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
     )
+
+
+@dataclass(frozen=True)
+class CheckResultNoticeData:
+    """The notice telling the applicant that the data check found the household not eligible,
+    with the reasons and the right to object with evidence (MSL 18). No personal numbers."""
+
+    case_number: str
+    applicant_name: str
+    programme: str
+    township_name: str
+    notified_on: datetime.date
+    reasons: tuple[str, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
+        _required(self, "case_number", "applicant_name", "township_name")
+        if self.programme not in PROGRAMMES:
+            raise ValueError(str(ERR_PROGRAMME))
+        if not self.reasons:
+            raise ValueError(str(ERR_REFUSAL_REASONS))
+        _check_strings(self, hyphenated=frozenset({"case_number"}))
+
+    @property
+    def programme_label(self) -> str:
+        return str(PROGRAMMES[self.programme])
+
+
+def render_check_result_notice_pdf(data: CheckResultNoticeData, *, verification_url: str) -> bytes:
+    """The check-result notice (MSL 18) with a verification QR code."""
+    if not isinstance(data, CheckResultNoticeData):
+        raise TypeError("render_check_result_notice_pdf takes a CheckResultNoticeData")
+    return render_pdf(
+        "pdf/dibao/check_result_notice.html",
+        {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
+    )

@@ -343,3 +343,19 @@ class TerminateForm(forms.Form):
         label=_("我确认申请人无正当理由拒不配合，决定终止本次审核确认程序。"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+
+class CheckObjectionForm(forms.Form):
+    """The applicant's objection to a failed data check, with evidence (MSL 18)."""
+
+    statement = forms.CharField(label=_("异议理由"), widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}))
+    evidence = forms.FileField(
+        label=_("证明材料"),
+        help_text=_("PDF、JPG 或 PNG，不超过 5 MB。"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control"}),
+    )
+
+    def clean_evidence(self):
+        upload = self.cleaned_data["evidence"]
+        services.validate_upload(upload)
+        return upload

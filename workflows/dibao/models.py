@@ -145,6 +145,9 @@ class DibaoProcess(CaseFields, Process):
     finance_check_id = models.PositiveBigIntegerField(_("核对编号"), null=True, blank=True)
     finance_outcome = models.CharField(_("核对结论"), max_length=16, blank=True)
     finance_result = models.JSONField(_("核对结果"), default=dict, blank=True)
+    # MSL 18: a failed check is told to the applicant; an objection with evidence re-checks
+    check_failure_notified_on = models.DateField(_("核对结果告知日期"), null=True, blank=True)
+    recheck_pending = models.BooleanField(_("复查核对中"), default=False)
 
     # preliminary opinion and amount (MSL 23)
     standard = models.ForeignKey(
@@ -507,6 +510,26 @@ class DemocraticAppraisal(models.Model):
 
     def __str__(self):
         return f"{self.process} 评议 {self.held_on}"
+
+
+class CheckObjection(models.Model):
+    """The applicant's objection to a failed data check, with evidence (MSL 18): it starts a
+    new check; the old check and its evidence stay as they were."""
+
+    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="check_objections")
+    statement = models.TextField(_("异议理由"))
+    evidence = models.FileField(_("证明材料"), upload_to="dibao/check_objections/%Y/%m/")
+    old_check_id = models.PositiveBigIntegerField(_("原核对编号"))
+    new_check_id = models.PositiveBigIntegerField(_("复查核对编号"))
+    recorded_by = _user_fk(_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("核对结果异议")
+        verbose_name_plural = _("核对结果异议")
+
+    def __str__(self):
+        return f"{self.process} {self.old_check_id}→{self.new_check_id}"
 
 
 class OverdueAlert(models.Model):

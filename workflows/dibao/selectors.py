@@ -79,6 +79,10 @@ def is_township_approver(user, process: DibaoProcess) -> bool:
     return regions_where(user, "act_approver", Township).filter(pk=process.township_id).exists()
 
 
+def is_township_case_worker(user, process: DibaoProcess) -> bool:
+    return regions_where(user, "act_case_worker", Township).filter(pk=process.township_id).exists()
+
+
 def staff_relative_cases(user) -> QuerySet[DibaoProcess]:
     """The separate register (MSL 11): flagged cases in the user's regions."""
     return cases_for(user).filter(staff_relative=True).select_related("township", "village").order_by("-created")
@@ -148,5 +152,12 @@ def case_summary(process: DibaoProcess) -> dict:
         "deadline": deadline_of(process),
         "stages": stage_deadlines_of(process),
         "check_halted": halted_check_for(f"dibao:{process.pk}"),
+        # MSL 18: a failed check told to the applicant may be objected to with evidence
+        "check_objection_open": process.finance_outcome == "not_eligible"
+        and process.check_failure_notified_on is not None
+        and not process.recheck_pending
+        and not process.decision
+        and process.status not in ("DONE", "CANCELED"),
+        "recheck_pending": process.recheck_pending,
         "notice_round": process.notice_round,
     }

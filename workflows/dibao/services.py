@@ -46,6 +46,7 @@ from workflows.households.validators import birth_date_from_id, normalise_id_num
 from .models import (
     Attachment,
     Channel,
+    CheckObjection,
     Decision,
     DemocraticAppraisal,
     DibaoProcess,
@@ -94,6 +95,11 @@ ERR_COUNTY_VISIT_REQUIRED = _("近亲属备案案件须经县级入户核查后�
 ERR_APPROVE_WITHOUT_NOTICE = _("未经公示的案件不能确认享受（MSL 19）。")
 ERR_REFUSAL_NEEDS_REASON = _("不予确认须写明理由（MSL 21）。")
 ERR_APPRAISAL_VOTES = _("同意票与反对票之和不能超过参加人数。")
+ERR_RECHECK_PENDING = _("核对结果异议正在复查，复查结果出来前不能提出初审意见（MSL 18）。")
+ERR_CHECK_OBJECTION_NOT_FAILED = _("只有核对结果为不符合条件、并已告知申请人的案件才能登记核对结果异议（MSL 18）。")
+ERR_CHECK_OBJECTION_STATEMENT = _("请写明申请人对核对结果的异议理由。")
+ERR_CHECK_OBJECTION_EVIDENCE = _("核对结果异议须附证明材料（MSL 18）。")
+ERR_CHECK_OBJECTION_NOT_STAFF = _("只有本乡镇（街道）经办人可以登记核对结果异议。")
 ERR_TERMINATE_NOT_APPROVER = _("只有本乡镇（街道）审批人可以终止审核确认程序（MSL 29）。")
 ERR_TERMINATE_CLOSED = _("该案件已作出决定或已办结，不能终止审核确认程序。")
 ERR_TERMINATE_NOT_ACCEPTED = _("尚未受理的申请无需终止审核确认程序。")
@@ -555,6 +561,71 @@ def dibao_request_check(*, process: DibaoProcess) -> DibaoProcess:
     return process
 
 
+def check_failure_notice_data(process: DibaoProcess):
+    from .documents import CheckResultNoticeData
+
+    reasons = [r.get("message", "") for r in process.finance_result.get("reasons", []) if r.get("message")]
+    return CheckResultNoticeData(
+        case_number=process.case_number, applicant_name=_applicant_name(process), programme=process.programme,
+        township_name=process.township.name, notified_on=process.check_failure_notified_on,
+        reasons=tuple(reasons) or (str(_("家庭经济状况不符合条件。")),),
+    )  # fmt: skip
+
+
+def _check_failure_notify(process: DibaoProcess) -> None:
+    """Tell the applicant the check found the household not eligible, with the reasons and the
+    right to object with evidence (MSL 18): a notice letter, recorded on the case."""
+    from .documents import render_check_result_notice_pdf
+
+    process.check_failure_notified_on = _today()
+    process.save(update_fields=["check_failure_notified_on"])
+    data = check_failure_notice_data(process)
+    document_id = _issue_document(
+        process=process, kind="other", filename=f"{process.case_number}-check-result-{process.finance_check_id}.pdf",
+        render=lambda url: render_check_result_notice_pdf(data, verification_url=url), actor=None,
+    )  # fmt: skip
+    _audit(process, "dibao.check_failure_notice", data={"document": document_id, "check_id": process.finance_check_id,
+                                                        "reasons": [r.get("code") for r in process.finance_result.get("reasons", [])]})  # fmt: skip
+
+
+@transaction.atomic
+def check_objection_record(*, process: DibaoProcess, statement: str, evidence: UploadedFile, actor) -> CheckObjection:
+    """The applicant objects to a failed check with evidence (MSL 18), recorded by a township
+    case worker: a new check of the household starts; the old check and its evidence stay.
+    The case's result is replaced when the new check finishes; until then no opinion."""
+    from workflows.finance_check.services import ConsentMissing
+
+    process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
+    if not regions_where(actor, "act_case_worker", Township).filter(pk=process.township_id).exists():
+        raise PermissionDenied(ERR_CHECK_OBJECTION_NOT_STAFF)
+    if (process.finance_outcome != "not_eligible" or process.check_failure_notified_on is None or process.recheck_pending
+            or process.decision or process.status in ("DONE", "CANCELED")):  # fmt: skip
+        raise ValidationError(ERR_CHECK_OBJECTION_NOT_FAILED)
+    statement = (statement or "").strip()
+    if not statement:
+        raise ValidationError(ERR_CHECK_OBJECTION_STATEMENT)
+    if evidence is None:
+        raise ValidationError(ERR_CHECK_OBJECTION_EVIDENCE)
+    validate_upload(evidence)
+    old_check_id = process.finance_check_id
+    try:
+        check = _finance_check_request(
+            household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
+        )
+    except ConsentMissing as exc:
+        raise ValidationError(exc.messages) from None
+    objection = CheckObjection.objects.create(process=process, statement=statement, evidence=evidence,
+                                              old_check_id=old_check_id, new_check_id=check.pk, recorded_by=actor)  # fmt: skip
+    old = {"finance_check_id": old_check_id, "recheck_pending": False}
+    process.finance_check_id = check.pk
+    process.recheck_pending = True
+    process.save(update_fields=["finance_check_id", "recheck_pending"])
+    _audit(process, "dibao.check_objection", actor, changes=diff(old, {"finance_check_id": check.pk,
+                                                                      "recheck_pending": True}),
+           data={"objection": objection.pk, "old_check_id": old_check_id, "new_check_id": check.pk})  # fmt: skip
+    return objection
+
+
 def _finance_check_started_on(process: DibaoProcess) -> datetime.date | None:
     """The day the county's check of the case ran its first registry query (MSL 17), if it has."""
     from workflows.finance_check.selectors import check_started_on
@@ -571,13 +642,17 @@ def dibao_record_check(*, process: DibaoProcess, check_id: int, outcome: str, re
     process.finance_result = result
     if process.check_requested_on and process.check_started_on is None:
         process.check_started_on = _finance_check_started_on(process) or _today()
-    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result", "check_started_on"])
+    process.recheck_pending = False
+    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result", "check_started_on",
+                                "recheck_pending"])  # fmt: skip
     _audit(
         process,
         "dibao.check_recorded",
         changes=diff(old, {"finance_outcome": outcome}),
         data={"check_id": check_id, "reasons": [r.get("code") for r in result.get("reasons", [])]},
     )
+    if outcome == "not_eligible":  # every failed check, a re-check's too, is told (MSL 18)
+        _check_failure_notify(process)
     return process
 
 
@@ -738,6 +813,8 @@ def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> 
     """The township's preliminary opinion with the computed amount (MSL 19, 23)."""
     from workflows.core.audit import to_jsonable
 
+    if process.recheck_pending:
+        raise ValidationError(ERR_RECHECK_PENDING)
     try:
         computation = amount_compute(process)
     except RuleNotConfigured as exc:

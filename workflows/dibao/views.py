@@ -20,6 +20,7 @@ from .forms import (
     AcceptForm,
     ApplicationForm,
     AppraisalForm,
+    CheckObjectionForm,
     CompleteMaterialsForm,
     DecideForm,
     HomeVisitForm,
@@ -304,4 +305,36 @@ class TerminateView(generic.FormView):
                 form.add_error(None, message)
             return self.form_invalid(form)
         messages.success(self.request, _("已终止审核确认程序，终止决定书已出具。"))
+        return redirect("workspace:case", process_pk=self.process.pk)
+
+
+class CheckObjectionView(generic.FormView):
+    """A township case worker records the applicant's objection to a failed data check, with
+    evidence; a new check starts (MSL 18). Outside the user's regions: 404; no case worker there: 403."""
+
+    form_class = CheckObjectionForm
+    template_name = "dibao/check_objection.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.process = get_object_or_404(DibaoProcess, pk=kwargs["process_pk"])
+        if not case_visible(request.user, self.process):
+            raise Http404
+        if not selectors.is_township_case_worker(request.user, self.process):
+            raise PermissionDenied(services.ERR_CHECK_OBJECTION_NOT_STAFF)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(process=self.process, case=selectors.case_summary(self.process), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.check_objection_record(
+                process=self.process, statement=form.cleaned_data["statement"],
+                evidence=form.cleaned_data["evidence"], actor=self.request.user,
+            )  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", None) or [str(exc)]:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已登记核对结果异议，已重新发起家庭经济状况核对。"))
         return redirect("workspace:case", process_pk=self.process.pk)

@@ -63,6 +63,8 @@ ACTION_LABELS = {
     "dibao.staff_relative_registered": _("近亲属单独登记备案"),
     "dibao.check_requested": _("提请家庭经济状况核对"),
     "dibao.check_recorded": _("核对结果记录"),
+    "dibao.check_failure_notice": _("告知核对结果（不符合条件）"),
+    "dibao.check_objection": _("核对结果异议，重新核对"),
     "dibao.home_visit": _("入户调查"),
     "dibao.county_home_visit": _("县级入户核查"),
     "dibao.propose": _("提出初审意见"),
