@@ -72,7 +72,11 @@ def test_msl_29_township_approver_terminates_with_reason_letter_audit_and_sampli
     record = ApprovalRecord.objects.get(process_id=process.pk)
     assert record.monthly_amount is None and record.approved_by == approver_a
     assert process.sampling_pool_since is not None
-    # the ended case owes no deadline any more
+    # the ended case owes no deadline any more, also on the applicant's status page
+    from workflows.portal.selectors import public_status
+
+    status = public_status(process)
+    assert status.due_on is None and not status.overdue
     assert services.overdue_alerts_raise(today=process.due_on.replace(year=process.due_on.year + 1)) == 0
     assert not OverdueAlert.objects.filter(process=process).exists()
 

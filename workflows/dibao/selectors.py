@@ -28,9 +28,10 @@ class Deadline:
 
 
 def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None):
-    """Due date and working days left (negative once overdue) of an accepted case."""
+    """Due date and working days left (negative once overdue) of an accepted case; none once
+    decided or terminated (MSL 29), when the decision deadline no longer runs."""
     due = process.effective_due_on
-    if due is None:
+    if due is None or process.decision:
         return Deadline(None, None, False)
     today = today or timezone.localdate()
     left = (calendar or Calendar()).working_days_between(today, due)
