@@ -134,3 +134,11 @@ def test_msl_18_no_objection_to_an_eligible_check_and_the_service_checks_the_rol
         services.check_objection_record(process=eligible, statement=STATEMENT, evidence=upload(), actor=case_worker_a)
     with pytest.raises(PermissionDenied):
         services.check_objection_record(process=failed, statement=STATEMENT, evidence=upload(), actor=approver_a)
+
+
+def test_msl_18_no_objection_once_the_opinion_is_given(failed, case_worker_a, case_worker_a2):
+    """Negative (MSL 18): after the preliminary opinion the check's result is no longer reopened."""
+    process = propose(home_visit(failed, case_worker_a, case_worker_a, case_worker_a2), case_worker_a, approve=False)
+    with pytest.raises(ValidationError) as exc:
+        services.check_objection_record(process=process, statement=STATEMENT, evidence=upload(), actor=case_worker_a)
+    assert exc.value.messages == [str(services.ERR_CHECK_OBJECTION_NOT_FAILED)]

@@ -157,6 +157,7 @@ def case_summary(process: DibaoProcess) -> dict:
         "check_objection_open": process.finance_outcome == "not_eligible"
         and process.check_failure_notified_on is not None
         and not process.recheck_pending
+        and process.proposes_approval is None
         and not process.decision
         and process.status not in ("DONE", "CANCELED"),
         "recheck_pending": process.recheck_pending,

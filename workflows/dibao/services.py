@@ -96,7 +96,9 @@ ERR_APPROVE_WITHOUT_NOTICE = _("未经公示的案件不能确认享受（MSL 19
 ERR_REFUSAL_NEEDS_REASON = _("不予确认须写明理由（MSL 21）。")
 ERR_APPRAISAL_VOTES = _("同意票与反对票之和不能超过参加人数。")
 ERR_RECHECK_PENDING = _("核对结果异议正在复查，复查结果出来前不能提出初审意见（MSL 18）。")
-ERR_CHECK_OBJECTION_NOT_FAILED = _("只有核对结果为不符合条件、并已告知申请人的案件才能登记核对结果异议（MSL 18）。")
+ERR_CHECK_OBJECTION_NOT_FAILED = _(
+    "只有核对结果为不符合条件、已告知申请人且尚未提出初审意见的案件才能登记核对结果异议（MSL 18）。"
+)
 ERR_CHECK_OBJECTION_STATEMENT = _("请写明申请人对核对结果的异议理由。")
 ERR_CHECK_OBJECTION_EVIDENCE = _("核对结果异议须附证明材料（MSL 18）。")
 ERR_CHECK_OBJECTION_NOT_STAFF = _("只有本乡镇（街道）经办人可以登记核对结果异议。")
@@ -598,8 +600,10 @@ def check_objection_record(*, process: DibaoProcess, statement: str, evidence: U
     process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
     if not regions_where(actor, "act_case_worker", Township).filter(pk=process.township_id).exists():
         raise PermissionDenied(ERR_CHECK_OBJECTION_NOT_STAFF)
+    # Before the preliminary opinion only: the opinion rests on the check's result.
     if (process.finance_outcome != "not_eligible" or process.check_failure_notified_on is None or process.recheck_pending
-            or process.decision or process.status in ("DONE", "CANCELED")):  # fmt: skip
+            or process.proposes_approval is not None or process.decision
+            or process.status in ("DONE", "CANCELED")):  # fmt: skip
         raise ValidationError(ERR_CHECK_OBJECTION_NOT_FAILED)
     statement = (statement or "").strip()
     if not statement:
