@@ -167,3 +167,11 @@ def test_msl_29_the_approvers_task_page_links_to_termination_and_the_case_worker
     assert _url(process) in html and "终止审核确认（MSL 29）" in html
     assert approver.post(_url(process), {"reason": REASON, "confirm": "on"}).status_code == 302
     assert DibaoProcess.objects.get(pk=process.pk).status == "CANCELED"
+
+
+def test_msl_29_the_service_refuses_a_case_worker(at_home_visit, case_worker_a):
+    """Negative (MSL 29): the service itself refuses anyone but the township's approver."""
+    with pytest.raises(PermissionDenied) as exc:
+        services.case_terminate(process=at_home_visit, reason=REASON, actor=case_worker_a)
+    assert str(exc.value) == str(services.ERR_TERMINATE_NOT_APPROVER)
+    assert DibaoProcess.objects.get(pk=at_home_visit.pk).decision == ""
