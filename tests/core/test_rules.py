@@ -492,3 +492,25 @@ def test_saving_a_version_in_force_in_the_admin_is_refused_with_a_message(region
     response = rules_admin.post(f"/admin/core/dibaostandard/{in_force.pk}/change/", {})
     assert response.status_code == 200
     assert "已生效的规则版本不能修改" in response.content.decode()
+
+
+def test_admin_posts_a_correction_with_its_reason(region, rules_admin, rules_admin_user):
+    """The administrator saves a correction from the pre-filled form: a new version effective
+    today that names the corrected one and the reason, audited as a correction; without the
+    reason the form says so and nothing is saved."""
+    from django.urls import reverse
+
+    from workflows.core.models import AuditEvent
+
+    in_force = _urban_in_force(region)
+    data = {"county": region.county.pk, "area": Area.URBAN, "period": Period.MONTHLY, "amount": "620.00",
+            "effective_from": _today().isoformat(), "note": "更正", "corrects": in_force.pk}  # fmt: skip
+    url = reverse("admin:core_dibaostandard_add")
+    response = rules_admin.post(url, {**data, "correction_reason": ""})
+    assert response.status_code == 200 and "更正已生效的版本须说明更正理由" in response.content.decode()
+    assert _urban_in_force(region) == in_force
+    assert rules_admin.post(url, {**data, "correction_reason": "金额录入错误"}).status_code == 302
+    correction = _urban_in_force(region)
+    assert correction.corrects == in_force and correction.amount == Decimal("620.00")
+    event = AuditEvent.objects.get(chain="config:core.dibaostandard", action="config.correct")
+    assert event.actor == rules_admin_user and event.data["reason"] == "金额录入错误"

@@ -159,9 +159,12 @@ def fake_finance_check(monkeypatch, django_capture_on_commit_callbacks):
         return check
 
     monkeypatch.setattr(services, "_finance_check_request", request)
+    # The stand-in starts at once, as the real check does when its queries run on commit (MSL 17).
+    monkeypatch.setattr(services, "_finance_check_started_on", lambda process: process.check_requested_on)
 
     def finish(process, *, outcome="eligible", per_capita_income="100.00", size=None):
-        check = next(c for c in requests if c.case_ref == f"dibao:{process.pk}")
+        # the latest check of the case (a re-check after an objection is a new one, MSL 18)
+        check = next(c for c in reversed(requests) if c.case_ref == f"dibao:{process.pk}")
         size = size or process.household.size
         check.outcome = outcome
         check.result = {

@@ -127,3 +127,131 @@ def test_alert_task_runs_the_service(region, case_worker_a, fixed_calendar, fake
     accept_on(file_case(case_worker_a, region.village_a), case_worker_a, ACCEPTED, delegated=True)
     monkeypatch.setattr(services, "_today", lambda: datetime.date(2026, 12, 1))
     assert tasks.alert_overdue_cases() == 1
+
+
+# --- stage deadlines: MSL 15 (investigation), MSL 17 (data check), MSL 21 (refusal letter) ---
+def _alerts(process, kind):
+    return list(OverdueAlert.objects.filter(process=process, kind=kind).values_list("due_on", "working_days_overdue"))
+
+
+def test_msl_15_investigation_starts_within_3_working_days_of_acceptance(
+    region, case_worker_a, approver_a, fixed_calendar, fake_finance_check, client_for
+):
+    """MSL 15: the township starts investigating within 3 working days of acceptance; requesting
+    the data check (the acceptance's next step) starts it. The deadline is on the case pages;
+    a case whose investigation was not started raises one overdue alert once it passes."""
+    process = accept_on(file_case(case_worker_a, region.village_a), case_worker_a, ACCEPTED, delegated=True)
+    assert process.investigation_due_on == datetime.date(2026, 10, 9)  # Sep 30, Oct 8, Oct 9
+    assert process.investigation_started_on == ACCEPTED  # the check request
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 12)) == 0
+    page = client_for(case_worker_a).get(reverse("dibao:open_cases")).content.decode()
+    assert "启动家庭经济状况调查期限（MSL 15）" in page and "2026-10-09" in page
+
+    # a case whose investigation never started (no request, no visit)
+    DibaoProcess.objects.filter(pk=process.pk).update(investigation_started_on=None)
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 9)) == 0  # due today: not yet late
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 12)) == 1
+    assert _alerts(process, "investigation") == [(datetime.date(2026, 10, 9), 2)]  # Oct 10 (Sat) is worked
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 13)) == 0  # once
+    page = client_for(approver_a).get(reverse("dibao:overdue")).content.decode()
+    assert process.case_number in page and "启动家庭经济状况调查期限（MSL 15）" in page
+
+
+def test_msl_15_a_home_visit_also_starts_the_investigation(
+    region, case_worker_a, case_worker_a2, fixed_calendar, fake_finance_check
+):
+    """MSL 15: a home visit is a way of starting the investigation when nothing started it before."""
+    from .conftest import home_visit
+
+    process = accept_on(file_case(case_worker_a, region.village_a), case_worker_a, ACCEPTED, delegated=True)
+    DibaoProcess.objects.filter(pk=process.pk).update(investigation_started_on=None)
+    process = fake_finance_check.finish(DibaoProcess.objects.get(pk=process.pk))
+    process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2)
+    assert process.investigation_started_on == datetime.date.today()
+
+
+def test_msl_17_county_starts_the_data_check_within_3_working_days_of_the_request(
+    region, case_worker_a, fixed_calendar, fake_finance_check, monkeypatch
+):
+    """MSL 17: the county starts the data check within 3 working days of the township's request.
+    A check whose queries have not run by then raises one alert (MSL 17); one started in time
+    raises none; a late start is recorded and stays one alert."""
+    started = {"on": None}
+    monkeypatch.setattr(services, "_finance_check_started_on", lambda process: started["on"])
+    late = accept_on(file_case(case_worker_a, region.village_a), case_worker_a, ACCEPTED, delegated=True)
+    assert (late.check_requested_on, late.check_due_on) == (ACCEPTED, datetime.date(2026, 10, 9))
+    assert late.check_started_on is None
+    assert selectors.stage_deadlines_of(late, today=datetime.date(2026, 10, 8))[1].working_days_left == 1
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 9)) == 0
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 12)) == 1
+    assert _alerts(late, "data_check") == [(datetime.date(2026, 10, 9), 2)]  # Oct 10 (Sat) is worked
+    started["on"] = datetime.date(2026, 10, 13)  # the queries finally ran
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 14)) == 0
+    late.refresh_from_db()
+    assert late.check_started_on == datetime.date(2026, 10, 13)
+    assert _alerts(late, "data_check") == [(datetime.date(2026, 10, 9), 2)]  # Oct 10 (Sat) is worked
+
+    started["on"] = datetime.date(2026, 10, 8)  # in time
+    on_time = accept_on(file_case(case_worker_a, region.village_a), case_worker_a, ACCEPTED, delegated=True)
+    assert services.overdue_alerts_raise(today=datetime.date(2026, 10, 12)) == 0
+    on_time.refresh_from_db()
+    assert on_time.check_started_on == datetime.date(2026, 10, 8)
+    assert _alerts(on_time, "data_check") == []
+
+
+def test_msl_17_the_real_check_records_its_start_on_the_case(region, case_worker_a, finance_check):
+    """MSL 17: with the real check (sandbox registries) the first query's day is the county's
+    start, recorded on the case when the check finishes; no alert."""
+    from .conftest import accept
+
+    process = finance_check.finish(accept(file_case(case_worker_a, region.village_a), case_worker_a))
+    today = timezone.localdate()
+    assert process.check_requested_on == today and process.check_started_on == today
+    assert services.overdue_alerts_raise(today=today + datetime.timedelta(days=30)) == 1  # only the decision
+    assert OverdueAlert.objects.get().kind == "decision"
+
+
+def test_msl_21_refusal_letter_not_issued_within_3_working_days_raises_an_alert(
+    region, case_worker_a, case_worker_a2, approver_a, approver_a2, fake_finance_check, monkeypatch
+):
+    """MSL 21: the written refusal is due within 3 working days of the decision; a refusal whose
+    letter was not issued by then raises one alert (the decision deadline no longer counts)."""
+    from workflows.core.working_days import Calendar
+
+    from .conftest import accept, home_visit, propose, sign_all
+
+    process = fake_finance_check.finish(accept(file_case(case_worker_a, region.village_a), case_worker_a),
+                                        outcome="not_eligible", per_capita_income="900.00")  # fmt: skip
+    process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2)
+    process = propose(process, case_worker_a, approve=False)
+    issue = services.dibao_issue_refusal
+    monkeypatch.setattr(services, "dibao_issue_refusal", lambda process: process)  # the letter is not issued
+    process = sign_all(process, case_worker_a, approver_a, approver_a2, approve=False, reasons=["收入高于标准"])
+    assert process.decision == "refused" and process.letter_issued_on is None
+    due = process.letter_due_on
+    assert due == Calendar().add_working_days(process.decided_on, 3)
+    assert services.overdue_alerts_raise(today=due) == 0
+    after = Calendar().add_working_days(due, 1)
+    assert services.overdue_alerts_raise(today=after) == 1
+    assert _alerts(process, "refusal_letter") == [(due, 1)]
+    assert _alerts(process, "decision") == []
+    # issued late: still the one alert, and the case is off the watch list
+    monkeypatch.setattr(services, "_today", lambda: after)
+    issue(process=DibaoProcess.objects.get(pk=process.pk))
+    assert services.overdue_alerts_raise(today=Calendar().add_working_days(after, 5)) == 0
+    assert OverdueAlert.objects.filter(process=process).count() == 1
+
+
+def test_msl_21_a_letter_issued_in_time_raises_no_alert(
+    region, case_worker_a, case_worker_a2, approver_a, approver_a2, fake_finance_check
+):
+    """MSL 21: the refusal letter issued with the decision raises no alert, however late the job runs."""
+    from .conftest import accept, home_visit, propose, sign_all
+
+    process = fake_finance_check.finish(accept(file_case(case_worker_a, region.village_a), case_worker_a),
+                                        outcome="not_eligible", per_capita_income="900.00")  # fmt: skip
+    process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2)
+    process = propose(process, case_worker_a, approve=False)
+    process = sign_all(process, case_worker_a, approver_a, approver_a2, approve=False, reasons=["收入高于标准"])
+    assert process.letter_issued_on is not None
+    assert services.overdue_alerts_raise(today=process.letter_due_on + datetime.timedelta(days=60)) == 0

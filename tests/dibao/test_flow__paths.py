@@ -91,7 +91,9 @@ def test_refuse_path(region, case_worker_a, case_worker_a2, approver_a, approver
         "needs_county_visit", "propose", "is_direct_return", "goes_to_notice", *SIGN, "refuse", "end_refused",
     ]  # fmt: skip
     assert audit_actions(process) == [
-        "dibao.file", "dibao.accept", "dibao.check_requested", "dibao.check_recorded", "dibao.home_visit",
+        "dibao.file", "dibao.accept", "dibao.check_requested", "dibao.check_recorded",
+        "document.issued", "dibao.check_failure_notice",  # MSL 18: the failed check is told to the applicant
+        "dibao.home_visit",
         "dibao.propose", "dibao.sign_handler", "dibao.sign_section_chief", "dibao.decide", "document.issued",
         "dibao.refusal_issued",
     ]  # fmt: skip

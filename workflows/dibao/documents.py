@@ -39,6 +39,7 @@ ERR_APPROVAL_AMOUNT = _("确认通知必须写明保障金额和发放起始月�
 ERR_PAYMENT_START = _("保障金自审核确认的次月起发放（MSL 21）。")
 ERR_REFUSAL_REASONS = _("不予确认决定必须写明理由（MSL 21）。")
 ERR_REFUSAL_AMOUNT = _("不予确认决定不得写有保障金额。")
+ERR_TERMINATION_APPROVED = _("终止审核确认的决定不能同时是确认享受。")
 
 NOTICE_MIN_DAYS = 7  # MSL 19, TK 15: posted for 7 days, first and last day included
 
@@ -155,11 +156,13 @@ def notice_data_for_household(
 
 @dataclass(frozen=True)
 class DecisionLetterData:
-    """An approval or refusal letter (MSL 21, 38; SAI 65).
+    """An approval, refusal or termination letter (MSL 21, 29, 38; SAI 65).
 
     Approval: ``monthly_amount`` and ``payment_starts`` (a month after the
     decision's month, MSL 21). Refusal: at least one reason, no amount; the
-    appeal rights are printed by the template.
+    appeal rights are printed by the template. Termination (``terminated``, MSL 29:
+    the applicant refused to cooperate without reason): like a refusal — reasons,
+    no amount, the same appeal rights.
     """
 
     case_number: str
@@ -172,6 +175,7 @@ class DecisionLetterData:
     payment_starts: datetime.date | None
     reasons: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()
+    terminated: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
@@ -180,6 +184,8 @@ class DecisionLetterData:
         if self.programme not in PROGRAMMES:
             raise ValueError(str(ERR_PROGRAMME))
         _check_strings(self, hyphenated=frozenset({"case_number"}))
+        if self.terminated and self.approved:
+            raise ValueError(str(ERR_TERMINATION_APPROVED))
         if self.approved:
             if self.monthly_amount is None or self.payment_starts is None:
                 raise ValueError(str(ERR_APPROVAL_AMOUNT))
@@ -211,5 +217,41 @@ def render_decision_letter_pdf(data: DecisionLetterData, *, verification_url: st
         raise TypeError("render_decision_letter_pdf takes a DecisionLetterData")
     return render_pdf(
         "pdf/dibao/decision_letter.html",
+        {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
+    )
+
+
+@dataclass(frozen=True)
+class CheckResultNoticeData:
+    """The notice telling the applicant that the data check found the household not eligible,
+    with the reasons and the right to object with evidence (MSL 18). No personal numbers."""
+
+    case_number: str
+    applicant_name: str
+    programme: str
+    township_name: str
+    notified_on: datetime.date
+    reasons: tuple[str, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
+        _required(self, "case_number", "applicant_name", "township_name")
+        if self.programme not in PROGRAMMES:
+            raise ValueError(str(ERR_PROGRAMME))
+        if not self.reasons:
+            raise ValueError(str(ERR_REFUSAL_REASONS))
+        _check_strings(self, hyphenated=frozenset({"case_number"}))
+
+    @property
+    def programme_label(self) -> str:
+        return str(PROGRAMMES[self.programme])
+
+
+def render_check_result_notice_pdf(data: CheckResultNoticeData, *, verification_url: str) -> bytes:
+    """The check-result notice (MSL 18) with a verification QR code."""
+    if not isinstance(data, CheckResultNoticeData):
+        raise TypeError("render_check_result_notice_pdf takes a CheckResultNoticeData")
+    return render_pdf(
+        "pdf/dibao/check_result_notice.html",
         {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
     )

@@ -498,3 +498,33 @@ class ObjectionForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     contact = forms.CharField(label=_("联系方式"), max_length=50, required=False)
     content = forms.CharField(label=_("异议内容"), widget=forms.Textarea)
+
+
+class TerminateForm(forms.Form):
+    """Ending the review because the applicant refuses to cooperate without reason (MSL 29)."""
+
+    reason = forms.CharField(
+        label=_("终止理由"),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+        help_text=_("写明申请人拒不配合的具体情形及告知经过（例如：两次书面通知入户调查，均无正当理由拒绝）。"),
+    )
+    confirm = forms.BooleanField(
+        label=_("我确认申请人无正当理由拒不配合，决定终止本次审核确认程序。"),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class CheckObjectionForm(forms.Form):
+    """The applicant's objection to a failed data check, with evidence (MSL 18)."""
+
+    statement = forms.CharField(label=_("异议理由"), widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}))
+    evidence = forms.FileField(
+        label=_("证明材料"),
+        help_text=_("PDF、JPG 或 PNG，不超过 5 MB。"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control"}),
+    )
+
+    def clean_evidence(self):
+        upload = self.cleaned_data["evidence"]
+        services.validate_upload(upload)
+        return upload

@@ -14,6 +14,7 @@ Personal data stays on ``workflows.households``; public notices are built from
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,6 +60,35 @@ class ExtensionReason(models.TextChoices):
 class Decision(models.TextChoices):
     APPROVED = "approved", _("确认享受")
     REFUSED = "refused", _("不予确认")
+    TERMINATED = "terminated", _("终止审核确认")  # MSL 29: refusal to cooperate without reason
+
+
+class DeadlineKind(models.TextChoices):
+    """The legal deadlines a case is watched for (overdue alerts)."""
+
+    DECISION = "decision", _("审核确认期限（MSL 22）")
+    INVESTIGATION = "investigation", _("启动家庭经济状况调查期限（MSL 15）")
+    DATA_CHECK = "data_check", _("启动信息核对期限（MSL 17）")
+    REFUSAL_LETTER = "refusal_letter", _("书面告知不予确认期限（MSL 21）")
+
+
+@dataclass(frozen=True)
+class StageDeadline:
+    """One deadline of a case: due date, and the date it was met (None while open)."""
+
+    kind: str
+    due_on: datetime.date
+    met_on: datetime.date | None
+
+    @property
+    def label(self) -> str:
+        return str(DeadlineKind(self.kind).label)
+
+    def overdue_on(self, today: datetime.date) -> bool:
+        """Past its date on ``today`` while not met, or met only after it."""
+        if self.met_on is not None:
+            return self.met_on > self.due_on
+        return today > self.due_on
 
 
 class ObjectionRoute(models.TextChoices):
@@ -93,6 +123,14 @@ class DibaoProcess(CaseFields, Process):
     accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
     accepted_by = _user_fk(_("受理人"))
     delegated = models.BooleanField(_("乡镇受委托审核确认"), default=True)
+    # MSL 15: the township starts the investigation within 3 working days of acceptance;
+    # requesting the data check is one of the ways it starts (as are home visits).
+    investigation_due_on = models.DateField(_("启动调查期限"), null=True, blank=True)
+    investigation_started_on = models.DateField(_("启动调查日期"), null=True, blank=True)
+    # MSL 17: the county starts the data check within 3 working days of the request.
+    check_requested_on = models.DateField(_("提请核对日期"), null=True, blank=True)
+    check_due_on = models.DateField(_("启动核对期限"), null=True, blank=True)
+    check_started_on = models.DateField(_("启动核对日期"), null=True, blank=True)
     due_on = models.DateField(_("办理期限"), null=True, blank=True)
     extension_reason = models.CharField(_("延期事由"), max_length=24, choices=ExtensionReason.choices, blank=True)
     extended_due_on = models.DateField(_("延期后期限"), null=True, blank=True)
@@ -107,6 +145,9 @@ class DibaoProcess(CaseFields, Process):
     finance_check_id = models.PositiveBigIntegerField(_("核对编号"), null=True, blank=True)
     finance_outcome = models.CharField(_("核对结论"), max_length=16, blank=True)
     finance_result = models.JSONField(_("核对结果"), default=dict, blank=True)
+    # MSL 18: a failed check is told to the applicant; an objection with evidence re-checks
+    check_failure_notified_on = models.DateField(_("核对结果告知日期"), null=True, blank=True)
+    recheck_pending = models.BooleanField(_("复查核对中"), default=False)
 
     # preliminary opinion and amount (MSL 23)
     standard = models.ForeignKey(
@@ -143,6 +184,10 @@ class DibaoProcess(CaseFields, Process):
     letter_due_on = models.DateField(_("书面告知期限"), null=True, blank=True)
     letter_issued_on = models.DateField(_("书面告知日期"), null=True, blank=True)
     sampling_pool_since = models.DateTimeField(_("纳入抽查范围时间"), null=True, blank=True)
+    # termination (MSL 29): the applicant refused to cooperate without reason
+    terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
+    termination_reason = models.TextField(_("终止理由"), blank=True)
+    terminated_by = _user_fk(_("终止决定人"))
 
     class Meta:
         verbose_name = _("低保/特困案件")
@@ -165,6 +210,25 @@ class DibaoProcess(CaseFields, Process):
     @property
     def effective_due_on(self) -> datetime.date | None:
         return self.extended_due_on or self.due_on
+
+    def stage_deadlines(self) -> list[StageDeadline]:
+        """The case's legal deadlines that have a date (MSL 15, 17, 21, 22), in order.
+
+        The decision deadline runs until a decision (or termination); the refusal
+        letter's only after a refusal.
+        """
+        out = []
+        if self.investigation_due_on:
+            out.append(StageDeadline(DeadlineKind.INVESTIGATION, self.investigation_due_on,
+                                     self.investigation_started_on))  # fmt: skip
+        if self.check_due_on:
+            out.append(StageDeadline(DeadlineKind.DATA_CHECK, self.check_due_on, self.check_started_on))
+        due = self.effective_due_on
+        if due and not self.decision:
+            out.append(StageDeadline(DeadlineKind.DECISION, due, None))
+        if self.decision == Decision.REFUSED and self.letter_due_on:
+            out.append(StageDeadline(DeadlineKind.REFUSAL_LETTER, self.letter_due_on, self.letter_issued_on))
+        return out
 
     # --- separation of duties (domain.md §1; MSL 11, 20) ----------------------
     # Whoever investigated or proposed may not decide; the head is not the chief.
@@ -456,11 +520,32 @@ class DemocraticAppraisal(models.Model):
         return f"{self.process} 评议 {self.held_on}"
 
 
+class CheckObjection(models.Model):
+    """The applicant's objection to a failed data check, with evidence (MSL 18): it starts a
+    new check; the old check and its evidence stay as they were."""
+
+    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="check_objections")
+    statement = models.TextField(_("异议理由"))
+    evidence = models.FileField(_("证明材料"), upload_to="dibao/check_objections/%Y/%m/")
+    old_check_id = models.PositiveBigIntegerField(_("原核对编号"))
+    new_check_id = models.PositiveBigIntegerField(_("复查核对编号"))
+    recorded_by = _user_fk(_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("核对结果异议")
+        verbose_name_plural = _("核对结果异议")
+
+    def __str__(self):
+        return f"{self.process} {self.old_check_id}→{self.new_check_id}"
+
+
 class OverdueAlert(models.Model):
     """A case past its deadline, shown to the township approver and the county."""
 
     process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="overdue_alerts")
     township = models.ForeignKey("core.Township", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("期限类别"), max_length=16, choices=DeadlineKind.choices, default=DeadlineKind.DECISION)
     due_on = models.DateField(_("办理期限"))
     raised_on = models.DateField(_("提醒日期"))
     working_days_overdue = models.PositiveSmallIntegerField(_("逾期工作日"))
@@ -468,7 +553,9 @@ class OverdueAlert(models.Model):
     class Meta:
         verbose_name = _("逾期提醒")
         verbose_name_plural = _("逾期提醒")
-        constraints = [models.UniqueConstraint(fields=["process", "due_on"], name="overdue_unique_per_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "kind", "due_on"], name="overdue_unique_per_kind_due")
+        ]
         indexes = [models.Index(fields=["township", "raised_on"])]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
 from workflows.core.working_days import Calendar
+from workflows.finance_check.selectors import halted_check_for
 
 from .models import DibaoProcess, NoticeRound, OverdueAlert
 
@@ -28,9 +29,10 @@ class Deadline:
 
 
 def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None):
-    """Due date and working days left (negative once overdue) of an accepted case."""
+    """Due date and working days left (negative once overdue) of an accepted case; none once
+    decided or terminated (MSL 29), when the decision deadline no longer runs."""
     due = process.effective_due_on
-    if due is None:
+    if due is None or process.decision:
         return Deadline(None, None, False)
     today = today or timezone.localdate()
     calendar = calendar or Calendar()
@@ -38,7 +40,31 @@ def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, ca
     return Deadline(due, left, left < 0, calendar.is_provisional(due))
 
 
-def open_cases_with_deadlines(user, *, today: datetime.date | None = None) -> list[tuple[DibaoProcess, Deadline]]:
+@dataclass(frozen=True)
+class StageRow:
+    """One legal deadline of a case as staff see it (MSL 15, 17, 21, 22)."""
+
+    label: str
+    due_on: datetime.date
+    met_on: datetime.date | None
+    working_days_left: int | None  # None once met
+    overdue: bool
+
+
+def stage_deadlines_of(process: DibaoProcess, *, today=None, calendar: Calendar | None = None) -> list[StageRow]:
+    today = today or timezone.localdate()
+    calendar = calendar or Calendar()
+    rows = []
+    for d in process.stage_deadlines():
+        left = None if d.met_on else calendar.working_days_between(today, d.due_on)
+        rows.append(StageRow(d.label, d.due_on, d.met_on, left, d.overdue_on(today)))
+    return rows
+
+
+def open_cases_with_deadlines(
+    user, *, today: datetime.date | None = None
+) -> list[tuple[DibaoProcess, Deadline, list[StageRow]]]:
+    """Open cases with the decision deadline and every stage deadline (MSL 15, 17, 21, 22)."""
     calendar = Calendar()
     qs = (
         cases_for(user)
@@ -46,7 +72,18 @@ def open_cases_with_deadlines(user, *, today: datetime.date | None = None) -> li
         .select_related("township", "village")
         .order_by("due_on", "pk")
     )
-    return [(p, deadline_of(p, today=today, calendar=calendar)) for p in qs]
+    return [
+        (p, deadline_of(p, today=today, calendar=calendar), stage_deadlines_of(p, today=today, calendar=calendar))
+        for p in qs
+    ]
+
+
+def is_township_approver(user, process: DibaoProcess) -> bool:
+    return regions_where(user, "act_approver", Township).filter(pk=process.township_id).exists()
+
+
+def is_township_case_worker(user, process: DibaoProcess) -> bool:
+    return regions_where(user, "act_case_worker", Township).filter(pk=process.township_id).exists()
 
 
 def staff_relative_cases(user) -> QuerySet[DibaoProcess]:
@@ -106,6 +143,7 @@ def public_notice(notice: NoticeRound) -> PublicNoticeView:
 def case_summary(process: DibaoProcess) -> dict:
     """What the approver sees next to the form: amount computation, check, flags."""
     return {
+        "process_pk": process.pk,
         "case_number": process.case_number,
         "programme": process.get_programme_display(),
         "computation": process.amount_computation,
@@ -115,5 +153,15 @@ def case_summary(process: DibaoProcess) -> dict:
         "staff_relative": process.staff_relative,
         "county_visit_done": process.county_visit_done,
         "deadline": deadline_of(process),
+        "stages": stage_deadlines_of(process),
+        "check_halted": halted_check_for(f"dibao:{process.pk}"),
+        # MSL 18: a failed check told to the applicant may be objected to with evidence
+        "check_objection_open": process.finance_outcome == "not_eligible"
+        and process.check_failure_notified_on is not None
+        and not process.recheck_pending
+        and process.proposes_approval is None
+        and not process.decision
+        and process.status not in ("DONE", "CANCELED"),
+        "recheck_pending": process.recheck_pending,
         "notice_round": process.notice_round,
     }

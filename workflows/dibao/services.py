@@ -51,6 +51,7 @@ from workflows.households.validators import (
 from .models import (
     Attachment,
     Channel,
+    CheckObjection,
     Decision,
     DemocraticAppraisal,
     DibaoProcess,
@@ -99,6 +100,17 @@ ERR_COUNTY_VISIT_REQUIRED = _("近亲属备案案件须经县级入户核查后�
 ERR_APPROVE_WITHOUT_NOTICE = _("未经公示的案件不能确认享受（MSL 19）。")
 ERR_REFUSAL_NEEDS_REASON = _("不予确认须写明理由（MSL 21）。")
 ERR_APPRAISAL_VOTES = _("同意票与反对票之和不能超过参加人数。")
+ERR_RECHECK_PENDING = _("核对结果异议正在复查，复查结果出来前不能提出初审意见（MSL 18）。")
+ERR_CHECK_OBJECTION_NOT_FAILED = _(
+    "只有核对结果为不符合条件、已告知申请人且尚未提出初审意见的案件才能登记核对结果异议（MSL 18）。"
+)
+ERR_CHECK_OBJECTION_STATEMENT = _("请写明申请人对核对结果的异议理由。")
+ERR_CHECK_OBJECTION_EVIDENCE = _("核对结果异议须附证明材料（MSL 18）。")
+ERR_CHECK_OBJECTION_NOT_STAFF = _("只有本乡镇（街道）经办人可以登记核对结果异议。")
+ERR_TERMINATE_NOT_APPROVER = _("只有本乡镇（街道）审批人可以终止审核确认程序（MSL 29）。")
+ERR_TERMINATE_CLOSED = _("该案件已作出决定或已办结，不能终止审核确认程序。")
+ERR_TERMINATE_NOT_ACCEPTED = _("尚未受理的申请无需终止审核确认程序。")
+ERR_TERMINATE_REASON = _("请写明申请人无正当理由拒不配合的具体情形（MSL 29）。")
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SIGNATURES = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG",)}
@@ -114,6 +126,8 @@ TK_OPINION_DAYS = 15
 TK_REOPINION_DAYS = 15
 TK_DECISION_DAYS = 10
 REFUSAL_LETTER_DAYS = 3  # MSL 21
+INVESTIGATION_START_DAYS = 3  # MSL 15: township starts investigating after acceptance
+CHECK_START_DAYS = 3  # MSL 17: county starts the data check after the township's request
 NOTICE_DAYS = 7  # MSL 19, TK 15
 # 特困 basic support = the county's factor (``TekunSupportRule``, default 1.3) x the local
 # dibao standard per person.
@@ -478,11 +492,14 @@ def dibao_accept(
         process.accepted_on = on
         process.accepted_by = actor
         process.due_on = due_date(accepted_on=on, programme=process.programme, delegated=delegated, extended=False)
+        process.investigation_due_on = Calendar().add_working_days(on, INVESTIGATION_START_DAYS)
         if extension_reason:
             changes = _set_extension(process, extension_reason)
     process.save()
     new = {"missing_materials": process.missing_materials, "accepted_on": process.accepted_on,
            "delegated": process.delegated, "due_on": process.due_on}  # fmt: skip
+    if not missing:
+        old["investigation_due_on"], new["investigation_due_on"] = None, process.investigation_due_on
     _audit(process, "dibao.accept" if not missing else "dibao.materials_missing", actor,
            changes={**diff(old, new), **changes})  # fmt: skip
     return process
@@ -590,10 +607,96 @@ def dibao_request_check(*, process: DibaoProcess) -> DibaoProcess:
     check = _finance_check_request(
         household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
     )
+    # The request is the acceptance's own next step (same transaction), so it carries the
+    # acceptance date, also when staff recorded an acceptance made earlier on paper.
+    on = process.accepted_on or _today()
+    old = {"investigation_started_on": process.investigation_started_on, "check_due_on": process.check_due_on}
     process.finance_check_id = check.pk
-    process.save(update_fields=["finance_check_id"])
-    _audit(process, "dibao.check_requested", actor, changes={"finance_check_id": [None, check.pk]})
+    process.check_requested_on = on
+    process.check_due_on = Calendar().add_working_days(on, CHECK_START_DAYS)
+    process.check_started_on = None
+    # MSL 15 names requesting the data check as one way the investigation starts.
+    process.investigation_started_on = process.investigation_started_on or on
+    process.save(update_fields=["finance_check_id", "check_requested_on", "check_due_on", "check_started_on",
+                                "investigation_started_on"])  # fmt: skip
+    new = {"investigation_started_on": process.investigation_started_on, "check_due_on": process.check_due_on}
+    _audit(process, "dibao.check_requested", actor,
+           changes={"finance_check_id": [None, check.pk], **diff(old, new)})  # fmt: skip
     return process
+
+
+def check_failure_notice_data(process: DibaoProcess):
+    from .documents import CheckResultNoticeData
+
+    reasons = [r.get("message", "") for r in process.finance_result.get("reasons", []) if r.get("message")]
+    return CheckResultNoticeData(
+        case_number=process.case_number, applicant_name=_applicant_name(process), programme=process.programme,
+        township_name=process.township.name, notified_on=process.check_failure_notified_on,
+        reasons=tuple(reasons) or (str(_("家庭经济状况不符合条件。")),),
+    )  # fmt: skip
+
+
+def _check_failure_notify(process: DibaoProcess) -> None:
+    """Tell the applicant the check found the household not eligible, with the reasons and the
+    right to object with evidence (MSL 18): a notice letter, recorded on the case."""
+    from .documents import render_check_result_notice_pdf
+
+    process.check_failure_notified_on = _today()
+    process.save(update_fields=["check_failure_notified_on"])
+    data = check_failure_notice_data(process)
+    document_id = _issue_document(
+        process=process, kind="other", filename=f"{process.case_number}-check-result-{process.finance_check_id}.pdf",
+        render=lambda url: render_check_result_notice_pdf(data, verification_url=url), actor=None,
+    )  # fmt: skip
+    _audit(process, "dibao.check_failure_notice", data={"document": document_id, "check_id": process.finance_check_id,
+                                                        "reasons": [r.get("code") for r in process.finance_result.get("reasons", [])]})  # fmt: skip
+
+
+@transaction.atomic
+def check_objection_record(*, process: DibaoProcess, statement: str, evidence: UploadedFile, actor) -> CheckObjection:
+    """The applicant objects to a failed check with evidence (MSL 18), recorded by a township
+    case worker: a new check of the household starts; the old check and its evidence stay.
+    The case's result is replaced when the new check finishes; until then no opinion."""
+    from workflows.finance_check.services import ConsentMissing
+
+    process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
+    if not regions_where(actor, "act_case_worker", Township).filter(pk=process.township_id).exists():
+        raise PermissionDenied(ERR_CHECK_OBJECTION_NOT_STAFF)
+    # Before the preliminary opinion only: the opinion rests on the check's result.
+    if (process.finance_outcome != "not_eligible" or process.check_failure_notified_on is None or process.recheck_pending
+            or process.proposes_approval is not None or process.decision
+            or process.status in ("DONE", "CANCELED")):  # fmt: skip
+        raise ValidationError(ERR_CHECK_OBJECTION_NOT_FAILED)
+    statement = (statement or "").strip()
+    if not statement:
+        raise ValidationError(ERR_CHECK_OBJECTION_STATEMENT)
+    if evidence is None:
+        raise ValidationError(ERR_CHECK_OBJECTION_EVIDENCE)
+    validate_upload(evidence)
+    old_check_id = process.finance_check_id
+    try:
+        check = _finance_check_request(
+            household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
+        )
+    except ConsentMissing as exc:
+        raise ValidationError(exc.messages) from None
+    objection = CheckObjection.objects.create(process=process, statement=statement, evidence=evidence,
+                                              old_check_id=old_check_id, new_check_id=check.pk, recorded_by=actor)  # fmt: skip
+    old = {"finance_check_id": old_check_id, "recheck_pending": False}
+    process.finance_check_id = check.pk
+    process.recheck_pending = True
+    process.save(update_fields=["finance_check_id", "recheck_pending"])
+    _audit(process, "dibao.check_objection", actor, changes=diff(old, {"finance_check_id": check.pk,
+                                                                      "recheck_pending": True}),
+           data={"objection": objection.pk, "old_check_id": old_check_id, "new_check_id": check.pk})  # fmt: skip
+    return objection
+
+
+def _finance_check_started_on(process: DibaoProcess) -> datetime.date | None:
+    """The day the county's check of the case ran its first registry query (MSL 17), if it has."""
+    from workflows.finance_check.selectors import check_started_on
+
+    return check_started_on(process.finance_check_id) if process.finance_check_id else None
 
 
 @transaction.atomic
@@ -603,13 +706,19 @@ def dibao_record_check(*, process: DibaoProcess, check_id: int, outcome: str, re
     process.finance_check_id = check_id
     process.finance_outcome = outcome
     process.finance_result = result
-    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result"])
+    if process.check_requested_on and process.check_started_on is None:
+        process.check_started_on = _finance_check_started_on(process) or _today()
+    process.recheck_pending = False
+    process.save(update_fields=["finance_check_id", "finance_outcome", "finance_result", "check_started_on",
+                                "recheck_pending"])  # fmt: skip
     _audit(
         process,
         "dibao.check_recorded",
         changes=diff(old, {"finance_outcome": outcome}),
         data={"check_id": check_id, "reasons": [r.get("code") for r in result.get("reasons", [])]},
     )
+    if outcome == "not_eligible":  # every failed check, a re-check's too, is told (MSL 18)
+        _check_failure_notify(process)
     return process
 
 
@@ -667,6 +776,9 @@ def home_visit_record(
         recorded_by=actor,
     )
     changes = {}
+    if process.investigation_started_on is None:
+        process.investigation_started_on = visited_on  # MSL 15: a home visit starts it too
+        changes["investigation_started_on"] = [None, visited_on]
     if county:
         process.county_visit_done = True
         changes["county_visit_done"] = [False, True]
@@ -787,6 +899,8 @@ def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> 
     """The township's preliminary opinion with the computed amount (MSL 19, 23)."""
     from workflows.core.audit import to_jsonable
 
+    if process.recheck_pending:
+        raise ValidationError(ERR_RECHECK_PENDING)
     try:
         computation = amount_compute(process)
     except RuleNotConfigured as exc:
@@ -1171,35 +1285,139 @@ def dibao_mark_for_sampling(*, process: DibaoProcess) -> DibaoProcess:
 
 
 # ==============================================================================
-# Overdue alerts (MSL 22)
+# Termination: the applicant refuses to cooperate without reason (MSL 29)
+# ==============================================================================
+TERMINATION_LEGAL_BASIS = {
+    Programme.DIBAO: ("《社会救助暂行办法》", "《最低生活保障审核确认办法》第二十九条"),
+    Programme.TEKUN: LEGAL_BASIS[Programme.TEKUN],
+}
+
+
+def can_terminate(user, process: DibaoProcess) -> bool:
+    """May ``user`` end this case under MSL 29 now: a township approver of its township, not
+    excluded from deciding it, and the case accepted, open and undecided."""
+    return (
+        process.accepted_on is not None
+        and not process.decision
+        and process.status not in ("DONE", "CANCELED")
+        and regions_where(user, "act_approver", Township).filter(pk=process.township_id).exists()
+        and user.pk not in process.excluded_actor_ids("choose_objection_route")
+    )
+
+
+def termination_letter_data(process: DibaoProcess):
+    from .documents import DecisionLetterData
+
+    return DecisionLetterData(
+        case_number=process.case_number, applicant_name=_applicant_name(process), programme=process.programme,
+        township_name=process.township.name, decided_on=process.terminated_on, approved=False, monthly_amount=None,
+        payment_starts=None, reasons=(process.termination_reason,),
+        legal_basis=TERMINATION_LEGAL_BASIS[process.programme], terminated=True,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def case_terminate(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess:
+    """End the review of an accepted, undecided case whose applicant refuses to cooperate
+    without reason (MSL 29): a township approver's decision with the stated reason.
+
+    Cancels the case's open tasks (the flow ends CANCELED), issues the termination letter
+    with the appeal rights (60-day reconsideration, 6-month litigation; MSL 38, SAI 65),
+    and registers the decision in the county's sampling pool so the county can check
+    that the township did not end a case to avoid deciding it (TK 16, MSL 20).
+    """
+    from workflows.sampling.services import approval_register
+
+    from .documents import render_decision_letter_pdf
+
+    process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
+    if not regions_where(actor, "act_approver", Township).filter(pk=process.township_id).exists():
+        raise PermissionDenied(ERR_TERMINATE_NOT_APPROVER)
+    if actor.pk in process.excluded_actor_ids("choose_objection_route"):
+        raise PermissionDenied(ERR_SEPARATION)
+    if process.decision or process.status in ("DONE", "CANCELED"):
+        raise ValidationError(ERR_TERMINATE_CLOSED)
+    if process.accepted_on is None:
+        raise ValidationError(ERR_TERMINATE_NOT_ACCEPTED)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError(ERR_TERMINATE_REASON)
+    today = _today()
+    old = {"decision": process.decision, "status": process.status, "terminated_on": None, "termination_reason": ""}
+    process.decision = Decision.TERMINATED
+    process.decided_on = today
+    process.terminated_on = today
+    process.termination_reason = reason
+    process.terminated_by = actor
+    # Cancels every open task (viewflow's own cancel, under the flow lock) and saves the case.
+    process.flow_class.instance.cancel(process)
+    new = {"decision": process.decision, "status": process.status, "terminated_on": today, "termination_reason": reason}
+    _audit(process, "dibao.terminated", actor, changes=diff(old, new))
+    data = termination_letter_data(process)
+    document_id = _issue_document(
+        process=process, kind="other", filename=f"{process.case_number}-termination.pdf",
+        render=lambda url: render_decision_letter_pdf(data, verification_url=url), actor=actor,
+    )  # fmt: skip
+    process.letter_issued_on = today
+    process.save(update_fields=["letter_issued_on"])
+    _audit(process, "dibao.termination_issued", actor, data={"document": document_id})
+    actor_ids = process.investigator_ids() | {pk for pk in (process.proposed_by_id, process.accepted_by_id) if pk}
+    approval_register(
+        process_id=process.pk, programme=process.programme, county=process.county, township=process.township,
+        village=process.village, case_number=process.case_number, approved_on=today, approved_by_id=actor.pk,
+        actor_ids=actor_ids, monthly_amount=None, payment_starts=None, one_off_amount=None,
+        staff_relative=process.staff_relative, rule_versions={}, finance_check_id=process.finance_check_id,
+        actor=actor,
+    )  # fmt: skip
+    process.sampling_pool_since = timezone.now()
+    process.save(update_fields=["sampling_pool_since"])
+    _audit(process, "dibao.sampling_pool", actor, changes={"sampling_pool_since": [None, process.sampling_pool_since]},
+           data={"staff_relative": process.staff_relative, "decision": Decision.TERMINATED})  # fmt: skip
+    return process
+
+
+# ==============================================================================
+# Overdue alerts (MSL 15, 17, 21, 22)
 # ==============================================================================
 @transaction.atomic
 def overdue_alerts_raise(*, today: datetime.date | None = None) -> int:
-    """One alert per open case and deadline once the deadline has passed."""
+    """One alert per case, deadline kind and due date once a deadline has passed unmet
+    (or was met only after it): the decision (MSL 22), the start of the investigation
+    (MSL 15), the start of the county's data check (MSL 17) and the refusal letter
+    (MSL 21). Idempotent: a second run the same or a later day raises nothing new."""
     today = today or _today()
     calendar = Calendar()
     count = 0
     qs = (
-        DibaoProcess.objects.exclude(status__in=["DONE", "CANCELED"])
-        .filter(accepted_on__isnull=False, decision="")
+        DibaoProcess.objects.filter(accepted_on__isnull=False)
+        .exclude(status="CANCELED")
+        # an ended case can still owe its refusal letter (MSL 21)
+        .filter(~Q(status="DONE") | Q(decision=Decision.REFUSED, letter_issued_on__isnull=True))
         .select_related("township")
     )
     for process in qs:
-        due = process.effective_due_on
-        if due is None or due >= today:
-            continue
-        alert, created = OverdueAlert.objects.get_or_create(
-            process=process,
-            due_on=due,
-            defaults={
-                "township": process.township,
-                "raised_on": today,
-                "working_days_overdue": calendar.working_days_between(due, today),
-            },
-        )
-        if created:
-            count += 1
-            _audit(process, "dibao.overdue", data={"due_on": due, "alert": alert.pk})
+        if process.check_due_on and process.check_started_on is None and process.check_due_on < today:
+            started = _finance_check_started_on(process)
+            if started is not None:
+                process.check_started_on = started
+                process.save(update_fields=["check_started_on"])
+        for deadline in process.stage_deadlines():
+            if not deadline.overdue_on(today):
+                continue
+            alert, created = OverdueAlert.objects.get_or_create(
+                process=process,
+                kind=deadline.kind,
+                due_on=deadline.due_on,
+                defaults={
+                    "township": process.township,
+                    "raised_on": today,
+                    "working_days_overdue": calendar.working_days_between(deadline.due_on, deadline.met_on or today),
+                },
+            )
+            if created:
+                count += 1
+                _audit(process, "dibao.overdue", data={"due_on": deadline.due_on, "kind": deadline.kind,
+                                                       "alert": alert.pk})  # fmt: skip
     return count
 
 

@@ -24,6 +24,12 @@ def advance_after_finance_check(process_pk: int, check_id: int, outcome: str, re
     node = process.flow_class.await_finance_check
     task = CaseTask.objects.filter(process_id=process_pk, flow_task=node, status=STATUS.NEW).first()
     if task is None:
+        if process.recheck_pending and process.finance_check_id == check_id:
+            # the re-check after an objection (MSL 18): the flow is past the wait; record the result
+            from .services import dibao_record_check
+
+            dibao_record_check(process=process, check_id=check_id, outcome=outcome, result=result)
+            return "rechecked"
         return "skipped"  # already advanced (redelivery), or not waiting
     try:
         node.run(task, check_id=check_id, outcome=outcome, result=result)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("staff-relatives/", views.staff_relative_register, name="staff_relatives"),
     path("overdue/", views.overdue_alerts, name="overdue"),
     path("case/<int:process_pk>/objection/", views.StaffObjectionView.as_view(), name="staff_objection"),
+    path("case/<int:process_pk>/terminate/", views.TerminateView.as_view(), name="terminate"),
+    path("case/<int:process_pk>/check-objection/", views.CheckObjectionView.as_view(), name="check_objection"),
     path("objection/<str:token>/", views.public_objection, name="public_objection"),
 ]
 
@@ -24,5 +26,9 @@ url_permissions = {
     "staff_relatives": StaffPage(),  # idem
     "overdue": StaffPage(codenames=frozenset({"act_approver", "act_county_officer", "act_county_reviewer"})),
     "staff_objection": CasePage(),  # 404 outside the user's regions (CaseScopeMiddleware)
+    # MSL 29: township approvers only; 404 outside the user's regions
+    "terminate": CasePage(process_model="dibao.dibaoprocess", codenames=frozenset({"act_approver"})),
+    # MSL 18: township case workers only; 404 outside the user's regions
+    "check_objection": CasePage(process_model="dibao.dibaoprocess", codenames=frozenset({"act_case_worker"})),
     "public_objection": PublicPage(status=404, kwargs={"token": "unknown"}),  # no login; unknown token: 404
 }

@@ -5,13 +5,14 @@ alerts, staff objection form, and the public (anonymous) objection form."""
 from __future__ import annotations
 
 from django import forms as django_forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from workflows.core.flows import case_visible
@@ -23,6 +24,7 @@ from .forms import (
     AcceptForm,
     ApplicationForm,
     AppraisalForm,
+    CheckObjectionForm,
     CompleteMaterialsForm,
     DecideForm,
     HomeVisitForm,
@@ -33,6 +35,7 @@ from .forms import (
     ReinvestigateForm,
     SignForm,
     TekunApplicationForm,
+    TerminateForm,
     member_formset_adding_row,
 )
 from .models import DibaoProcess, NoticeRound, Programme
@@ -183,7 +186,20 @@ class CompleteMaterialsView(CaseTaskFormView):
         )
 
 
-class HomeVisitView(CaseTaskFormView):
+class ComputationMixin:
+    """Shows the means-test computation (MSL 23) and the case's deadlines next to the form,
+    and, to a township approver, the way to terminate the review (MSL 29)."""
+
+    template_name = "dibao/task_with_computation.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["case"] = selectors.case_summary(self.process)
+        ctx["can_terminate"] = services.can_terminate(self.request.user, self.process)
+        return ctx
+
+
+class HomeVisitView(ComputationMixin, CaseTaskFormView):
     form_class = HomeVisitForm
     county = False
 
@@ -214,17 +230,6 @@ class ReinvestigateView(HomeVisitView):
             reinvestigation=True, resolution=d["resolution"], tekun_confirmed=d.get("tekun_confirmed"),
             actor=self.request.user,
         )  # fmt: skip
-
-
-class ComputationMixin:
-    """Shows the means-test computation (MSL 23) next to the form."""
-
-    template_name = "dibao/task_with_computation.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["case"] = selectors.case_summary(self.process)
-        return ctx
 
 
 class ProposeView(ComputationMixin, CaseTaskFormView):
@@ -347,3 +352,66 @@ def public_objection(request, token):
         "dibao/public_objection.html",
         {"notice": public, "form": form, "done": request.GET.get("done") == "1", "open": notice.is_open()},
     )
+
+
+class TerminateView(generic.FormView):
+    """A township approver ends the review of a case whose applicant refuses to cooperate
+    without reason (MSL 29). Outside the user's regions: 404; no approver there: 403."""
+
+    form_class = TerminateForm
+    template_name = "dibao/terminate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.process = get_object_or_404(DibaoProcess, pk=kwargs["process_pk"])
+        if not case_visible(request.user, self.process):
+            raise Http404
+        if not selectors.is_township_approver(request.user, self.process):
+            raise PermissionDenied(services.ERR_TERMINATE_NOT_APPROVER)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            process=self.process, allowed=services.can_terminate(self.request.user, self.process), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.case_terminate(process=self.process, reason=form.cleaned_data["reason"], actor=self.request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", None) or [str(exc)]:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已终止审核确认程序，终止决定书已出具。"))
+        return redirect("workspace:case", process_pk=self.process.pk)
+
+
+class CheckObjectionView(generic.FormView):
+    """A township case worker records the applicant's objection to a failed data check, with
+    evidence; a new check starts (MSL 18). Outside the user's regions: 404; no case worker there: 403."""
+
+    form_class = CheckObjectionForm
+    template_name = "dibao/check_objection.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.process = get_object_or_404(DibaoProcess, pk=kwargs["process_pk"])
+        if not case_visible(request.user, self.process):
+            raise Http404
+        if not selectors.is_township_case_worker(request.user, self.process):
+            raise PermissionDenied(services.ERR_CHECK_OBJECTION_NOT_STAFF)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(process=self.process, case=selectors.case_summary(self.process), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.check_objection_record(
+                process=self.process, statement=form.cleaned_data["statement"],
+                evidence=form.cleaned_data["evidence"], actor=self.request.user,
+            )  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", None) or [str(exc)]:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已登记核对结果异议，已重新发起家庭经济状况核对。"))
+        return redirect("workspace:case", process_pk=self.process.pk)

@@ -6,6 +6,11 @@ Every query leaves one ``RegistryEvidence`` row, written once when the query
 reached its final state and never changed afterwards; a source the case worker
 had to document by hand gets a second, ``manual`` row. A re-run is a new
 process: old evidence stays exactly as it was.
+
+Each query's evidence records the authorisations (核对授权书, MSL 9) it ran under:
+which member signed, when, and for what. A query is made only while every adult
+member's authorisation is in force; when one is withdrawn the check stops querying
+(``halted_at``) and says so on the requesting case.
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ class FinanceCheckProcess(CaseFields, Process):
         _("核对结论"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING, blank=True
     )
     evaluated_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
+    # Set when an adult member's authorisation was withdrawn: no query is made until
+    # every adult's authorisation is in force again (MSL 9).
+    halted_at = models.DateTimeField(_("因授权撤回停止查询时间"), null=True, blank=True)
+    halted_members = models.JSONField(_("撤回或缺少授权的成员"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("家庭经济状况核对")
@@ -112,6 +121,9 @@ class RegistryEvidence(models.Model):
         verbose_name=_("录入人"),
     )
     note = models.TextField(_("材料说明"), blank=True)
+    # The authorisations in force when the query ran: [{"consent", "member", "signed_on",
+    # "recorded_at", "scope"}], one per adult member (MSL 9). Written with the row, never changed.
+    authorisations = models.JSONField(_("所依据的核对授权"), default=list, blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:

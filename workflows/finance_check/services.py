@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.core.audit import audit_record, audit_record_many, chain_for
+from workflows.core.audit import audit_record, audit_record_many, chain_for, to_jsonable
 from workflows.core.models import AssetLimit, DibaoStandard
 from workflows.core.models.rules import RigidExpenseRule, RuleNotConfigured
 from workflows.households.models import (
@@ -58,6 +58,8 @@ ERR_NOTE_REQUIRED = _("请写明补充材料的名称、出具单位和日期。
 ERR_NEGATIVE = _("金额和数量不能为负数。")
 
 REFUSED_ACTION = "finance_check.refused"
+HALTED_ACTION = "finance_check.halted"
+RESUMED_ACTION = "finance_check.resumed"
 
 
 class ConsentMissing(ValidationError):
@@ -115,6 +117,63 @@ def _requesting_process_id(case_ref: str) -> int | None:
 def members_without_check_consent(household: Household) -> list:
     """Adult members with no valid authorisation (MSL 9). Callers may check before requesting."""
     return members_missing_consent(household, Consent.Kind.CHECK_AUTHORISATION)
+
+
+def check_authorisations(check: FinanceCheckProcess) -> tuple[list[dict], list[HouseholdMember]]:
+    """The check authorisations in force for ``check``'s household now, and the adults without one.
+
+    One entry per adult member (their latest signed, not withdrawn authorisation): what a
+    query's evidence records as the authorisation it ran under (MSL 9).
+    """
+    household = Household.objects.get(pk=check.household_id)
+    adults = {m.pk: m for m in household.adults()}
+    latest = {}
+    consents = Consent.objects.filter(
+        member_id__in=list(adults), kind=Consent.Kind.CHECK_AUTHORISATION, withdrawn_at__isnull=True
+    ).order_by("member_id", "-signed_on", "-pk")
+    for consent in consents:
+        latest.setdefault(consent.member_id, consent)
+    authorisations = [
+        {"consent": c.pk, "member": c.member_id, "signed_on": c.signed_on.isoformat(),
+         "recorded_at": to_jsonable(c.recorded_at), "scope": c.kind}
+        for _, c in sorted(latest.items())
+    ]  # fmt: skip
+    return authorisations, [m for pk, m in sorted(adults.items()) if pk not in latest]
+
+
+def query_authorisations(check: FinanceCheckProcess) -> list[dict] | None:
+    """The authorisations a registry query of ``check`` may run under now, or None: then an adult's
+    authorisation has been withdrawn (or is missing) and no query may be made (MSL 9).
+
+    The first refusal halts the check (``halted_at``) and is audited on the check and on the
+    requesting case, once; when every authorisation is in force again the check resumes
+    (audited) and the queries continue.
+    """
+    authorisations, missing = check_authorisations(check)
+    if missing or check.halted_at is not None:
+        with transaction.atomic():
+            locked = FinanceCheckProcess.objects.select_for_update().get(pk=check.pk)
+            member_ids = [m.pk for m in missing]
+            if missing and (locked.halted_at is None or locked.halted_members != member_ids):
+                locked.halted_at, locked.halted_members = timezone.now(), member_ids
+                locked.save(update_fields=["halted_at", "halted_members"])
+                _audit_on_check_and_case(locked, HALTED_ACTION, {"reason": "check_authorisation_withdrawn",
+                                                                 "members_missing_consent": member_ids})  # fmt: skip
+                logger.warning("check %s halted: no check authorisation in force for members %s", check.pk, member_ids)
+            elif not missing and locked.halted_at is not None:
+                data = {"halted_at": locked.halted_at, "members": locked.halted_members}
+                locked.halted_at, locked.halted_members = None, []
+                locked.save(update_fields=["halted_at", "halted_members"])
+                _audit_on_check_and_case(locked, RESUMED_ACTION, data)
+            check.halted_at, check.halted_members = locked.halted_at, locked.halted_members
+    return None if missing else authorisations
+
+
+def _audit_on_check_and_case(check: FinanceCheckProcess, action: str, data: dict) -> None:
+    audit_record(action=action, target=check, process_id=check.pk, data={"case_ref": check.case_ref, **data})
+    requester = _requesting_process_id(check.case_ref)
+    if requester is not None:
+        audit_record(action=action, target=check, process_id=requester, data={"case_ref": check.case_ref, **data})
 
 
 def finance_check_request(
@@ -314,6 +373,7 @@ def _evidence_audit_data(evidence: RegistryEvidence) -> dict:
         "attempts": evidence.attempts,
         "raw_sha256": evidence.raw_sha256,
         "error": evidence.error,
+        "consents": [a["consent"] for a in evidence.authorisations],
     }
 
 
@@ -329,17 +389,27 @@ def _log_unavailable(check: FinanceCheckProcess, evidence: RegistryEvidence) -> 
 
 
 def evidence_record_query(
-    *, check: FinanceCheckProcess, source: str, result: QueryOutcome | RegistryError, attempts: int
+    *,
+    check: FinanceCheckProcess,
+    source: str,
+    result: QueryOutcome | RegistryError,
+    attempts: int,
+    authorisations: list[dict] | None = None,
 ) -> RegistryEvidence | None:
     """Store the final outcome of one source's query. Returns None if one was stored already.
 
-    Idempotent: the unique (check, source) constraint on query evidence makes
+    ``authorisations``: what ``query_authorisations`` gave before the query (default: those in
+    force now). Idempotent: the unique (check, source) constraint on query evidence makes
     a second insert fail, so a redelivered or duplicated task writes nothing.
     """
     fields = _evidence_fields(source, result)
+    if authorisations is None:
+        authorisations = check_authorisations(check)[0]
     try:
         with transaction.atomic():
-            evidence = RegistryEvidence.objects.create(check_process=check, source=source, attempts=attempts, **fields)
+            evidence = RegistryEvidence.objects.create(
+                check_process=check, source=source, attempts=attempts, authorisations=authorisations, **fields
+            )
             audit_record(
                 action="finance_check.evidence",
                 target=evidence,
@@ -365,7 +435,10 @@ def _audit_evidence_batch(check: FinanceCheckProcess, rows: list[RegistryEvidenc
 
 
 def evidence_record_queries(
-    *, check: FinanceCheckProcess, results: dict[str, tuple[QueryOutcome | RegistryError, int]]
+    *,
+    check: FinanceCheckProcess,
+    results: dict[str, tuple[QueryOutcome | RegistryError, int]],
+    authorisations: list[dict] | None = None,
 ) -> list[RegistryEvidence]:
     """Store the final outcomes of several sources at once: ``{source: (outcome or error, attempts)}``.
 
@@ -377,10 +450,13 @@ def evidence_record_queries(
     """
     if not results:
         return []
+    if authorisations is None:
+        authorisations = check_authorisations(check)[0]
     rows = [
-        RegistryEvidence(check_process=check, source=source, attempts=attempts, **_evidence_fields(source, result))
+        RegistryEvidence(check_process=check, source=source, attempts=attempts, authorisations=authorisations,
+                         **_evidence_fields(source, result))
         for source, (result, attempts) in results.items()
-    ]
+    ]  # fmt: skip
     try:
         with transaction.atomic():
             RegistryEvidence.objects.bulk_create(rows)
@@ -389,7 +465,9 @@ def evidence_record_queries(
         logger.info("check %s: some evidence already recorded; recording the rest one by one", check.pk)
         written = []
         for source, (result, attempts) in results.items():
-            evidence = evidence_record_query(check=check, source=source, result=result, attempts=attempts)
+            evidence = evidence_record_query(
+                check=check, source=source, result=result, attempts=attempts, authorisations=authorisations
+            )
             if evidence is not None:
                 written.append(evidence)
         return written
@@ -444,6 +522,10 @@ def queries_fan_out(task_pk: int) -> str:
     if not pending:
         queries_advance(check.pk)
         return "advanced"
+    # No query without every adult's authorisation in force (MSL 9); each source task checks again.
+    authorisations = query_authorisations(check)
+    if authorisations is None:
+        return "halted"
     if not query_source.app.conf.task_always_eager:
         queue = getattr(settings, "FINANCE_CHECK_QUEUE", None)
         for source in pending:
@@ -456,7 +538,7 @@ def queries_fan_out(task_pk: int) -> str:
     results = {s: f.result() for s, f in futures.items()}
     # One transaction for all the rows and the advance: one commit instead of a dozen.
     with transaction.atomic():
-        evidence_record_queries(check=check, results=results)
+        evidence_record_queries(check=check, results=results, authorisations=authorisations)
         # Every source of the check is final now (recorded here, or by a racing job
         # if the batch fell back): skip the unlocked pre-check, the flow re-counts
         # under its lock anyway.
@@ -560,6 +642,7 @@ def evidence_record_manual(
         normalised=result.to_json(),
         entered_by=actor,
         note=note,
+        authorisations=check_authorisations(check)[0],
     )
     audit_record(
         action="finance_check.manual_evidence",

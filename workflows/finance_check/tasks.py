@@ -28,12 +28,22 @@ def query_source(self, check_pk: int, source: str) -> str:
     """Query one registry; retry timeouts and 5xx with exponential backoff, then record the outcome."""
     from .adapters import RegistryError, get_adapter
     from .models import FinanceCheckProcess
-    from .services import evidence_record_query, final_sources, member_id_numbers, queries_advance, retry_delay
+    from .services import (
+        evidence_record_query,
+        final_sources,
+        member_id_numbers,
+        queries_advance,
+        query_authorisations,
+        retry_delay,
+    )
 
     check = FinanceCheckProcess.objects.filter(pk=check_pk).first()
     if check is None:
         return "skipped"
     if source not in final_sources(check):
+        authorisations = query_authorisations(check)
+        if authorisations is None:
+            return "halted"  # an authorisation was withdrawn (MSL 9); the check says so
         attempt = self.request.retries
         try:
             result = get_adapter(source).query(
@@ -47,7 +57,9 @@ def query_source(self, check_pk: int, source: str) -> str:
                 )
                 raise self.retry(countdown=delay, exc=exc) from None
             result = exc
-        evidence_record_query(check=check, source=source, result=result, attempts=attempt + 1)
+        evidence_record_query(
+            check=check, source=source, result=result, attempts=attempt + 1, authorisations=authorisations
+        )
     try:
         queries_advance(check_pk)
     except FlowLockFailed:
