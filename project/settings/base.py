@@ -203,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.core.tasks.refresh_holiday_calendar",
         "schedule": crontab(hour=3, minute=17),
     },
+    "temporary-assistance-issue-missing-letters": {
+        "task": "workflows.temporary_assistance.tasks.issue_missing_letters",
+        "schedule": 600.0,
+    },
     "dibao-alert-overdue-cases": {
         "task": "workflows.dibao.tasks.alert_overdue_cases",
         "schedule": crontab(hour=6, minute=13),

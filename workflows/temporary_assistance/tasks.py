@@ -4,6 +4,8 @@ from celery import shared_task
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
+from workflows.core.tasks import periodic
+
 
 @shared_task(acks_late=True)
 def advance_after_finance_check(process_pk: int, check_ref: str, outcome: str) -> str:
@@ -36,6 +38,7 @@ LETTER_SWEEP_GRACE = 600  # seconds: leave the job queued on commit time to run 
 LETTER_SWEEP_BATCH = 200
 
 
+@periodic
 @shared_task(acks_late=True)
 def issue_missing_letters() -> int:
     """Periodic: queue the letter job for decided cases whose letter was never issued (lost message)."""
