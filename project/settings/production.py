@@ -1,6 +1,7 @@
 """Production settings. Refuse to start without the secrets they need."""
 
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .base import *  # noqa: F403
 from .base import env
@@ -47,5 +48,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Hashed, compressed, served by whitenoise; tolerates dead links in packages' CSS (project/storage.py).
+    "staticfiles": {"BACKEND": "project.storage.TolerantManifestStaticFilesStorage"},
 }
+# collectstatic skips package files no page loads (project/apps.py).
+INSTALLED_APPS = [
+    "project.apps.StaticFilesConfig" if app == "django.contrib.staticfiles" else app for app in INSTALLED_APPS
+]
+# Source maps are fetched by developer tools only: hashed and served, not compressed (CPU per deploy).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
