@@ -167,6 +167,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # seconds. It must exceed the longest countdown/ETA we schedule (finance-check
 # retry backoff is capped at FINANCE_CHECK_RETRY_BACKOFF_MAX).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+# A QueuedHandle task still NEW after this many minutes lost its job message (publish failed,
+# or a dead worker's message not yet redelivered): requeue_stale_handles sends it again.
+QUEUED_HANDLE_STALE_MINUTES = env.float("QUEUED_HANDLE_STALE_MINUTES", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -175,9 +178,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.core.tasks.fire_workflow_timers",
         "schedule": 60.0,
     },
+    # Every minute: a job whose publish failed (broker outage) is sent again within
+    # QUEUED_HANDLE_STALE_MINUTES + 1 minute of the broker coming back.
     "requeue-stale-handles": {
         "task": "workflows.core.tasks.requeue_stale_handles",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     "anchor-history-daily": {
         "task": "workflows.history.tasks.anchor_history_daily",
