@@ -185,6 +185,9 @@ def wait_for_finance_check(process_pk: int) -> str:
     import django
 
     django.setup()
+    from viewflow.workflow.status import STATUS
+
+    from workflows.dibao.flows import DibaoFlow
     from workflows.dibao.models import DibaoProcess
     from workflows.finance_check.models import FinanceCheckProcess
 
@@ -193,10 +196,20 @@ def wait_for_finance_check(process_pk: int) -> str:
     while time.monotonic() < deadline:
         check = FinanceCheckProcess.objects.filter(household_id=household_id).order_by("-pk").first()
         if check is not None and check.outcome:
-            step(f"finance check {check.pk} finished: outcome {check.outcome}")
+            break
+        time.sleep(0.5)
+    else:
+        raise SmokeFailure(f"no finance-check result for case {process_pk} after {CHECK_TIMEOUT:.0f} s (worker down?)")
+    step(f"finance check {check.pk} finished: outcome {check.outcome}; waiting for the case to move on")
+    # The result's signal queues a second job (advance_after_finance_check) that moves the case.
+    waiting = DibaoFlow.task_class._default_manager.filter(
+        process_id=process_pk, flow_task=DibaoFlow.await_finance_check
+    )
+    while time.monotonic() < deadline:
+        if waiting.filter(status=STATUS.DONE).exists():
             return str(check.outcome)
         time.sleep(0.5)
-    raise SmokeFailure(f"no finance-check result for case {process_pk} after {CHECK_TIMEOUT:.0f} s (worker down?)")
+    raise SmokeFailure(f"case {process_pk} still waits for its finance check after {CHECK_TIMEOUT:.0f} s")
 
 
 def main() -> int:
