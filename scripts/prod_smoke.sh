@@ -29,6 +29,7 @@ say() { echo "==> smoke [$(($(date +%s) - STARTED)) s]: $*"; }
 
 cleanup() {
   local rc=$?
+  trap - EXIT INT TERM  # once, whether by signal or exit
   # Stop by PID, newest first (beat before the worker, the web server last but one).
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[i]}" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
@@ -100,7 +101,9 @@ export REGISTRY_SANDBOX_URL="$SANDBOX_URL"
 wait_http "$SANDBOX_URL/_health" 20
 
 say "gunicorn on 127.0.0.1:$PORT, Celery worker and beat"
-"$ROOT/.venv/bin/gunicorn" project.wsgi -w 2 -b "127.0.0.1:$PORT" --timeout 60 >"$WORK/gunicorn.log" 2>&1 &
+# No control socket: its default path (~/.gunicorn/gunicorn.ctl) is shared by every gunicorn
+# of the user, so parallel runs would take it from each other.
+"$ROOT/.venv/bin/gunicorn" project.wsgi -w 2 -b "127.0.0.1:$PORT" --timeout 60 --no-control-socket >"$WORK/gunicorn.log" 2>&1 &
 PIDS+=($!)
 "$ROOT/.venv/bin/celery" -A project worker -l WARNING -c 2 --without-gossip --without-mingle >"$WORK/worker.log" 2>&1 &
 PIDS+=($!)
