@@ -56,6 +56,11 @@ def test_broker_outage_after_commit_answers_redirect_and_is_requeued(
 
 def test_requeue_runs_every_minute_with_a_threshold_of_minutes(settings):
     """Beat runs the sweep every minute and the default threshold is 2 minutes, so an outage
-    heals within about 3 minutes of the broker coming back (it was 5 + 10)."""
+    heals within about 3 minutes of the broker coming back (it was 5 + 10). The broker's
+    visibility timeout is set and outlasts the longest countdown we schedule (finance-check
+    retry backoff), so Redis never hands a waiting task to a second worker."""
     assert settings.CELERY_BEAT_SCHEDULE["requeue-stale-handles"]["schedule"] == 60.0
     assert 0 < settings.QUEUED_HANDLE_STALE_MINUTES <= 3
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility > settings.FINANCE_CHECK_RETRY_BACKOFF_MAX
+    assert visibility > settings.QUEUED_HANDLE_STALE_MINUTES * 60
