@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
-import time
-import urllib.request
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,18 +38,26 @@ def has_command(name: str) -> bool:
 
 
 def start_sandbox(port: int) -> subprocess.Popen | None:
+    """Start the sandbox (``port`` 0: a free port it picks) and point the demo at the address it printed."""
     if not has_command("registry_sandbox"):
         return None
-    proc = subprocess.Popen([PY, "manage.py", "registry_sandbox", "--port", str(port)], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(50):
-        try:
-            urllib.request.urlopen(url, timeout=0.5)
+    proc = subprocess.Popen(
+        [PY, "-u", "manage.py", "registry_sandbox", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = None
+    for line in proc.stdout:  # "registry sandbox listening on http://127.0.0.1:NNNNN (...)"
+        found = re.search(r"http://[\d.]+:\d+", line)
+        if found:
+            url = found[0]
             break
-        except OSError:
-            time.sleep(0.1)
-    os.environ["REGISTRY_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
-    print(f"registry sandbox on {url}")
+    if url is None:
+        print("registry sandbox did not start; the demo checks will wait for written documents")
+        return proc
+    # Keep draining its output so the pipe never fills.
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    os.environ["REGISTRY_SANDBOX_URL"] = url
+    print(f"registry sandbox on {url}/")
     return proc
 
 
@@ -57,14 +65,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
-    parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("REGISTRY_SANDBOX_PORT", "8765")))
+    # 0: a free port (the demo never depends on, or collides with, a fixed one).
+    parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("REGISTRY_SANDBOX_PORT", "0")))
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
     # SMS texts, e-mails and letter QR codes carry absolute links; in the demo they point
     # at this server (a relative "/portal/status/" in a text message leads nowhere).
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
-    if args.sandbox_port == int(args.port):  # e.g. `make demo PORT=8765`: keep the two apart
+    if args.sandbox_port and args.sandbox_port == int(args.port):  # keep the two apart
         args.sandbox_port += 1
     sandbox = start_sandbox(args.sandbox_port)
     worker = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -257,3 +258,24 @@ def wait_until(predicate, timeout=30.0, interval=0.1):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+@pytest.fixture
+def refused_url():
+    """``http://127.0.0.1:<port>`` that refuses connections: a socket bound to a free port
+    that never listens, held for the test (no other process can take the port meanwhile)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_fixed_registry_port(refused_url, settings, monkeypatch):
+    """No test depends on what listens on the sandbox's demo port (8765) of this machine: the
+    registries refuse unless a test starts the sandbox (``registry_sandbox``, port 0). The
+    environment carries it to worker processes started by the test."""
+    settings.FINANCE_CHECK_SANDBOX_URL = refused_url
+    monkeypatch.setenv("REGISTRY_SANDBOX_URL", refused_url)

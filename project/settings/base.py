@@ -151,6 +151,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Cache: counters shared by every process (portal lookup throttle, the API's client rate).
+# CACHE_URL (or REDIS_URL) redis://host:6379/1 selects Redis; without one each process has
+# its own LocMem cache, fine for the single-process demo and tests only (production refuses).
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Celery. No broker configured -> tasks run eagerly in-process (the demo).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -170,6 +179,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # seconds. It must exceed the longest countdown/ETA we schedule (finance-check
 # retry backoff is capped at FINANCE_CHECK_RETRY_BACKOFF_MAX).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+# A QueuedHandle task still NEW after this many minutes lost its job message (publish failed,
+# or a dead worker's message not yet redelivered): requeue_stale_handles sends it again.
+QUEUED_HANDLE_STALE_MINUTES = env.float("QUEUED_HANDLE_STALE_MINUTES", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -183,9 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.core.tasks.fire_workflow_timers",
         "schedule": 60.0,
     },
+    # Every minute: a job whose publish failed (broker outage) is sent again within
+    # QUEUED_HANDLE_STALE_MINUTES + 1 minute of the broker coming back.
     "requeue-stale-handles": {
         "task": "workflows.core.tasks.requeue_stale_handles",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     "anchor-history": {
         "task": "workflows.history.tasks.anchor_history",

@@ -1,9 +1,10 @@
 """Production settings. Refuse to start without the secrets they need."""
 
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CACHE_URL, env
 
 
 def _required(name: str) -> str:
@@ -32,6 +33,17 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # Without a broker Celery would run tasks inside the web request and no worker or beat
 # would exist: registry checks, timers and deadline alerts would never run.
 _required("CELERY_BROKER_URL")
+# A cache shared by all gunicorn workers: with per-process LocMem the portal throttle counted
+# per worker (4 workers let 40 guesses through instead of 10). django-axes keeps its database
+# handler: attempts and lockouts are in PostgreSQL, already shared by every worker, survive a
+# Redis restart, and are what the admin lists and unlocks.
+if not CACHE_URL:
+    raise ImproperlyConfigured(
+        "Production settings need the CACHE_URL (or REDIS_URL) environment variable (redis://...)."
+    )
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must point at Redis (redis://... or rediss://...).")
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Printed in the QR code of every letter and in applicants' SMS: a relative link is useless on paper.
 PUBLIC_BASE_URL = _required("PUBLIC_BASE_URL").rstrip("/")
 
@@ -49,5 +61,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Hashed, compressed, served by whitenoise; tolerates dead links in packages' CSS (project/storage.py).
+    "staticfiles": {"BACKEND": "project.storage.TolerantManifestStaticFilesStorage"},
 }
+# collectstatic skips package files no page loads (project/apps.py).
+INSTALLED_APPS = [
+    "project.apps.StaticFilesConfig" if app == "django.contrib.staticfiles" else app for app in INSTALLED_APPS
+]
+# Source maps are fetched by developer tools only: hashed and served, not compressed (CPU per deploy).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")

@@ -6,9 +6,11 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from tests.finance_check.conftest import registry_sandbox  # noqa: F401 - fixture
 from workflows.core.models import County, DibaoStandard, StaffAssignment, Township, Village
 from workflows.core.models.rules import Area
 from workflows.core.models.staff import Role
+from workflows.finance_check.models import FinanceCheckProcess
 from workflows.funds.models import ReserveFund
 from workflows.skeleton.models import SkeletonProcess
 
@@ -17,8 +19,10 @@ def row_counts():
     return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.label != "sessions.Session"}
 
 
-def test_seed_demo_twice(db, django_capture_on_commit_callbacks):
-    """One county, 3 townships x 3 villages, one user per role per township; a second run adds nothing."""
+def test_seed_demo_twice(db, django_capture_on_commit_callbacks, registry_sandbox):  # noqa: F811
+    """One county, 3 townships x 3 villages, one user per role per township; a second run adds nothing.
+    (The registry sandbox runs on a port of its own, as in `make demo`: the demo finance checks
+    run the first time and are not repeated; nothing depends on the machine's port 8765.)"""
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
     counts = (
@@ -30,6 +34,7 @@ def test_seed_demo_twice(db, django_capture_on_commit_callbacks):
     for slug in ("qingshan", "hekou", "chengguan"):
         assert {f"{slug}_worker", f"{slug}_approver", f"{slug}_assistant"} <= users
     assert {"county_officer", "county_reviewer", "county_auditor", "admin"} <= users
+    assert FinanceCheckProcess.objects.filter(case_ref__startswith="demo-household-").count() == 3  # sandbox answered
     before = row_counts()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
@@ -41,7 +46,7 @@ def test_seed_demo_twice(db, django_capture_on_commit_callbacks):
     assert again == counts
 
 
-def test_seed_demo_staff_rules_and_funds(db, django_capture_on_commit_callbacks):
+def test_seed_demo_staff_rules_and_funds(db, django_capture_on_commit_callbacks, registry_sandbox):  # noqa: F811
     """Each township has its named case worker and approver (township) and village
     assistant (its first village); the county has its officer, reviewer and auditor;
     urban and rural dibao standards are in force; every township has a funded reserve."""
@@ -64,7 +69,7 @@ def test_seed_demo_staff_rules_and_funds(db, django_capture_on_commit_callbacks)
         assert DibaoStandard.objects.in_force(county=county, area=area).amount > 0
 
 
-def test_demo_user_sees_inbox(db, client, django_capture_on_commit_callbacks):
+def test_demo_user_sees_inbox(db, client, django_capture_on_commit_callbacks, registry_sandbox):  # noqa: F811
     """A demo approver opens the login page, logs in with the README password, finds
     the waiting review in the queue, takes it and sees it in the task inbox."""
     with django_capture_on_commit_callbacks(execute=True):

@@ -18,11 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD_KEY = "k8#Zq2!vL0pX7@rT5^mN3&bY6*cW1(eH4)uJ9_sD-fG+aQ=oP~iK"
 
 
-DEPLOY_VARS = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG"}
+DEPLOY_VARS = {
+    "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG",
+    "CACHE_URL", "REDIS_URL",
+}  # fmt: skip
 # A production environment's services (never contacted by `check`).
 SERVICES = {
     "DATABASE_URL": "postgres://app@db.example:5432/dibao",
     "CELERY_BROKER_URL": "redis://redis.example:6379/0",
+    "CACHE_URL": "redis://redis.example:6379/1",
     "PUBLIC_BASE_URL": "https://dibao.example.org",
 }
 
@@ -120,17 +124,48 @@ def test_production_refuses_a_short_secret_key():
         ({**SERVICES, "DATABASE_URL": "sqlite:////tmp/prod.sqlite3"}, "PostgreSQL"),
         ({**SERVICES, "CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL"),
         ({**SERVICES, "PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+        ({**SERVICES, "CACHE_URL": ""}, "CACHE_URL"),
+        ({**SERVICES, "CACHE_URL": "locmemcache://"}, "Redis"),
     ],
 )
 def test_production_refuses_sqlite_no_broker_or_no_public_url(services, named):
     """Production needs PostgreSQL (row locks guard the funds and flows), a broker (worker, beat,
-    timers) and the public origin printed in letters' QR codes: without one it refuses to start,
-    naming what is missing."""
+    timers), the public origin printed in letters' QR codes and a shared Redis cache (throttles count
+    across workers): without one it refuses to start, naming what is missing."""
     result = run_manage(
         "check", env_extra={"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "dibao.example.org"}, services=services
     )
     assert result.returncode != 0
     assert named in result.stderr
+
+
+DUMP_CACHE = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({"cache": settings.CACHES["default"], "axes": settings.AXES_HANDLER}))
+"""
+
+
+@pytest.mark.parametrize("variable", ["CACHE_URL", "REDIS_URL"])
+def test_production_cache_is_the_shared_redis(variable):
+    """Production's default cache (portal throttle, API client rate) is Redis at CACHE_URL, or REDIS_URL
+    if only that is set; axes keeps its database handler (lockouts in PostgreSQL, shared by all workers)."""
+    env = {k: v for k, v in os.environ.items() if k not in DEPLOY_VARS}
+    services = {k: v for k, v in SERVICES.items() if k != "CACHE_URL"}
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "project.settings.production", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "a.example"}
+    )
+    env.update({**services, variable: "redis://cache.example:6379/4"})
+    result = subprocess.run(
+        [sys.executable, "-c", DUMP_CACHE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got["cache"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://cache.example:6379/4",
+    }  # fmt: skip
+    assert got["axes"] == "axes.handlers.database.AxesDatabaseHandler"
 
 
 def test_production_passes_check_deploy_without_warnings():

@@ -137,8 +137,8 @@ def test_wrong_token_is_rejected_not_retried(settings, registry_sandbox):
     assert get_adapter(Source.TAX).query([ZHANG], request_id="t").http_status == 200
 
 
-def test_connection_refused_is_a_retryable_server_error(settings):
-    settings.FINANCE_CHECK_SANDBOX_URL = "http://127.0.0.1:9"
+def test_connection_refused_is_a_retryable_server_error(settings, refused_url):
+    settings.FINANCE_CHECK_SANDBOX_URL = refused_url
     with pytest.raises(RegistryServerError):
         get_adapter(Source.TAX).query([ZHANG], request_id="t")
 

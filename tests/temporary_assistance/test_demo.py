@@ -80,11 +80,11 @@ def test_seed_demo_covers_each_path_and_is_idempotent(registry_sandbox):  # noqa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seed_demo_without_registries_enters_documents(settings):
+def test_seed_demo_without_registries_enters_documents(settings, refused_url):
     """With no registry answering, the spending-shock case's check waits for written documents; the demo
     enters them as the township case worker (``obtain_documents``), the check ends and the case is
     approved all the same (MSL 17; domain.md §6)."""
-    settings.FINANCE_CHECK_SANDBOX_URL = "http://127.0.0.1:9"  # discard port: connection refused
+    settings.FINANCE_CHECK_SANDBOX_URL = refused_url  # bound, never listening: connection refused
     settings.FINANCE_CHECK_REGISTRIES = {}
     settings.FINANCE_CHECK_MAX_RETRIES = 0
     settings.FINANCE_CHECK_TIMEOUT = 0.5

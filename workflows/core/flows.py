@@ -134,9 +134,10 @@ def village_of(process):
 # killed worker) is harmless, and ``requeue_stale_handles`` re-queues a task
 # whose message was lost between commit and publish.
 
-from django.db import transaction  # noqa: E402
 from viewflow.workflow.activation import Activation  # noqa: E402
 from viewflow.workflow.nodes.handle import HandleActivation  # noqa: E402
+
+from .queueing import enqueue_on_commit  # noqa: E402
 
 
 class QueuedHandleActivation(HandleActivation):
@@ -145,8 +146,8 @@ class QueuedHandleActivation(HandleActivation):
         job = self.flow_task._job
         if job is None:
             return
-        task_pk = self.task.pk
-        transaction.on_commit(lambda: job.delay(task_pk))
+        # After commit, and robust: a broker outage is logged and healed by requeue_stale_handles.
+        enqueue_on_commit(job, self.task.pk)
 
 
 class QueuedHandle(flow.Handle):

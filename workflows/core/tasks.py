@@ -39,12 +39,18 @@ def fire_workflow_timers() -> int:
 
 @periodic
 @shared_task(acks_late=True)
-def requeue_stale_handles(older_than_minutes: int = 10) -> int:
+def requeue_stale_handles(older_than_minutes: float | None = None) -> int:
     """Re-queue queued-handle jobs whose message was lost (e.g. broker down at commit).
 
-    Safe to over-send: each job does nothing when its task is no longer NEW.
+    Safe to over-send: each job does nothing when its task is no longer NEW. Beat runs this
+    every minute; the threshold (``QUEUED_HANDLE_STALE_MINUTES``) is long enough for a job
+    that is merely slow (a finance check's retries take well under a minute).
     """
+    from django.conf import settings
     from viewflow.workflow.models import Task
+
+    if older_than_minutes is None:
+        older_than_minutes = settings.QUEUED_HANDLE_STALE_MINUTES
     from viewflow.workflow.status import STATUS
 
     from .flows import QueuedHandle

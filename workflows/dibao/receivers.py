@@ -3,7 +3,7 @@ revocation in sampling review stops the benefit."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from workflows.core.queueing import enqueue_on_commit
 
 CASE_REF_PREFIX = "dibao:"
 
@@ -20,7 +20,7 @@ def on_finance_check_finished(sender, check, **kwargs) -> None:
     from .tasks import advance_after_finance_check
 
     args = (process_pk, check.pk, str(check.outcome), dict(check.result or {}))
-    transaction.on_commit(lambda: advance_after_finance_check.delay(*args))
+    enqueue_on_commit(advance_after_finance_check, *args)
 
 
 def on_benefit_revoked(sender, record, stop_from, recovery, **kwargs) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record
+from workflows.core.queueing import enqueue_on_commit
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Channel, DibaoProcess, Programme
 
@@ -294,8 +295,7 @@ def notification_queue(
             process_id=process.pk,
             data={"stage": stage, "round": round, "channel": channel},
         )
-        pk = note.pk
-        transaction.on_commit(lambda pk=pk: send_notification.delay(pk))
+        enqueue_on_commit(send_notification, note.pk)
     return created
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, diff
 from workflows.core.models import County, SamplingRule, Township, Village
+from workflows.core.queueing import enqueue_on_commit
 from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
 
@@ -399,8 +400,7 @@ def draw_run(
     if start_reviews:
         from .tasks import start_reviews as start_reviews_task
 
-        draw_pk = draw.pk
-        transaction.on_commit(lambda: start_reviews_task.delay(draw_pk))
+        enqueue_on_commit(start_reviews_task, draw.pk)
     return draw
 
 

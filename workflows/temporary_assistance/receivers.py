@@ -6,7 +6,7 @@ The case is advanced by a Celery job queued after the check's transaction
 commits, never inside it.
 """
 
-from django.db import transaction
+from workflows.core.queueing import enqueue_on_commit
 
 PREFIX = "temporary_assistance:"
 
@@ -20,5 +20,5 @@ def on_finance_check_finished(sender=None, check=None, **kwargs) -> bool:
     process_pk = int(case_ref.removeprefix(PREFIX))
     check_ref = str(getattr(check, "case_number", None) or getattr(check, "pk", ""))
     outcome = str(getattr(check, "outcome", ""))
-    transaction.on_commit(lambda: advance_after_finance_check.delay(process_pk, check_ref, outcome))
+    enqueue_on_commit(advance_after_finance_check, process_pk, check_ref, outcome)
     return True

@@ -1,0 +1,15 @@
+"""App configs of the project package itself."""
+
+from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
+
+
+class StaticFilesConfig(DjangoStaticFilesConfig):
+    """collectstatic without what no page loads (production only, see production.py).
+
+    django-viewflow 2.4 ships ~100 MB of static files: vendored ``node_modules`` copies of
+    files it also ships at the top level (no template or stylesheet links them), the Plotly
+    Dash bundles of ``viewflow.contrib.plotly`` (not installed here). Hashing and compressing
+    them (gzip + brotli) took minutes of CPU per deploy.
+    """
+
+    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "node_modules", "viewflow/js/contrib/dash/*"]
