@@ -352,16 +352,22 @@ class BaseMemberFormSet(forms.BaseFormSet):
         return [f.member() for f in self.filled_forms()]
 
 
-MemberFormSet = forms.formset_factory(
-    MemberForm,
-    formset=BaseMemberFormSet,
-    extra=1,
-    min_num=0,
-    max_num=MAX_MEMBERS,
-    absolute_max=MAX_MEMBERS,
-    validate_max=True,
-    can_delete=True,
-)
+def member_formset_factory(formset: type[BaseMemberFormSet] = BaseMemberFormSet):
+    """Member rows for every intake (dibao, 特困, temporary assistance): 1 to 15 members,
+    blank rows ignored, any row deletable."""
+    return forms.formset_factory(
+        MemberForm,
+        formset=formset,
+        extra=1,
+        min_num=0,
+        max_num=MAX_MEMBERS,
+        absolute_max=MAX_MEMBERS,
+        validate_max=True,
+        can_delete=True,
+    )
+
+
+MemberFormSet = member_formset_factory()
 
 
 def member_formset_adding_row(data, files=None) -> BaseMemberFormSet:

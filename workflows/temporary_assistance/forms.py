@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.models import Village
 from workflows.core.models.rules import Area
-from workflows.dibao.forms import ERR_NO_MEMBERS, MAX_MEMBERS, BaseMemberFormSet, MemberForm
+from workflows.dibao.forms import ERR_NO_MEMBERS, BaseMemberFormSet, member_formset_factory
 from workflows.households.models import Household
 from workflows.households.validators import normalise_id_number, validate_id_number
 
@@ -137,17 +137,7 @@ class NewHouseholdMemberFormSet(BaseMemberFormSet):
             raise forms.ValidationError(exc.messages, code=exc.code) from exc
 
 
-# The same rows as the dibao intake: 1 to 15 members, blank rows ignored, rows deletable.
-MemberFormSet = forms.formset_factory(
-    MemberForm,
-    formset=NewHouseholdMemberFormSet,
-    extra=1,
-    min_num=0,
-    max_num=MAX_MEMBERS,
-    absolute_max=MAX_MEMBERS,
-    validate_max=True,
-    can_delete=True,
-)
+MemberFormSet = member_formset_factory(NewHouseholdMemberFormSet)
 
 
 class AssistFirstPayForm(forms.Form):
