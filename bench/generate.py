@@ -209,7 +209,8 @@ _SQL = [
               extension_reason, staff_relative, staff_relative_links, staff_relative_user_ids,
               county_visit_done, finance_outcome, finance_result, amount_computation, proposes_approval,
               proposed_amount, proposal_note, notice_round, objection_route, decision, decided_on,
-              monthly_amount, refusal_reasons, county_id, township_id, village_id, household_id, filed_by_id)
+              monthly_amount, refusal_reasons, recheck_pending, termination_reason,
+              county_id, township_id, village_id, household_id, filed_by_id)
            SELECT pid,
                   'DB-' || code || '-' || extract(year FROM created AT TIME ZONE 'Asia/Shanghai')::int
                         || '-' || lpad(pid::text, 6, '0'),
@@ -224,7 +225,7 @@ _SQL = [
                   CASE stage WHEN 100 THEN 'approved' WHEN 101 THEN 'refused' ELSE '' END,
                   CASE WHEN stage >= 100 THEN (created + interval '20 days')::date END,
                   CASE WHEN stage = 100 THEN 300.00 + (i %% 200) END,
-                  '[]'::jsonb, county_id, township_id, village_id, hid, worker_id
+                  '[]'::jsonb, false, '', county_id, township_id, village_id, hid, worker_id
              FROM c""",
     ),
     (
