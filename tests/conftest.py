@@ -279,3 +279,15 @@ def _no_fixed_registry_port(refused_url, settings, monkeypatch):
     environment carries it to worker processes started by the test."""
     settings.FINANCE_CHECK_SANDBOX_URL = refused_url
     monkeypatch.setenv("REGISTRY_SANDBOX_URL", refused_url)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_cleared():
+    """Celery keeps "joining a result would block" in one process-wide flag, which it sets and
+    restores around every eager task. Eager tasks run from several threads at once (the
+    concurrency tests) can leave it set when their restores interleave, and a later test's
+    ``result.get()`` then fails: every test starts with it cleared (no order dependence)."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield

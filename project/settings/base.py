@@ -238,6 +238,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "社会救助审核确认 · Integration API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per choice set: several serializers have a field called "kind" (attachments,
+    # incomes, essential spending) and incomes appear both as "kind" and "income_kind".
+    "ENUM_NAME_OVERRIDES": {
+        "IncomeKindEnum": "workflows.households.models.DeclaredIncome.Kind",
+        "RigidExpenseKindEnum": "workflows.households.models.RigidExpense.Kind",
+        "AttachmentKindEnum": "workflows.dibao.models.Attachment.Kind",
+    },
 }
 
 # Household-finance check (workflows/finance_check, docs/flows/finance-check.md).

@@ -34,12 +34,13 @@ django.setup()
 from workflows.portal import throttle
 address, mode = sys.argv[1], sys.argv[2]
 if mode == "exhaust":
-    allowed = 0
-    while allowed < 1000 and throttle.lookup_allowed(address=address, case_number=f"DB-{allowed}"):
-        allowed += 1
-    print(json.dumps({"allowed": allowed}))
+    failed = 0
+    while failed < 1000 and not throttle.lookup_throttled(address=address):
+        throttle.lookup_failed(address=address, case_number=f"DB-{failed}", factor="otp")
+        failed += 1
+    print(json.dumps({"allowed": failed}))
 else:
-    print(json.dumps({"allowed": throttle.lookup_allowed(address=address, case_number="DB-other")}))
+    print(json.dumps({"allowed": not throttle.lookup_throttled(address=address)}))
 """
 
 
@@ -66,8 +67,8 @@ def test_two_processes_count_on_one_counter():
 
 
 def test_portal_throttle_counts_across_processes():
-    """Once one process has used up an address's lookups, another process refuses that address too
-    (it was per process with LocMem: 4 workers let 4 times the limit through)."""
+    """Once one process has used up an address's free failed lookups, another process makes that
+    address wait too (it was per process with LocMem: 4 workers let 4 times the limit through)."""
     address = f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:8]}"
     exhausted = in_process(THROTTLE, address, "exhaust")["allowed"]
     assert 0 < exhausted < 1000
