@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end after STAFF_IDLE_TIMEOUT idle, and SESSION_COOKIE_AGE after sign-in.
+    "workflows.core.security.StaffSessionTimeoutMiddleware",
     # request.htmx: claim/submit answer a fragment to htmx, a redirect to everyone else.
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,6 +131,9 @@ AXES_RESET_ON_SUCCESS = True
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ASVS 3.3.2: a signed-in (staff) session ends after 30 minutes without a request
+# (workflows/core/security.py); SESSION_COOKIE_AGE stays the absolute limit.
+STAFF_IDLE_TIMEOUT = env.int("STAFF_IDLE_TIMEOUT", default=30 * 60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "workflows.core"
     label = "core"
     verbose_name = _("基础数据与配置")
+
+    def ready(self):
+        # Connects the sign-in receiver that starts the staff session clocks.
+        from . import security  # noqa: F401
