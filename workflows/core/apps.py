@@ -8,5 +8,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础数据与配置")
 
     def ready(self):
-        # Connects the sign-in receiver that starts the staff session clocks.
-        from . import security  # noqa: F401
+        # Connect the receivers: sign-in starts the staff session clocks; a lockout is audited.
+        from . import lockout, security  # noqa: F401
