@@ -5,7 +5,11 @@ guardian permissions follow; rule versions already in force are read-only;
 the audit log is read-only for everyone.
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -15,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .audit import audit_record, diff
+from .lockout import account_unlock
 from .models.rules import RigidExpenseRule
 from .permissions import assignment_grant, assignment_revoke
 from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
@@ -317,3 +322,36 @@ class RigidExpenseRuleAdmin(RuleVersionAdmin):
         "education_deductible",
         "note",
     ]
+
+
+class StaffUserAdmin(UserAdmin):
+    actions = [*(UserAdmin.actions or []), "unlock_sign_in"]
+
+    @admin.action(description=_("解除所选账号的登录锁定"), permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        unlocked = [user for user in queryset if account_unlock(user=user, actor=request.user)]
+        if unlocked:
+            names = "、".join(u.get_full_name() or u.get_username() for u in unlocked)
+            messages.success(request, _("已解除登录锁定：%(names)s。") % {"names": names})
+        else:
+            messages.info(request, _("所选账号没有登录失败记录，无需解除。"))
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)
+
+
+class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+    """Axes' failure records, read-only: deleting one would unlock an account without an
+    audit row; administrators unlock through the user list's action instead."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)

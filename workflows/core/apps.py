@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "workflows.core"
     label = "core"
     verbose_name = _("基础数据与配置")
+
+    def ready(self):
+        # Connect the receivers: sign-in starts the staff session clocks; a lockout is audited.
+        from . import lockout, security  # noqa: F401
