@@ -430,3 +430,10 @@ def test_unmatched_household_is_not_flagged(region, county_officer, case_worker_
     register.staff_register_line_save(line=line(region), actor=county_officer)
     process = file_case(case_worker_a, region.village_a)
     assert not process.staff_relative and process.staff_relative_links == []
+
+
+def test_cases_page_links_to_register_for_county_officers_only(region, county_officer, case_worker_a, client_for):
+    """The staff-relative cases page offers the register to county officers, not to township staff."""
+    url, target = reverse("dibao:staff_relatives"), reverse("dibao:staff_register")
+    assert target in client_for(county_officer).get(url).content.decode()
+    assert target not in client_for(case_worker_a).get(url).content.decode()

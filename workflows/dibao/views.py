@@ -288,7 +288,16 @@ def open_cases(request):
 
 def staff_relative_register(request):
     """The separate register of staff-relative cases (MSL 11)."""
-    return render(request, "dibao/staff_relatives.html", {"cases": selectors.staff_relative_cases(request.user)})
+    from .register import officer_counties
+
+    return render(
+        request,
+        "dibao/staff_relatives.html",
+        {
+            "cases": selectors.staff_relative_cases(request.user),
+            "may_edit_register": officer_counties(request.user).exists(),
+        },
+    )
 
 
 def overdue_alerts(request):
