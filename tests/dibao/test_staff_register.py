@@ -437,3 +437,33 @@ def test_cases_page_links_to_register_for_county_officers_only(region, county_of
     url, target = reverse("dibao:staff_relatives"), reverse("dibao:staff_register")
     assert target in client_for(county_officer).get(url).content.decode()
     assert target not in client_for(case_worker_a).get(url).content.decode()
+
+
+def test_register_list_is_paged(region, county_officer, client_for, monkeypatch):
+    """A long register is shown a page at a time."""
+    from workflows.dibao import register_views
+
+    monkeypatch.setattr(register_views, "PAGE_SIZE", 2)
+    for seq in (101, 102, 103):
+        register.staff_register_line_save(
+            line=line(region, staff_name=f"员{seq}", staff_id_number=make_id_number(seq=seq), relation="self",
+                      relative_name="", relative_id_number=""),
+            actor=county_officer,
+        )  # fmt: skip
+    client = client_for(county_officer)
+    first = client.get(reverse("dibao:staff_register"))
+    second = client.get(reverse("dibao:staff_register") + "?page=2")
+    assert len(first.context["lines"]) == 2 and len(second.context["lines"]) == 1
+    assert "员103" in second.content.decode() and "员103" not in first.content.decode()
+
+
+def test_concurrent_duplicate_line_is_refused_not_500(region, county_officer, monkeypatch):
+    """If another save registered the same line between the check and the write, the
+    database constraint refuses it with the same translated error."""
+    register.staff_register_line_save(line=line(region), actor=county_officer)
+    monkeypatch.setattr(register, "_duplicate", lambda values, exclude_pk: False)
+    with pytest.raises(ValidationError) as exc:
+        register.staff_register_line_save(line=line(region, relation="spouse"), actor=county_officer)
+    assert "relative_id_number" in exc.value.message_dict
+    assert StaffKinRecord.objects.count() == 1
+    assert len(audits("dibao.staff_register_create")) == 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
@@ -241,7 +241,11 @@ def staff_register_line_save(
     for name, value in values.items():
         setattr(record, name, value)
     record.updated_by = actor
-    record.save()
+    try:
+        with transaction.atomic():  # a concurrent save of the same line loses cleanly
+            record.save()
+    except IntegrityError:
+        raise ValidationError({"relative_id_number": [ERR_DUPLICATE_LINE]}) from None
     new = _snapshot(record)
     changes = _changes(old, new)
     if old is None or changes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -20,6 +21,8 @@ from workflows.households.validators import mask_id_number
 
 from . import register
 from .models import StaffKinRecord
+
+PAGE_SIZE = 100
 
 
 class RegisterLineForm(forms.Form):
@@ -75,10 +78,12 @@ class ImportForm(forms.Form):
 @require_GET
 def register_list(request):
     register.require_officer_counties(request.user)
+    page = Paginator(register.register_lines(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Screens identify without revealing: ID numbers masked in the list, in full only on a line's form.
     lines = [(line, mask_id_number(line.staff_id_number) if line.staff_id_number else "",
               mask_id_number(line.relative_id_number) if line.relative_id_number else "")
-             for line in register.register_lines(request.user)]  # fmt: skip
-    return render(request, "dibao/staff_relatives_register.html", {"lines": lines})
+             for line in page]  # fmt: skip
+    return render(request, "dibao/staff_relatives_register.html", {"lines": lines, "page": page})
 
 
 def _line_initial(line: StaffKinRecord) -> dict:
