@@ -24,8 +24,8 @@ from workflows.dibao.models import Decision, DibaoProcess, StaffKinRecord
 
 from .conftest import accept, do, file_case, home_visit, member, pass_notice, propose, sign_all
 
-STAFF_ID = make_id_number(datetime.date(1975, 6, 1), seq=511)
-RELATIVE_ID = make_id_number(datetime.date(1960, 2, 3), seq=622)
+STAFF_ID = make_id_number(datetime.date(1975, 6, 1), seq=506)  # ends in X: lower case must match
+RELATIVE_ID = make_id_number(datetime.date(1960, 2, 3), seq=609)  # ends in X
 HEADER = "工作人员姓名,工作人员身份证号码,职务类别,区划代码,亲属姓名,亲属身份证号码,关系"
 
 
@@ -62,7 +62,7 @@ def test_officer_creates_changes_deletes_a_line_each_audited(region, county_offi
         line=line(region, staff_id_number=STAFF_ID.lower()), actor=county_officer
     )
     assert (record.county, record.township, record.village) == (region.county, region.township_a, region.village_a)
-    assert record.staff_id_number == STAFF_ID  # normalised so filing matches it
+    assert STAFF_ID.endswith("X") and record.staff_id_number == STAFF_ID  # normalised so filing matches it
     [created] = audits("dibao.staff_register_create")
     assert created.changes["staff_name"] == [None, "陈村委"]
     assert created.changes["relation"] == [None, "sibling"]
@@ -205,7 +205,7 @@ def test_delete_page_removes_line(region, county_officer, client_for):
 
 # --- import ------------------------------------------------------------------------------------
 GOOD_ROWS = (
-    f"陈村委,{STAFF_ID},村（居）委会成员,990101001001,陈十,{RELATIVE_ID},兄弟姐妹",
+    f"陈村委,{STAFF_ID},村（居）委会成员,990101001001,陈十,{RELATIVE_ID.lower()},兄弟姐妹",  # stored normalised
     f"王经办,{make_id_number(datetime.date(1985, 1, 1), seq=733)},经办人员,990101001,,,本人",
 )
 
@@ -467,3 +467,22 @@ def test_concurrent_duplicate_line_is_refused_not_500(region, county_officer, mo
     assert "relative_id_number" in exc.value.message_dict
     assert StaffKinRecord.objects.count() == 1
     assert len(audits("dibao.staff_register_create")) == 1
+
+
+def test_confirm_that_meets_a_refused_row_while_writing_keeps_nothing(region, county_officer, monkeypatch):
+    """If a row is refused during the writing pass (the register changed after the check),
+    every row already written in that import is rolled back and nothing is audited."""
+    real, calls = register._problems, []
+
+    def problems_on_write(result):
+        calls.append(result)
+        found = real(result)
+        return found if len(calls) == 1 else [register.RowProblem(row=3, column="", message="x")]
+
+    monkeypatch.setattr(register, "_problems", problems_on_write)
+    report = register.staff_register_import(
+        county=region.county, content=csv_bytes(*GOOD_ROWS), file_name="a.csv", confirm=True, actor=county_officer
+    )
+    assert len(calls) == 2 and not report.written
+    assert not StaffKinRecord.objects.exists()
+    assert audits("dibao.staff_register_create") == [] and audits("dibao.staff_register_import") == []
