@@ -486,3 +486,18 @@ def test_confirm_that_meets_a_refused_row_while_writing_keeps_nothing(region, co
     assert len(calls) == 2 and not report.written
     assert not StaffKinRecord.objects.exists()
     assert audits("dibao.staff_register_create") == [] and audits("dibao.staff_register_import") == []
+
+
+def test_change_of_id_number_hidden_by_the_mask_is_still_audited(region, county_officer):
+    """Audit rows carry masked ID numbers; a corrected ID whose masked form is unchanged is
+    still recorded as a change of that column."""
+    record = register.staff_register_line_save(line=line(region), actor=county_officer)
+    same_mask = next(
+        n for n in (make_id_number(datetime.date(1960, 2, 3) + datetime.timedelta(days=d), seq=609) for d in range(1, 400))
+        if n[-4:] == RELATIVE_ID[-4:]
+    )  # fmt: skip
+    register.staff_register_line_save(line=line(region, relative_id_number=same_mask), record=record,
+                                      actor=county_officer)  # fmt: skip
+    [event] = audits("dibao.staff_register_change")
+    assert list(event.changes) == ["relative_id_number"]
+    assert RELATIVE_ID not in str(event.changes) and same_mask not in str(event.changes)
