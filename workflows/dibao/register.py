@@ -202,10 +202,9 @@ def _changes(old: dict | None, new: dict | None) -> dict:
     if new is None:
         return {k: [old[k], None] for k in keys if old[k] not in (None, "")}
     changed = {k: [old[k], new[k]] for k in keys if old[k] != new[k]}
-    if old["_ids"] != new["_ids"] and not changed.keys() & MASKED_FIELDS:
-        for k, i in (("staff_id_number", 0), ("relative_id_number", 1)):
-            if old["_ids"][i] != new["_ids"][i]:
-                changed[k] = [old[k], new[k]]
+    for k, i in (("staff_id_number", 0), ("relative_id_number", 1)):
+        if old["_ids"][i] != new["_ids"][i]:  # also when the masks are equal
+            changed[k] = [old[k], new[k]]
     return changed
 
 
