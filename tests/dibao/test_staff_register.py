@@ -501,3 +501,15 @@ def test_change_of_id_number_hidden_by_the_mask_is_still_audited(region, county_
     [event] = audits("dibao.staff_register_change")
     assert list(event.changes) == ["relative_id_number"]
     assert RELATIVE_ID not in str(event.changes) and same_mask not in str(event.changes)
+
+
+def test_cases_page_says_relation_and_how_found_in_words(region, county_officer, case_worker_a, client_for):
+    """The staff-relative cases page names the staff member, the relation in words and how the
+    link was found (matched on the register), never the stored codes."""
+    register.staff_register_line_save(line=line(region), actor=county_officer)
+    process = file_case(
+        case_worker_a, region.village_a, members=[dataclasses.replace(member("陈十"), id_number=RELATIVE_ID)]
+    )
+    html = client_for(county_officer).get(reverse("dibao:staff_relatives")).content.decode()
+    assert process.case_number in html
+    assert "陈村委 · 兄弟姐妹（名录比对）" in html and "sibling" not in html

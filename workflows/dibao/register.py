@@ -535,3 +535,37 @@ def register_matches(id_numbers: Iterable[str], county) -> list[RegisterMatch]:
             )
         )  # fmt: skip
     return matches
+
+
+# --- showing a case's links ------------------------------------------------------------------
+LINK_SOURCES = {
+    "declared": _("申请人申报"),
+    "matched": _("名录比对"),
+    "staff_register": _("工作人员档案比对"),
+}
+
+
+def link_descriptions(cases) -> dict[int, list[str]]:
+    """For each case, its staff-relative links in words: who, which relation, how found
+    (declared at filing, matched on the register, or a staff account's own or declared ID)."""
+    from django.contrib.auth import get_user_model
+
+    cases = list(cases)
+    user_ids = {
+        link.get("staff_user") for c in cases for link in c.staff_relative_links or [] if link.get("staff_user")
+    }
+    users = {u.pk: u.get_full_name() or gettext("工作人员") for u in get_user_model().objects.filter(pk__in=user_ids)}
+    relations = dict(StaffKinRecord.Relation.choices)
+    out = {}
+    for c in cases:
+        words = []
+        for link in c.staff_relative_links or []:
+            source = str(LINK_SOURCES.get(link.get("source"), ""))
+            if link.get("staff_user"):
+                who = users.get(link["staff_user"], gettext("工作人员"))
+                words.append(f"{who}（{source}）")
+                continue
+            relation = str(relations.get(link.get("relation"), link.get("relation") or ""))
+            words.append(f"{link.get('staff', '')} · {relation}（{source}）")
+        out[c.pk] = words
+    return out
