@@ -513,3 +513,26 @@ def test_cases_page_says_relation_and_how_found_in_words(region, county_officer,
     html = client_for(county_officer).get(reverse("dibao:staff_relatives")).content.decode()
     assert process.case_number in html
     assert "陈村委 · 兄弟姐妹（名录比对）" in html and "sibling" not in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/dibao/staff-register/", "/dibao/staff-register/new/", "/dibao/staff-register/import/"]
+)
+def test_register_forms_never_answer_5xx(region, county_officer, url):
+    """Random unicode (surrogates, NUL, full-width digits, huge numbers) in every field of the
+    register's forms, as a county officer: never a 5xx."""
+    from tests.portal.test_input__guard import _client, _fuzz
+
+    client = _client()
+    client.force_login(county_officer)
+    _fuzz(client, url)
+
+
+def test_register_edit_form_never_answers_5xx(region, county_officer):
+    """The same fuzzing on one line's form."""
+    from tests.portal.test_input__guard import _client, _fuzz
+
+    record = register.staff_register_line_save(line=line(region), actor=county_officer)
+    client = _client()
+    client.force_login(county_officer)
+    _fuzz(client, reverse("dibao:staff_register_edit", args=[record.pk]))
