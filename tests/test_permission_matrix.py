@@ -87,6 +87,17 @@ def _document(*, case, **_):
     )
 
 
+def _register_line(*, county, officer, built, **_):
+    from tests.factories import make_id_number
+    from workflows.dibao.register import RegisterLineInput, staff_register_line_save
+
+    line = RegisterLineInput(
+        county=county, staff_name="矩阵", staff_id_number=make_id_number(datetime.date(1980, 1, 1), seq=county.pk % 900),
+        position="township_staff", relation="self",
+    )  # fmt: skip
+    return _once(built, ("register_line", county.pk), lambda: staff_register_line_save(line=line, actor=officer))
+
+
 # ObjectPage.obj -> builder(county=, township=, case=, officer=, built=) -> the object whose pk fills the URL,
 # for each case slot (see ``pm.sees_object`` for who sees it).
 OBJECT_FACTORIES: dict[str, Callable] = {
@@ -95,6 +106,7 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "draw": _draw,
     "county": lambda *, county, **_: county,
     "document": _document,
+    "staff_register_line": _register_line,
 }
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}

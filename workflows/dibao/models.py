@@ -395,12 +395,20 @@ class Attachment(models.Model):
 
 
 class StaffKinRecord(models.Model):
-    """The register of staff and village committee members and their near relatives
-    (MSL 11), against which household members are matched by ID number."""
+    """One line of the county's register of staff and their near relatives (MSL 11):
+    a village-committee member, township staff member or case handler, and either one
+    relative they declared or (relation "self", no relative) the person alone.
+
+    Kept flat, one row per staff person and relation, rather than a person table with a
+    relatives table: a row is exactly one line of the import file, so re-importing a file
+    updates the same rows (county + staff ID + relative ID), and the matching at filing
+    stays one query over two indexed columns. Maintained only through
+    ``workflows.dibao.register`` (audited)."""
 
     class Position(models.TextChoices):
         CASE_HANDLER = "case_handler", _("经办人员")
         VILLAGE_COMMITTEE = "village_committee", _("村（居）委会成员")
+        TOWNSHIP_STAFF = "township_staff", _("乡镇（街道）工作人员")
 
     class Relation(models.TextChoices):
         SELF = "self", _("本人")
@@ -411,20 +419,50 @@ class StaffKinRecord(models.Model):
         GRANDPARENT = "grandparent", _("祖父母、外祖父母")
         GRANDCHILD = "grandchild", _("孙子女、外孙子女")
 
-    township = models.ForeignKey("core.Township", on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇"))
+    # The county owns the register (county officers maintain it); township and village say
+    # where the person works, as precisely as known.
+    county = models.ForeignKey("core.County", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（区）"))
+    township = models.ForeignKey(
+        "core.Township", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇")
+    )
+    village = models.ForeignKey(
+        "core.Village", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("村（社区）"),
+    )  # fmt: skip
     staff_name = models.CharField(_("工作人员姓名"), max_length=50)
+    staff_id_number = models.CharField(_("工作人员身份证号码"), max_length=18, blank=True, db_index=True)
     staff_user = _user_fk(_("系统账号"))
     position = models.CharField(_("职务类别"), max_length=24, choices=Position.choices)
-    relative_name = models.CharField(_("亲属姓名"), max_length=50)
-    relative_id_number = models.CharField(_("亲属身份证号码"), max_length=18, db_index=True)
+    relative_name = models.CharField(_("亲属姓名"), max_length=50, blank=True)
+    relative_id_number = models.CharField(_("亲属身份证号码"), max_length=18, blank=True, db_index=True)
     relation = models.CharField(_("关系"), max_length=16, choices=Relation.choices)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = _user_fk(_("更新人"))
 
     class Meta:
         verbose_name = _("工作人员近亲属名录")
         verbose_name_plural = _("工作人员近亲属名录")
+        ordering = ["staff_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "staff_id_number", "relative_id_number"],
+                condition=~models.Q(staff_id_number=""),
+                name="staffkin_one_line_per_relation",
+            )
+        ]
 
     def __str__(self):
+        if self.relation == self.Relation.SELF:
+            return f"{self.staff_name} · {self.get_relation_display()}"
         return f"{self.staff_name} · {self.get_relation_display()} {self.relative_name}"
+
+    def save(self, *args, **kwargs):
+        # The region is given as precisely as known; the coarser levels follow from it.
+        if self.village_id and not self.township_id:
+            self.township = self.village.township
+        if self.township_id and not self.county_id:
+            self.county = self.township.county
+        super().save(*args, **kwargs)
 
 
 class HomeVisit(models.Model):

@@ -64,6 +64,7 @@ from .models import (
     Programme,
     StaffKinRecord,
 )
+from .register import RegisterMatch, register_matches
 
 # --- error messages (checked in tests) -----------------------------------------
 ERR_VILLAGE_OUTSIDE = _("您无权为该村（社区）受理申请。")
@@ -303,13 +304,9 @@ def can_file(user) -> bool:
     )
 
 
-def match_staff_relatives(id_numbers: list[str], county) -> list[StaffKinRecord]:
-    """Register rows whose relative is one of the members (MSL 11)."""
-    return list(
-        StaffKinRecord.objects.filter(relative_id_number__in=id_numbers, township__county=county).select_related(
-            "township"
-        )
-    )
+def match_staff_relatives(id_numbers: list[str], county) -> list[RegisterMatch]:
+    """Register lines naming a member as the staff person or a declared relative (MSL 11)."""
+    return register_matches(id_numbers, county)
 
 
 @transaction.atomic
@@ -379,10 +376,13 @@ def dibao_application_file(
         for s in app.staff_links
     ]  # fmt: skip
     matched = match_staff_relatives([m.id_number for m in members], process.county)
+    member_names = {m.id_number: m.name for m in members}
     links += [
-        {"source": "matched", "member": r.relative_name, "staff": r.staff_name, "relation": r.relation,
-         "position": r.position}
-        for r in matched
+        {"source": "matched", "member": member_names.get(x.member_id_number, x.record.relative_name),
+         "staff": x.record.staff_name, "relation": StaffKinRecord.Relation.SELF if x.as_staff else x.record.relation,
+         "position": x.record.position,
+         "register_line": x.record.pk}
+        for x in matched
     ]  # fmt: skip
     from workflows.core.separation import users_related_to
 
@@ -390,7 +390,7 @@ def dibao_application_file(
     links += [{"source": "staff_register", "staff_user": pk} for pk in sorted(system_staff)]
     process.staff_relative = bool(links)
     process.staff_relative_links = links
-    process.staff_relative_user_ids = sorted({r.staff_user_id for r in matched if r.staff_user_id} | system_staff)
+    process.staff_relative_user_ids = sorted({pk for x in matched for pk in x.staff_user_ids} | system_staff)
     process.save()
     process.assign_case_number()
     process.save(update_fields=["case_number"])
@@ -414,7 +414,11 @@ def dibao_application_file(
         },
     )
     if process.staff_relative:
-        _audit(process, "dibao.staff_relative_registered", actor, data={"links": len(links)})
+        _audit(
+            process, "dibao.staff_relative_registered", actor,
+            data={"links": len(links), "sources": sorted({link["source"] for link in links}),
+                  "register_lines": [x.record.pk for x in matched]},
+        )  # fmt: skip
     return process
 
 

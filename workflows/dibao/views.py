@@ -288,7 +288,15 @@ def open_cases(request):
 
 def staff_relative_register(request):
     """The separate register of staff-relative cases (MSL 11)."""
-    return render(request, "dibao/staff_relatives.html", {"cases": selectors.staff_relative_cases(request.user)})
+    from .register import link_descriptions, officer_counties
+
+    cases = list(selectors.staff_relative_cases(request.user))
+    links = link_descriptions(cases)
+    return render(
+        request,
+        "dibao/staff_relatives.html",
+        {"rows": [(c, links[c.pk]) for c in cases], "may_edit_register": officer_counties(request.user).exists()},
+    )
 
 
 def overdue_alerts(request):
