@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from viewflow.workflow.status import STATUS
 
 from tests.dibao.conftest import accept, file_case, finance_check, home_visit, pass_notice, propose  # noqa: F401
 from tests.documents.glyphs import pdf_text_compact
@@ -88,6 +89,8 @@ def test_case_worker_files_four_person_dibao_and_approvers_sign(
     visit("b05-case-after-accept")
     process.refresh_from_db()
     assert process.missing_materials == ["income_proof"]
+    notice = process.task_set.get(flow_task=process.flow_class.notify_missing)
+    assert notice.status == STATUS.DONE, "the one-time notice (MSL 10) was not issued"
 
     # the household brings the income proof: recorded, then accepted in full
     take_task(page, process.case_number, visit, "b06-complete-materials")

@@ -8,11 +8,10 @@ viewflow custom element and no serious/critical axe-core violation; each is save
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from viewflow.workflow.status import STATUS
 
 from tests.dibao.conftest import file_case
-from tests.e2e.helpers import SIZES, Visit
+from tests.e2e.helpers import SIZES, Visit, log_in
 from workflows.dibao.models import DibaoProcess
 from workflows.workspace.indexing import refresh_case_index
 
@@ -26,12 +25,7 @@ def test_case_worker_accepts_with_one_missing_item_in_our_ui(new_page, region, c
     page = new_page(SIZES["desktop"])
     visit = Visit(page)
 
-    page.goto(f"{page.base_url}/accounts/login/")
-    visit("01-login")
-    page.get_by_label("用户名").fill(case_worker_a.username)
-    page.get_by_label("密码").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/workspace/inbox/")
+    log_in(page, case_worker_a, visit, "01-login")
     visit("02-inbox-empty")
 
     page.get_by_role("link", name="去“待领取”领取任务").click()
@@ -57,4 +51,4 @@ def test_case_worker_accepts_with_one_missing_item_in_our_ui(new_page, region, c
     notice = process.task_set.get(flow_task=process.flow_class.notify_missing)
     assert notice.status == STATUS.DONE, "the one-time notice (MSL 10) was not issued"
     assert process.task_set.get(flow_task=process.flow_class.complete_materials).status == STATUS.NEW
-    assert visit.names and not visit.problems, "\n".join(visit.problems)
+    visit.assert_clean()
