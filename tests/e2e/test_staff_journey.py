@@ -7,60 +7,25 @@ viewflow custom element and no serious/critical axe-core violation; each is save
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from viewflow.workflow.status import STATUS
 
 from tests.dibao.conftest import file_case
-from tests.e2e.test_accessibility import axe_violations
+from tests.e2e.helpers import SIZES, Visit, log_in
 from workflows.dibao.models import DibaoProcess
 from workflows.workspace.indexing import refresh_case_index
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-_VF_ELEMENTS = "() => [...document.querySelectorAll('*')].map(e => e.localName).filter(n => n.startsWith('vf-'))"
-
-
-class Visit:
-    """Checks and photographs each page of the journey."""
-
-    def __init__(self, page):
-        self.page, self.names, self.problems = page, [], []
-
-    def __call__(self, name: str) -> None:
-        page = self.page
-        page.wait_for_load_state("load")
-        self.names.append(name)
-        vf = page.evaluate(_VF_ELEMENTS)
-        if vf:
-            self.problems.append(f"[{name}] viewflow elements {sorted(set(vf))}")
-        for v in axe_violations(page):
-            if v["impact"] in ("serious", "critical"):
-                self.problems.append(f"[{name}] {v['id']} ({v['impact']}): {v['help']} {v['nodes'][0]['target']}")
-        for size, viewport in SIZES.items():
-            page.set_viewport_size(viewport)
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"), full_page=True)
-        page.set_viewport_size(SIZES["desktop"])
-
 
 def test_case_worker_accepts_with_one_missing_item_in_our_ui(new_page, region, case_worker_a, fake_finance_check):
     """Login → empty 我的待办 → 待领取 → 领取 → 去办理 → tick 收入情况证明 → 办理 → case page."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     process = file_case(case_worker_a, region.village_a)
     refresh_case_index(process)
     page = new_page(SIZES["desktop"])
     visit = Visit(page)
 
-    page.goto(f"{page.base_url}/accounts/login/")
-    visit("01-login")
-    page.get_by_label("用户名").fill(case_worker_a.username)
-    page.get_by_label("密码").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/workspace/inbox/")
+    log_in(page, case_worker_a, visit, "01-login")
     visit("02-inbox-empty")
 
     page.get_by_role("link", name="去“待领取”领取任务").click()
@@ -86,4 +51,4 @@ def test_case_worker_accepts_with_one_missing_item_in_our_ui(new_page, region, c
     notice = process.task_set.get(flow_task=process.flow_class.notify_missing)
     assert notice.status == STATUS.DONE, "the one-time notice (MSL 10) was not issued"
     assert process.task_set.get(flow_task=process.flow_class.complete_materials).status == STATUS.NEW
-    assert visit.names and not visit.problems, "\n".join(visit.problems)
+    visit.assert_clean()

@@ -428,9 +428,16 @@ class CompleteMaterialsForm(forms.Form):
     )
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    """Staff are chosen by the name people know them by, not their login (issue 14 §2)."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
 class HomeVisitForm(forms.Form):
-    investigator_1 = forms.ModelChoiceField(label=_("调查人一"), queryset=get_user_model().objects.none())
-    investigator_2 = forms.ModelChoiceField(label=_("调查人二"), queryset=get_user_model().objects.none())
+    investigator_1 = StaffChoiceField(label=_("调查人一"), queryset=get_user_model().objects.none())
+    investigator_2 = StaffChoiceField(label=_("调查人二"), queryset=get_user_model().objects.none())
     visited_on = forms.DateField(label=_("调查日期"))
     findings = forms.CharField(label=_("调查情况"), widget=forms.Textarea)
     family_signatories = forms.CharField(label=_("在场家庭成员签字"), max_length=200)

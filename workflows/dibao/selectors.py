@@ -11,9 +11,10 @@ from django.utils import timezone
 from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
 from workflows.core.working_days import Calendar
+from workflows.finance_check.models import Outcome
 from workflows.finance_check.selectors import halted_check_for
 
-from .models import DibaoProcess, NoticeRound, OverdueAlert
+from .models import DibaoProcess, NoticeRound, Objection, OverdueAlert
 
 
 def cases_for(user) -> QuerySet[DibaoProcess]:
@@ -140,6 +141,22 @@ def public_notice(notice: NoticeRound) -> PublicNoticeView:
     )
 
 
+def finance_outcome_label(outcome: str) -> str:
+    """The check's conclusion in words ("符合条件"); an unknown code is shown as it is."""
+    return Outcome(outcome).label if outcome in Outcome.values else outcome
+
+
+def objections_of(process: DibaoProcess) -> list[dict]:
+    """The objections to the case's notices, newest round first: what was said, when,
+    and how it was resolved (the objector's contact stays on the register)."""
+    rows = Objection.objects.filter(notice__process=process).select_related("notice")
+    return [
+        {"round": o.notice.round, "received_at": o.received_at, "anonymous": o.anonymous, "content": o.content,
+         "resolution": o.resolution}
+        for o in rows.order_by("-notice__round", "received_at")
+    ]  # fmt: skip
+
+
 def case_summary(process: DibaoProcess) -> dict:
     """What the approver sees next to the form: amount computation, check, flags."""
     return {
@@ -149,6 +166,8 @@ def case_summary(process: DibaoProcess) -> dict:
         "computation": process.amount_computation,
         "proposed_amount": process.proposed_amount,
         "finance_outcome": process.finance_outcome,
+        # people read the conclusion, not its code (issue 14 §5)
+        "finance_outcome_label": finance_outcome_label(process.finance_outcome),
         "finance_reasons": process.finance_result.get("reasons", []),
         "staff_relative": process.staff_relative,
         "county_visit_done": process.county_visit_done,
@@ -163,5 +182,7 @@ def case_summary(process: DibaoProcess) -> dict:
         and not process.decision
         and process.status not in ("DONE", "CANCELED"),
         "recheck_pending": process.recheck_pending,
+        # MSL 19: the steps after a notice decide on its objections, so they are shown
+        "objections": objections_of(process),
         "notice_round": process.notice_round,
     }

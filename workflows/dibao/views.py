@@ -4,6 +4,8 @@ alerts, staff objection form, and the public (anonymous) objection form."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from workflows.core.flows import case_visible
+from workflows.core.models.rules import RuleNotConfigured
 from workflows.core.views import CaseStartFormView, CaseTaskFormView
 
 from . import selectors, services
@@ -234,6 +237,15 @@ class ReinvestigateView(HomeVisitView):
 
 class ProposeView(ComputationMixin, CaseTaskFormView):
     form_class = ProposeForm
+
+    def get_context_data(self, **kwargs):
+        # The worker decides on the amount the proposal will record, so the page shows
+        # that computation (MSL 13, 23) before it is submitted, not the last one stored.
+        ctx = super().get_context_data(**kwargs)
+        # a missing rule is answered by the submit, as a form error
+        with contextlib.suppress(RuleNotConfigured, ValidationError):
+            ctx["case"]["computation"] = services.amount_compute(self.process)
+        return ctx
 
     def perform(self, form):
         services.dibao_propose(

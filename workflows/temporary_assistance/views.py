@@ -90,6 +90,8 @@ class EscalationView(CaseTaskFormView):
 class _DecisionView(CaseTaskFormView):
     form_class = forms.DecisionForm
     service = None
+    # the approver sees the request, its cause and the township's limit next to the form
+    template_name = "temporary_assistance/decision.html"
 
     def get_initial(self):
         return {"approve": "1", "amount": self.process.requested_amount}

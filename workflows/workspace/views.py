@@ -280,6 +280,8 @@ def case_workspace(request, process_pk: int):
         elif task.status == STATUS.NEW and task.flow_task_type == "HUMAN" and node.can_assign(request.user, task):
             claimable.append({"task": task, "title": node.task_title or node.name})
     events = list(history.case_events(process))
+    # a case on public notice (dibao/特困): staff record objections received in person (MSL 19)
+    notice = getattr(process, "current_notice", None)
     return render(
         request,
         "workspace/case.html",
@@ -298,6 +300,7 @@ def case_workspace(request, process_pk: int):
             "mine": mine,
             "claimable": claimable,
             "send_back": sendback.open_send_back(process),
+            "open_notice": notice if notice is not None and notice.is_open() else None,
             "today": timezone.localdate(),
         },
     )

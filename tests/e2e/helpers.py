@@ -1,0 +1,79 @@
+"""What every staff journey does on each page: log in through the login page, take the
+next task of a case from the inbox or the queue by clicking, and check and photograph
+each page visited (no viewflow custom element, no serious/critical axe-core violation)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+from tests.e2e.test_accessibility import axe_violations
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+_VF_ELEMENTS = "() => [...document.querySelectorAll('*')].map(e => e.localName).filter(n => n.startsWith('vf-'))"
+
+
+class Visit:
+    """Checks and photographs each page of the journey: ``visit(name)`` after each page
+    load; ``visit.problems`` lists every viewflow element and serious axe violation."""
+
+    def __init__(self, page, sizes=tuple(SIZES)):
+        self.page, self.sizes, self.names, self.problems = page, sizes, [], []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        self.names.append(name)
+        vf = page.evaluate(_VF_ELEMENTS)
+        if vf:
+            self.problems.append(f"[{name}] viewflow elements {sorted(set(vf))}")
+        for v in axe_violations(page):
+            if v["impact"] in ("serious", "critical"):
+                self.problems.append(f"[{name}] {v['id']} ({v['impact']}): {v['help']} {v['nodes'][0]['target']}")
+        for size in self.sizes:
+            page.set_viewport_size(SIZES[size])
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"), full_page=True)
+        page.set_viewport_size(SIZES[self.sizes[0]])
+
+    def assert_clean(self) -> None:
+        assert self.names and not self.problems, "\n".join(self.problems)
+
+
+def log_in(page, user, visit: Visit | None = None, name: str = "login") -> None:
+    """Open the login page, type the demo credentials and land on the inbox."""
+    page.goto(f"{page.base_url}/accounts/login/")
+    if visit:
+        visit(name)
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/workspace/inbox/")
+
+
+def log_out(page) -> None:
+    """Leave through the navigation's 退出 button."""
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state("load")
+
+
+def take_task(page, case_number: str, visit: Visit, name: str) -> None:
+    """From anywhere in the workspace: the case's task in 我的待办, else claim it in
+    待领取 and follow "去办理"; ends on the task form."""
+    page.get_by_role("navigation").get_by_role("link", name=re.compile("^我的待办")).click()
+    page.wait_for_url("**/workspace/inbox/**")
+    row = page.locator("tr", has_text=case_number)
+    if not row.count():
+        page.get_by_role("navigation").get_by_role("link", name=re.compile("^待领取")).click()
+        page.wait_for_url("**/workspace/queue/**")
+        visit(f"{name}-queue")
+        page.locator("tr", has_text=case_number).get_by_role("button", name="领取").click()
+        page.get_by_role("link", name="去办理").click()
+    else:
+        visit(f"{name}-inbox")
+        row.get_by_role("link", name=re.compile("^办理")).click()
+    page.wait_for_url("**/execute/**")
+    visit(name)
