@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.models import Village
 from workflows.core.models.rules import Area
-from workflows.dibao.forms import ERR_NO_MEMBERS, BaseMemberFormSet, member_formset_factory
+from workflows.dibao.forms import ERR_NO_MEMBERS, BaseMemberFormSet, bootstrap_widgets, member_formset_factory
 from workflows.households.models import Household
 from workflows.households.validators import normalise_id_number, validate_id_number
 
@@ -61,6 +61,7 @@ class OpenCaseForm(forms.Form):
         ).select_related("township")
         if not villages_for_village_assistant(user).exists():
             del self.fields["upload_entrustment"]
+        bootstrap_widgets(self)
 
     def clean_upload_entrustment(self):
         from workflows.dibao.services import validate_upload

@@ -63,6 +63,8 @@ class OpenCaseView(CaseStartFormView):
 
 class AssistFirstPayView(CaseTaskFormView):
     form_class = forms.AssistFirstPayForm
+    # the approver pays on the same facts a decision rests on: the request, its cause, the limit
+    template_name = "temporary_assistance/decision.html"
 
     def get_initial(self):
         return {"amount": self.process.requested_amount}
