@@ -37,6 +37,7 @@ flow_viewsets = [SamplingFlowAppViewset(SamplingReviewFlow, icon="rule")]
 urlpatterns = [
     path("", views.draw_list, name="draws"),
     path("draws/<int:pk>/", views.draw_detail, name="draw"),
+    path("counties/<int:county_pk>/draw/", views.draw_new, name="draw_new"),
     path("report/<int:county_pk>/", views.report, name="report"),
     path("report/<int:county_pk>/export.csv", views.report_csv, name="report_csv"),
     path("report/<int:county_pk>/export.pdf", views.report_pdf, name="report_pdf"),
@@ -46,6 +47,10 @@ urlpatterns = [
 url_permissions = {
     "draws": StaffPage(),  # every logged-in user; lists only the user's counties
     "draw": ObjectPage(obj="draw", level="county"),
+    # only the county's reviewers draw (domain.md §7); other county staff 403, other counties 404
+    "draw_new": ObjectPage(
+        obj="county", level="county", param="county_pk", codenames=frozenset({"act_county_reviewer"})
+    ),
     "report": ObjectPage(obj="county", level="county", param="county_pk"),
     "report_csv": ObjectPage(obj="county", level="county", param="county_pk"),
     "report_pdf": ObjectPage(obj="county", level="county", param="county_pk"),

@@ -5,15 +5,22 @@ from __future__ import annotations
 import csv
 import datetime
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 
+from workflows.core.models import County
+from workflows.core.scope import regions_where
 from workflows.core.views import CaseTaskFormView
 
 from . import selectors, services
-from .forms import CorrectionForm, PeriodForm, ReviewForm
+from .forms import CorrectionForm, DrawForm, PeriodForm, ReviewForm
+
+MSG_DRAWN = _("已抽取 %(period)s：样本池 %(pool)s 件，抽中 %(drawn)s 件，复核任务已生成。")
 
 
 class ReviewView(CaseTaskFormView):
@@ -55,7 +62,32 @@ def draw_list(request):
     draws = selectors.draws_visible_to(request.user).order_by("-period_start", "county__code")
     counties = selectors.counties_for(request.user)
     overdue = selectors.overdue_corrections_for(request.user)
-    return render(request, "sampling/draw_list.html", {"draws": draws, "counties": counties, "overdue": overdue})
+    drawing = regions_where(request.user, "act_county_reviewer", County).order_by("code")
+    return render(
+        request,
+        "sampling/draw_list.html",
+        {"draws": draws, "counties": counties, "overdue": overdue, "drawing": drawing},
+    )
+
+
+def draw_new(request, county_pk: int):
+    """The county reviewer draws an ended, undrawn period now (domain.md §7, TK 16, MSL 20), rather
+    than waiting for the nightly job; ``draw_run`` stores the seed and starts the reviews."""
+    county = selectors.county_for_or_404(request.user, county_pk)
+    if not regions_where(request.user, "act_county_reviewer", County).filter(pk=county.pk).exists():
+        raise PermissionDenied
+    form = DrawForm(request.POST or None, periods=services.due_periods(county, timezone.localdate()))
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["period"]
+        try:
+            draw = services.draw_run(county=county, period_start=start, period_end=end, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+            messages.success(request, MSG_DRAWN % {"period": period, "pool": draw.pool_size, "drawn": draw.drawn_count})
+            return redirect("sampling:draw", pk=draw.pk)
+    return render(request, "sampling/draw_new.html", {"county": county, "form": form})
 
 
 def draw_detail(request, pk: int):
