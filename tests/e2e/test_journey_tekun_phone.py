@@ -1,6 +1,10 @@
-"""Staff intake in a browser on a 390×844 phone (issue 14 item 3): a village assistant
-files a 1-person 特困 household with entrustment; member rows are added and removed by
-the page's script; after an error the summary takes focus and the uploads stay."""
+"""Issue 14 acceptance journey (a): a village assistant on a 390×844 phone files a 1-person
+特困 household with the applicant's written entrustment, driven only by tapping and typing:
+log in on the login page, open 新申请 from the collapsed navigation, fill the intake; member
+rows are added and removed by the page's script; after an error the summary takes focus and
+the uploads stay. Every page visited has no viewflow custom element and no serious/critical
+axe-core violation and is no wider than the phone; the main pages are saved at 390×844 and
+1366×768 into test-artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -8,47 +12,55 @@ import datetime
 
 import pytest
 
-from tests.e2e.conftest import (
-    PHONE,
-    SHOTS,
-    new_page,  # noqa: F401 - the fixture
-)
-from tests.e2e.test_accessibility import axe_violations
-from tests.e2e.test_workspace import login
+from tests.e2e.helpers import Visit, log_in
 from tests.factories import make_id_number
 from workflows.dibao.models import Attachment, DibaoProcess
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n% phone intake\n"
+PHONE_WIDTH = 390
 
 
-def serious(violations):
-    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations if v["impact"] in ("serious", "critical")]
+def fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
-def test_village_assistant_files_one_person_tekun_on_a_phone(new_page, region, village_assistant_a, tmp_path):  # noqa: F811
-    """MSL 6 (entrustment), MSL 7: one member, add-then-remove a row, the error summary
-    is focused, the uploads are kept ("已上传"), and the corrected form files the case."""
+def test_village_assistant_files_one_person_tekun_on_a_phone(new_page, region, village_assistant_a, tmp_path):
+    """MSL 6: the village assistant files on the applicant's behalf with a written entrustment
+    (委托书), kept with the case; TK 4-8 (no work ability, no income, no supporter) are declared
+    at intake; MSL 7, MSL 9: one member with the signed check authorisation (核对授权书) and
+    truthfulness commitment. A second row added by script and removed again is not filed; a
+    wrong ID check digit (GB 11643) gives a focused error summary and keeps the uploads
+    ("已上传"); the corrected form files the case for township acceptance (TK 28)."""
     application = tmp_path / "申请书.pdf"
     application.write_bytes(PDF)
     entrustment = tmp_path / "委托书.pdf"
     entrustment.write_bytes(PDF)
-    page = new_page(PHONE)
-    login(page, village_assistant_a)
-    page.goto(f"{page.base_url}/staff/cases/tekun/start/")
-    assert page.locator("vf-form, [class^=vf-]").count() == 0
-    assert serious(axe_violations(page)) == []
+    page = new_page({"width": PHONE_WIDTH, "height": 844})
+    visit = Visit(page, sizes=("phone", "desktop"))
+    log_in(page, village_assistant_a, visit, "a00-login")
+    visit("a01-inbox")
+    assert fits_the_phone(page)
 
-    page.select_option("#id_village", str(region.village_a.pk))
-    page.select_option("#id_area", "rural")
-    page.fill("#id_address", "青山村二组 3 号")
-    page.fill("#id_phone", "13912345678")
-    page.set_input_files("#id_upload_application", str(application))
-    page.set_input_files("#id_upload_entrustment", str(entrustment))
+    # the navigation is collapsed on a phone: open it, then 新申请 → 特困人员认定
+    page.get_by_role("button", name="展开导航").click()
+    page.get_by_role("button", name="新申请").click()
+    page.get_by_role("link", name="特困人员认定").click()
+    page.wait_for_url("**/tekun/start/**")
+    visit("a02-intake")
+    assert fits_the_phone(page)
+
+    page.get_by_label("村（社区）").select_option(str(region.village_a.pk))
+    page.get_by_label("户籍类别").select_option("rural")
+    page.get_by_label("家庭住址").fill("青山村二组 3 号")
+    page.get_by_label("联系电话").fill("13912345678")
+    page.locator("#id_upload_application").set_input_files(str(application))
+    page.locator("#id_upload_entrustment").set_input_files(str(entrustment))
     for box in ("#id_no_work_ability", "#id_no_income", "#id_no_supporter"):
-        page.check(box)
+        page.locator(box).check()
     page.fill("#id_members-0-name", "王五")
-    page.fill("#id_members-0-id_number", make_id_number(datetime.date(1950, 1, 1), seq=303)[:17] + "Y")
+    wrong_check_digit = make_id_number(datetime.date(1950, 1, 1), seq=303)[:17] + "Y"
+    page.fill("#id_members-0-id_number", wrong_check_digit)
     page.check("#id_members-0-signed_check_authorisation")
     page.check("#id_members-0-signed_truthfulness")
 
@@ -62,22 +74,23 @@ def test_village_assistant_files_one_person_tekun_on_a_phone(new_page, region, v
     page.get_by_role("button", name="提交申请").click()
     summary = page.locator("#error-summary")
     summary.wait_for()
+    visit("a03-intake-error")
     assert summary.evaluate("el => el === document.activeElement")
     assert "身份证号码" in summary.inner_text()
     body = page.locator("body").inner_text()
     assert "已上传：申请书.pdf，可替换" in body and "已上传：委托书.pdf，可替换" in body
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=str(SHOTS / "intake-phone-error.png"), full_page=True)
-    assert serious(axe_violations(page)) == []
+    assert fits_the_phone(page)
 
     page.fill("#id_members-0-id_number", make_id_number(datetime.date(1950, 1, 1), seq=303))
     for box in ("#id_no_work_ability", "#id_no_income", "#id_no_supporter"):
-        page.check(box)  # checkboxes come back as posted; make sure
+        page.locator(box).check()  # checkboxes come back as posted; make sure
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url(lambda url: "/start/" not in url)
+    visit("a04-after-intake")
+    assert fits_the_phone(page)
     process = DibaoProcess.objects.get()
     assert process.programme == "tekun" and process.household.size == 1
-    assert set(Attachment.objects.filter(process=process).values_list("kind", flat=True)) == {
-        "application",
-        "entrustment",
-    }
+    assert process.case_number in page.locator("main").inner_text(), "the filed case is not shown"
+    kinds = set(Attachment.objects.filter(process=process).values_list("kind", flat=True))
+    assert kinds == {"application", "entrustment"}
+    visit.assert_clean()
