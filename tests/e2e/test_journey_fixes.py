@@ -67,3 +67,13 @@ def test_assist_first_payment_page_shows_the_request_and_the_limit(
     assert "先行发放金额（元）" in page
     assert "1,500.00" in page and "火灾" in page and "房屋失火" in page
     assert "乡镇审批限额（元）" in page and f"{process.township_limit:,.2f}" in page
+
+
+def test_temporary_assistance_intake_errors_are_summarised(region, case_worker_a, client_for):
+    """Bad input gives a translated summary at the top and the error at the field, never a 500."""
+    response = client_for(case_worker_a).post(
+        "/staff/cases/temporaryassistance/start/", {"requested_amount": "-5", "_viewflow_activation-started": ""}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="ws-error-summary"' in page
+    assert 'id="id_requested_amount_error"' in page
