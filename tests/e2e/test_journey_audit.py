@@ -1,7 +1,7 @@
 """Issue 14 acceptance journey (h): the auditor, only clicking, finds a case through the
 navigation, replays it at a past moment on its history page and downloads the case file
 (案卷). Every page visited has no viewflow custom element and no serious/critical axe-core
-violation; the main pages are saved at 1366×768 into test-artifacts/ui/."""
+violation; the main pages are saved at 1366×768 and 390×844 into test-artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def auditor_journey(new_page, region, case_worker_a, case_worker_a2, auditor, fa
     before_proposal = AuditEvent.objects.get(chain=f"case:{process.pk}", action="dibao.propose").seq - 1
 
     page = new_page()
-    visit = Visit(page, sizes=("desktop",))
+    visit = Visit(page)
     log_in(page, auditor, visit, "h00-login")
     visit("h01-inbox")
     nav = page.get_by_role("navigation")

@@ -1,7 +1,7 @@
 """Issue 14 acceptance journeys (b)+(c) and (d), driven only by clicking and typing as each
 role would: log in on the login page, start from the navigation, the inbox or the queue.
 Every page visited has no viewflow custom element and no serious/critical axe-core
-violation; the main pages are saved at 1366×768 into test-artifacts/ui/."""
+violation; the main pages are saved at 1366×768 and 390×844 into test-artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_case_worker_files_four_person_dibao_and_approvers_sign(
     23), the 7-day notice, three signatures (MSL 21) and the approval letter PDF with the
     amount and the payment start (MSL 21)."""
     page = new_page()
-    visit = page.visit = Visit(page, sizes=("desktop",))
+    visit = page.visit = Visit(page)
     log_in(page, case_worker_a, visit, "b00-login")
     process = file_four_person_household(page, region, tmp_path, visit)
 
@@ -180,7 +180,7 @@ def test_objection_during_notice_leads_to_reinvestigation_and_a_second_notice(
     process = propose(process, case_worker_a)
     assert process.notice_round == 1
     page = new_page()
-    visit = page.visit = Visit(page, sizes=("desktop",))
+    visit = page.visit = Visit(page)
 
     # the case worker finds the case through 已办 and records the objection (MSL 19)
     log_in(page, case_worker_a, visit, "d00-login")

@@ -1,7 +1,7 @@
 """Issue 14 acceptance journey (f): a temporary-assistance request above the township's
 limit is decided by the county officer, who finds it in 待领取 and approves it by
 clicking and typing. Every page visited has no viewflow custom element and no
-serious/critical axe-core violation; the main pages are saved into test-artifacts/ui/."""
+serious/critical axe-core violation; the main pages are saved at 1366×768 and 390×844 into test-artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_county_officer_decides_an_above_limit_request(
     assert process.tier == Tier.COUNTY
     refresh_case_index(process)
     page = new_page()
-    visit = Visit(page, sizes=("desktop",))
+    visit = Visit(page)
     log_in(page, county_officer, visit, "f00-login")
     take_task(page, process.case_number, visit, "f01-county-approve")
     text = page.locator("main").inner_text()
