@@ -156,14 +156,16 @@ def _schema(client) -> dict:
 
 
 def test_openapi_schema_validates(client, db):
-    """The generated schema is valid OpenAPI 3 and lists the four operations."""
+    """The generated schema is valid OpenAPI 3 and lists the seven operations (three of them
+    temporary assistance: file, status, letters)."""
     from drf_spectacular.validation import validate_schema
 
     schema = _schema(client)
     validate_schema(schema)
     assert set(schema["paths"]) == {
         "/portal/api/v1/applications/", "/portal/api/v1/status/", "/portal/api/v1/objections/",
-        "/portal/api/v1/letters/{document_id}/",
+        "/portal/api/v1/letters/{document_id}/", "/portal/api/v1/temporary-assistance/applications/",
+        "/portal/api/v1/temporary-assistance/status/", "/portal/api/v1/temporary-assistance/letters/{document_id}/",
     }  # fmt: skip
     assert "IntegrationToken" in schema["components"]["securitySchemes"]
 
