@@ -155,3 +155,16 @@ def test_ta_letter_of_another_case_is_not_found(client, ta_case, approver_a, ta_
     assert client.get(f"/portal/status/{online_case.case_number}/letters/{letter.pk}/").status_code == 404
     # the TA case itself is not granted in this session
     assert client.get(f"/portal/status/{process.case_number}/letters/{letter.pk}/").status_code == 404
+
+
+def test_ta_other_documents_of_the_case_are_not_downloadable(client, ta_case, case_worker_a):
+    """Negative: with the case granted, a document that is not a decision letter (an entrustment,
+    kind "other") is not found, whatever its id."""
+    from workflows.documents.services import document_store
+
+    other = document_store(
+        process_id=ta_case.pk, kind="other", filename="entrustment.pdf", content=b"%PDF-1.4\n", actor=case_worker_a,
+        applicant_name="孙大海",
+    )  # fmt: skip
+    _page(client, ta_case)
+    assert client.get(f"/portal/status/{ta_case.case_number}/letters/{other.pk}/").status_code == 404
