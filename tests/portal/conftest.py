@@ -140,3 +140,60 @@ def wizard_apply(client, region, *, id_number=APPLICANT_ID, authorise=True, uplo
 
 
 CASE_RE = re.compile(r"(DB-\d{9}-\d{4}-\d{6})")
+
+
+# --- temporary assistance (临时救助) ----------------------------------------------------
+TA_ID = make_id_number(datetime.date(1971, 3, 14), seq=639)
+TA_PHONE = "13700001234"
+
+
+@pytest.fixture
+def ta_household(region):
+    """A household of village A with its own phone and a known head (ID number ``TA_ID``)."""
+    household = factories.HouseholdFactory(village=region.village_a, phone=TA_PHONE)
+    factories.MemberFactory(household=household, name="孙大海", id_number=TA_ID)
+    return household
+
+
+@pytest.fixture
+def ta_fund(region, county_officer):
+    """The township A reserve fund, so a township approval can pay."""
+    from django.utils import timezone
+
+    from workflows.funds.services import fund_allocate
+
+    return fund_allocate(
+        township=region.township_a, budget_year=timezone.localdate().year, amount=Decimal("10000.00"),
+        reason="年度拨付", actor=county_officer,
+    ).fund  # fmt: skip
+
+
+@pytest.fixture
+def ta_case(case_worker_a, ta_household, django_capture_on_commit_callbacks):
+    """A 1,500-yuan emergency request filed at the township window (township tier)."""
+    from tests.temporary_assistance.helpers import file_case
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return file_case(case_worker_a, ta_household, requested_amount=Decimal("1500.00"))
+
+
+def ta_approve(process, approver, amount="1500.00", first_payment=None):
+    """The township approver decides within the limit; the first payment leaves the fund."""
+    from tests.temporary_assistance.helpers import do
+    from workflows.temporary_assistance import services as ta_services
+    from workflows.temporary_assistance.flows import TemporaryAssistanceFlow as F
+
+    return do(
+        process, F.township_approve, approver, ta_services.case_township_approve, approve=True,
+        amount=Decimal(amount), first_payment=Decimal(first_payment) if first_payment else None,
+    )  # fmt: skip
+
+
+def ta_letter(process):
+    """Issue the decision letter as the letter job does after the decision commits."""
+    from workflows.temporary_assistance import services as ta_services
+
+    return ta_services.case_issue_letter(process_id=process.pk)
+
+
+TA_CASE_RE = re.compile(r"(LS-\d{9}-\d{4}-\d{6})")

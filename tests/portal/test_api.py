@@ -156,14 +156,16 @@ def _schema(client) -> dict:
 
 
 def test_openapi_schema_validates(client, db):
-    """The generated schema is valid OpenAPI 3 and lists the four operations."""
+    """The generated schema is valid OpenAPI 3 and lists the seven operations (three of them
+    temporary assistance: file, status, letters)."""
     from drf_spectacular.validation import validate_schema
 
     schema = _schema(client)
     validate_schema(schema)
     assert set(schema["paths"]) == {
         "/portal/api/v1/applications/", "/portal/api/v1/status/", "/portal/api/v1/objections/",
-        "/portal/api/v1/letters/{document_id}/",
+        "/portal/api/v1/letters/{document_id}/", "/portal/api/v1/temporary-assistance/applications/",
+        "/portal/api/v1/temporary-assistance/status/", "/portal/api/v1/temporary-assistance/letters/{document_id}/",
     }  # fmt: skip
     assert "IntegrationToken" in schema["components"]["securitySchemes"]
 
@@ -187,8 +189,9 @@ def keep_test_connection():
 
 
 @pytest.mark.parametrize("authenticated", [True, False], ids=["token", "anonymous"])
-def test_fuzz_finds_no_server_error(client, region, online_case, api_client_a, authenticated):
-    """schemathesis: 25 generated requests per operation, never a 5xx."""
+def test_fuzz_finds_no_server_error(client, region, online_case, ta_case, api_client_a, authenticated):
+    """schemathesis: 25 generated requests per operation (the temporary-assistance file, status
+    and letters endpoints included, with a real TA case in the county), never a 5xx."""
     import schemathesis
     from django.core.wsgi import get_wsgi_application
 
@@ -200,7 +203,7 @@ def test_fuzz_finds_no_server_error(client, region, online_case, api_client_a, a
     with keep_test_connection():
         for result in schema.get_all_operations():
             _fuzz(result.ok(), headers, statuses)
-    assert len(statuses) >= 4 * 10 and max(statuses) < 500
+    assert len(statuses) >= 7 * 10 and max(statuses) < 500
 
 
 def _fuzz(operation, headers, statuses):

@@ -37,6 +37,8 @@ from workflows.dibao.models import Attachment, Programme
 from workflows.documents.services import document_record_download
 from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
 from workflows.households.validators import validate_id_number
+from workflows.temporary_assistance.models import Cause as TaCause
+from workflows.temporary_assistance.models import Kind as TaKind
 
 from . import selectors, services, throttle
 from .models import IntegrationClient
@@ -44,6 +46,8 @@ from .models import IntegrationClient
 ERR_NOT_FOUND = "未找到。"
 ERR_THROTTLED = "尝试次数过多，请 15 分钟后再试。"
 ERR_BAD_FILE = "文件内容不是有效的 Base64。"
+ERR_TA_HOUSEHOLD = "请填写已登记家庭成员的身份证号码，或填写新家庭的成员（二选一）。"
+ERR_TA_NEW_FIELD = "新家庭须填写此项。"
 ERR_TOKEN = "无效的对接密钥。"  # noqa: S105 - a message, not a secret
 MAX_FILE_B64 = (dibao_services.MAX_UPLOAD_BYTES * 4) // 3 + 8
 
@@ -237,6 +241,17 @@ class NoticeSerializer(serializers.Serializer):
     objection_url = serializers.CharField()
 
 
+class CheckFailureSerializer(serializers.Serializer):
+    """A failed data check told to the applicant, with the reasons and the notice letter (MSL 18)."""
+
+    notified_on = serializers.DateField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    letter = LetterSerializer(allow_null=True)
+    objection_open = serializers.BooleanField(help_text="可以带证明材料对核对结果提出异议")
+    recheck_pending = serializers.BooleanField(help_text="异议已登记，正在复查核对")
+    objection_how = serializers.CharField()
+
+
 class StatusSerializer(serializers.Serializer):
     case_number = serializers.CharField()
     programme = serializers.CharField()
@@ -257,6 +272,7 @@ class StatusSerializer(serializers.Serializer):
     monthly_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     payment_starts = serializers.DateField(allow_null=True)
     appeal_rights = serializers.CharField()
+    check_failure = CheckFailureSerializer(allow_null=True, help_text="核对未通过的告知（MSL 18），没有则为 null")
 
 
 class ObjectionRequestSerializer(serializers.Serializer):
@@ -341,25 +357,37 @@ class StatusView(BaseAPIView):
         auth=[{"IntegrationToken": []}, {}],
     )
     def post(self, request):
-        serializer = StatusRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
-        client = _client(request)
-        if client is not None:
-            process = selectors.case_for_client(client, d["case_number"])
-        else:
-            address = throttle.client_address(request)
-            factor = "id" if d["id_last6"] else "otp"
-            if throttle.lookup_throttled(address=address, case_number=d["case_number"], factor=factor):
-                return Response({"detail": ERR_THROTTLED}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-            if not (d["id_last6"] or d["otp"]):
-                return Response({"errors": [str(services.ERR_FACTOR_REQUIRED)]}, status=status.HTTP_400_BAD_REQUEST)
-            process = services.status_lookup(
-                case_number=d["case_number"], id_last6=d["id_last6"], otp=d["otp"], address=address
-            )
-        if process is None:
-            return _not_found()
-        return Response(StatusSerializer(selectors.public_status(process)).data)
+        return _status_answer(
+            request, programme=selectors.DIBAO, for_client=selectors.case_for_client,
+            build=lambda p: StatusSerializer(selectors.public_status(p)).data,
+        )  # fmt: skip
+
+
+def _status_answer(request, *, programme: str, for_client, build) -> Response:
+    """One status lookup for both programmes' endpoints: a client reads its county's cases;
+    an anonymous caller needs a second factor, under the web page's throttle, and gets the
+    same 404 for an unknown case and a wrong factor (the lookup searches ``programme`` only,
+    so a case of the other programme is unknown here, exactly like a number that does not exist)."""
+    serializer = StatusRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    d = serializer.validated_data
+    client = _client(request)
+    if client is not None:
+        process = for_client(client, d["case_number"])
+    else:
+        address = throttle.client_address(request)
+        factor = "id" if d["id_last6"] else "otp"
+        if throttle.lookup_throttled(address=address, case_number=d["case_number"], factor=factor):
+            return Response({"detail": ERR_THROTTLED}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if not (d["id_last6"] or d["otp"]):
+            return Response({"errors": [str(services.ERR_FACTOR_REQUIRED)]}, status=status.HTTP_400_BAD_REQUEST)
+        process = services.status_lookup(
+            case_number=d["case_number"], id_last6=d["id_last6"], otp=d["otp"], address=address,
+            programmes=(programme,),
+        )  # fmt: skip
+    if process is None:
+        return _not_found()
+    return Response(build(process))
 
 
 class ObjectionsView(BaseAPIView):
@@ -402,21 +430,166 @@ class LetterView(BaseAPIView):
     )
     def get(self, request, document_id: int):
         from workflows.dibao.models import DibaoProcess
-        from workflows.documents.models import CaseDocument
 
+        return _letter_response(request, document_id, DibaoProcess)
+
+
+def _letter_response(request, document_id: int, model):
+    """A letter the applicant may download (``selectors.public_letter``) of a case of ``model`` in
+    the client's county; anything else, whatever the reason, the same 404."""
+    from workflows.documents.models import CaseDocument
+
+    owner = CaseDocument.objects.filter(pk=document_id).values("process_id")[:1]
+    process = model.objects.filter(pk__in=owner, county_id=_client(request).county_id).first()
+    document = selectors.public_letter(process, document_id) if process is not None else None
+    if document is None:
+        return _not_found()
+    document_record_download(document=document, actor=None)
+    content_type = mimetypes.guess_type(document.filename)[0] or "application/pdf"
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.filename, content_type=content_type
+    )
+
+
+# --- temporary assistance (临时救助) ------------------------------------------------------
+class TaApplicationSerializer(serializers.Serializer):
+    """A temporary-assistance request: an existing household (a member's ID number) or a new one."""
+
+    village_code = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default="",
+        help_text="新家庭所在村（社区）国家代码，须属于对接系统所在县；按身份证号码申请已登记家庭时不填",
+    )  # fmt: skip
+    household_id_number = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, default="", validators=[validate_id_number],
+        help_text="已登记家庭某位成员的 18 位身份证号码（与 members 二选一）",
+    )  # fmt: skip
+    area = serializers.ChoiceField(choices=Area.choices, required=False)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = serializers.RegexField(r"^1\d{10}$", max_length=11, required=False)
+    bank_account = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    members = MemberSerializer(many=True, max_length=20, required=False, help_text="新家庭的成员（MSL 7）")
+    assistance_kind = serializers.ChoiceField(choices=TaKind.choices, help_text="救助类型：急难型 / 支出型")
+    cause = serializers.ChoiceField(choices=TaCause.choices, help_text="事由类别")
+    event_date = serializers.DateField(help_text="事件发生日期（不能晚于今天）")
+    cause_detail = serializers.CharField(max_length=2000, help_text="情况说明")
+    requested_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="申请金额（元）"
+    )
+    repeat_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    major_hardship = serializers.BooleanField(default=False, help_text="重大困难，提请一事一议")
+    language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        existing = bool(attrs.get("household_id_number"))
+        if existing == bool(attrs.get("members")):
+            raise serializers.ValidationError(ERR_TA_HOUSEHOLD)
+        if not existing:
+            missing = [f for f in ("village_code", "area", "address", "phone") if not attrs.get(f)]
+            if missing:
+                raise serializers.ValidationError({f: [ERR_TA_NEW_FIELD] for f in missing})
+        return attrs
+
+
+class TaStatusSerializer(serializers.Serializer):
+    case_number = serializers.CharField()
+    programme = serializers.CharField()
+    township = serializers.CharField()
+    stage = serializers.CharField(help_text="accepted / review / assist_first / approved / paid / refused")
+    stage_label = serializers.CharField()
+    next_step = serializers.CharField()
+    kind_label = serializers.CharField()
+    cause_label = serializers.CharField()
+    submitted_on = serializers.DateField(allow_null=True)
+    requested_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    decision = serializers.CharField(allow_blank=True)
+    decided_on = serializers.DateField(allow_null=True)
+    approved_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    paid_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text="至今已发放")
+    paperwork_due = serializers.DateField(allow_null=True)
+    refusal_reasons = serializers.ListField(child=serializers.CharField())
+    letters = LetterSerializer(many=True)
+    appeal_rights = serializers.CharField()
+
+
+class TaApplicationsView(BaseAPIView):
+    @extend_schema(
+        operation_id="ta_applications_create",
+        request=TaApplicationSerializer,
+        responses={201: SubmittedSerializer, 400: OpenApiResponse(), 404: ErrorSerializer},
+        summary="提交临时救助申请（网上渠道；已登记家庭或新家庭）",
+    )
+    def post(self, request):
+        from workflows.households.models import Household
+        from workflows.temporary_assistance import selectors as ta_selectors
+        from workflows.temporary_assistance.services import NewHousehold
+
+        serializer = TaApplicationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
         client = _client(request)
-        document = CaseDocument.objects.filter(pk=document_id, kind__in=selectors.LETTER_KINDS).first()
-        in_county = (
-            document is not None
-            and DibaoProcess.objects.filter(pk=document.process_id, county_id=client.county_id).exists()
+        household = new = None
+        if d["household_id_number"]:
+            household = ta_selectors.household_by_id_number(
+                id_number=d["household_id_number"], households=Household.objects.filter(county_id=client.county_id)
+            )
+            if household is None:
+                return _not_found()
+        else:
+            village = (
+                Village.objects.filter(code=d["village_code"], township__county_id=client.county_id)
+                .select_related("township__county")
+                .first()
+            )
+            if village is None:
+                return _not_found()
+            new = NewHousehold(
+                village=village, area=d["area"], address=d["address"], phone=d["phone"],
+                bank_account=d["bank_account"], members=[dibao_services.MemberInput(**m) for m in d["members"]],
+            )  # fmt: skip
+        try:
+            process = services.ta_application_submit_online(
+                household=household, new_household=new, kind=d["assistance_kind"], cause=d["cause"],
+                event_date=d["event_date"], cause_detail=d["cause_detail"], requested_amount=d["requested_amount"],
+                repeat_reason=d["repeat_reason"], major_hardship=d["major_hardship"], language=d["language"],
+                email=d["email"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            return _validation_response(exc)
+        return Response(
+            {"case_number": process.case_number, "status_url": services.status_url()}, status=status.HTTP_201_CREATED
         )
-        if not in_county:
-            return _not_found()
-        document_record_download(document=document, actor=None)
-        content_type = mimetypes.guess_type(document.filename)[0] or "application/pdf"
-        return FileResponse(
-            document.file.open("rb"), as_attachment=True, filename=document.filename, content_type=content_type
-        )
+
+
+class TaStatusView(BaseAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="ta_status_lookup",
+        request=StatusRequestSerializer,
+        responses={200: TaStatusSerializer, 400: OpenApiResponse(), 404: ErrorSerializer, 429: ErrorSerializer},
+        summary="查询临时救助办理进度：案件编号 + 第二要素；或对接系统按本县案件编号查询",
+        auth=[{"IntegrationToken": []}, {}],
+    )
+    def post(self, request):
+        return _status_answer(
+            request, programme=selectors.TEMPORARY_ASSISTANCE, for_client=selectors.ta_case_for_client,
+            build=lambda p: TaStatusSerializer(selectors.ta_public_status(p)).data,
+        )  # fmt: skip
+
+
+class TaLetterView(BaseAPIView):
+    renderer_classes = [PDFRenderer, JSONRenderer]
+
+    @extend_schema(
+        operation_id="ta_letters_retrieve",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (404, "application/json"): ErrorSerializer},
+        summary="下载本县临时救助案件的救助决定书或不予救助决定书（PDF）",
+    )
+    def get(self, request, document_id: int):
+        from workflows.temporary_assistance.models import TemporaryAssistanceProcess
+
+        return _letter_response(request, document_id, TemporaryAssistanceProcess)
 
 
 def api_view(view_class):

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import time
 
-from workflows.dibao.models import DibaoProcess
-
+from .selectors import case_by_number
 from .services import GRANT_MINUTES, normalise_case_number
 
 SESSION_KEY = "portal_grants"
 
 
-def grant(request, process: DibaoProcess) -> None:
+def grant(request, process) -> None:
     grants = {k: v for k, v in request.session.get(SESSION_KEY, {}).items() if v > time.time()}
     if not grants:
         request.session.cycle_key()  # a fresh session id when access is first granted
@@ -20,12 +19,13 @@ def grant(request, process: DibaoProcess) -> None:
     request.session[SESSION_KEY] = grants
 
 
-def granted_case(request, case_number: str) -> DibaoProcess | None:
+def granted_case(request, case_number: str):
+    """The granted case (dibao/特困 or temporary assistance), else ``None``."""
     case_number = normalise_case_number(case_number)
     expiry = request.session.get(SESSION_KEY, {}).get(case_number)
     if not expiry or expiry <= time.time():
         return None
-    return DibaoProcess.objects.filter(case_number=case_number).select_related("township", "household").first()
+    return case_by_number(case_number)
 
 
 def revoke_all(request) -> None:

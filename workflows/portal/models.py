@@ -89,6 +89,10 @@ class Notification(models.Model):
         DECISION = "decision", _("审核确认结果")
         PAYMENT_START = "payment_start", _("开始发放")
         CORRECTION = "correction", _("整改纠正")
+        CHECK_FAILED = "check_failed", _("核对未通过")
+        TA_ACCEPTED = "ta_accepted", _("临时救助已受理")
+        TA_DECISION = "ta_decision", _("临时救助审批结果")
+        TA_PAYMENT = "ta_payment", _("临时救助发放")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("短信")

@@ -1,9 +1,12 @@
 """What the applicant (or an integrating system) may read about a case.
 
 ``public_status`` returns a ``PublicStatus``: the stage in plain language,
-what happens next, the deadline, missing materials, letters, the open notice
-and the appeal rights. It has no field for staff names, internal notes,
-investigation findings or evidence, so a template cannot show them.
+what happens next, the deadline, missing materials, letters, the open notice,
+a failed data check with its reasons (MSL 18) and the appeal rights.
+``ta_public_status`` returns a ``TemporaryAssistanceStatus`` for a temporary-
+assistance case: stage, amount approved and paid so far, refusal reasons,
+letters. Neither has a field for staff names, internal notes, investigation
+findings or evidence, so a template cannot show them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +25,19 @@ from workflows.dibao.models import Decision, DibaoProcess, NoticeRound
 from workflows.dibao.selectors import deadline_of
 from workflows.documents.models import CaseDocument
 from workflows.documents.selectors import documents_for_case
+from workflows.temporary_assistance.models import Decision as TaDecision
+from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
 LETTER_KINDS = (CaseDocument.Kind.APPROVAL_LETTER, CaseDocument.Kind.REFUSAL_LETTER)
+TA_LETTER_KINDS = (CaseDocument.Kind.TA_DECISION,)
+#: The audit event written when a failed data check is told to the applicant (MSL 18); its
+#: ``data`` names the check-result notice letter (a document of kind "other", so the kind
+#: alone cannot tell it from, say, an entrustment).
+CHECK_FAILURE_ACTION = "dibao.check_failure_notice"
+
+#: Which programme a case number belongs to (``case_ids``): dibao/特困 or temporary assistance.
+DIBAO, TEMPORARY_ASSISTANCE = "dibao", "ta"
+CASE_MODELS = {DIBAO: DibaoProcess, TEMPORARY_ASSISTANCE: TemporaryAssistanceProcess}
 
 # Active node -> (stage key, stage in plain language, what happens next).
 STAGES = {
@@ -55,6 +70,17 @@ STAGES = {
 STAGE_APPROVED = ("approved", _("已确认享受"), _("从下面写明的月份起，保障金每月发放到您登记的账户。"))
 STAGE_REFUSED = ("refused", _("不予确认"), _("请下载不予确认决定书，查看理由。如不服，可以申请复议或提起诉讼。"))
 STAGE_UNKNOWN = ("review", _("办理中"), _("乡镇正在办理您的申请。"))
+# MSL 18: the check found the household not eligible and the applicant was told
+STAGE_CHECK_FAILED = (
+    "check_failed",
+    _("家庭经济状况核对未通过"),
+    _("请查看下面的核对未通过理由和核对结果告知书。如有异议，可以带证明材料到乡镇民政窗口申请复查。"),
+)
+STAGE_RECHECK = ("check", _("正在复查核对结果"), _("您对核对结果提出了异议，县民政局正在重新核对，您不需要做什么。"))
+CHECK_OBJECTION_HOW = _(
+    "如认为核对结果有误，请带上证明材料（如收入证明、财产证明、医疗费用票据等）到乡镇民政窗口提出异议，"
+    "工作人员登记后会重新核对；复查结果出来前不会作出决定（《最低生活保障审核确认办法》第十八条）。"
+)
 
 APPEAL_RIGHTS = _(
     "对审核确认决定不服的，可以自收到决定书之日起 60 日内向县级人民政府申请行政复议，"
@@ -85,6 +111,19 @@ class PublicNotice:
 
 
 @dataclass(frozen=True)
+class PublicCheckFailure:
+    """A failed data check as told to the applicant (MSL 18): reasons, the notice letter,
+    whether an objection with evidence is still possible, or a re-check is running."""
+
+    notified_on: datetime.date
+    reasons: list[str]
+    letter: PublicLetter | None
+    objection_open: bool
+    recheck_pending: bool
+    objection_how: str = str(CHECK_OBJECTION_HOW)
+
+
+@dataclass(frozen=True)
 class PublicStatus:
     """The whole public face of a case (MSL 24: no personal data beyond the case number)."""
 
@@ -108,6 +147,7 @@ class PublicStatus:
     monthly_amount: object = None
     payment_starts: datetime.date | None = None
     appeal_rights: str = str(APPEAL_RIGHTS)
+    check_failure: PublicCheckFailure | None = None
 
 
 def active_node_names(process: DibaoProcess) -> list[str]:
@@ -120,23 +160,78 @@ def _stage(process: DibaoProcess):
         return STAGE_APPROVED
     if process.decision == Decision.REFUSED and process.status == "DONE":
         return STAGE_REFUSED
+    if process.recheck_pending:
+        return STAGE_RECHECK
+    if _check_objection_open(process):
+        return STAGE_CHECK_FAILED
     for name in reversed(active_node_names(process)):
         if name in STAGES:
             return STAGES[name]
     return STAGE_UNKNOWN
 
 
-def letters_of(process: DibaoProcess) -> list[PublicLetter]:
-    docs = documents_for_case(process.pk).filter(kind__in=LETTER_KINDS, superseded_by__isnull=True)
-    return [
-        PublicLetter(d.pk, d.kind, str(d.get_kind_display()), timezone.localtime(d.created_at).date()) for d in docs
-    ]
-
-
-def public_letter(process: DibaoProcess, document_id: int) -> CaseDocument | None:
-    """A decision letter of this case (never another kind of document)."""
+def _check_objection_open(process: DibaoProcess) -> bool:
+    """The same condition as the staff side's "record a check objection" (dibao ``case_summary``)."""
     return (
-        documents_for_case(process.pk).filter(pk=document_id, kind__in=LETTER_KINDS, superseded_by__isnull=True).first()
+        process.finance_outcome == "not_eligible"
+        and process.check_failure_notified_on is not None
+        and not process.recheck_pending
+        and process.proposes_approval is None
+        and not process.decision
+        and process.status not in ("DONE", "CANCELED")
+    )
+
+
+def check_notice_ids(process_id: int) -> list[int]:
+    """The check-result notice letters of a case (MSL 18), newest first, from their audit events."""
+    from workflows.core.models import AuditEvent
+
+    events = AuditEvent.objects.filter(process_id=process_id, action=CHECK_FAILURE_ACTION).order_by("-pk")
+    return [e["document"] for e in events.values_list("data", flat=True) if isinstance(e, dict) and e.get("document")]
+
+
+def _letter(d: CaseDocument, title=None) -> PublicLetter:
+    return PublicLetter(d.pk, d.kind, str(title or d.get_kind_display()), timezone.localtime(d.created_at).date())
+
+
+def _letter_documents(process):
+    """The documents of a case the applicant may download: decision letters, and for dibao the
+    check-result notices (never an entrustment, a notice PDF or evidence)."""
+    docs = documents_for_case(process.pk).filter(superseded_by__isnull=True)
+    if isinstance(process, TemporaryAssistanceProcess):
+        return docs.filter(kind__in=TA_LETTER_KINDS)
+    from django.db.models import Q
+
+    return docs.filter(Q(kind__in=LETTER_KINDS) | Q(pk__in=check_notice_ids(process.pk)))
+
+
+CHECK_NOTICE_TITLE = _("家庭经济状况核对结果告知书")
+
+
+def letters_of(process) -> list[PublicLetter]:
+    """The decision letters (a check-result notice is shown with the failed check instead)."""
+    kinds = TA_LETTER_KINDS if isinstance(process, TemporaryAssistanceProcess) else LETTER_KINDS
+    return [_letter(d) for d in _letter_documents(process).filter(kind__in=kinds)]
+
+
+def public_letter(process, document_id: int) -> CaseDocument | None:
+    """A letter of this case the applicant may download (never another kind of document)."""
+    return _letter_documents(process).filter(pk=document_id).first()
+
+
+def _check_failure(process: DibaoProcess) -> PublicCheckFailure | None:
+    """MSL 18: once a failed check was told, the applicant sees it with the reasons and the letter."""
+    if process.check_failure_notified_on is None or process.finance_outcome != "not_eligible":
+        return None
+    reasons = [str(r.get("message")) for r in (process.finance_result or {}).get("reasons", []) if r.get("message")]
+    ids = check_notice_ids(process.pk)
+    doc = documents_for_case(process.pk).filter(pk__in=ids[:1], superseded_by__isnull=True).first() if ids else None
+    return PublicCheckFailure(
+        notified_on=process.check_failure_notified_on,
+        reasons=reasons or [str(_("家庭经济状况不符合条件。"))],
+        letter=_letter(doc, CHECK_NOTICE_TITLE) if doc else None,
+        objection_open=_check_objection_open(process),
+        recheck_pending=process.recheck_pending,
     )
 
 
@@ -184,6 +279,7 @@ def public_status(process: DibaoProcess, *, today: datetime.date | None = None) 
         decision=process.decision if done else "",
         monthly_amount=process.monthly_amount if done and process.decision == Decision.APPROVED else None,
         payment_starts=process.payment_starts if done and process.decision == Decision.APPROVED else None,
+        check_failure=None if done else _check_failure(process),
     )
 
 
@@ -191,6 +287,156 @@ def case_for_client(client, case_number: str) -> DibaoProcess | None:
     """A case of the integrating client's county, else ``None`` (the API answers 404)."""
     return (
         DibaoProcess.objects.filter(case_number=(case_number or "").strip().upper(), county_id=client.county_id)
+        .select_related("township", "household")
+        .first()
+    )
+
+
+# ==============================================================================
+# Temporary assistance (临时救助)
+# ==============================================================================
+TA_STAGE_ACCEPTED = ("accepted", _("已受理"), _("乡镇民政窗口已受理您的临时救助申请，将尽快审核。"))
+TA_STAGE_REVIEW = ("review", _("审核中"), _("工作人员正在审核您的申请，作出决定后会通知您。"))
+TA_STAGE_CHECK = ("review", _("审核中"), _("县民政局正在核对家庭收入和财产信息，您不需要做什么。"))
+TA_STAGE_ASSIST_FIRST = (
+    "assist_first",
+    _("先行救助已发放"),
+    _("因情况紧急，乡镇已先行发放救助金。请配合工作人员在期限内补办申请登记和签字手续。"),
+)
+TA_STAGE_APPROVED = ("approved", _("已批准"), _("救助金将分次发放到您登记的账户，每次发放后会通知您。"))
+TA_STAGE_PAID = ("paid", _("已发放"), _("批准的救助金已全部发放到您登记的账户。"))
+TA_STAGE_REFUSED = (
+    "refused",
+    _("未批准"),
+    _("请查看下面的理由并下载不予救助决定书。如不服，可以申请复议或提起诉讼。"),
+)
+TA_APPEAL_RIGHTS = _(
+    "对临时救助决定不服的，可以自收到决定书之日起 60 日内向县级人民政府申请行政复议，"
+    "或者自收到决定书之日起 6 个月内向人民法院提起行政诉讼（《社会救助暂行办法》第六十五条）。"
+)
+#: the approval steps: a task nobody has taken yet is "accepted", a taken one "under review"
+TA_CHECK_NODES = {"await_finance_check", "request_finance_check"}
+
+
+@dataclass(frozen=True)
+class TemporaryAssistanceStatus:
+    """The public face of a temporary-assistance case: no names, ID numbers, accounts,
+    staff names or internal notes beyond the refusal reasons written for the applicant."""
+
+    case_number: str
+    programme: str
+    township: str
+    stage: str
+    stage_label: str
+    next_step: str
+    kind_label: str
+    cause_label: str
+    submitted_on: datetime.date | None
+    requested_amount: object
+    decision: str = ""
+    decided_on: datetime.date | None = None
+    approved_amount: object = None
+    paid_amount: object = None
+    paperwork_due: datetime.date | None = None
+    refusal_reasons: list[str] = field(default_factory=list)
+    letters: list[PublicLetter] = field(default_factory=list)
+    appeal_rights: str = str(TA_APPEAL_RIGHTS)
+
+
+def _ta_stage(process: TemporaryAssistanceProcess, paid):
+    if process.decision == TaDecision.REFUSED:
+        return TA_STAGE_REFUSED
+    if process.decision == TaDecision.APPROVED:
+        if process.paperwork_pending and paid > 0:
+            return TA_STAGE_ASSIST_FIRST
+        if process.approved_amount is not None and paid >= process.approved_amount:
+            return TA_STAGE_PAID
+        return TA_STAGE_APPROVED
+    open_tasks = process.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
+    tasks = [t for t in open_tasks if t.flow_task is not None]
+    if any(t.flow_task.name in TA_CHECK_NODES for t in tasks):
+        return TA_STAGE_CHECK
+    if any(t.owner_id for t in tasks):
+        return TA_STAGE_REVIEW
+    return TA_STAGE_ACCEPTED
+
+
+def ta_public_status(process: TemporaryAssistanceProcess) -> TemporaryAssistanceStatus:
+    from workflows.temporary_assistance.models import Cause, Kind
+
+    paid = process.paid_amount() if process.decision == TaDecision.APPROVED else None
+    stage, label, next_step = _ta_stage(process, paid or 0)
+    approved = process.decision == TaDecision.APPROVED
+    refused = process.decision == TaDecision.REFUSED
+    return TemporaryAssistanceStatus(
+        case_number=process.case_number,
+        programme=str(_("临时救助")),
+        township=process.township.name,
+        stage=stage,
+        stage_label=str(label),
+        next_step=str(next_step),
+        kind_label=str(Kind(process.kind).label),
+        cause_label=str(Cause(process.cause).label),
+        submitted_on=timezone.localtime(process.created).date() if process.created else None,
+        requested_amount=process.requested_amount,
+        decision=process.decision,
+        decided_on=timezone.localtime(process.decided_at).date() if process.decided_at else None,
+        approved_amount=process.approved_amount if approved else None,
+        paid_amount=paid,
+        paperwork_due=process.paperwork_due if process.paperwork_pending else None,
+        refusal_reasons=[line.strip() for line in process.decision_reason.splitlines() if line.strip()]
+        if refused
+        else [],
+        letters=letters_of(process),
+    )
+
+
+# ==============================================================================
+# Finding a case by its number (both programmes)
+# ==============================================================================
+def case_ids(case_number: str, programmes=(DIBAO, TEMPORARY_ASSISTANCE)) -> tuple[int, int | None, str] | None:
+    """``(pk, household_id, programme)`` of the case with this number, else ``None``.
+
+    One statement whatever the number (a UNION over the programmes' tables), so a lookup
+    runs the same query for a real case of either programme and for an unknown number.
+    """
+    queries = [
+        CASE_MODELS[p]
+        .objects.filter(case_number=case_number)
+        .order_by()
+        .annotate(programme_key=Value(p, output_field=CharField()))
+        .values_list("pk", "household_id", "programme_key")
+        for p in programmes
+    ]
+    query = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return next(iter(query), None)
+
+
+def case_object(pk: int, programme: str):
+    return CASE_MODELS[programme].objects.select_related("township", "household").get(pk=pk)
+
+
+def case_by_number(case_number: str, programmes=(DIBAO, TEMPORARY_ASSISTANCE)):
+    """The case (dibao/特困 or temporary assistance) with this number, else ``None``."""
+    found = case_ids(case_number, programmes)
+    return case_object(found[0], found[2]) if found else None
+
+
+def case_by_pk(pk: int):
+    """The case of either programme with this process pk (process pks are shared), else ``None``."""
+    for model in CASE_MODELS.values():
+        process = model.objects.select_related("township", "household").filter(pk=pk).first()
+        if process is not None:
+            return process
+    return None
+
+
+def ta_case_for_client(client, case_number: str) -> TemporaryAssistanceProcess | None:
+    """A temporary-assistance case of the integrating client's county, else ``None`` (404)."""
+    return (
+        TemporaryAssistanceProcess.objects.filter(
+            case_number=(case_number or "").strip().upper(), county_id=client.county_id
+        )
         .select_related("township", "household")
         .first()
     )

@@ -105,6 +105,55 @@ def application_submit_online(
     return process
 
 
+@transaction.atomic
+def ta_application_submit_online(
+    *,
+    household=None,
+    new_household=None,
+    kind: str,
+    cause: str,
+    event_date: datetime.date,
+    cause_detail: str,
+    requested_amount,
+    repeat_reason: str = "",
+    major_hardship: bool = False,
+    language: str = "zh-hans",
+    email: str = "",
+):
+    """Start the temporary-assistance flow for an online request (channel ``online``).
+
+    The same services as the staff intake: ``temporary_assistance.services.case_open``
+    (frequency rules, limits, consents for a spending-shock check) which registers a new
+    household through ``households.services.household_register``. Assist first (先行救助)
+    is the township's decision at its window, never requested online. Saves nothing if
+    any rule fails (``ValidationError``).
+    """
+    from workflows.temporary_assistance import services as ta_services
+    from workflows.temporary_assistance.flows import TemporaryAssistanceFlow
+
+    actor = portal_actor()
+    node = TemporaryAssistanceFlow.start
+    activation = node.activation_class.create(node, None, None)
+    activation.start(SimpleNamespace(user=actor))
+    process = ta_services.case_open(
+        process=activation.process, household=household, new_household=new_household, kind=kind, cause=cause,
+        event_date=event_date, cause_detail=cause_detail, requested_amount=requested_amount,
+        repeat_reason=repeat_reason, major_hardship=major_hardship, channel=Channel.ONLINE, actor=actor,
+    )  # fmt: skip
+    # the preference first: finishing the start node queues the "accepted" message in its language
+    ApplicantPreference.objects.create(
+        process_id=process.pk, language=messages.language_or_default(language), email=email or ""
+    )
+    audit_record(
+        action="portal.preferences",
+        target=process,
+        process_id=process.pk,
+        changes={"language": [None, language], "email": [None, bool(email)]},
+    )
+    activation.execute()
+    return process
+
+
 # ==============================================================================
 # Status lookup: case number + second factor
 # ==============================================================================
@@ -132,40 +181,49 @@ _DUMMY = "\0" * 6
 _NO_PROCESS = 0
 
 
-def status_lookup(*, case_number: str, id_last6: str = "", otp: str = "", address: str) -> DibaoProcess | None:
-    """The case if the second factor matches, else ``None`` — whether the case
-    does not exist, the factor is wrong, or the attempt must wait (throttle).
+def status_lookup(
+    *, case_number: str, id_last6: str = "", otp: str = "", address: str, programmes: tuple[str, ...] | None = None
+):
+    """The case (dibao/特困 or temporary assistance) if the second factor matches, else
+    ``None`` — whether the case does not exist, the factor is wrong, or the attempt must
+    wait (throttle). ``programmes`` narrows the search (an API endpoint of one programme);
+    the web page searches both.
 
-    An unknown case runs the very statements a real one does (against a pk and a
-    household no row has) and comparisons are constant-time, so neither the query
-    count nor the time tells real case numbers apart. Failures are counted by the
-    throttle (``throttle.lookup_failed``); the one-time-code path has no per-case
-    limit, so nobody can keep an applicant with a valid code out.
+    An unknown case runs the very statements a real one does (one UNION over the
+    programmes' tables, then the ID tail and the codes against a pk and a household no row
+    has) and comparisons are constant-time, so neither the query count nor the time tells
+    real case numbers apart, of either programme. Failures are counted by the throttle
+    (``throttle.lookup_failed``); the one-time-code path has no per-case limit, so nobody
+    can keep an applicant with a valid code out.
     """
+    from . import selectors
+
     case_number = normalise_case_number(case_number)
     factor = "id" if id_last6 else "otp"
     if throttle.lookup_throttled(address=address, case_number=case_number, factor=factor):
         logger.info("portal lookup throttled")
         return None
-    # Only the two ids at first: building the process object (and its init signals)
+    # Only the ids at first: building the process object (and its init signals)
     # for real cases alone made them ~2 ms slower than unknown ones.
-    pk, household_id = (
-        DibaoProcess.objects.filter(case_number=case_number).values_list("pk", "household_id").first()
-    ) or (_NO_PROCESS, None)
+    pk, household_id, programme = selectors.case_ids(case_number, programmes or tuple(selectors.CASE_MODELS)) or (
+        _NO_PROCESS,
+        None,
+        selectors.DIBAO,
+    )
     ok = False
     if id_last6:
         expected = _id_tail(household_id or _NO_PROCESS) or _DUMMY
         ok = hmac.compare_digest(expected.encode(), id_last6.strip().upper()[:6].encode()) and pk != _NO_PROCESS
     elif otp:
-        ok = _otp_consume(process_id=pk, code=otp.strip())
+        ok = _otp_consume(process_id=pk, code=otp.strip(), programme=programme)
     if not ok:
         throttle.lookup_failed(address=address, case_number=case_number, factor=factor)
     logger.info("portal lookup %s", "granted" if ok else "refused")
-    return DibaoProcess.objects.get(pk=pk) if ok else None
+    return selectors.CASE_MODELS[programme].objects.get(pk=pk) if ok else None
 
 
 @transaction.atomic
-def _otp_consume(*, process_id: int, code: str) -> bool:
+def _otp_consume(*, process_id: int, code: str, programme: str = "dibao") -> bool:
     """Consume the matching, unexpired, unused code of ``process_id``. For an unknown
     case (``_NO_PROCESS``) the same SELECT runs and finds nothing."""
     now = timezone.now()
@@ -176,9 +234,11 @@ def _otp_consume(*, process_id: int, code: str) -> bool:
         if hmac.compare_digest(otp.code_hash, digest):
             otp.used_at = now
             otp.save(update_fields=["used_at"])
+            from .selectors import CASE_MODELS
+
             audit_record(
                 action="portal.otp_used",
-                target=DibaoProcess.objects.get(pk=process_id),
+                target=CASE_MODELS[programme].objects.get(pk=process_id),
                 process_id=process_id,
                 data={"otp": otp.pk},
             )
@@ -186,9 +246,12 @@ def _otp_consume(*, process_id: int, code: str) -> bool:
     return False
 
 
-def otp_verify(*, process: DibaoProcess, code: str) -> bool:
+def otp_verify(*, process, code: str) -> bool:
     """Single use: the matching, unexpired, unused code is consumed."""
-    return _otp_consume(process_id=process.pk, code=code)
+    from .selectors import DIBAO, TEMPORARY_ASSISTANCE
+
+    programme = DIBAO if isinstance(process, DibaoProcess) else TEMPORARY_ASSISTANCE
+    return _otp_consume(process_id=process.pk, code=code, programme=programme)
 
 
 @transaction.atomic
@@ -201,7 +264,9 @@ def otp_send(*, case_number: str, address: str) -> None:
     case_number = normalise_case_number(case_number)
     if not throttle.send_allowed(address=address, case_number=case_number):
         return
-    process = DibaoProcess.objects.filter(case_number=case_number).select_related("household").first()
+    from .selectors import case_by_number
+
+    process = case_by_number(case_number)
     if process is None or not process.household_id or not process.household.phone:
         return
     code = f"{secrets.randbelow(10**6):06d}"
@@ -231,8 +296,10 @@ def status_url() -> str:
     return f"{getattr(settings, 'PUBLIC_BASE_URL', '')}{reverse('portal:status_lookup')}"
 
 
-def notification_context(process: DibaoProcess, stage: str, extra: dict | None = None) -> dict:
+def notification_context(process, stage: str, extra: dict | None = None) -> dict:
     """Public facts only: no names, ID numbers, addresses or accounts."""
+    if not isinstance(process, DibaoProcess):
+        return ta_notification_context(process, stage, extra)
     notice = process.current_notice
     return {
         "case_number": process.case_number,
@@ -249,10 +316,27 @@ def notification_context(process: DibaoProcess, stage: str, extra: dict | None =
     }
 
 
+def ta_notification_context(process, stage: str, extra: dict | None = None) -> dict:
+    """A temporary-assistance case's public facts: amounts, never names, reasons or accounts
+    (the refusal reasons are on the status page and in the letter, behind the second factor)."""
+    from workflows.temporary_assistance.models import Decision
+
+    approved = process.decision == Decision.APPROVED
+    return {
+        "case_number": process.case_number,
+        "township": process.township.name,
+        "approved": approved,
+        "refused": process.decision == Decision.REFUSED,
+        "assist_first": process.assist_first,
+        "approved_amount": process.approved_amount if approved else None,
+        "paid_amount": process.paid_amount() if approved else None,
+        "status_url": status_url(),
+        **(extra or {}),
+    }
+
+
 @transaction.atomic
-def notification_queue(
-    *, process: DibaoProcess, stage: str, round: int = 1, extra: dict | None = None
-) -> list[Notification]:
+def notification_queue(*, process, stage: str, round: int = 1, extra: dict | None = None) -> list[Notification]:
     """Create the stage's notifications (SMS to the registered phone, e-mail if
     the applicant gave one) once per case, stage and round, and queue their
     sending after commit. Calling it again for the same round does nothing."""
@@ -311,7 +395,9 @@ def notification_send(*, notification_pk: int) -> str:
         note = Notification.objects.select_for_update().filter(pk=notification_pk).first()
         if note is None or note.status != Notification.Status.QUEUED:
             return "skipped"
-        process = DibaoProcess.objects.select_related("household").get(pk=note.process_id)
+        from .selectors import case_by_pk
+
+        process = case_by_pk(note.process_id)
         note.attempts += 1
         try:
             if note.channel == Notification.Channel.SMS:

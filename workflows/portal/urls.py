@@ -34,6 +34,17 @@ urlpatterns = [
     path("api/v1/status/", api.api_view(api.StatusView), name="api_status"),
     path("api/v1/objections/", api.api_view(api.ObjectionsView), name="api_objections"),
     path("api/v1/letters/<int:document_id>/", api.api_view(api.LetterView), name="api_letter"),
+    path(
+        "api/v1/temporary-assistance/applications/",
+        api.api_view(api.TaApplicationsView),
+        name="api_ta_applications",
+    ),
+    path("api/v1/temporary-assistance/status/", api.api_view(api.TaStatusView), name="api_ta_status"),
+    path(
+        "api/v1/temporary-assistance/letters/<int:document_id>/",
+        api.api_view(api.TaLetterView),
+        name="api_ta_letter",
+    ),
 ]
 
 # The applicant side answers everybody alike: no staff login opens anything more here.
@@ -61,4 +72,7 @@ url_permissions = {
     "api_status": PublicPage(status=405),  # POST only
     "api_objections": PublicPage(status=401),
     "api_letter": PublicPage(status=401, kwargs={"document_id": 1}),
+    "api_ta_applications": PublicPage(status=401),
+    "api_ta_status": PublicPage(status=405),  # POST only
+    "api_ta_letter": PublicPage(status=401, kwargs={"document_id": 1}),
 }

@@ -28,6 +28,7 @@ from workflows.core.models import County, Township, Village
 from workflows.dibao import services as dibao_services
 from workflows.documents.services import document_record_download
 from workflows.households.models import HouseholdMember, RigidExpense
+from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
 from . import grants, selectors, services, throttle
 from .forms import ConsentsForm, HouseholdForm, LookupForm, OtpRequestForm, UploadsForm, member_formset
@@ -366,6 +367,8 @@ def status_detail(request, case_number):
         return HttpResponseRedirect(
             reverse("portal:status_lookup") + f"?case={services.normalise_case_number(case_number)}"
         )
+    if isinstance(process, TemporaryAssistanceProcess):
+        return render(request, "portal/ta_status_detail.html", {"status": selectors.ta_public_status(process)})
     return render(request, "portal/status_detail.html", {"status": selectors.public_status(process)})
 
 

@@ -408,6 +408,7 @@ def case_open(
     major_hardship: bool = False,
     repeat_reason: str = "",
     entrustment=None,
+    channel: str | None = None,
     actor,
 ) -> TemporaryAssistanceProcess:
     """File a request (inside the Start activation) for a household of the case worker's township,
@@ -425,7 +426,8 @@ def case_open(
     from workflows.dibao.models import Channel
     from workflows.dibao.services import ERR_ENTRUSTMENT, validate_upload
 
-    channel = _filing_channel(actor, new_household.village if new_household else household.village)
+    # ``channel`` is given only by the online channel (portal), whose caller scopes the village
+    channel = channel or _filing_channel(actor, new_household.village if new_household else household.village)
     entrusted = channel == Channel.PAPER_VILLAGE_ASSISTANT
     if entrusted:  # a village assistant files only with the applicant's signed entrustment (MSL 6)
         if entrustment is None:
