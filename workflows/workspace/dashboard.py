@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -181,6 +182,98 @@ def _sampling(county, rows, start, end):
         row = rows[report_row.township.pk]
         row.sampled = report_row.sampled
         row.sampling_errors = report_row.corrected + report_row.revoked
+
+
+# --- monthly trends (the ECharts line chart, static/workspace/charts.js) -------------------
+
+#: The programmes whose cases are applications (a finance check or a sampling review is not).
+PROGRAMME_FLOW_LABELS = ("dibao", "tekun", "temporaryassistance")
+TREND_METRICS = [
+    ("applications", gettext_lazy("受理申请")),
+    ("approvals", gettext_lazy("批准")),
+    ("refusals", gettext_lazy("不予批准")),
+    ("overdue", gettext_lazy("逾期")),
+]
+
+
+@dataclass
+class TownshipTrend:
+    """One township's (or the county's) counts per month of the year, January first."""
+
+    township: Township | None
+    applications: list[int] = field(default_factory=lambda: [0] * 12)
+    approvals: list[int] = field(default_factory=lambda: [0] * 12)
+    refusals: list[int] = field(default_factory=lambda: [0] * 12)
+    overdue: list[int] = field(default_factory=lambda: [0] * 12)
+
+    @property
+    def name(self) -> str:
+        return self.township.name if self.township else ""
+
+    def series(self) -> list[tuple[str, list[int]]]:
+        return [(str(label), getattr(self, key)) for key, label in TREND_METRICS]
+
+
+def overdue_in_month_q(today: datetime.date) -> Q:
+    """A case counts as overdue in the month its deadline (``due_on``) fell due when it missed
+    that deadline: either it is still open with the deadline running past it today (exactly
+    the dashboard's ``overdue`` figure, so the year's months add up to that figure for
+    deadlines within the year), or it was decided after the deadline. Deadlines not yet
+    passed (today or later) count nowhere: the month is not over for them."""
+    running = ~Q(status__in=CLOSED) & CaseIndex.deadline_running_q()
+    return Q(due_on__lt=today) & (running | Q(decided_on__gt=F("due_on")))
+
+
+def county_trends(county: County, *, year: int, today: datetime.date | None = None) -> list[TownshipTrend]:
+    """Monthly applications (受理, by acceptance date), approvals and refusals (by decision
+    date) and overdue cases (``overdue_in_month_q``) per township of ``county`` in ``year``,
+    townships in code order, then the county's total as the last element.
+
+    Four grouped queries (township × month) whatever the number of cases or townships; the
+    dates are the read model's local (Asia/Shanghai) calendar dates."""
+    today = today or timezone.localdate()
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    townships = list(Township.objects.filter(county=county).order_by("code"))
+    trends = {t.pk: TownshipTrend(township=t) for t in townships}
+    total = TownshipTrend(township=None)
+    cases = CaseIndex.objects.filter(county=county)
+    counted = [
+        ("applications", "accepted_on", cases.filter(flow_label__in=PROGRAMME_FLOW_LABELS)),
+        ("approvals", "decided_on", cases.filter(outcome=Outcome.APPROVED)),
+        ("refusals", "decided_on", cases.filter(outcome=Outcome.REFUSED)),
+        ("overdue", "due_on", cases.filter(overdue_in_month_q(today))),
+    ]
+    for key, date_field, queryset in counted:
+        grouped = (
+            queryset.filter(**{f"{date_field}__range": (start, end)})
+            .annotate(month=TruncMonth(date_field))
+            .values("township_id", "month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for r in grouped:
+            month = r["month"].month - 1
+            getattr(trends[r["township_id"]], key)[month] += r["n"]
+            getattr(total, key)[month] += r["n"]
+    return [*(trends[t.pk] for t in townships), total]
+
+
+def trends_chart(trends: list[TownshipTrend], *, year: int) -> dict:
+    """The chart's data for ``json_script``: one group per township and the county's total."""
+    months = [_("%(month)s月") % {"month": m} for m in range(1, 13)]
+    return {
+        "kind": "line",
+        "unit": _("件"),
+        "categories": months,
+        "groups": [
+            {
+                "name": t.name or _("全县合计"),
+                "series": [{"name": name, "data": values} for name, values in t.series()],
+            }
+            for t in trends
+        ],
+        "initial": len(trends) - 1,  # the county's total first
+    }
 
 
 # --- SVG charts ----------------------------------------------------------------------
