@@ -43,7 +43,7 @@
       series: group.series.map((s) => ({
         name: s.name,
         type: kind,
-        data: s.data.map((v) => (Array.isArray(v) ? [v[0], Number(v[1])] : Number(v))),
+        data: s.data.map((v) => (v === null ? null : Array.isArray(v) ? [v[0], Number(v[1])] : Number(v))),
         step: spec.step ? "end" : false,
         showSymbol: !time || s.data.length < 40,
         barMaxWidth: 28,
