@@ -33,7 +33,9 @@
         trigger: "axis",
         valueFormatter: (v) => (v === null || v === undefined ? "-" : format(v) + (spec.unit ? " " + spec.unit : "")),
       },
-      xAxis: time ? { type: "time" } : { type: "category", data: spec.categories, boundaryGap: kind === "bar" },
+      xAxis: time
+        ? { type: "time", minInterval: 24 * 3600 * 1000, axisLabel: { formatter: "{yyyy}-{MM}-{dd}", hideOverlap: true } }
+        : { type: "category", data: spec.categories, boundaryGap: kind === "bar" },
       yAxis: {
         type: "value",
         minInterval: spec.money || spec.percent ? 0 : 1,
@@ -47,6 +49,7 @@
         step: spec.step ? "end" : false,
         showSymbol: !time || s.data.length < 40,
         barMaxWidth: 28,
+        label: { show: kind === "bar", position: "top", formatter: (p) => format(p.value) },
       })),
     };
   }
