@@ -1,4 +1,4 @@
-"""County dashboard figures, per township, and the server-rendered SVG charts.
+"""County dashboard figures, per township, and the data of its charts (ECharts).
 
 Every figure is one grouped query for the whole county (constant query count
 whatever the number of townships or cases); definitions are spelled out on
@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
@@ -276,80 +275,58 @@ def trends_chart(trends: list[TownshipTrend], *, year: int) -> dict:
     }
 
 
-# --- SVG charts ----------------------------------------------------------------------
-
-PALETTE = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037"]
+# --- per-township bar charts (ECharts, static/workspace/charts.js) -------------------------
 
 
-def bar_chart_svg(title: str, labels: list[str], series: list[tuple[str, list]], *, unit: str = "") -> str:
-    """A grouped horizontal bar chart as an inline SVG string (labels escaped).
-
-    Values are ints or Decimals, shown as given; floats are used only for the bar geometry."""
-    bar_h, gap, left, width = 14, 10, 96, 520
-    n_series = max(len(series), 1)
-    group_h = bar_h * n_series + gap
-    legend_h = 22
-    height = 30 + legend_h + group_h * max(len(labels), 1)
-    top = 30 + legend_h
-    peak = max([float(v) for _, values in series for v in values] + [0.0]) or 1.0
-    scale = (width - left - 80) / peak
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="ws-chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" aria-label="{escape(title)}">',
-        f'<text x="0" y="18" class="ws-chart-title">{escape(title)}</text>',
-    ]
-    x = left
-    for i, (name, _values) in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="28" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{x + 14}" y="37" class="ws-chart-legend">{escape(name)}</text>')
-        x += 24 + 13 * len(str(name))
-    for row, label in enumerate(labels):
-        y0 = top + row * group_h
-        parts.append(
-            f'<text x="{left - 6}" y="{y0 + group_h / 2 + 2:.0f}" text-anchor="end" class="ws-chart-label">'
-            f"{escape(label)}</text>"
-        )
-        for i, (_name, values) in enumerate(series):
-            value = values[row] if row < len(values) else 0
-            w = max(float(value) * scale, 0.0)
-            y = y0 + i * bar_h
-            color = PALETTE[i % len(PALETTE)]
-            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{color}"/>')
-            shown = escape(f"{value}{unit}")
-            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 4}" class="ws-chart-value">{shown}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+def _bars(chart_id: str, caption: str, rows: list[TownshipFigures], series, **options) -> dict:
+    """One bar chart's id, caption and ``json_script`` data: a bar per township and series.
+    Its accessible equivalent is the page's per-township table (the same figures)."""
+    return {
+        "id": chart_id,
+        "caption": caption,
+        "data": {
+            "kind": "bar",
+            "categories": [r.township.name for r in rows],
+            "groups": [{"name": caption, "series": [{"name": name, "data": values} for name, values in series]}],
+            **options,
+        },
+    }
 
 
-def dashboard_charts(rows: list[TownshipFigures]) -> list[str]:
-    labels = [r.township.name for r in rows]
+def dashboard_charts(rows: list[TownshipFigures]) -> list[dict]:
+    """The four comparison charts under the trend line (figures as strings: JSON has no Decimal)."""
     return [
-        bar_chart_svg(
+        _bars(
+            "county-open",
             _("在办与逾期案件"),
-            labels,
+            rows,
             [(_("在办"), [r.open_cases for r in rows]), (_("逾期"), [r.overdue for r in rows])],
             unit=_("件"),
         ),
-        bar_chart_svg(
+        _bars(
+            "county-decisions",
             _("本年度审核确认结果"),
-            labels,
+            rows,
             [(_("批准"), [r.approvals for r in rows]), (_("不予批准"), [r.refusals for r in rows])],
             unit=_("件"),
         ),
-        bar_chart_svg(
+        _bars(
+            "county-money",
             _("临时救助支出与备用金使用"),
-            labels,
+            rows,
             [
-                (_("临时救助发放（元）"), [r.ta_paid for r in rows]),
-                (_("备用金支出（元）"), [r.fund_spent for r in rows]),
+                (_("临时救助发放（元）"), [f"{r.ta_paid:.2f}" for r in rows]),
+                (_("备用金支出（元）"), [f"{r.fund_spent:.2f}" for r in rows]),
             ],
+            unit=_("元"),
+            money=True,
         ),
-        bar_chart_svg(
+        _bars(
+            "county-errors",
             _("抽查差错率"),
-            labels,
-            [(_("差错率"), [((r.error_rate or Decimal("0")) * 100).quantize(Decimal("0.01")) for r in rows])],
-            unit="%",
+            rows,
+            [(_("差错率"), [None if r.error_rate is None else f"{r.error_rate:.4f}" for r in rows])],
+            percent=True,
         ),
     ]
 
