@@ -3,7 +3,7 @@
 // No inline script (CSP): a chart is a container with data-ws-chart="<id of a json_script
 // block>"; the block holds {kind, unit, money, categories, groups: [{name, series: [{name,
 // data}]}], initial}. "line" and "bar" use the categories as the x axis; "time" series hold
-// [date, value] pairs. A <select data-ws-chart-picker="<container id>"> switches groups. The
+// [date, value] pairs; optional: colors, money, percent, step. A <select data-ws-chart-picker="<container id>"> switches groups. The
 // same figures are in the data table next to each chart (the accessible equivalent); the
 // chart container itself is one role="img" labelled by the figure's caption.
 "use strict";
@@ -25,9 +25,9 @@
     const time = spec.kind === "time";
     const kind = spec.kind === "bar" ? "bar" : "line";
     return {
-      color: PALETTE,
+      color: spec.colors || PALETTE,
       animation: false,
-      grid: { left: 8, right: 24, top: 48, bottom: 8, containLabel: true },
+      grid: { left: 8, right: time ? 48 : 24, top: 48, bottom: 8, containLabel: true },
       legend: { top: 0, type: "scroll" },
       tooltip: {
         trigger: "axis",

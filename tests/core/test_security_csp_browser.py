@@ -79,21 +79,31 @@ def test_chart_pages_draw_under_the_policy(new_page, region, county_officer, app
     import datetime
     from decimal import Decimal
 
+    from django.utils import timezone
+
     from tests.e2e.conftest import SHOTS
     from tests.e2e.test_accessibility import axe_violations
+    from tests.funds.test_views__balance_chart import booked_at
     from tests.sampling.test_report__chart import _extra_draw
     from tests.workspace.conftest import make_case
     from workflows.funds import services as funds
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     for month in range(1, today.month + 1):
         day = datetime.date(today.year, month, 5)
         make_case(region.village_a, accepted_on=day, decided_on=day, decision="approved", due_on=day, status="DONE")
-        make_case(region.village_b, accepted_on=day, due_on=day)
-    fund = funds.fund_allocate(
-        township=region.township_a, budget_year=today.year, amount="10000", reason="年度拨付", actor=county_officer
-    ).fund
-    funds.fund_pay(fund=fund, amount=Decimal("1234.56"), reason="救助", actor=approver_a)
+        if month % 2:
+            make_case(region.village_b, accepted_on=day, due_on=day)
+        if month % 3 == 0:  # a varied line: a refusal every third month
+            make_case(region.village_a, accepted_on=day, decided_on=day, decision="refused", status="DONE")
+    now = timezone.now()
+    with booked_at(now - datetime.timedelta(days=40)):
+        fund = funds.fund_allocate(
+            township=region.township_a, budget_year=today.year, amount="10000", reason="年度拨付", actor=county_officer
+        ).fund
+    for days_ago, amount in ((33, "1234.56"), (21, "2800.00"), (12, "950.00"), (0, "1500.00")):
+        with booked_at(now - datetime.timedelta(days=days_ago)):
+            funds.fund_pay(fund=fund, amount=Decimal(amount), reason="救助", actor=approver_a)
     _extra_draw(region, approver_a, 6)
 
     page = new_page()
@@ -117,6 +127,7 @@ def test_chart_pages_draw_under_the_policy(new_page, region, county_officer, app
         serious = [v["id"] for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
         assert serious == [], (name, serious)
         page.screenshot(path=str(SHOTS / f"chart-{name}.png"), full_page=True)
+        page.locator(f"{box}-figure").screenshot(path=str(SHOTS / f"chart-{name}-figure.png"))
         if name == "dashboard":
             picker = page.get_by_label("乡镇（街道）", exact=True)
             picker.select_option(label=region.township_a.name)

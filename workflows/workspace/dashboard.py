@@ -278,6 +278,10 @@ def trends_chart(trends: list[TownshipTrend], *, year: int) -> dict:
 # --- per-township bar charts (ECharts, static/workspace/charts.js) -------------------------
 
 
+# One meaning, one colour on every chart (text says it too: legends, tables).
+BLUE, GREEN, RED, ORANGE = "#1565c0", "#2e7d32", "#c62828", "#ef6c00"
+
+
 def _bars(chart_id: str, caption: str, rows: list[TownshipFigures], series, **options) -> dict:
     """One bar chart's id, caption and ``json_script`` data: a bar per township and series.
     Its accessible equivalent is the page's per-township table (the same figures)."""
@@ -302,6 +306,7 @@ def dashboard_charts(rows: list[TownshipFigures]) -> list[dict]:
             rows,
             [(_("在办"), [r.open_cases for r in rows]), (_("逾期"), [r.overdue for r in rows])],
             unit=_("件"),
+            colors=[BLUE, RED],
         ),
         _bars(
             "county-decisions",
@@ -309,6 +314,7 @@ def dashboard_charts(rows: list[TownshipFigures]) -> list[dict]:
             rows,
             [(_("批准"), [r.approvals for r in rows]), (_("不予批准"), [r.refusals for r in rows])],
             unit=_("件"),
+            colors=[GREEN, RED],
         ),
         _bars(
             "county-money",
@@ -320,6 +326,7 @@ def dashboard_charts(rows: list[TownshipFigures]) -> list[dict]:
             ],
             unit=_("元"),
             money=True,
+            colors=[BLUE, ORANGE],
         ),
         _bars(
             "county-errors",
