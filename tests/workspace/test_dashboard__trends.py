@@ -143,3 +143,17 @@ def test_trend_query_count_does_not_grow_with_cases(region, cases, county_office
 def test_trends_are_for_county_staff(region, cases, approver_a, client_for):
     """Township staff cannot open the dashboard that carries the trends (403)."""
     assert client_for(approver_a).get(f"/workspace/county/{region.county.pk}/?year={YEAR}").status_code == 403
+
+
+def test_months_to_come_are_left_out_of_the_line(region, cases):
+    """In the current year the months after this one carry no value (null, "-" in the table),
+    not a zero; a past year shows all twelve; a future year none."""
+    from workflows.workspace.dashboard import trends_chart
+
+    trends = county_trends(region.county, year=YEAR, today=TODAY)
+    now = trends_chart(trends, year=YEAR, today=TODAY)["groups"][0]["series"][0]["data"]
+    assert now == [2, 0, 2, 0, 1, 0, None, None, None, None, None, None]
+    later = trends_chart(trends, year=YEAR, today=datetime.date(YEAR + 1, 1, 2))["groups"][0]["series"][0]["data"]
+    assert later == [2, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    earlier = trends_chart(trends, year=YEAR, today=datetime.date(YEAR - 1, 5, 1))["groups"][0]["series"][0]["data"]
+    assert earlier == [None] * 12

@@ -257,9 +257,17 @@ def county_trends(county: County, *, year: int, today: datetime.date | None = No
     return [*(trends[t.pk] for t in townships), total]
 
 
-def trends_chart(trends: list[TownshipTrend], *, year: int) -> dict:
-    """The chart's data for ``json_script``: one group per township and the county's total."""
+def trends_chart(trends: list[TownshipTrend], *, year: int, today: datetime.date | None = None) -> dict:
+    """The chart's data for ``json_script``: one group per township and the county's total.
+    Months still to come are null, not 0: the line stops at the current month instead of
+    dropping to zero."""
+    today = today or timezone.localdate()
     months = [_("%(month)s月") % {"month": m} for m in range(1, 13)]
+    shown = 12 if year < today.year else today.month if year == today.year else 0
+
+    def upto(values: list[int]) -> list[int | None]:
+        return [v if m < shown else None for m, v in enumerate(values)]
+
     return {
         "kind": "line",
         "unit": _("件"),
@@ -267,7 +275,7 @@ def trends_chart(trends: list[TownshipTrend], *, year: int) -> dict:
         "groups": [
             {
                 "name": t.name or _("全县合计"),
-                "series": [{"name": name, "data": values} for name, values in t.series()],
+                "series": [{"name": name, "data": upto(values)} for name, values in t.series()],
             }
             for t in trends
         ],
