@@ -10,6 +10,18 @@ class StaticFilesConfig(DjangoStaticFilesConfig):
     files it also ships at the top level (no template or stylesheet links them), the Plotly
     Dash bundles of ``viewflow.contrib.plotly`` (not installed here). Hashing and compressing
     them (gzip + brotli) took minutes of CPU per deploy.
+    ECharts' npm ``dist`` holds 50 MB of alternative builds (full, common, simple, ESM, source
+    maps, extensions); the pages load ``echarts.min.js`` only.
     """
 
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "node_modules", "viewflow/js/contrib/dash/*"]
+    ignore_patterns = [
+        *DjangoStaticFilesConfig.ignore_patterns,
+        "node_modules",
+        "viewflow/js/contrib/dash/*",
+        "echarts.js",
+        "echarts.common*",
+        "echarts.esm*",
+        "echarts.simple*",
+        "echarts*.map",
+        "extension",
+    ]

@@ -174,7 +174,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
 # The design system (Bootstrap 5, docs/ui.md) is installed from npm (package.json) and
 # served by the project under static/vendor/bootstrap/ — no CDN.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist")]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+]
 # Staff forms render with crispy-forms' Bootstrap 5 pack (templates/viewflow/workflow/*).
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

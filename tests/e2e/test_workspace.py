@@ -98,5 +98,6 @@ def test_county_officer_opens_the_dashboard(browser_page, region, case_worker_a,
     page.goto(f"{page.base_url}/workspace/county/")
     page.wait_for_selector("#county-figures")
     shot(page, "06-county")
-    assert page.locator("svg.ws-chart").count() >= 4
+    page.wait_for_selector("#county-errors canvas")  # ECharts has drawn the last chart
+    assert page.locator(".ws-echart canvas").count() == 5  # the trend line and four comparison bars
     assert page.locator("#county-figures tr[data-township='990101001'] td").nth(1).inner_text() == "1"

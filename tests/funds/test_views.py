@@ -22,7 +22,7 @@ def test_township_staff_see_own_fund_only(region, fund_a, county_officer, approv
     )
     response = client_for(approver_a).get(f"/funds/{fund_a.pk}/")
     assert response.status_code == 200
-    assert "10000.00" in response.text and "年度拨付" in response.text
+    assert "10,000.00" in response.text and "年度拨付" in response.text
     listed = [f.pk for f in client_for(approver_a).get("/funds/").context["funds"]]
     assert listed == [fund_a.pk]
     assert client_for(approver_b).get(f"/funds/{fund_a.pk}/").status_code == 404
@@ -97,7 +97,7 @@ def test_fund_page_lists_pending_assist_first_for_township_and_county(
 
     def pending_section(user):
         page = client_for(user).get(f"/funds/{fund_a.pk}/").content.decode()
-        assert "9000.00" in page  # the balance after the payment
+        assert "9,000.00" in page  # the balance after the payment
         return page.split("<h4>先行救助待补办手续</h4>")[1].split("<h4>台账</h4>")[0]
 
     for user in (approver_a, county_officer):

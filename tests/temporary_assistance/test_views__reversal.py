@@ -62,7 +62,7 @@ def test_approver_reverses_part_of_a_township_payment(township_paid, approver_a,
     client = client_for(approver_a)
     page = client.get(url(process))
     assert page.status_code == 200
-    assert "ta-reverse-form" in page.text and "1500.00" in page.text
+    assert "ta-reverse-form" in page.text and "1,500.00" in page.text
     response = client.post(url(process), {"payment": payment.pk, "amount": "400.00", "reason": "重复发放，退回"})
     assert response.status_code == 302
     assert response["Location"] == f"/funds/{fund_a.pk}/"
@@ -80,6 +80,11 @@ def test_approver_reverses_part_of_a_township_payment(township_paid, approver_a,
     fund_verify(fund_a)
     ledger = client.get(response["Location"])
     assert "已冲销第 1 次发放 400.00 元。" in ledger.text
+    assert '<span id="fund-balance">8,900.00</span>' in ledger.text  # money with thousands separators
+    again = client.get(url(process)).text
+    assert (
+        '<td class="text-end">1,500.00</td><td class="text-end">400.00</td><td class="text-end">1,100.00</td>' in again
+    )
     assert "重复发放，退回" in ledger.text
     assert f"/temporary-assistance/case/{process.pk}/reverse/" in ledger.text  # the link on the payment row
     case_page = client.get(f"/staff/cases/temporaryassistance/{process.pk}/")

@@ -1,5 +1,5 @@
 """The county dashboard: per-township figures equal direct database counts and sums
-(issue 10 acceptance), charts are server-rendered SVG, CSV export, county staff only.
+(issue 10 acceptance), charts are ECharts fed by json_script blocks, CSV export, county staff only.
 
 Deadlines are in working days on the official calendar (MSL 22)."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -152,11 +153,26 @@ def test_figures_equal_direct_database_counts(region, data):
 
 
 def test_dashboard_page_charts_and_csv(region, data, county_officer, auditor, client_for):
-    """County officers and auditors see the page with inline SVG charts and download the CSV."""
+    """County officers and auditors see the page with the four comparison charts' data (the
+    figures of the per-township table, money and rates as strings) and download the CSV."""
     response = client_for(county_officer).get(f"/workspace/county/{region.county.pk}/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.count("<svg") >= 4 and "青山镇" in body and "本年度审核确认结果" in body
+    assert "青山镇" in body and "本年度审核确认结果" in body
+    charts = {}
+    for chart_id in ("county-open", "county-decisions", "county-money", "county-errors"):
+        match = re.search(rf'<script id="{chart_id}-data" type="application/json">(.*?)</script>', body, re.S)
+        assert match and f'data-ws-chart="{chart_id}-data"' in body, chart_id
+        charts[chart_id] = json.loads(match.group(1))
+    a = charts["county-open"]["categories"].index("青山镇")
+    series = {k: [s["data"][a] for s in v["groups"][0]["series"]] for k, v in charts.items()}
+    assert series == {
+        "county-open": [6, 1],
+        "county-decisions": [2, 1],
+        "county-money": ["1280.00", "1300.00"],
+        "county-errors": ["0.5000"],
+    }
+    assert '<td class="text-end">1,280.00</td><td class="text-end">8,700.00</td>' in body  # money for people
     response = client_for(auditor).get(f"/workspace/county/{region.county.pk}/export.csv")
     assert response.status_code == 200
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -205,7 +221,7 @@ def test_dashboard_query_count_does_not_grow_with_cases(
 
 def test_workspace_pages_load_nothing_from_another_host(region, data, county_officer, case_worker_a, client_for):
     """No CDN at run time: the dashboard, the lists and the case page reference only this
-    site's own scripts, styles and images (charts are inline SVG)."""
+    site's own scripts, styles and images (ECharts is served from node_modules)."""
     external = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
     pages = [(county_officer, f"/workspace/county/{region.county.pk}/")]
     case = DibaoProcess.objects.filter(township=region.township_a).first()

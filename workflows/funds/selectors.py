@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
 from workflows.core.scope import user_scope
 
@@ -21,3 +28,40 @@ def funds_visible_to(user):
 
 def fund_ledger(fund: ReserveFund):
     return FundEntry.objects.filter(fund=fund).select_related("actor", "reverses").order_by("-pk")
+
+
+def balance_by_day(fund: ReserveFund) -> list[tuple[datetime.date, Decimal, Decimal]]:
+    """The fund's balance at the end of each day (Asia/Shanghai) that has ledger entries:
+    ``(day, net change that day, balance after it)``, oldest first.
+
+    Computed from the immutable ledger alone (one grouped query, whatever its length): the
+    running sum of the day totals. The last balance is the sum of every entry, which is what
+    ``ReserveFund.balance`` caches (models.py), so the line ends at the current balance."""
+    days = (
+        FundEntry.objects.filter(fund=fund)
+        .annotate(day=TruncDate("created_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
+        .values("day")
+        .annotate(net=Sum("amount"))
+        .order_by("day")
+    )
+    out, balance = [], Decimal("0.00")
+    for r in days:
+        balance += r["net"]
+        out.append((r["day"], r["net"], balance))
+    return out
+
+
+def balance_chart(fund: ReserveFund, points) -> dict:
+    """The balance line's data for ``json_script`` (static/workspace/charts.js)."""
+    return {
+        "kind": "time",
+        "money": True,
+        "step": True,
+        "unit": _("元"),
+        "groups": [
+            {
+                "name": str(fund),
+                "series": [{"name": _("余额"), "data": [[day.isoformat(), f"{bal:.2f}"] for day, _net, bal in points]}],
+            }
+        ],
+    }

@@ -52,10 +52,17 @@ def fund_detail(request, pk: int):
 
     fund = _visible_fund(request.user, pk)
     page = Paginator(selectors.fund_ledger(fund), 50).get_page(request.GET.get("page"))
+    points = selectors.balance_by_day(fund)
     return render(
         request,
         "funds/fund_detail.html",
-        {"fund": fund, "page": page, "pending": list(pending_assist_first(township_ids=[fund.township_id]))},
+        {
+            "fund": fund,
+            "page": page,
+            "pending": list(pending_assist_first(township_ids=[fund.township_id])),
+            "balance_points": points,
+            "balance_chart": selectors.balance_chart(fund, points),
+        },
     )
 
 

@@ -121,7 +121,14 @@ def report(request, county_pk: int):
     return render(
         request,
         "sampling/report.html",
-        {"county": county, "start": start, "end": end, "rows": rows, "total": total},
+        {
+            "county": county,
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "total": total,
+            "error_chart": selectors.error_rate_chart(rows),
+        },
     )
 
 

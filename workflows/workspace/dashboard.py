@@ -1,4 +1,4 @@
-"""County dashboard figures, per township, and the server-rendered SVG charts.
+"""County dashboard figures, per township, and the data of its charts (ECharts).
 
 Every figure is one grouped query for the whole county (constant query count
 whatever the number of townships or cases); definitions are spelled out on
@@ -13,9 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
@@ -183,80 +183,165 @@ def _sampling(county, rows, start, end):
         row.sampling_errors = report_row.corrected + report_row.revoked
 
 
-# --- SVG charts ----------------------------------------------------------------------
+# --- monthly trends (the ECharts line chart, static/workspace/charts.js) -------------------
 
-PALETTE = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037"]
+#: The programmes whose cases are applications (a finance check or a sampling review is not).
+PROGRAMME_FLOW_LABELS = ("dibao", "tekun", "temporaryassistance")
+TREND_METRICS = [
+    ("applications", gettext_lazy("受理申请")),
+    ("approvals", gettext_lazy("批准")),
+    ("refusals", gettext_lazy("不予批准")),
+    ("overdue", gettext_lazy("逾期")),
+]
 
 
-def bar_chart_svg(title: str, labels: list[str], series: list[tuple[str, list]], *, unit: str = "") -> str:
-    """A grouped horizontal bar chart as an inline SVG string (labels escaped).
+@dataclass
+class TownshipTrend:
+    """One township's (or the county's) counts per month of the year, January first."""
 
-    Values are ints or Decimals, shown as given; floats are used only for the bar geometry."""
-    bar_h, gap, left, width = 14, 10, 96, 520
-    n_series = max(len(series), 1)
-    group_h = bar_h * n_series + gap
-    legend_h = 22
-    height = 30 + legend_h + group_h * max(len(labels), 1)
-    top = 30 + legend_h
-    peak = max([float(v) for _, values in series for v in values] + [0.0]) or 1.0
-    scale = (width - left - 80) / peak
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="ws-chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" aria-label="{escape(title)}">',
-        f'<text x="0" y="18" class="ws-chart-title">{escape(title)}</text>',
+    township: Township | None
+    applications: list[int] = field(default_factory=lambda: [0] * 12)
+    approvals: list[int] = field(default_factory=lambda: [0] * 12)
+    refusals: list[int] = field(default_factory=lambda: [0] * 12)
+    overdue: list[int] = field(default_factory=lambda: [0] * 12)
+
+    @property
+    def name(self) -> str:
+        return self.township.name if self.township else ""
+
+    def series(self) -> list[tuple[str, list[int]]]:
+        return [(str(label), getattr(self, key)) for key, label in TREND_METRICS]
+
+
+def overdue_in_month_q(today: datetime.date) -> Q:
+    """A case counts as overdue in the month its deadline (``due_on``) fell due when it missed
+    that deadline: either it is still open with the deadline running past it today (exactly
+    the dashboard's ``overdue`` figure, so the year's months add up to that figure for
+    deadlines within the year), or it was decided after the deadline. Deadlines not yet
+    passed (today or later) count nowhere: the month is not over for them."""
+    running = ~Q(status__in=CLOSED) & CaseIndex.deadline_running_q()
+    return Q(due_on__lt=today) & (running | Q(decided_on__gt=F("due_on")))
+
+
+def county_trends(county: County, *, year: int, today: datetime.date | None = None) -> list[TownshipTrend]:
+    """Monthly applications (受理, by acceptance date), approvals and refusals (by decision
+    date) and overdue cases (``overdue_in_month_q``) per township of ``county`` in ``year``,
+    townships in code order, then the county's total as the last element.
+
+    Four grouped queries (township × month) whatever the number of cases or townships; the
+    dates are the read model's local (Asia/Shanghai) calendar dates."""
+    today = today or timezone.localdate()
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    townships = list(Township.objects.filter(county=county).order_by("code"))
+    trends = {t.pk: TownshipTrend(township=t) for t in townships}
+    total = TownshipTrend(township=None)
+    cases = CaseIndex.objects.filter(county=county)
+    counted = [
+        ("applications", "accepted_on", cases.filter(flow_label__in=PROGRAMME_FLOW_LABELS)),
+        ("approvals", "decided_on", cases.filter(outcome=Outcome.APPROVED)),
+        ("refusals", "decided_on", cases.filter(outcome=Outcome.REFUSED)),
+        ("overdue", "due_on", cases.filter(overdue_in_month_q(today))),
     ]
-    x = left
-    for i, (name, _values) in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="28" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{x + 14}" y="37" class="ws-chart-legend">{escape(name)}</text>')
-        x += 24 + 13 * len(str(name))
-    for row, label in enumerate(labels):
-        y0 = top + row * group_h
-        parts.append(
-            f'<text x="{left - 6}" y="{y0 + group_h / 2 + 2:.0f}" text-anchor="end" class="ws-chart-label">'
-            f"{escape(label)}</text>"
+    for key, date_field, queryset in counted:
+        grouped = (
+            queryset.filter(**{f"{date_field}__range": (start, end)})
+            .annotate(month=TruncMonth(date_field))
+            .values("township_id", "month")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        for i, (_name, values) in enumerate(series):
-            value = values[row] if row < len(values) else 0
-            w = max(float(value) * scale, 0.0)
-            y = y0 + i * bar_h
-            color = PALETTE[i % len(PALETTE)]
-            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{color}"/>')
-            shown = escape(f"{value}{unit}")
-            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 4}" class="ws-chart-value">{shown}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        for r in grouped:
+            month = r["month"].month - 1
+            getattr(trends[r["township_id"]], key)[month] += r["n"]
+            getattr(total, key)[month] += r["n"]
+    return [*(trends[t.pk] for t in townships), total]
 
 
-def dashboard_charts(rows: list[TownshipFigures]) -> list[str]:
-    labels = [r.township.name for r in rows]
+def trends_chart(trends: list[TownshipTrend], *, year: int, today: datetime.date | None = None) -> dict:
+    """The chart's data for ``json_script``: one group per township and the county's total.
+    Months still to come are null, not 0: the line stops at the current month instead of
+    dropping to zero."""
+    today = today or timezone.localdate()
+    months = [_("%(month)s月") % {"month": m} for m in range(1, 13)]
+    shown = 12 if year < today.year else today.month if year == today.year else 0
+
+    def upto(values: list[int]) -> list[int | None]:
+        return [v if m < shown else None for m, v in enumerate(values)]
+
+    return {
+        "kind": "line",
+        "unit": _("件"),
+        "categories": months,
+        "groups": [
+            {
+                "name": t.name or _("全县合计"),
+                "series": [{"name": name, "data": upto(values)} for name, values in t.series()],
+            }
+            for t in trends
+        ],
+        "initial": len(trends) - 1,  # the county's total first
+    }
+
+
+# --- per-township bar charts (ECharts, static/workspace/charts.js) -------------------------
+
+
+# One meaning, one colour on every chart (text says it too: legends, tables).
+BLUE, GREEN, RED, ORANGE = "#1565c0", "#2e7d32", "#c62828", "#ef6c00"
+
+
+def _bars(chart_id: str, caption: str, rows: list[TownshipFigures], series, **options) -> dict:
+    """One bar chart's id, caption and ``json_script`` data: a bar per township and series.
+    Its accessible equivalent is the page's per-township table (the same figures)."""
+    return {
+        "id": chart_id,
+        "caption": caption,
+        "data": {
+            "kind": "bar",
+            "categories": [r.township.name for r in rows],
+            "groups": [{"name": caption, "series": [{"name": name, "data": values} for name, values in series]}],
+            **options,
+        },
+    }
+
+
+def dashboard_charts(rows: list[TownshipFigures]) -> list[dict]:
+    """The four comparison charts under the trend line (figures as strings: JSON has no Decimal)."""
     return [
-        bar_chart_svg(
+        _bars(
+            "county-open",
             _("在办与逾期案件"),
-            labels,
+            rows,
             [(_("在办"), [r.open_cases for r in rows]), (_("逾期"), [r.overdue for r in rows])],
             unit=_("件"),
+            colors=[BLUE, RED],
         ),
-        bar_chart_svg(
+        _bars(
+            "county-decisions",
             _("本年度审核确认结果"),
-            labels,
+            rows,
             [(_("批准"), [r.approvals for r in rows]), (_("不予批准"), [r.refusals for r in rows])],
             unit=_("件"),
+            colors=[GREEN, RED],
         ),
-        bar_chart_svg(
+        _bars(
+            "county-money",
             _("临时救助支出与备用金使用"),
-            labels,
+            rows,
             [
-                (_("临时救助发放（元）"), [r.ta_paid for r in rows]),
-                (_("备用金支出（元）"), [r.fund_spent for r in rows]),
+                (_("临时救助发放（元）"), [f"{r.ta_paid:.2f}" for r in rows]),
+                (_("备用金支出（元）"), [f"{r.fund_spent:.2f}" for r in rows]),
             ],
+            unit=_("元"),
+            money=True,
+            colors=[BLUE, ORANGE],
         ),
-        bar_chart_svg(
+        _bars(
+            "county-errors",
             _("抽查差错率"),
-            labels,
-            [(_("差错率"), [((r.error_rate or Decimal("0")) * 100).quantize(Decimal("0.01")) for r in rows])],
-            unit="%",
+            rows,
+            [(_("差错率"), [None if r.error_rate is None else f"{r.error_rate:.4f}" for r in rows])],
+            percent=True,
         ),
     ]
 
