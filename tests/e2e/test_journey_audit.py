@@ -81,12 +81,6 @@ def test_auditor_replays_a_case_at_a_past_moment_and_downloads_the_case_file(
     j.visit.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 §5/§6 gap: replay and the case-file PDF show raw field names and codes "
-    "(programme, paper_case_worker, True, eligible, public_notice), login names (worker_a) and "
-    "node codes (任务生成 · accept); needs a field-label and value map in workflows/history",
-)
 def test_replay_and_case_file_speak_peoples_language(
     new_page, region, case_worker_a, case_worker_a2, auditor, fake_finance_check, monkeypatch
 ):

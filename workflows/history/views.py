@@ -17,7 +17,7 @@ from django.views import generic
 
 from workflows.core.flows import case_visible
 
-from . import selectors, services
+from . import display, selectors, services
 from .forms import HistoryQueryForm
 from .pdf import html_to_pdf
 
@@ -45,7 +45,10 @@ class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
         if params.get("from_seq") and params.get("to_seq"):
             before = selectors.replay(process, min(params["from_seq"], last), events=events)
             after = selectors.replay(process, min(params["to_seq"], last), events=events)
-            state_diff = {"from": before.seq, "to": after.seq, "changes": selectors.state_diff(before, after)}
+            changes = selectors.state_diff(before, after)
+            state_diff = {
+                "from": before.seq, "to": after.seq, "changes": changes, "rows": display.diff_rows(process, changes),
+            }  # fmt: skip
         svg = selectors.flow_chart_svg(process, state if at != last else None)
         services.viewer_record(
             viewer=self.request.user,
@@ -57,8 +60,17 @@ class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
             process=process,
             events=[(e, selectors.action_label(e.action)) for e in events],
             state=state,
+            objects=[
+                (display.target_title(target), display.object_rows(target, fields))
+                for target, fields in state.objects.items()
+            ],
             tasks=[
-                {**task, "pk": pk, "title": selectors.node_title(process, task["node"])}
+                {
+                    **task,
+                    "pk": pk,
+                    "title": selectors.node_title(process, task["node"]),
+                    "owner_name": display.value_display("", "owner", task["owner"]) if task["owner"] else "",
+                }
                 for pk, task in state.tasks.items()
             ],
             state_diff=state_diff,
@@ -95,6 +107,7 @@ class CaseExportView(CaseHistoryMixin, generic.View):
                 "verification": verification,
                 "path": selectors.path_taken(process),
                 "exported_by": request.user,
+                "full": False,
                 "exported_at": timezone.now(),
             },
             request=request,
