@@ -110,3 +110,11 @@ def test_declaring_an_action_twice_is_refused():
     """One declaration per action."""
     with pytest.raises(ValueError):
         events.event("dibao.propose", "again")
+
+
+def test_nested_data_is_labelled_with_money_formatted_and_ids_left_alone(db):
+    """The proposal's computation: money keys with separators, version ids as numbers."""
+    event = _event(data={"computation": {"standard": "400.00", "amount_rule_id": 1, "monthly_amount": "16200"}})
+    ((label, value),) = display.data_rows(event)
+    assert label == "计算过程"
+    assert "低保标准（元/月）：400.00" in value and "计算规则版本：1；" in value and "16,200.00" in value

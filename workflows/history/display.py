@@ -214,7 +214,7 @@ def _plain(value, *, key: str = "") -> str:
         return "、".join(_plain(v) for v in value)
     if isinstance(value, dict):
         return "；".join(f"{DATA_LABELS.get(k, k)}：{_plain(v, key=k)}" for k, v in value.items())
-    if key and MONEY_KEYS.search(key) and isinstance(value, (str, int, float, Decimal)):
+    if key and not key.endswith("_id") and MONEY_KEYS.search(key) and isinstance(value, (str, Decimal)):
         return yuan(value)
     when = _datetime(value) if isinstance(value, str) else None
     if when:
