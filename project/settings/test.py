@@ -16,3 +16,6 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "data" / "test-media"
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 LANGUAGE_CODE = "zh-hans"
+# An audit action missing from workflows/core/events.py fails the test that writes it
+# (production only logs it: see workflows.core.events.check_action).
+AUDIT_STRICT_ACTIONS = True

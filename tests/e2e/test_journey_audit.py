@@ -78,15 +78,24 @@ def test_auditor_replays_a_case_at_a_past_moment_and_downloads_the_case_file(
     assert "符合条件" in j.then_state and amount not in j.then_state
     assert j.process.case_number in j.case_file
     assert "哈希链校验结果" in j.case_file and "完整" in j.case_file and amount in j.case_file
+    # a real 案卷 (issue 14 §6): cover, household with masked ID numbers, evidence, visits,
+    # notices, decision, timeline, appended documents
+    assert j.case_file.startswith("案卷")
+    for section in (
+        "申请家庭及成员",
+        "家庭经济状况核对证据摘要",
+        "入户调查记录",
+        "公示与告知",
+        "完整时间线",
+        "附件目录",
+    ):
+        assert section in j.case_file, section
+    for m in j.process.household.members.all():
+        assert m.masked_id in j.case_file and m.id_number not in j.case_file
+    assert "最低生活保障审核确认公示" in j.case_file  # the issued notice, appended
     j.visit.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 §5/§6 gap: replay and the case-file PDF show raw field names and codes "
-    "(programme, paper_case_worker, True, eligible, public_notice), login names (worker_a) and "
-    "node codes (任务生成 · accept); needs a field-label and value map in workflows/history",
-)
 def test_replay_and_case_file_speak_peoples_language(
     new_page, region, case_worker_a, case_worker_a2, auditor, fake_finance_check, monkeypatch
 ):

@@ -64,3 +64,14 @@ class Tamper:
 def tamper(db):
     """Trigger switched off inside the test's transaction (rolled back afterwards)."""
     return Tamper()
+
+
+@pytest.fixture
+def test_actions(monkeypatch):
+    """The ``test.*`` actions the chain tests write, declared for the test's duration only
+    (an undeclared action fails under tests: workflows.core.events.check_action)."""
+    from workflows.core import events
+
+    for name in ("test.step", "test.bulk", "test.kept", "test.undone", "test.after", "test.first",
+                 "test.other_connection", "test.third"):  # fmt: skip
+        monkeypatch.setitem(events.REGISTRY, name, events.EventType(name=name, label=name))

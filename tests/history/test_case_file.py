@@ -36,7 +36,7 @@ def test_case_file_lists_registry_evidence_of_the_finance_check(
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     compact = "".join(text.split())
-    assert compact.count("finance_check.evidence") == len(stored)
+    assert compact.count("核对证据入库") == len(stored) and "finance_check.evidence" not in compact
     for ev in stored:
         if ev.raw_sha256:
             assert ev.raw_sha256[:16] in compact

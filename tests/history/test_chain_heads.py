@@ -18,6 +18,9 @@ def _head_reads(queries) -> int:
     return sum(1 for q in queries if q["sql"].startswith("SELECT") and "core_auditchainhead" in q["sql"])
 
 
+pytestmark = pytest.mark.usefixtures("test_actions")
+
+
 @pytest.fixture
 def county(db):
     return factories.CountyFactory(code="990177", name="链头县")

@@ -162,7 +162,7 @@ def test_grown_intact_chain_moves_its_anchor_forward(finished_case, case_worker_
 
     chain = f"case:{finished_case.pk}"
     anchor_create()
-    audit_record(action="case.note", target=finished_case, process_id=finished_case.pk, actor=case_worker_a)
+    audit_record(action="case.review", target=finished_case, process_id=finished_case.pk, actor=case_worker_a)
     head = AuditChainHead.objects.get(chain=chain)
     assert anchor_create().anchored()[chain] == (head.seq, head.hash)
     assert history_verify().ok

@@ -84,9 +84,10 @@ def test_tampered_case_page_shows_the_break(finished_case, auditor, client_for, 
     assert response.context["verification"].broken.seq == 2
 
 
-def test_case_file_pdf_has_timeline_decisions_and_verification(finished_case, auditor, client_for):
-    """The export is a PDF with the chain verification result, decisions and the timeline
-    (CJK text embedded); the export is logged on the auditor's chain."""
+def test_case_file_pdf_has_timeline_decisions_and_verification(finished_case, auditor, approver_a, client_for):
+    """The export is a PDF with the chain verification result, decisions (by the person's
+    name, not the login name) and the timeline (CJK text embedded); the export is logged on
+    the auditor's chain."""
     response = client_for(auditor).get(url(finished_case, "export"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -95,7 +96,8 @@ def test_case_file_pdf_has_timeline_decisions_and_verification(finished_case, au
     compact = "".join(text.split())
     assert finished_case.case_number in compact
     assert "哈希链校验结果" in compact and "完整" in compact
-    assert "乡镇审核" in compact and "approver_a" in compact
+    assert approver_a.get_full_name() and "".join(approver_a.get_full_name().split()) in compact
+    assert "乡镇审核" in compact and "approver_a" not in compact
     assert "完整时间线" in compact
     ((action, data),) = viewer_actions(auditor)
     assert action == "history.exported" and data["chain_ok"] is True

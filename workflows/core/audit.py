@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .events import check_action
 from .models import AuditChainHead, AuditEvent
 from .txmemo import TransactionMemo
 
@@ -175,9 +176,11 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the target's chain. Call inside the change's transaction.
 
+    ``action`` must be declared in ``workflows.core.events`` (checked by ``check_action``).
     Locks the chain head row, so appends to one chain are serialised; the
     unique (chain, seq) constraint is the second line of defence.
     """
+    check_action(action)
     chain = chain or chain_for(target, process_id)
     # No savepoint of its own: the event belongs to the caller's change, and a failure here
     # must fail that change (two statements fewer per event, about a sixth of a case's total).
@@ -206,6 +209,7 @@ def audit_record_many(
     prev_hash and hash), but the chain head is locked and updated once and the
     events are inserted with one statement. Call inside the change's transaction.
     """
+    check_action(action)
     with transaction.atomic(savepoint=False):
         seq, prev = _locked_head(chain)
         events = []

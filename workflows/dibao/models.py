@@ -379,7 +379,9 @@ class Attachment(models.Model):
         ENTRUSTMENT = "entrustment", _("委托书")
         OTHER = "other", _("其他材料")
 
-    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="attachments")
+    process = models.ForeignKey(
+        DibaoProcess, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("案件")
+    )
     kind = models.CharField(_("材料类别"), max_length=16, choices=Kind.choices)
     file = models.FileField(_("文件"), upload_to="dibao/attachments/%Y/%m/")
     size = models.PositiveIntegerField(_("大小（字节）"))
@@ -468,7 +470,9 @@ class StaffKinRecord(models.Model):
 class HomeVisit(models.Model):
     """入户调查 record: at least two investigators, signed by family members present (MSL 16)."""
 
-    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="home_visits")
+    process = models.ForeignKey(
+        DibaoProcess, on_delete=models.CASCADE, related_name="home_visits", verbose_name=_("案件")
+    )
     investigator_1 = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("调查人一"))
     investigator_2 = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("调查人二"))
     visited_on = models.DateField(_("调查日期"))
@@ -496,7 +500,7 @@ class HomeVisit(models.Model):
 class NoticeRound(models.Model):
     """One 7-day public notice (MSL 19, TK 15); the token opens the public objection form."""
 
-    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="notices")
+    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="notices", verbose_name=_("案件"))
     round = models.PositiveSmallIntegerField(_("轮次"))
     token = models.CharField(_("公示码"), max_length=43, unique=True)
     posted_at = models.DateTimeField(_("张贴时间"))
@@ -520,7 +524,7 @@ class NoticeRound(models.Model):
 class Objection(models.Model):
     """An objection to a notice, by anyone, anonymous included (MSL 19)."""
 
-    notice = models.ForeignKey(NoticeRound, on_delete=models.PROTECT, related_name="objections")
+    notice = models.ForeignKey(NoticeRound, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示"))
     received_at = models.DateTimeField(_("收到时间"), default=timezone.now)
     anonymous = models.BooleanField(_("匿名"), default=False)
     name = models.CharField(_("异议人"), max_length=50, blank=True)
@@ -541,7 +545,9 @@ class Objection(models.Model):
 class DemocraticAppraisal(models.Model):
     """民主评议 held on an objection (MSL 19; ZB20 24)."""
 
-    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="appraisals")
+    process = models.ForeignKey(
+        DibaoProcess, on_delete=models.CASCADE, related_name="appraisals", verbose_name=_("案件")
+    )
     notice_round = models.PositiveSmallIntegerField(_("公示轮次"))
     held_on = models.DateField(_("评议日期"))
     participants = models.PositiveSmallIntegerField(_("参加人数"))
@@ -562,7 +568,9 @@ class CheckObjection(models.Model):
     """The applicant's objection to a failed data check, with evidence (MSL 18): it starts a
     new check; the old check and its evidence stay as they were."""
 
-    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="check_objections")
+    process = models.ForeignKey(
+        DibaoProcess, on_delete=models.CASCADE, related_name="check_objections", verbose_name=_("案件")
+    )
     statement = models.TextField(_("异议理由"))
     evidence = models.FileField(_("证明材料"), upload_to="dibao/check_objections/%Y/%m/")
     old_check_id = models.PositiveBigIntegerField(_("原核对编号"))
@@ -581,8 +589,12 @@ class CheckObjection(models.Model):
 class OverdueAlert(models.Model):
     """A case past its deadline, shown to the township approver and the county."""
 
-    process = models.ForeignKey(DibaoProcess, on_delete=models.CASCADE, related_name="overdue_alerts")
-    township = models.ForeignKey("core.Township", on_delete=models.PROTECT, related_name="+")
+    process = models.ForeignKey(
+        DibaoProcess, on_delete=models.CASCADE, related_name="overdue_alerts", verbose_name=_("案件")
+    )
+    township = models.ForeignKey(
+        "core.Township", on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇（街道）")
+    )
     kind = models.CharField(_("期限类别"), max_length=16, choices=DeadlineKind.choices, default=DeadlineKind.DECISION)
     due_on = models.DateField(_("办理期限"))
     raised_on = models.DateField(_("提醒日期"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
+from viewflow.workflow.models import Process
 
-from workflows.core.flows import case_visible
+from workflows.core.flows import case_visible, coerce
 from workflows.core.views import CaseTaskFormView
 
 from . import means_test as mt
@@ -62,15 +63,26 @@ class DiscrepancyView(TemplateView):
             for line in mt.asset_lines(inp)
         ]
         result = mt.MeansTestResult.from_json(check.result) if check.result else None
+        head = check.household.head
         return {
             **super().get_context_data(**kwargs),
             "check": check,
+            "applicant": head.name if head else "",
+            "source_case": _source_case(check.case_ref),
             "income_rows": income_rows,
             "asset_rows": asset_rows,
             "evidence": evidence_of(check),
             "result": result,
             "unavailable": [labels[s] for s in services.unavailable_sources(check)],
         }
+
+
+def _source_case(case_ref: str) -> str:
+    """The requesting case by its case number: ``case_ref`` is "<programme>:<process pk>"
+    (``"dibao:16"``), which means nothing to a case worker."""
+    _programme, _sep, pk = case_ref.partition(":")
+    process = Process.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    return (getattr(coerce(process), "case_number", "") if process else "") or case_ref
 
 
 def _state(declared, found) -> str:

@@ -13,3 +13,23 @@ class HistoryQueryForm(forms.Form):
         if data is not None:
             data = {"at": data.get("at"), "from_seq": data.get("from"), "to_seq": data.get("to")}
         super().__init__(data, **kwargs)
+
+
+ERR_REASON_REQUIRED = _("导出完整案卷（含完整身份证号码）须填写事由。")
+
+
+class FullExportForm(forms.Form):
+    """The auditor's reason for the full (unmasked) case file; recorded with the export."""
+
+    reason = forms.CharField(
+        label=_("导出事由"),
+        max_length=300,
+        error_messages={"required": ERR_REASON_REQUIRED},
+        widget=forms.TextInput(attrs={"placeholder": _("例如：审计通知书编号及核查事项")}),
+    )
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError(ERR_REASON_REQUIRED, code="required")
+        return reason

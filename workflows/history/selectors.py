@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import chart, flow
 from viewflow.workflow.models import Process, Task
 
+from workflows.core import events as audit_events
 from workflows.core.audit import ChainBreak, diff, verify_chains
 from workflows.core.flows import coerce
 from workflows.core.models import (
@@ -43,106 +44,6 @@ TASK_STATUS_BY_ACTION = {
     "task.revived": "REVIVED",
 }
 
-ACTION_LABELS = {
-    "flow.started": _("案件启动"),
-    "demo.fast_forward": _("演示：计时快进"),
-    "flow.finished": _("案件办结"),
-    "task.created": _("任务生成"),
-    "task.assigned": _("任务认领"),
-    "task.unassigned": _("任务退回待认领"),
-    "task.reassigned": _("任务改派"),
-    "task.started": _("任务开始"),
-    "task.finished": _("任务完成"),
-    "task.cancelled": _("任务取消"),
-    "task.failed": _("任务出错"),
-    "task.revived": _("任务恢复"),
-    # dibao and 特困 (MSL, TK)
-    "dibao.file": _("申请登记"),
-    "dibao.accept": _("受理审查"),
-    "dibao.materials_missing": _("材料不全"),
-    "dibao.missing_notice": _("一次性告知补齐材料"),
-    "dibao.materials_completed": _("材料已补齐"),
-    "dibao.staff_relative_registered": _("近亲属单独登记备案"),
-    "dibao.staff_register_create": _("工作人员近亲属名录：新增登记"),
-    "dibao.staff_register_change": _("工作人员近亲属名录：修改登记"),
-    "dibao.staff_register_delete": _("工作人员近亲属名录：删除登记"),
-    "dibao.staff_register_import": _("工作人员近亲属名录：批量导入"),
-    "dibao.check_requested": _("提请家庭经济状况核对"),
-    "dibao.check_recorded": _("核对结果记录"),
-    "dibao.check_failure_notice": _("告知核对结果（不符合条件）"),
-    "dibao.check_objection": _("核对结果异议，重新核对"),
-    "dibao.home_visit": _("入户调查"),
-    "dibao.county_home_visit": _("县级入户核查"),
-    "dibao.propose": _("提出初审意见"),
-    "dibao.notice_posted": _("张贴公示"),
-    "dibao.objection": _("公示异议"),
-    "dibao.objection_route": _("确定异议处理方式"),
-    "dibao.objections_resolved": _("异议处理完毕"),
-    "dibao.reinvestigate": _("重新调查核实"),
-    "dibao.appraisal": _("民主评议"),
-    "dibao.extend": _("延长办理期限"),
-    "dibao.deadline_recomputed": _("节假日安排调整，重新计算办理期限"),
-    "dibao.overdue": _("逾期提醒"),
-    "dibao.sign_handler": _("经办人签字"),
-    "dibao.sign_section_chief": _("股室负责人签字"),
-    "dibao.sign_township_head": _("乡镇负责人签字"),
-    "dibao.decide": _("审核确认决定"),
-    "dibao.approval_issued": _("发放确认通知"),
-    "dibao.refusal_issued": _("书面告知不予确认"),
-    "dibao.sampling_pool": _("纳入抽查范围"),
-    "dibao.benefit_stopped": _("停发救助金"),
-    "dibao.terminated": _("终止审核确认程序（MSL 29）"),
-    "dibao.termination_issued": _("出具终止审核确认决定书"),
-    # temporary assistance (TA18)
-    "case.open": _("临时救助申请登记"),
-    "case.assist_first": _("先行救助发放"),
-    "case.paperwork_completed": _("补办手续完成"),
-    "case.paperwork_overdue": _("补办手续逾期"),
-    "case.escalation_handled": _("县级处理逾期补办"),
-    "case.finance_check_requested": _("提请家庭经济状况核对"),
-    "case.finance_check_recorded": _("核对结果记录"),
-    "case.township_decision": _("乡镇审批决定"),
-    "case.county_decision": _("县级审批决定"),
-    "case.case_by_case_decision": _("一事一议决定"),
-    "case.payment": _("发放救助金"),
-    "case.payment_reversed": _("冲销救助金"),
-    "case.receipt": _("领取签收"),
-    # workspace
-    "case.sent_back": _("退回"),
-    "case.resubmitted": _("退回后重新提交"),
-    "case.on_behalf": _("代理办理"),
-    # county supervision (§7)
-    "sampling.approval_register": _("纳入抽查样本池"),
-    "sampling.approval_amount": _("样本金额更新"),
-    "sampling.approval_actor_add": _("记录经办人员"),
-    "sampling.complaint_register": _("登记投诉"),
-    "sampling.review_open": _("抽查复核开始"),
-    "sampling.review_decide": _("抽查复核结论"),
-    "sampling.correction_complete": _("整改完成"),
-    "sampling.correction_overdue": _("整改逾期"),
-    "sampling.revoke": _("撤销审批（停保、追回）"),
-    "sampling.recovery_settle": _("追回款项已结清"),
-    # documents, evidence, applicant side, auditors
-    "document.issued": _("出具文书"),
-    "document.superseded": _("文书作废替换"),
-    "document.downloaded": _("下载文书"),
-    "finance_check.requested": _("核对请求"),
-    "finance_check.refused": _("核对被拒绝（缺少授权）"),
-    "finance_check.halted": _("核对授权撤回，停止查询"),
-    "finance_check.resumed": _("核对授权已补签，继续查询"),
-    "finance_check.evidence": _("核对证据入库"),
-    "finance_check.manual_evidence": _("人工补录证明材料"),
-    "finance_check.evaluated": _("核对结论"),
-    "portal.notification_queued": _("通知待发送"),
-    "portal.notification_sent": _("通知已发送"),
-    "portal.notification_failed": _("通知发送失败"),
-    "portal.otp_sent": _("发送查询验证码"),
-    "portal.otp_used": _("验证码已使用"),
-    "portal.preferences": _("申请人通知偏好"),
-    "history.viewed": _("审计查看"),
-    "history.exported": _("审计导出案卷"),
-}
-
 
 def chain_of(process) -> str:
     return f"case:{process.pk}"
@@ -153,7 +54,8 @@ def case_events(process) -> QuerySet[AuditEvent]:
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    """The action in words, from the registry of audit actions (``workflows.core.events``)."""
+    return audit_events.label(action)
 
 
 @dataclass

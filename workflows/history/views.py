@@ -9,16 +9,23 @@ viewer's chain ("viewer:<user pk>").
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from workflows.core.flows import case_visible
+from workflows.core.models import County
+from workflows.core.scope import regions_where
 
-from . import selectors, services
-from .forms import HistoryQueryForm
+from . import case_file, display, selectors, services
+from .forms import FullExportForm, HistoryQueryForm
 from .pdf import html_to_pdf
 
 
@@ -45,7 +52,10 @@ class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
         if params.get("from_seq") and params.get("to_seq"):
             before = selectors.replay(process, min(params["from_seq"], last), events=events)
             after = selectors.replay(process, min(params["to_seq"], last), events=events)
-            state_diff = {"from": before.seq, "to": after.seq, "changes": selectors.state_diff(before, after)}
+            changes = selectors.state_diff(before, after)
+            state_diff = {
+                "from": before.seq, "to": after.seq, "changes": changes, "rows": display.diff_rows(process, changes),
+            }  # fmt: skip
         svg = selectors.flow_chart_svg(process, state if at != last else None)
         services.viewer_record(
             viewer=self.request.user,
@@ -57,8 +67,17 @@ class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
             process=process,
             events=[(e, selectors.action_label(e.action)) for e in events],
             state=state,
+            objects=[
+                (display.target_title(target), display.object_rows(target, fields))
+                for target, fields in state.objects.items()
+            ],
             tasks=[
-                {**task, "pk": pk, "title": selectors.node_title(process, task["node"])}
+                {
+                    **task,
+                    "pk": pk,
+                    "title": selectors.node_title(process, task["node"]),
+                    "owner_name": display.value_display("", "owner", task["owner"]) if task["owner"] else "",
+                }
                 for pk, task in state.tasks.items()
             ],
             state_diff=state_diff,
@@ -67,39 +86,68 @@ class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
             verification=selectors.case_verification(process),
             form=form,
             last=last,
+            full_export_form=FullExportForm() if is_county_auditor(self.request.user, process) else None,
             **kwargs,
         )
 
 
+ERR_FULL_EXPORT_AUDITORS_ONLY = _("只有本县审计人员可以导出完整案卷。")
+
+
+def is_county_auditor(user, process) -> bool:
+    """Whether ``user`` audits the case's county (the only role that may see full ID numbers)."""
+    county_id = getattr(process, "county_id", None)
+    return county_id is not None and regions_where(user, "audit_county", County).filter(pk=county_id).exists()
+
+
 class CaseExportView(CaseHistoryMixin, generic.View):
-    """The case file as PDF: timeline, decisions, evidence, chain verification."""
+    """The case file (案卷) as PDF, masked (GET), or full with ID numbers (POST, county
+    auditors only, with a reason that is recorded with the export)."""
 
     def get(self, request, *args, **kwargs):
         process = self.get_process()
-        events = list(selectors.case_events(process))
-        verification = selectors.case_verification(process)
-        services.viewer_record(
-            viewer=request.user,
-            process=process,
-            action="history.exported",
-            data={"events": len(events), "chain_ok": verification.ok},
-        )
+        return self.export(process, full=False)
+
+    def post(self, request, *args, **kwargs):
+        process = self.get_process()
+        if not is_county_auditor(request.user, process):
+            raise PermissionDenied(ERR_FULL_EXPORT_AUDITORS_ONLY)
+        form = FullExportForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("reason", []):
+                messages.error(request, error)
+            return redirect(reverse("history:case", args=[process.pk]) + "#full-export")
+        return self.export(process, full=True, reason=form.cleaned_data["reason"])
+
+    def export(self, process, *, full: bool, reason: str = ""):
+        request = self.request
+        context = case_file.case_file_context(process, full=full)
+        prepared = case_file.prepare(case_file.appendices(context))
+        verification = context["verification"]
+        data = {"events": len(context["events"]), "chain_ok": verification.ok, "full": full}
+        if full:
+            # Personal data seen in full: the lead routes this to the personal-data access log
+            # (workflows.core.pii.pii_access_record, branch wt-otp) when merging.
+            services.viewer_record(
+                viewer=request.user,
+                process=process,
+                action="history.case_file_full_export",
+                data={**data, "reason": reason},
+            )
+        else:
+            services.viewer_record(viewer=request.user, process=process, action="history.exported", data=data)
         html = render_to_string(
             "pdf/history/case_file.html",
             {
-                "process": process,
-                "events": [(e, selectors.action_label(e.action)) for e in events],
-                "decisions": selectors.decisions(process, events),
-                "evidence": selectors.evidence(events),
-                "state": selectors.replay(process, events=events),
-                "verification": verification,
-                "path": selectors.path_taken(process),
+                **context,
+                "appendices": [appendix for appendix, _reader in prepared],
                 "exported_by": request.user,
                 "exported_at": timezone.now(),
             },
             request=request,
         )
-        response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+        response = HttpResponse(case_file.merge(html_to_pdf(html), prepared), content_type="application/pdf")
         name = getattr(process, "case_number", None) or f"case-{process.pk}"
-        response["Content-Disposition"] = f'attachment; filename="{name}-history.pdf"'
+        suffix = "case-file-full" if full else "history"
+        response["Content-Disposition"] = f'attachment; filename="{name}-{suffix}.pdf"'
         return response

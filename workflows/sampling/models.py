@@ -80,8 +80,12 @@ class ApprovalRecord(models.Model):
 
 
 class ApprovalActor(models.Model):
-    record = models.ForeignKey(ApprovalRecord, on_delete=models.CASCADE, related_name="actors")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(
+        ApprovalRecord, on_delete=models.CASCADE, related_name="actors", verbose_name=_("审批记录")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人员")
+    )
 
     class Meta:
         verbose_name = _("审批经办人员")
@@ -101,7 +105,12 @@ class Complaint(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     drawn_in = models.ForeignKey(
-        "DrawnCase", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+        "DrawnCase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("抽中案件"),
     )
 
     class Meta:
@@ -127,7 +136,12 @@ class SamplingDraw(models.Model):
     composition = models.JSONField(_("抽查构成"), default=dict)
     algorithm = models.CharField(_("抽取算法版本"), max_length=64)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("抽取人"),
     )
     created_at = models.DateTimeField(_("抽取时间"), auto_now_add=True)
 
@@ -151,8 +165,10 @@ class DrawReason(models.TextChoices):
 
 
 class DrawnCase(models.Model):
-    draw = models.ForeignKey(SamplingDraw, on_delete=models.PROTECT, related_name="cases")
-    record = models.ForeignKey(ApprovalRecord, on_delete=models.PROTECT, related_name="drawn")
+    draw = models.ForeignKey(SamplingDraw, on_delete=models.PROTECT, related_name="cases", verbose_name=_("抽查批次"))
+    record = models.ForeignKey(
+        ApprovalRecord, on_delete=models.PROTECT, related_name="drawn", verbose_name=_("审批记录")
+    )
     reason = models.CharField(_("抽取原因"), max_length=32, choices=DrawReason.choices)
 
     class Meta:
@@ -174,7 +190,9 @@ class Finding(models.TextChoices):
 class SamplingReviewProcess(CaseFields, Process):
     CASE_PREFIX = "CY"
 
-    drawn_case = models.OneToOneField(DrawnCase, on_delete=models.PROTECT, related_name="review", null=True)
+    drawn_case = models.OneToOneField(
+        DrawnCase, on_delete=models.PROTECT, related_name="review", null=True, verbose_name=_("抽中案件")
+    )
     finding = models.CharField(_("抽查结论"), max_length=16, choices=Finding.choices, blank=True)
     finding_note = models.TextField(_("抽查意见"), blank=True)
     reviewed_by = models.ForeignKey(
@@ -227,15 +245,24 @@ class SamplingReviewProcess(CaseFields, Process):
 
 
 class Correction(models.Model):
-    review = models.ForeignKey(SamplingReviewProcess, on_delete=models.PROTECT, related_name="corrections")
+    review = models.ForeignKey(
+        SamplingReviewProcess, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("抽查复核")
+    )
     round = models.PositiveSmallIntegerField(_("整改轮次"))
     instructions = models.TextField(_("整改要求"))
-    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("下达人")
+    )
     ordered_at = models.DateTimeField(_("下达时间"), auto_now_add=True)
     due_on = models.DateField(_("整改期限"))
     report = models.TextField(_("整改情况"), blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("整改完成人"),
     )
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # Set once when the deadline passed without the township reporting (escalated to the county).
@@ -256,8 +283,12 @@ class Recovery(models.Model):
         OPEN = "open", _("待追回")
         SETTLED = "settled", _("已追回")
 
-    record = models.OneToOneField(ApprovalRecord, on_delete=models.PROTECT, related_name="recovery")
-    review = models.ForeignKey(SamplingReviewProcess, on_delete=models.PROTECT, related_name="+")
+    record = models.OneToOneField(
+        ApprovalRecord, on_delete=models.PROTECT, related_name="recovery", verbose_name=_("审批记录")
+    )
+    review = models.ForeignKey(
+        SamplingReviewProcess, on_delete=models.PROTECT, related_name="+", verbose_name=_("抽查复核")
+    )
     amount = models.DecimalField(_("应追回金额（元）"), **MONEY)
     months = models.PositiveSmallIntegerField(_("已发放月数"), default=0)
     computed_from = models.DateField(_("计算起始"), null=True, blank=True)
@@ -265,7 +296,9 @@ class Recovery(models.Model):
     stop_from = models.DateField(_("停保起始日"), null=True, blank=True)
     reason = models.TextField(_("撤销理由"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:

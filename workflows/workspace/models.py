@@ -84,7 +84,7 @@ class SendBack(models.Model):
         RESUBMITTED = "resubmitted", _("已重新提交，直达退回环节")
         RETURNED = "returned", _("已回到退回环节")
 
-    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="send_backs")
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="send_backs", verbose_name=_("案件"))
     from_node = models.CharField(_("退回环节"), max_length=64)
     from_task_id = models.BigIntegerField(_("退回任务"))
     to_node = models.CharField(_("退回至"), max_length=64)

@@ -1,55 +1,43 @@
-"""Display helpers for audit events; personal data is masked on every history page and export."""
+"""Display helpers for audit events (``workflows.history.display``): field labels, values in
+words, person names; personal data masked unless the template passes ``full`` (the logged
+full case-file export)."""
 
 from __future__ import annotations
 
-import json
-
 from django import template
 
-from workflows.households.validators import mask_id_number
+from .. import display
+from ..selectors import action_label, node_title
 
 register = template.Library()
 
-PERSONAL_MARKERS = ("id_number", "phone", "bank", "address", "illness", "disab", "health", "diagnosis")
 
-
-def is_personal(name: str) -> bool:
-    name = name.lower()
-    return any(marker in name for marker in PERSONAL_MARKERS)
-
-
-def mask(name: str, value):
-    if value in (None, "") or not is_personal(name):
-        return value
-    text = str(value)
-    if "id_number" in name.lower() and len(text) >= 15:
-        return mask_id_number(text)
-    return "***"
-
-
-def show(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+@register.filter
+def change_rows(event, full=False) -> list[tuple[str, str, str]]:
+    """``[(label, old, new)]`` of an event's changes."""
+    return display.change_rows(event, masked=not full)
 
 
 @register.filter
-def change_rows(changes) -> list[tuple[str, str, str]]:
-    """{field: [old, new]} -> [(field, old, new)] with personal values masked."""
-    rows = []
-    for name, pair in (changes or {}).items():
-        old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-        rows.append((name, show(mask(name, old)), show(mask(name, new))))
-    return rows
+def data_rows(event, full=False) -> list[tuple[str, str]]:
+    """``[(label, value)]`` of an event's data."""
+    return display.data_rows(event, masked=not full)
 
 
 @register.filter
-def data_rows(data) -> list[tuple[str, str]]:
-    return [(name, show(mask(name, value))) for name, value in sorted((data or {}).items())]
+def person(user) -> str:
+    """A user's display name ("系统" for none)."""
+    return display.person_name(user)
+
+
+@register.simple_tag
+def event_node(process, event) -> str:
+    """The title of the flow node a task event is about ("" for other events)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    return node_title(process, data.get("node")) if event.action.startswith("task.") else ""
 
 
 @register.filter
-def masked(value, name: str):
-    return show(mask(str(name), value))
+def action_name(action: str) -> str:
+    """An audit action in words (the registry's label)."""
+    return action_label(action)
