@@ -141,6 +141,13 @@ ACTION_LABELS = {
     "portal.preferences": _("申请人通知偏好"),
     "history.viewed": _("审计查看"),
     "history.exported": _("审计导出案卷"),
+    # staff sign-in (workflows/core/lockout.py, otp.py)
+    "staff.lock": _("账号因登录失败被锁定"),
+    "staff.unlock": _("管理员解除登录锁定"),
+    "staff.otp_enrol": _("绑定两步验证"),
+    "staff.otp_reset": _("管理员重置两步验证"),
+    "staff.otp_failure": _("两步验证码错误"),
+    "staff.otp_recovery_used": _("使用恢复码登录"),
 }
 
 
