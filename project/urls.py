@@ -78,6 +78,8 @@ urlpatterns = [
     # footer would make the portal's "no such case" and "wrong second factor" pages differ.
     path("i18n/setlang/", login_not_required(csrf_exempt(set_language)), name="set_language"),
     path("staff/", site.urls),
+    # "Show full number" with a reason, logged in the case's chain (workflows/core/pii.py).
+    path("personal-data/", include("workflows.core.pii_views")),
     *app_patterns,
 ]
 

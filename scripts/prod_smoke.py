@@ -230,6 +230,7 @@ def totp_code(secret: str, at: float) -> str:
 
 
 def enrol_second_factor(browser: Browser, username: str, password: str) -> None:
+    browser.get("/accounts/login/")  # a fresh browser: the CSRF cookie first
     log_in(browser, username, password)
     step(f"{username} must enrol a second factor before any staff page")
     status, headers, _ = browser.get("/workspace/inbox/")

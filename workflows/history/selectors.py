@@ -148,6 +148,9 @@ ACTION_LABELS = {
     "staff.otp_reset": _("管理员重置两步验证"),
     "staff.otp_failure": _("两步验证码错误"),
     "staff.otp_recovery_used": _("使用恢复码登录"),
+    # personal-data access log (PIPL; workflows/core/pii.py)
+    "pii.viewed": _("查看完整个人信息"),
+    "pii.exported": _("导出完整个人信息"),
 }
 
 
