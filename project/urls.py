@@ -69,6 +69,8 @@ site = Site(
 urlpatterns = [
     # staff land on their task inbox (the workspace); viewflow's own pages stay under /staff/
     path("", RedirectView.as_view(url="/workspace/inbox/", permanent=False), name="home"),
+    # The second step of the staff sign-in (workflows/core/otp.py).
+    path("accounts/second-factor/", include("workflows.core.otp_views")),
     path("accounts/", AuthViewset(allow_password_change=False, with_profile_view=False).urls),
     path("admin/", admin.site.urls),
     # The language switch: applicants (no login) use it as well as staff. No CSRF token: a
@@ -76,6 +78,8 @@ urlpatterns = [
     # footer would make the portal's "no such case" and "wrong second factor" pages differ.
     path("i18n/setlang/", login_not_required(csrf_exempt(set_language)), name="set_language"),
     path("staff/", site.urls),
+    # "Show full number" with a reason, logged in the case's chain (workflows/core/pii.py).
+    path("personal-data/", include("workflows.core.pii_views")),
     *app_patterns,
 ]
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env python
 """HTTP part of the production smoke stage (scripts/prod_smoke.sh starts the processes).
 
-    prod_smoke.py http://127.0.0.1:PORT USERNAME PASSWORD
+    prod_smoke.py http://127.0.0.1:PORT USERNAME PASSWORD [APPROVER]
 
 Against a running gunicorn with production settings: the login page and its stylesheets
 answer 200 with the security headers; the township case worker logs in, files one dibao
 case through the staff intake page and accepts it; the Celery worker (a separate process)
 then runs the household-finance check against the registry sandbox, and this script waits
-until the check's result is stored. Exits non-zero, naming the failed step, on any failure.
+until the check's result is stored. With APPROVER, that approver then signs in as an operator
+would under the production second-factor rule (docs/security.md V2): the password alone opens
+only the enrolment page; the script reads the secret shown there, computes the authenticator's
+code (RFC 6238, as the phone app does), confirms, gets ten recovery codes and reaches the
+workspace. Exits non-zero, naming the failed step, on any failure.
 
 HTTPS is simulated as the reverse proxy would: every request carries
 ``X-Forwarded-Proto: https``, so Django sets Secure cookies and sends HSTS. Python's cookie
@@ -17,9 +21,14 @@ Standard library only (no dependency beyond the application's).
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import hmac
+import html
 import os
 import re
+import struct
 import sys
 import time
 import urllib.error
@@ -212,8 +221,40 @@ def wait_for_finance_check(process_pk: int) -> str:
     raise SmokeFailure(f"case {process_pk} still waits for its finance check after {CHECK_TIMEOUT:.0f} s")
 
 
+def totp_code(secret: str, at: float) -> str:
+    """RFC 6238 with the authenticator apps' defaults (SHA-1, 30 s, 6 digits)."""
+    key = base64.b32decode(secret.replace(" ", ""))
+    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def enrol_second_factor(browser: Browser, username: str, password: str) -> None:
+    browser.get("/accounts/login/")  # a fresh browser: the CSRF cookie first
+    log_in(browser, username, password)
+    step(f"{username} must enrol a second factor before any staff page")
+    status, headers, _ = browser.get("/workspace/inbox/")
+    location = headers.get("Location") or ""
+    expect(status == 302 and "/accounts/second-factor/enrol/" in location, f"inbox answered {status} {location!r}")
+    status, _, page = browser.get("/accounts/second-factor/enrol/")
+    expect(status == 200, f"GET enrolment answered {status}")
+    expect(b'src="data:image/svg+xml' in page, "the enrolment page shows no QR code")
+    secret = re.search(rb'id="otp-secret">([A-Z2-7 ]+)<', page)
+    expect(secret is not None, "the enrolment page shows no secret")
+    code = totp_code(secret[1].decode(), time.time())
+    status, headers, _ = browser.post_form("/accounts/second-factor/enrol/", {"token": code})
+    location = headers.get("Location") or ""
+    expect(status == 302 and "recovery-codes" in location, f"confirming the code answered {status} {location!r}")
+    status, _, page = browser.get(html.unescape(location))
+    codes = re.findall(rb'font-monospace fs-5">([a-z2-7]+)<', page)
+    expect(status == 200 and len(codes) == 10, f"recovery codes page answered {status} with {len(codes)} codes")
+    status, _, _ = browser.get("/workspace/inbox/")
+    expect(status == 200, f"inbox after enrolment answered {status}")
+
+
 def main() -> int:
     base, username, password = sys.argv[1:4]
+    approver = sys.argv[4] if len(sys.argv) > 4 else ""
     browser = Browser(base)
     try:
         check_login_page(browser)
@@ -221,6 +262,8 @@ def main() -> int:
         process_pk, task_pk = file_case(browser)
         accept_case(browser, process_pk, task_pk)
         wait_for_finance_check(process_pk)
+        if approver:
+            enrol_second_factor(Browser(base), approver, password)
     except SmokeFailure as exc:
         print(f"  smoke FAILED: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -4,7 +4,8 @@
 # Production settings with generated secrets against a fresh PostgreSQL database and a Redis
 # database of its own: migrate, collectstatic, gunicorn, a separate Celery worker and beat,
 # the registry sandbox; then over HTTP (scripts/prod_smoke.py) the login page, its stylesheets
-# and security headers, and one dibao case from filing to the finance-check result. Then the
+# and security headers, one dibao case from filing to the finance-check result (a case worker:
+# no second factor needed), and an approver's forced TOTP enrolment. Then the
 # backup/restore drill: pg_dump, restore into a new database, verify_history must pass.
 # Every process is stopped by its PID and both databases are dropped, pass or fail.
 #
@@ -111,8 +112,8 @@ PIDS+=($!)
 PIDS+=($!)
 wait_http "http://127.0.0.1:$PORT/accounts/login/" 60
 
-say "HTTP: login page, log in, file and accept a case, wait for the finance check"
-"$PY" scripts/prod_smoke.py "http://127.0.0.1:$PORT" qingshan_worker "$DEMO_PASSWORD"
+say "HTTP: login page, log in, file and accept a case, wait for the finance check; an approver enrols TOTP"
+"$PY" scripts/prod_smoke.py "http://127.0.0.1:$PORT" qingshan_worker "$DEMO_PASSWORD" qingshan_approver
 alive "${PIDS[@]}"
 say "beat stored its schedule"
 "$PY" manage.py shell -v0 -c "

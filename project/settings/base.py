@@ -30,6 +30,11 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    # Second factor for staff (workflows/core/otp.py); before workflows.core, whose admin
+    # takes the device models out of the admin (reset only through the audited action).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -63,11 +68,15 @@ MIDDLEWARE = [
     "workflows.portal.guard.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after STAFF_IDLE_TIMEOUT idle, and SESSION_COOKIE_AGE after sign-in.
     "workflows.core.security.StaffSessionTimeoutMiddleware",
+    # A session that still owes a code or an enrolment reaches only those pages.
+    "workflows.core.otp.StaffSecondFactorMiddleware",
     # request.htmx: claim/submit answer a fragment to htmx, a redirect to everyone else.
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,7 +143,16 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# A password success clears the failures only when the sign-in is complete: someone who
+# still owes a second-factor code keeps the count, so failed codes add up to the lockout
+# across fresh password logins (workflows/core/otp.py decide_second_factor).
+AXES_RESET_ON_SUCCESS = False
+
+# Second factor for staff (ASVS 2.7, workflows/core/otp.py): approvers, county roles and
+# administrators must enrol a TOTP authenticator when on. Off for the demo and tests (the
+# demo logins work with the password alone); production turns it on.
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="社会救助审核确认")
 
 # Content-Security-Policy (django-csp, ASVS 14.4.3): only the project's own files. No
 # 'unsafe-inline' for scripts or styles: templates carry no inline <script>, on*=

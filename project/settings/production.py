@@ -15,6 +15,8 @@ def _required(name: str) -> str:
 
 
 DEBUG = False
+# Approvers, county roles and administrators sign in with a TOTP code (docs/security.md V2).
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=True)
 # Never in production: nothing may cut a public notice short (MSL 19).
 DEMO_TOOLS = False
 SECRET_KEY = _required("SECRET_KEY")

@@ -16,11 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import models
 from .audit import audit_record, diff
 from .lockout import account_unlock
 from .models.rules import RigidExpenseRule
+from .otp import second_factor_reset
 from .permissions import assignment_grant, assignment_revoke
 from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
 from .working_days import recompute_deadlines
@@ -325,7 +328,7 @@ class RigidExpenseRuleAdmin(RuleVersionAdmin):
 
 
 class StaffUserAdmin(UserAdmin):
-    actions = [*(UserAdmin.actions or []), "unlock_sign_in"]
+    actions = [*(UserAdmin.actions or []), "unlock_sign_in", "reset_second_factor"]
 
     @admin.action(description=_("解除所选账号的登录锁定"), permissions=["change"])
     def unlock_sign_in(self, request, queryset):
@@ -336,9 +339,24 @@ class StaffUserAdmin(UserAdmin):
         else:
             messages.info(request, _("所选账号没有登录失败记录，无需解除。"))
 
+    @admin.action(description=_("重置所选账号的两步验证（手机丢失时）"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        reset = [user for user in queryset if second_factor_reset(user=user, actor=request.user)]
+        if reset:
+            names = "、".join(u.get_full_name() or u.get_username() for u in reset)
+            messages.success(request, _("已重置两步验证：%(names)s。下次登录时需重新绑定。") % {"names": names})
+        else:
+            messages.info(request, _("所选账号没有绑定两步验证，无需重置。"))
+
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+# django-otp's own admin pages would show authenticator secrets and delete devices
+# unaudited: devices are reset only through the audited action above.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 class AuditedAccessAttemptAdmin(AccessAttemptAdmin):

@@ -79,7 +79,7 @@ class ImportForm(forms.Form):
 def register_list(request):
     register.require_officer_counties(request.user)
     page = Paginator(register.register_lines(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    # Screens identify without revealing: ID numbers masked in the list, in full only on a line's form.
+    # Screens identify without revealing: ID numbers masked in the list and on a line's form.
     lines = [(line, mask_id_number(line.staff_id_number) if line.staff_id_number else "",
               mask_id_number(line.relative_id_number) if line.relative_id_number else "")
              for line in page]  # fmt: skip
@@ -94,9 +94,34 @@ def _line_initial(line: StaffKinRecord) -> dict:
     }  # fmt: skip
 
 
+ID_FIELDS = ("staff_id_number", "relative_id_number")
+
+
+def _masked_initial(record: StaffKinRecord) -> dict:
+    """The line's form shows ID numbers masked too (PIPL, workflows/core/pii.py): editing
+    a line never needs the full number on screen; a new number is typed in full."""
+    initial = _line_initial(record)
+    for name in ID_FIELDS:
+        initial[name] = mask_id_number(initial[name]) if initial[name] else ""
+    return initial
+
+
+def _unmasked(data, record: StaffKinRecord | None):
+    """A masked number sent back unchanged means "keep the stored one"."""
+    if record is None or data is None:
+        return data
+    data = data.copy()
+    for name in ID_FIELDS:
+        stored = getattr(record, name)
+        if stored and data.get(name) == mask_id_number(stored):
+            data[name] = stored
+    return data
+
+
 def _line_form_page(request, record: StaffKinRecord | None):
     counties = register.require_officer_counties(request.user)
-    form = RegisterLineForm(request.POST or None, counties=counties, initial=_line_initial(record) if record else None)
+    data = _unmasked(request.POST or None, record)
+    form = RegisterLineForm(data, counties=counties, initial=_masked_initial(record) if record else None)
     if request.method == "POST" and form.is_valid():
         try:
             register.staff_register_line_save(line=form.line(), record=record, actor=request.user)
