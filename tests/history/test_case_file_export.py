@@ -143,6 +143,9 @@ def test_full_export_shows_id_numbers_and_is_logged_with_its_reason(approved_cas
         chain=f"viewer:{auditor.pk}", action="history.case_file_full_export"
     ).values_list("data")
     assert data["reason"] == "审计通知书 2026-7 号核查" and data["full"] is True
+    # ...and in the personal-data access log on the case's own chain (PIPL; the case replay shows it)
+    pii = AuditEvent.objects.get(process_id=approved_case.pk, action="pii.exported")
+    assert pii.actor_id == auditor.pk and pii.data["reason"] == "审计通知书 2026-7 号核查"
     assert data["case_number"] == approved_case.case_number
 
 

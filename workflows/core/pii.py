@@ -9,7 +9,7 @@ why (``reason``, required). The record is an event of the *case's* audit chain
   (workflows/core/dbguards.py, migration 0006_audit_truncate_guard), and the hash chain
   shows any removal (``verify_history``);
 - in the auditor's replay: the case history page lists it with the case's other events
-  (label ``pii.viewed`` / ``pii.exported`` in workflows/history/selectors.py ACTION_LABELS,
+  (``pii.viewed`` / ``pii.exported``, declared in workflows/core/events.py,
   the reason shown after the label).
 
 Screens mask by default (``mask_id_number``, ``mask_account``); a full number is shown

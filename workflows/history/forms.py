@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.pii import clean_reason
+
 
 class HistoryQueryForm(forms.Form):
     """?at=<seq> (state as of) and ?from=&to= (diff of two points)."""
@@ -29,7 +31,5 @@ class FullExportForm(forms.Form):
     )
 
     def clean_reason(self):
-        reason = " ".join(self.cleaned_data["reason"].split())
-        if not reason:
-            raise forms.ValidationError(ERR_REASON_REQUIRED, code="required")
-        return reason
+        # One rule for every reason given before personal data is shown in full.
+        return clean_reason(self.cleaned_data["reason"])

@@ -22,6 +22,7 @@ from django.views import generic
 
 from workflows.core.flows import case_visible
 from workflows.core.models import County
+from workflows.core.pii import PiiKind, pii_access_record
 from workflows.core.scope import regions_where
 
 from . import case_file, display, selectors, services
@@ -126,8 +127,16 @@ class CaseExportView(CaseHistoryMixin, generic.View):
         verification = context["verification"]
         data = {"events": len(context["events"]), "chain_ok": verification.ok, "full": full}
         if full:
-            # Personal data seen in full: the lead routes this to the personal-data access log
-            # (workflows.core.pii.pii_access_record, branch wt-otp) when merging.
+            # Full ID numbers leave the server: one entry in the personal-data access log on
+            # the case's own chain (the case's replay shows it), besides the auditor's chain.
+            pii_access_record(
+                actor=request.user,
+                case=process,
+                kind=PiiKind.ID_NUMBER,
+                fields=["members.id_number"],
+                reason=reason,
+                export=True,
+            )
             services.viewer_record(
                 viewer=request.user,
                 process=process,
