@@ -25,7 +25,9 @@ Rules implemented (domain.md §3):
   assets within the configured limits (SAI 10). Amount (MSL 23): the gap
   (standard - per-capita income) x household size, or, where the county
   configures bands (分档), the band's fixed amount per person x household size
-  (``band_for``, ``banded_amount``).
+  (``monthly_amount``, the one place the rule lives; ``band_for``,
+  ``banded_amount``). ``evaluate`` folds the reason producers (``REASON_PRODUCERS``)
+  over the figures.
 """
 
 from __future__ import annotations
@@ -566,295 +568,272 @@ def _source_names(sources: Iterable[str], labels: dict[str, str]) -> str:
     return "、".join(labels.get(s, s) for s in sources) or str(_("核对"))
 
 
-# --- the test -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Figures:
+    """The numbers of one test, computed once; the reason producers read them."""
+
+    size: int
+    names: dict[str | None, str]
+    standard: Decimal
+    income_lines: tuple[IncomeLine, ...]
+    counted: Decimal
+    excluded: Decimal
+    deduction_lines: tuple[DeductionLine, ...]
+    requested_deductions: Decimal
+    deductions: Decimal
+    net: Decimal
+    per_capita: Decimal
+    gap: Decimal
+    amount: Decimal
+    asset_lines: tuple[AssetLine, ...]
+    financial: Decimal
+    financial_per_capita: Decimal
 
 
-def evaluate(inp: MeansTestInput) -> MeansTestResult:
-    """Run the means test. Raises ``ValueError`` for a household with no members."""
-    size = len(inp.members)
-    if size == 0:
-        raise ValueError("a household has at least one member")
-    reasons: list[Reason] = []
-    labels = inp.source_labels
-    names = {m.ref: m.name for m in inp.members}
+def monthly_amount(
+    *, gap_per_capita: Decimal, household_size: int, bands: Iterable[Band] = ()
+) -> tuple[Band | None, Decimal]:
+    """The household's monthly amount (MSL 23), the one place the rule lives: where the
+    county configures bands (分档), the band's amount per person x household size;
+    otherwise the gap x household size. Zero when the gap is not positive."""
+    bands = tuple(bands)
+    if bands:
+        return banded_amount(bands, gap_per_capita, household_size)
+    return None, money(Decimal(gap_per_capita) * household_size)
 
-    # Standard (domain.md §3: normalise yearly to monthly).
-    standard = monthly_standard(inp.standard)
-    if inp.standard.period == "yearly":
-        reasons.append(
-            _reason(
-                "standard_normalised",
-                Severity.INFO,
-                MSG_STANDARD_NORMALISED,
-                yearly=money(inp.standard.amount),
-                monthly=standard,
+
+def _deduction_lines(inp: MeansTestInput) -> tuple[DeductionLine, ...]:
+    """Rigid expenditure per kind (MSL 13; education only for spending shock, TA18). The
+    county rule, when configured, says which kinds count and caps each kind per month."""
+    rules = inp.expense_rules
+    allowed = deductible_kinds(inp.purpose, inp.spending_shock, rules)
+    by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    members_of: dict[str, list[str]] = defaultdict(list)
+    for e in inp.expenses:
+        if e.kind in allowed:
+            by_kind[e.kind] += money(e.monthly_amount)
+            if e.member and e.member not in members_of[e.kind]:
+                members_of[e.kind].append(e.member)
+    lines = []
+    for kind, claimed in by_kind.items():
+        if claimed <= 0:
+            continue
+        cap = rules.caps.get(kind) if rules is not None else None
+        amount = money(cap) if cap is not None and claimed > money(cap) else claimed
+        lines.append(
+            DeductionLine(
+                kind=kind, kind_label=kind_label(kind), members=tuple(members_of[kind]), claimed=claimed,
+                deducted=amount, cap=money(cap) if cap is not None else None,
+                rule=rules.label if rules is not None else "",
             )
-        )
+        )  # fmt: skip
+    return tuple(lines)
 
-    # Income (MSL 13).
-    lines = income_lines(inp)
+
+def figures(inp: MeansTestInput) -> Figures:
+    """The numbers of the test: standard (domain.md §3), income (MSL 13), deductions,
+    per-capita income, gap and amount (MSL 23), financial assets (SAI 10)."""
+    size = len(inp.members)
+    standard = monthly_standard(inp.standard)
+    lines = tuple(income_lines(inp))
     counted = money(sum((line.used for line in lines if line.counted), ZERO))
+    excluded = money(sum((line.used for line in lines if not line.counted), ZERO))
+    d_lines = _deduction_lines(inp)
+    requested = sum((line.deducted for line in d_lines), ZERO)
+    deductions = min(requested, counted)
+    net = money(counted - deductions)
+    per_capita = money(net / size)
+    gap = money(standard - per_capita)
+    _band, amount = monthly_amount(gap_per_capita=gap, household_size=size)
+    a_lines = tuple(asset_lines(inp))
+    financial = money(sum((line.used for line in a_lines if line.financial), ZERO))
+    return Figures(
+        size=size, names={m.ref: m.name for m in inp.members}, standard=standard, income_lines=lines,
+        counted=counted, excluded=excluded, deduction_lines=d_lines, requested_deductions=requested,
+        deductions=deductions, net=net, per_capita=per_capita, gap=gap, amount=amount, asset_lines=a_lines,
+        financial=financial, financial_per_capita=money(financial / size),
+    )  # fmt: skip
+
+
+# --- reason producers: each says why, from the input and the figures ------------
+
+
+def _standard_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    if inp.standard.period != "yearly":
+        return []
+    return [_reason("standard_normalised", Severity.INFO, MSG_STANDARD_NORMALISED,
+                    yearly=money(inp.standard.amount), monthly=fig.standard)]  # fmt: skip
+
+
+def _income_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Excluded kinds and job costs (MSL 13); registry figures above the declared ones."""
+    reasons = []
     excluded_by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
+    for line in fig.income_lines:
         if not line.counted:
             excluded_by_kind[line.kind] += line.used
-    excluded = money(sum(excluded_by_kind.values(), ZERO))
     for kind, amount in excluded_by_kind.items():
         if amount > 0:
             reasons.append(_reason("income_excluded", Severity.INFO, MSG_INCOME_EXCLUDED, kind=kind, amount=amount))
     for d in inp.declared_incomes:
         if d.kind == "wage" and Decimal(d.job_costs or 0) > 0:
-            reasons.append(
-                _reason(
-                    "job_costs_deducted",
-                    Severity.INFO,
-                    MSG_JOB_COSTS,
-                    member=names.get(d.member_ref, d.member_ref),
-                    job_costs=money(d.job_costs),
-                )
-            )
-
-    income_excess = ZERO
-    for line in lines:
+            reasons.append(_reason("job_costs_deducted", Severity.INFO, MSG_JOB_COSTS,
+                                   member=fig.names.get(d.member_ref, d.member_ref), job_costs=money(d.job_costs)))  # fmt: skip
+    excess = ZERO
+    for line in fig.income_lines:
         if line.counted and line.excess > 0:
-            income_excess += line.excess
+            excess += line.excess
             reasons.append(
                 _reason(
-                    "income_discrepancy",
-                    Severity.INFO,
-                    MSG_INCOME_DISCREPANCY,
-                    member=line.member_name,
-                    kind=line.kind,
-                    declared=line.declared,
-                    found=line.found,
-                    used=line.used,
-                    sources=_source_names(line.sources, labels),
-                )
-            )
-    threshold = money(inp.policy.income_discrepancy_review_threshold)
-    if income_excess > threshold:
-        reasons.append(
-            _reason(
-                "income_discrepancy_review",
-                Severity.REVIEW,
-                MSG_INCOME_DISCREPANCY_REVIEW,
-                excess=money(income_excess),
-                threshold=threshold,
-            )
-        )
-
-    # Rigid expenditure (MSL 13; education only for spending shock, TA18). The county
-    # rule, when configured, says which kinds count and caps each kind per month.
-    rules = inp.expense_rules
-    allowed = deductible_kinds(inp.purpose, inp.spending_shock, rules)
-    requested = ZERO
-    by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    members_of: dict[str, list[str]] = defaultdict(list)
-    for e in inp.expenses:
-        amount = money(e.monthly_amount)
-        if e.kind in allowed:
-            by_kind[e.kind] += amount
-            if e.member and e.member not in members_of[e.kind]:
-                members_of[e.kind].append(e.member)
-        elif amount > 0 and rules is not None:
-            reasons.append(
-                _reason(
-                    "expense_not_deducted",
-                    Severity.INFO,
-                    MSG_EXPENSE_NOT_DEDUCTIBLE,
-                    kind=e.kind,
-                    amount=amount,
-                    rule=rules.label,
-                )
-            )
-        elif amount > 0:
-            reasons.append(
-                _reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTED, kind=e.kind, amount=amount)
-            )
-    deduction_lines = []
-    for kind, claimed in by_kind.items():
-        if claimed <= 0:
-            continue
-        cap = rules.caps.get(kind) if rules is not None else None
-        amount = claimed
-        if cap is not None and claimed > money(cap):
-            amount = money(cap)
-            reasons.append(
-                _reason(
-                    "expense_capped", Severity.INFO, MSG_EXPENSE_CAPPED, kind=kind, claimed=claimed, cap=amount,
-                    rule=rules.label,
+                    "income_discrepancy", Severity.INFO, MSG_INCOME_DISCREPANCY, member=line.member_name,
+                    kind=line.kind, declared=line.declared, found=line.found, used=line.used,
+                    sources=_source_names(line.sources, inp.source_labels),
                 )
             )  # fmt: skip
-        requested += amount
-        members = tuple(members_of[kind])
-        if rules is not None or members:
+    threshold = money(inp.policy.income_discrepancy_review_threshold)
+    if excess > threshold:
+        reasons.append(_reason("income_discrepancy_review", Severity.REVIEW, MSG_INCOME_DISCREPANCY_REVIEW,
+                               excess=money(excess), threshold=threshold))  # fmt: skip
+    return reasons
+
+
+def _expense_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Rigid expenditure not deducted, capped or deducted (MSL 13; TA18), and deductions
+    that would take income below zero."""
+    rules = inp.expense_rules
+    allowed = deductible_kinds(inp.purpose, inp.spending_shock, rules)
+    reasons = []
+    for e in inp.expenses:
+        amount = money(e.monthly_amount)
+        if e.kind in allowed or amount <= 0:
+            continue
+        if rules is not None:
+            reasons.append(_reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTIBLE,
+                                   kind=e.kind, amount=amount, rule=rules.label))  # fmt: skip
+        else:
+            reasons.append(_reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTED,
+                                   kind=e.kind, amount=amount))  # fmt: skip
+    for line in fig.deduction_lines:
+        if line.deducted < line.claimed:
+            reasons.append(_reason("expense_capped", Severity.INFO, MSG_EXPENSE_CAPPED, kind=line.kind,
+                                   claimed=line.claimed, cap=line.deducted, rule=rules.label))  # fmt: skip
+        if rules is not None or line.members:
             reasons.append(
                 _reason(
-                    "expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED_NAMED, kind=kind, amount=amount,
-                    members="、".join(members) or str(_("全家")),
+                    "expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED_NAMED, kind=line.kind,
+                    amount=line.deducted, members="、".join(line.members) or str(_("全家")),
                     rule=rules.label if rules is not None else str(_("国家规定")),
                 )
             )  # fmt: skip
         else:
-            reasons.append(_reason("expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED, kind=kind, amount=amount))
-        deduction_lines.append(
-            DeductionLine(
-                kind=kind, kind_label=kind_label(kind), members=members, claimed=claimed, deducted=amount,
-                cap=money(cap) if cap is not None else None, rule=rules.label if rules is not None else "",
-            )
-        )  # fmt: skip
-    deductions = min(requested, counted)
-    if requested > counted:
-        reasons.append(
-            _reason("deduction_capped", Severity.INFO, MSG_DEDUCTION_CAPPED, requested=requested, income=counted)
-        )
+            reasons.append(_reason("expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED, kind=line.kind,
+                                   amount=line.deducted))  # fmt: skip
+    if fig.requested_deductions > fig.counted:
+        reasons.append(_reason("deduction_capped", Severity.INFO, MSG_DEDUCTION_CAPPED,
+                               requested=fig.requested_deductions, income=fig.counted))  # fmt: skip
+    return reasons
 
-    net = money(counted - deductions)
-    per_capita = money(net / size)
-    gap = money(standard - per_capita)
-    income_ok = per_capita < standard
-    provisional_amount = money(gap * size)
-    if income_ok:
-        reasons.append(
-            _reason(
-                "income_below_standard",
-                Severity.INFO,
-                MSG_INCOME_BELOW,
-                per_capita_income=per_capita,
-                standard=standard,
-                gap_per_capita=gap,
-                household_size=size,
-                monthly_amount=provisional_amount,
-                net_income=net,
-            )
-        )
-    else:
-        reasons.append(
-            _reason(
-                "income_above_standard",
-                Severity.DISQUALIFYING,
-                MSG_INCOME_ABOVE,
-                per_capita_income=per_capita,
-                standard=standard,
-                household_size=size,
-                net_income=net,
-            )
-        )
 
-    # Assets (SAI 10: limits are local configuration).
+def _income_standard_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Per-capita income below the standard or not (SAI 9)."""
+    if fig.per_capita < fig.standard:
+        return [_reason("income_below_standard", Severity.INFO, MSG_INCOME_BELOW, per_capita_income=fig.per_capita,
+                        standard=fig.standard, gap_per_capita=fig.gap, household_size=fig.size,
+                        monthly_amount=fig.amount, net_income=fig.net)]  # fmt: skip
+    return [_reason("income_above_standard", Severity.DISQUALIFYING, MSG_INCOME_ABOVE,
+                    per_capita_income=fig.per_capita, standard=fig.standard, household_size=fig.size,
+                    net_income=fig.net)]  # fmt: skip
+
+
+def _financial_asset_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Financial assets against the configured limit (SAI 10) and registry findings above
+    the declared ones."""
     rules = inp.asset_rules
-    a_lines = asset_lines(inp)
-    financial = money(sum((line.used for line in a_lines if line.financial), ZERO))
-    financial_pc = money(financial / size)
     limit = money(rules.financial_assets_per_capita)
-    if financial_pc > limit:
-        reasons.append(
-            _reason(
-                "financial_assets_over_limit",
-                Severity.DISQUALIFYING,
-                MSG_FINANCIAL_OVER,
-                total=financial,
-                per_capita=financial_pc,
-                limit=limit,
-                rule=rules.label,
-            )
+    over = fig.financial_per_capita > limit
+    reasons = [
+        _reason(
+            "financial_assets_over_limit" if over else "financial_assets_within_limit",
+            Severity.DISQUALIFYING if over else Severity.INFO, MSG_FINANCIAL_OVER if over else MSG_FINANCIAL_WITHIN,
+            total=fig.financial, per_capita=fig.financial_per_capita, limit=limit, rule=rules.label,
         )
-    else:
-        reasons.append(
-            _reason(
-                "financial_assets_within_limit",
-                Severity.INFO,
-                MSG_FINANCIAL_WITHIN,
-                total=financial,
-                per_capita=financial_pc,
-                limit=limit,
-                rule=rules.label,
-            )
-        )
-    asset_excess = ZERO
-    for line in a_lines:
+    ]  # fmt: skip
+    excess = ZERO
+    for line in fig.asset_lines:
         if line.financial and line.found > line.declared:
-            asset_excess += line.found - line.declared
-            reasons.append(
-                _reason(
-                    "asset_discrepancy",
-                    Severity.INFO,
-                    MSG_ASSET_DISCREPANCY,
-                    kind=line.kind,
-                    declared=line.declared,
-                    found=line.found,
-                    sources=_source_names(line.sources, labels),
-                )
-            )
-    asset_threshold = money(inp.policy.asset_discrepancy_review_threshold)
-    if asset_excess > asset_threshold:
-        reasons.append(
-            _reason(
-                "asset_discrepancy_review",
-                Severity.REVIEW,
-                MSG_ASSET_DISCREPANCY_REVIEW,
-                excess=money(asset_excess),
-                threshold=asset_threshold,
-            )
-        )
-    reasons.extend(_vehicle_reasons(inp))
-    reasons.extend(_count_reasons(inp))
+            excess += line.found - line.declared
+            reasons.append(_reason("asset_discrepancy", Severity.INFO, MSG_ASSET_DISCREPANCY, kind=line.kind,
+                                   declared=line.declared, found=line.found,
+                                   sources=_source_names(line.sources, inp.source_labels)))  # fmt: skip
+    threshold = money(inp.policy.asset_discrepancy_review_threshold)
+    if excess > threshold:
+        reasons.append(_reason("asset_discrepancy_review", Severity.REVIEW, MSG_ASSET_DISCREPANCY_REVIEW,
+                               excess=money(excess), threshold=threshold))  # fmt: skip
+    return reasons
 
-    # Identity and completeness.
-    for p in inp.persons:
-        if p.status != "normal":
-            reasons.append(
-                _reason(
-                    "member_registration_status",
-                    Severity.REVIEW,
-                    MSG_MEMBER_STATUS,
-                    member=names.get(p.member_ref, p.member_ref),
-                    status=p.status_label or p.status,
-                )
-            )
-    for m in inp.manual_sources:
-        reasons.append(
-            _reason(
-                "manual_evidence",
-                Severity.INFO,
-                MSG_SOURCE_MANUAL,
-                source=m.source_label,
-                entered_by=m.entered_by,
-                note=m.note,
-                source_code=m.source,
-            )
-        )
-    for label in inp.unavailable_sources:
-        reasons.append(_reason("source_unavailable", Severity.REVIEW, MSG_SOURCE_UNAVAILABLE, source=label))
 
+def _identity_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Identity and completeness: registration status, hand-entered and missing sources."""
+    reasons = [
+        _reason("member_registration_status", Severity.REVIEW, MSG_MEMBER_STATUS,
+                member=fig.names.get(p.member_ref, p.member_ref), status=p.status_label or p.status)
+        for p in inp.persons
+        if p.status != "normal"
+    ]  # fmt: skip
+    reasons += [
+        _reason("manual_evidence", Severity.INFO, MSG_SOURCE_MANUAL, source=m.source_label, entered_by=m.entered_by,
+                note=m.note, source_code=m.source)
+        for m in inp.manual_sources
+    ]  # fmt: skip
+    reasons += [
+        _reason("source_unavailable", Severity.REVIEW, MSG_SOURCE_UNAVAILABLE, source=label)
+        for label in inp.unavailable_sources
+    ]
+    return reasons
+
+
+def outcome_of(reasons: Iterable[Reason]) -> Outcome:
+    """Not eligible on any disqualifying reason, else needs review on any review reason."""
     severities = {r.severity for r in reasons}
     if Severity.DISQUALIFYING in severities:
-        outcome = Outcome.NOT_ELIGIBLE
-    elif Severity.REVIEW in severities:
-        outcome = Outcome.NEEDS_REVIEW
-    else:
-        outcome = Outcome.ELIGIBLE
+        return Outcome.NOT_ELIGIBLE
+    if Severity.REVIEW in severities:
+        return Outcome.NEEDS_REVIEW
+    return Outcome.ELIGIBLE
+
+
+# --- the test -----------------------------------------------------------------
+
+
+def evaluate(inp: MeansTestInput) -> MeansTestResult:
+    """Run the means test: the figures, then every producer's reasons in order, then the
+    outcome they add up to. Raises ``ValueError`` for a household with no members."""
+    if not inp.members:
+        raise ValueError("a household has at least one member")
+    fig = figures(inp)
+    reasons = tuple(reason for produce in REASON_PRODUCERS for reason in produce(inp, fig))
+    outcome = outcome_of(reasons)
     return MeansTestResult(
         outcome=outcome.value,
-        household_size=size,
-        standard=standard,
-        counted_income=counted,
-        excluded_income=excluded,
-        deductions=money(deductions),
-        net_income=net,
-        per_capita_income=per_capita,
-        gap_per_capita=gap,
-        monthly_amount=ZERO if outcome == Outcome.NOT_ELIGIBLE else provisional_amount,
-        financial_assets=financial,
-        financial_assets_per_capita=financial_pc,
-        reasons=tuple(reasons),
-        income_lines=tuple(lines),
-        asset_lines=tuple(a_lines),
-        deduction_lines=tuple(deduction_lines),
+        household_size=fig.size,
+        standard=fig.standard,
+        counted_income=fig.counted,
+        excluded_income=fig.excluded,
+        deductions=money(fig.deductions),
+        net_income=fig.net,
+        per_capita_income=fig.per_capita,
+        gap_per_capita=fig.gap,
+        monthly_amount=ZERO if outcome == Outcome.NOT_ELIGIBLE else fig.amount,
+        financial_assets=fig.financial,
+        financial_assets_per_capita=fig.financial_per_capita,
+        reasons=reasons,
+        income_lines=fig.income_lines,
+        asset_lines=fig.asset_lines,
+        deduction_lines=fig.deduction_lines,
     )
 
 
-def _vehicle_reasons(inp: MeansTestInput) -> list[Reason]:
+def _vehicle_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reason]:
     rules = inp.asset_rules
     # Registry records are the authority; declared vehicles count only when
     # the registry reported none (the same car is not counted twice).
@@ -904,7 +883,7 @@ def _vehicle_reasons(inp: MeansTestInput) -> list[Reason]:
     return reasons
 
 
-def _count_reasons(inp: MeansTestInput) -> list[Reason]:
+def _count_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reason]:
     rules = inp.asset_rules
     reasons = []
 
@@ -941,3 +920,16 @@ def _count_reasons(inp: MeansTestInput) -> list[Reason]:
             )
         )
     return reasons
+
+
+# The order of the reasons on the result (and on the decision letter).
+REASON_PRODUCERS = (
+    _standard_reasons,
+    _income_reasons,
+    _expense_reasons,
+    _income_standard_reasons,
+    _financial_asset_reasons,
+    _vehicle_reasons,
+    _count_reasons,
+    _identity_reasons,
+)

@@ -107,9 +107,13 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     common = {"standard": std, "standard_id": standard.pk, "amount_rule_id": rule.pk if rule else None,
               "per_capita_income": per_capita, "gap_per_capita": _money(gap), "household_size": size,
               **_deductions_of(process.finance_result, size, per_capita)}  # fmt: skip
-    if rule is not None and rule.method == AmountMethod.BANDS:
+    banded = rule is not None and rule.method == AmountMethod.BANDS
+    if banded:
         rule.validate_bands()
-        band, amount = means_test.banded_amount(_bands_of(rule), gap, size)
+    band, amount = means_test.monthly_amount(
+        gap_per_capita=gap, household_size=size, bands=_bands_of(rule) if banded else ()
+    )
+    if banded:
         if band is None:
             formula = f"{std} − {per_capita} ≤ 0 → 0.00"
             return {**common, "method": "bands", "band": None, "per_person": Decimal("0.00"),
@@ -120,7 +124,6 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
                      "gap_up_to": _money(band.gap_up_to) if band.gap_up_to is not None else None}  # fmt: skip
         return {**common, "method": "bands", "band": band_data, "per_person": per_person,
                 "monthly_amount": amount, "formula": formula}  # fmt: skip
-    amount = _money(gap * size)
     formula = f"({std} − {per_capita}) × {size} = {amount}"
     return {**common, "method": "gap", "monthly_amount": amount, "formula": formula}
 
