@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.access import holds
 from workflows.core.audit import audit_record
-from workflows.core.models import County, Township
-from workflows.core.scope import regions_where
+from workflows.core.models import Township
 
 from .models import FundEntry, ReserveFund
 
@@ -41,14 +41,6 @@ def _money(amount) -> Decimal:
     if amount <= 0 or amount != amount.quantize(CENT):
         raise ValidationError(ERR_AMOUNT_NOT_POSITIVE, code="amount")
     return amount.quantize(CENT)
-
-
-def is_county_officer_for(user, county_id: int) -> bool:
-    return regions_where(user, "act_county_officer", County).filter(pk=county_id).exists()
-
-
-def is_township_approver_for(user, township_id: int) -> bool:
-    return regions_where(user, "act_approver", Township).filter(pk=township_id).exists()
 
 
 def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
@@ -79,7 +71,7 @@ def _append(*, fund: ReserveFund, kind: str, amount: Decimal, reason: str, actor
 
 
 def _county_credit(*, kind: str, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
-    if not is_county_officer_for(actor, township.county_id):
+    if not holds(actor, "act_county_officer", county=township.county_id):
         raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED, code="reason")
@@ -127,7 +119,7 @@ def fund_pay(
     ``lock_fund`` in the same transaction. The balance is re-read under the
     lock here as well, so a stale ``fund`` object cannot cause an overdraft.
     """
-    if not is_township_approver_for(actor, fund.township_id):
+    if not holds(actor, "act_approver", township=fund.township_id):
         raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
     amount = _money(amount)
     fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
@@ -151,7 +143,10 @@ def fund_pay(
 def fund_reverse(*, payment: FundEntry, amount, reason: str, actor) -> FundEntry:
     """Return (part of) a payment to its fund, with a written reason."""
     fund = ReserveFund.objects.select_for_update().select_related("township").get(pk=payment.fund_id)
-    if not (is_township_approver_for(actor, fund.township_id) or is_county_officer_for(actor, fund.township.county_id)):
+    if not (
+        holds(actor, "act_approver", township=fund.township_id)
+        or holds(actor, "act_county_officer", county=fund.township.county_id)
+    ):
         raise PermissionDenied(ERR_MAY_NOT_REVERSE)
     if payment.kind != FundEntry.Kind.PAYMENT:
         raise ValidationError(ERR_REVERSE_NOT_PAYMENT, code="not_payment")

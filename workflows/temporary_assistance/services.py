@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import PROCESS
 
+from workflows.core.access import access_case, holds
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import County, DibaoStandard, TemporaryAssistanceRule, Township, Village
+from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township, Village
 from workflows.core.models.rules import Area
 from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
@@ -109,25 +110,6 @@ def _filing_channel(actor, village: Village) -> str:
         return filing_channel(actor, village)
     except ValidationError:
         raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside") from None
-
-
-def _require_case_worker(process, actor) -> None:
-    if not townships_for_case_worker(actor).filter(pk=process.township_id).exists():
-        raise PermissionDenied(ERR_NOT_CASE_WORKER)
-
-
-def _require_approver(process, actor, node: str) -> None:
-    if not funds.is_township_approver_for(actor, process.township_id):
-        raise PermissionDenied(ERR_NOT_APPROVER)
-    if actor.pk in process.excluded_actor_ids(node):
-        raise PermissionDenied(ERR_OWN_CASE)
-
-
-def _require_county_officer(process, actor, node: str) -> None:
-    if not regions_where(actor, "act_county_officer", County).filter(pk=process.county_id).exists():
-        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
-    if actor.pk in process.excluded_actor_ids(node):
-        raise PermissionDenied(ERR_OWN_CASE)
 
 
 def township_limit_on(county, on: datetime.date) -> tuple[TemporaryAssistanceRule, DibaoStandard | None, Decimal]:
@@ -511,7 +493,9 @@ def case_open(
 def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
     """The township pays an emergency at once from its fund; paperwork is due in N working days."""
     _lock_case(process)
-    _require_approver(process, actor, "assist_first_pay")
+    access_case(
+        actor, process, "act_approver", error=ERR_NOT_APPROVER, node="assist_first_pay", separation_error=ERR_OWN_CASE
+    )
     _require_open_step(process, "assist_first_pay")
     _require_undecided(process)
     amount = _money(amount)
@@ -548,7 +532,7 @@ def case_complete_paperwork(
     *, process: TemporaryAssistanceProcess, registration: bool, signatures: bool, check_done: bool, note: str, actor
 ) -> TemporaryAssistanceProcess:
     """Registration, signatures and the after-the-fact check are done: the assist-first payment is regular."""
-    _require_case_worker(process, actor)
+    access_case(actor, process, "act_case_worker", error=ERR_NOT_CASE_WORKER)
     if not (registration and signatures and check_done):
         raise ValidationError(ERR_PAPERWORK_INCOMPLETE, code="incomplete")
     process.paperwork_completed_at = timezone.now()
@@ -586,7 +570,14 @@ def case_mark_escalated(*, process: TemporaryAssistanceProcess) -> TemporaryAssi
 @transaction.atomic
 def case_record_escalation(*, process: TemporaryAssistanceProcess, note: str, actor) -> TemporaryAssistanceProcess:
     """The county officer records the supervision of overdue paperwork (督办意见)."""
-    _require_county_officer(process, actor, "escalate_to_county")
+    access_case(
+        actor,
+        process,
+        "act_county_officer",
+        error=ERR_NOT_COUNTY_OFFICER,
+        node="escalate_to_county",
+        separation_error=ERR_OWN_CASE,
+    )
     if not note.strip():
         raise ValidationError(ERR_REASON_REQUIRED, code="reason")
     old = process.escalation_note
@@ -673,7 +664,9 @@ def case_township_approve(
     The limit is the one in force today, checked here whatever the caller (SAI 48).
     """
     _lock_case(process)
-    _require_approver(process, actor, "township_approve")
+    access_case(
+        actor, process, "act_approver", error=ERR_NOT_APPROVER, node="township_approve", separation_error=ERR_OWN_CASE
+    )
     if process.tier != Tier.TOWNSHIP:
         raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
     _require_open_step(process, "township_approve")
@@ -701,7 +694,14 @@ def case_county_approve(
 ) -> TemporaryAssistanceProcess:
     """County decision above the township limit; paid by the county, not from the township fund."""
     _lock_case(process)
-    _require_county_officer(process, actor, "county_approve")
+    access_case(
+        actor,
+        process,
+        "act_county_officer",
+        error=ERR_NOT_COUNTY_OFFICER,
+        node="county_approve",
+        separation_error=ERR_OWN_CASE,
+    )
     if process.tier != Tier.COUNTY:
         raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
     _require_open_step(process, "county_approve")
@@ -730,7 +730,14 @@ def case_decide_case_by_case(
 ) -> TemporaryAssistanceProcess:
     """一事一议: the county coordination meeting's decision, with its date and participants."""
     _lock_case(process)
-    _require_county_officer(process, actor, "case_by_case_decision")
+    access_case(
+        actor,
+        process,
+        "act_county_officer",
+        error=ERR_NOT_COUNTY_OFFICER,
+        node="case_by_case_decision",
+        separation_error=ERR_OWN_CASE,
+    )
     if process.tier != Tier.CASE_BY_CASE:
         raise ValidationError(ERR_WRONG_TIER % {"tier": Tier(process.tier).label}, code="wrong_tier")
     _require_open_step(process, "case_by_case_decision")
@@ -773,10 +780,19 @@ def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) 
     _lock_case(process)
     _refuse_if_revoked(process)
     if process.tier == Tier.TOWNSHIP:
-        _require_approver(process, actor, "township_pay")
+        access_case(
+            actor, process, "act_approver", error=ERR_NOT_APPROVER, node="township_pay", separation_error=ERR_OWN_CASE
+        )
         _require_open_step(process, "township_pay")
         return _pay(process=process, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
-    _require_county_officer(process, actor, "county_pay")
+    access_case(
+        actor,
+        process,
+        "act_county_officer",
+        error=ERR_NOT_COUNTY_OFFICER,
+        node="county_pay",
+        separation_error=ERR_OWN_CASE,
+    )
     _require_open_step(process, "county_pay")
     return _pay(process=process, amount=amount, source=Payment.Source.COUNTY, actor=actor)
 
@@ -788,9 +804,9 @@ def reversal_sources_for(user, process: TemporaryAssistanceProcess) -> frozenset
     its county (who allocates the fund); county money: the county officer only.
     """
     sources = set()
-    if regions_where(user, "act_county_officer", County).filter(pk=process.county_id).exists():
+    if holds(user, "act_county_officer", county=process.county_id):
         sources |= {Payment.Source.TOWNSHIP_FUND, Payment.Source.COUNTY}
-    if funds.is_township_approver_for(user, process.township_id):
+    if holds(user, "act_approver", township=process.township_id):
         sources.add(Payment.Source.TOWNSHIP_FUND)
     return frozenset(sources)
 
@@ -826,7 +842,14 @@ def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
     if payment.source == Payment.Source.TOWNSHIP_FUND:
         entry = funds.fund_reverse(payment=payment.fund_entry, amount=amount, reason=reason, actor=actor)
     else:
-        _require_county_officer(process, actor, "county_pay")
+        access_case(
+            actor,
+            process,
+            "act_county_officer",
+            error=ERR_NOT_COUNTY_OFFICER,
+            node="county_pay",
+            separation_error=ERR_OWN_CASE,
+        )
     old = payment.reversed_amount
     payment.reversed_amount = old + amount
     payment.reversal_reason = "\n".join(r for r in (payment.reversal_reason, reason) if r)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from workflows.core.access import holds
 from workflows.core.models import (
     Township,
     Village,
@@ -190,9 +191,9 @@ def validate_household(members: list[MemberInput], on: datetime.date) -> None:
 
 def filing_channel(actor, village: Village) -> str:
     """The channel the actor files through, or ``PermissionDenied``/``ValidationError``."""
-    if regions_where(actor, "act_case_worker", Township).filter(pk=village.township_id).exists():
+    if holds(actor, "act_case_worker", township=village.township_id):
         return Channel.PAPER_CASE_WORKER
-    if regions_where(actor, "act_village_assistant", Village).filter(pk=village.pk).exists():
+    if holds(actor, "act_village_assistant", village=village.pk):
         return Channel.PAPER_VILLAGE_ASSISTANT
     raise ValidationError(ERR_VILLAGE_OUTSIDE, code="village_outside")
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.access import access_case, holds
 from workflows.core.audit import diff
-from workflows.core.models import (
-    Township,
-)
-from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
 
 # Test seams are looked up through the package, so that patching
@@ -112,8 +109,7 @@ def check_objection_record(*, process: DibaoProcess, statement: str, evidence: U
     from workflows.finance_check.services import ConsentMissing
 
     process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
-    if not regions_where(actor, "act_case_worker", Township).filter(pk=process.township_id).exists():
-        raise PermissionDenied(ERR_CHECK_OBJECTION_NOT_STAFF)
+    access_case(actor, process, "act_case_worker", error=ERR_CHECK_OBJECTION_NOT_STAFF)
     # Before the preliminary opinion only: the opinion rests on the check's result.
     if (process.finance_outcome != "not_eligible" or process.check_failure_notified_on is None or process.recheck_pending
             or process.proposes_approval is not None or process.decision
@@ -177,19 +173,6 @@ def dibao_record_check(*, process: DibaoProcess, check_id: int, outcome: str, re
 # ==============================================================================
 # Home visits (MSL 16, 20)
 # ==============================================================================
-def _is_township_staff(user, township_id: int) -> bool:
-    return (
-        regions_where(user, "act_case_worker", Township).filter(pk=township_id).exists()
-        or regions_where(user, "act_approver", Township).filter(pk=township_id).exists()
-    )
-
-
-def _is_county_officer(user, county_id: int) -> bool:
-    from workflows.core.models import County
-
-    return regions_where(user, "act_county_officer", County).filter(pk=county_id).exists()
-
-
 @transaction.atomic
 def home_visit_record(
     *,
@@ -212,9 +195,12 @@ def home_visit_record(
     if not family_signatories.strip():
         raise ValidationError(ERR_NO_SIGNATORY)
     for inv in (investigator_1, investigator_2):
-        if county and not _is_county_officer(inv, process.county_id):
+        if county and not holds(inv, "act_county_officer", county=process.county_id):
             raise ValidationError(ERR_INVESTIGATOR_NOT_COUNTY % {"name": inv.get_username()})
-        if not county and not _is_township_staff(inv, process.township_id):
+        township_staff = holds(inv, "act_case_worker", township=process.township_id) or holds(
+            inv, "act_approver", township=process.township_id
+        )
+        if not county and not township_staff:
             raise ValidationError(ERR_INVESTIGATOR_NOT_STAFF % {"name": inv.get_username()})
     visit = HomeVisit.objects.create(
         process=process,

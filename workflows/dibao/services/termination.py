@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.core.access import access_case, holds
 from workflows.core.audit import diff
-from workflows.core.models import (
-    Township,
-)
-from workflows.core.scope import regions_where
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.dibao.services.<name>`` reaches every caller.
@@ -47,7 +44,7 @@ def can_terminate(user, process: DibaoProcess) -> bool:
         process.accepted_on is not None
         and not process.decision
         and process.status not in ("DONE", "CANCELED")
-        and regions_where(user, "act_approver", Township).filter(pk=process.township_id).exists()
+        and holds(user, "act_approver", township=process.township_id)
         and user.pk not in process.excluded_actor_ids("choose_objection_route")
     )
 
@@ -78,10 +75,8 @@ def case_terminate(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess
     from ..documents import render_decision_letter_pdf
 
     process = DibaoProcess.objects.select_for_update().get(pk=process.pk)
-    if not regions_where(actor, "act_approver", Township).filter(pk=process.township_id).exists():
-        raise PermissionDenied(ERR_TERMINATE_NOT_APPROVER)
-    if actor.pk in process.excluded_actor_ids("choose_objection_route"):
-        raise PermissionDenied(ERR_SEPARATION)
+    access_case(actor, process, "act_approver", error=ERR_TERMINATE_NOT_APPROVER, node="choose_objection_route",
+                separation_error=ERR_SEPARATION)  # fmt: skip
     if process.decision or process.status in ("DONE", "CANCELED"):
         raise ValidationError(ERR_TERMINATE_CLOSED)
     if process.accepted_on is None:

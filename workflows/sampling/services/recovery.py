@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.core.access import access_case
 from workflows.core.audit import audit_record
-from workflows.core.models import County
-from workflows.core.scope import regions_where
 
 from .. import signals
 from ..models import (
@@ -91,8 +90,7 @@ def record_revoke(*, review: SamplingReviewProcess, reason: str, actor, on: date
 def recovery_settle(*, recovery: Recovery, actor) -> Recovery:
     """Mark the wrongly paid money as recovered (county officer of the approval's county, once)."""
     recovery = Recovery.objects.select_for_update().select_related("record").get(pk=recovery.pk)
-    if not regions_where(actor, "act_county_officer", County).filter(pk=recovery.record.county_id).exists():
-        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
+    access_case(actor, recovery.record, "act_county_officer", error=ERR_NOT_COUNTY_OFFICER)
     if recovery.status == Recovery.Status.SETTLED:
         raise ValidationError(ERR_RECOVERY_SETTLED)
     old = recovery.status

@@ -8,9 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.core.access import access_case
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import County, Township
-from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
 
 from .. import signals
@@ -81,8 +80,7 @@ def review_decide(
     node = "re_review" if process.correction_rounds else "review"
     if actor.pk in process.excluded_actor_ids(node):
         raise PermissionDenied(ERR_REVIEWER_ACTED)
-    if not regions_where(actor, "act_county_reviewer", County).filter(pk=process.county_id).exists():
-        raise PermissionDenied(ERR_NOT_COUNTY_REVIEWER)
+    access_case(actor, process, "act_county_reviewer", error=ERR_NOT_COUNTY_REVIEWER)
     if finding not in Finding.values:
         raise ValidationError(ERR_FINDING)
     if finding == Finding.CORRECTION and not instructions.strip():
@@ -127,8 +125,7 @@ def review_decide(
 @transaction.atomic
 def correction_complete(*, process: SamplingReviewProcess, report: str, actor) -> Correction:
     """The township reports the correction done; the county reviews the case again."""
-    if not regions_where(actor, "act_case_worker", Township).filter(pk=process.township_id).exists():
-        raise PermissionDenied(ERR_NOT_TOWNSHIP_CASE_WORKER)
+    access_case(actor, process, "act_case_worker", error=ERR_NOT_TOWNSHIP_CASE_WORKER)
     if not report.strip():
         raise ValidationError(ERR_REPORT_REQUIRED)
     correction = process.corrections.filter(done_at__isnull=True).order_by("-round").first()
