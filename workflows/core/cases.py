@@ -67,9 +67,8 @@ class CaseFields(models.Model):
         household_id = getattr(self, f"{self.household_field}_id", None)
         if household_id is None:
             return set()
-        from workflows.households.models import HouseholdMember
-
-        return set(HouseholdMember.objects.filter(household_id=household_id).values_list("id_number", flat=True))
+        members = household_member_model(type(self)).objects.filter(household_id=household_id)
+        return set(members.values_list("id_number", flat=True))
 
     def excluded_actor_ids(self, node_name: str) -> set[int]:
         """Users who may not act on ``node_name`` of this case (separation of duties).
@@ -98,6 +97,14 @@ class CaseFields(models.Model):
 # never the memo: their check, right before the write, always reads afresh.
 
 _SEPARATION_MEMO = "_separation_memo"
+
+
+def household_member_model(process_class):
+    """The model of the members of a case's household, reached through the case's own
+    household foreign key (``household_field``) and its ``members`` relation: core names
+    no household app (it sits below them)."""
+    household_model = process_class._meta.get_field(process_class.household_field).related_model
+    return household_model._meta.get_field("members").related_model
 
 
 def forget_separation(process) -> None:

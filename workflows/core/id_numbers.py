@@ -69,3 +69,13 @@ def validate_id_number(value: str) -> None:
 def mask_id_number(value: str) -> str:
     """For screens that must identify without revealing: 1101**********123X."""
     return f"{value[:4]}{'*' * 10}{value[-4:]}" if value else ""
+
+
+def age_on(born: datetime.date, on: datetime.date) -> int:
+    """Completed years on ``on`` of someone born on ``born``."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_from_id(value: str, on: datetime.date) -> int:
+    """Completed years on ``on`` of the holder of a well-formed ID (``ValueError`` otherwise)."""
+    return age_on(birth_date_from_id(normalise_id_number(value)), on)

@@ -48,14 +48,12 @@ def fund_list(request):
 
 @require_GET
 def fund_detail(request, pk: int):
-    from workflows.temporary_assistance.selectors import pending_assist_first
-
     fund = _visible_fund(request.user, pk)
     page = Paginator(selectors.fund_ledger(fund), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "funds/fund_detail.html",
-        {"fund": fund, "page": page, "pending": list(pending_assist_first(township_ids=[fund.township_id]))},
+        {"fund": fund, "page": page, "pending": selectors.pending_paperwork(township_ids=[fund.township_id])},
     )
 
 
