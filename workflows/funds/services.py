@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import Township
+from workflows.core.money import exact_positive_amount
 
 from .models import FundEntry, ReserveFund
 
@@ -32,15 +33,6 @@ ERR_REVERSE_NOT_PAYMENT = _("只能冲销支出记录。")
 ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔支出尚未冲销的 %(left)s 元。")
 ERR_REASON_REQUIRED = _("请填写事由。")
 ERR_FUND_CHAIN_MISMATCH = _("备用金 %(fund)s 的余额 %(balance)s 元与台账合计 %(total)s 元不一致。")
-
-CENT = Decimal("0.01")
-
-
-def _money(amount) -> Decimal:
-    amount = Decimal(amount)
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise ValidationError(ERR_AMOUNT_NOT_POSITIVE, code="amount")
-    return amount.quantize(CENT)
 
 
 def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
@@ -75,7 +67,7 @@ def _county_credit(*, kind: str, township: Township, budget_year: int, amount, r
         raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED, code="reason")
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
     fund, created = ReserveFund.objects.get_or_create(township=township, budget_year=budget_year)
     if created:
         audit_record(action="fund.open", target=fund, actor=actor, chain=f"fund:{fund.pk}", data={"year": budget_year})
@@ -121,7 +113,7 @@ def fund_pay(
     """
     if not holds(actor, "act_approver", township=fund.township_id):
         raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
     fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
     if fund.balance - amount < 0:
         raise ValidationError(
@@ -152,7 +144,7 @@ def fund_reverse(*, payment: FundEntry, amount, reason: str, actor) -> FundEntry
         raise ValidationError(ERR_REVERSE_NOT_PAYMENT, code="not_payment")
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED, code="reason")
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
     left = payment.reversible_amount
     if amount > left:
         raise ValidationError(

@@ -24,6 +24,7 @@ from workflows.core.access import access_case, holds
 from workflows.core.audit import audit_record, diff
 from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township, Village
 from workflows.core.models.rules import Area
+from workflows.core.money import exact_positive_amount
 from workflows.core.scope import regions_where
 from workflows.core.working_days import Calendar
 from workflows.funds import services as funds
@@ -67,17 +68,8 @@ ERR_HOUSEHOLD_REQUIRED = _("请选择已有家庭、按身份证号码查找，�
 # Signatures an emergency can wait for: assist-first completes them afterwards (TA18 2(2), ZB20 15).
 DEFERRABLE_CONSENT_CODES = frozenset({"check_authorisation", "truthfulness"})
 
-CENT = Decimal("0.01")
-
 
 # --- helpers -----------------------------------------------------------------
-
-
-def _money(amount) -> Decimal:
-    amount = Decimal(amount)
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise ValidationError(ERR_AMOUNT, code="amount")
-    return amount.quantize(CENT)
 
 
 def townships_for_case_worker(user):
@@ -401,7 +393,7 @@ def case_open(
     today = timezone.localdate()
     if event_date > today:
         raise ValidationError(ERR_EVENT_IN_FUTURE, code="future")
-    amount = _money(requested_amount)
+    amount = exact_positive_amount(requested_amount, error=ERR_AMOUNT)
     if (household is None) == (new_household is None):
         raise ValidationError(ERR_HOUSEHOLD_REQUIRED, code="household")
     from workflows.dibao.models import Channel
@@ -498,7 +490,7 @@ def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor)
     )
     _require_open_step(process, "assist_first_pay")
     _require_undecided(process)
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT)
     today = timezone.localdate()
     rule, _standard, limit = township_limit_on(process.county, today)
     if amount > limit:
@@ -646,10 +638,10 @@ def case_record_finance_check(
 def _approval_amounts(process, approve: bool, amount, first_payment) -> tuple[Decimal | None, Decimal | None]:
     if not approve:
         return None, None
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT)
     if amount > process.requested_amount:
         raise ValidationError(ERR_ABOVE_REQUESTED % {"requested": f"{process.requested_amount:,.2f}"})
-    first = _money(first_payment) if first_payment not in (None, "") else amount
+    first = exact_positive_amount(first_payment, error=ERR_AMOUNT) if first_payment not in (None, "") else amount
     if first > amount:
         raise ValidationError(ERR_ABOVE_UNPAID % {"amount": f"{first:,.2f}", "unpaid": f"{amount:,.2f}"})
     return amount, first
@@ -776,7 +768,7 @@ def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) 
     Refused once the county's sampling review revoked the approval (SAI 66, 68), and unless the
     flow's payment step of the case's tier is open; the case row is locked first (TA18 3(3)).
     """
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT)
     _lock_case(process)
     _refuse_if_revoked(process)
     if process.tier == Tier.TOWNSHIP:
@@ -830,7 +822,7 @@ def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
         raise PermissionDenied(
             ERR_NOT_COUNTY_OFFICER if payment.source == Payment.Source.COUNTY else funds.ERR_MAY_NOT_REVERSE
         )
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT)
     if not reason.strip():
         raise ValidationError(ERR_REVERSAL_REASON_REQUIRED, code="reason")
     left = payment.amount - payment.reversed_amount

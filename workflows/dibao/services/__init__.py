@@ -31,7 +31,7 @@ from .acceptance import (
     due_date,
     overdue_alerts_raise,
 )
-from .common import CENT, _audit, _money, _today
+from .common import _audit, _today
 from .decision import decision_sign, dibao_benefit_stop, dibao_decide, payment_start_for
 from .errors import (
     ERR_ADULT_CHILD,
@@ -128,7 +128,6 @@ from .opinion import _bands_of, _deductions_of, _recorded_version, amount_comput
 from .termination import TERMINATION_LEGAL_BASIS, can_terminate, case_terminate, termination_letter_data
 
 __all__ = [
-    "CENT",
     "CHECK_START_DAYS",
     "DUE_DELEGATED",
     "DUE_EXTENDED",
@@ -202,7 +201,6 @@ __all__ = [
     "_finance_check_started_on",
     "_issue_document",
     "_issue_letter",
-    "_money",
     "_recorded_version",
     "_resolve_objections",
     "_set_extension",

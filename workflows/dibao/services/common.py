@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -15,15 +14,10 @@ from ..models import (
 
 # 特困 basic support = the county's factor (``TekunSupportRule``, default 1.3) x the local
 # dibao standard per person.
-CENT = Decimal("0.01")
 
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _audit(process: DibaoProcess, action: str, actor=None, changes=None, data=None):

@@ -11,10 +11,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from workflows.core.access import holds
+from workflows.core.id_numbers import age_from_id
 from workflows.core.models import (
     Township,
     Village,
 )
+from workflows.core.money import round_to_fen
 from workflows.core.scope import regions_where
 
 # Test seams are looked up through the package, so that patching
@@ -28,7 +30,6 @@ from workflows.households.models import (
 )
 from workflows.households.services import household_register
 from workflows.households.validators import (
-    birth_date_from_id,
     normalise_id_number,
     validate_declared_income,
     validate_id_number,
@@ -43,7 +44,7 @@ from ..models import (
     StaffKinRecord,
 )
 from ..register import RegisterMatch, register_matches
-from .common import _audit, _money
+from .common import _audit
 from .errors import (
     ERR_ADULT_CHILD,
     ERR_CHECK_AUTHORISATION,
@@ -159,8 +160,7 @@ def validate_member(member: MemberInput, on: datetime.date) -> None:
         validate_rigid_expense(e.kind, e.monthly_amount)
         if e.proof:
             validate_upload(e.proof)
-    born = birth_date_from_id(normalise_id_number(member.id_number))
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    age = age_from_id(member.id_number, on)
     if member.relation == HouseholdMember.Relation.MINOR_CHILD and age >= ADULT_AGE:
         raise ValidationError(ERR_MINOR_CHILD_AGE, code="minor_child_age")
     if member.relation == HouseholdMember.Relation.ADULT_DEPENDENT_CHILD and not (
@@ -178,8 +178,7 @@ def validate_household(members: list[MemberInput], on: datetime.date) -> None:
         raise ValidationError(ERR_DUPLICATE_ID, code="duplicate_id")
     unsigned = []
     for m in members:
-        born = birth_date_from_id(normalise_id_number(m.id_number))
-        adult = on.year - born.year - ((on.month, on.day) < (born.month, born.day)) >= ADULT_AGE
+        adult = age_from_id(m.id_number, on) >= ADULT_AGE
         if adult and not m.signed_check_authorisation:
             unsigned.append(m.name)
     if unsigned:
@@ -256,7 +255,9 @@ def dibao_application_file(
         entrusted=channel == Channel.PAPER_VILLAGE_ASSISTANT,
     )
     if app.deposits:
-        DeclaredAsset.objects.create(household=household, kind=DeclaredAsset.Kind.DEPOSIT, value=_money(app.deposits))
+        DeclaredAsset.objects.create(
+            household=household, kind=DeclaredAsset.Kind.DEPOSIT, value=round_to_fen(app.deposits)
+        )
 
     process.programme = programme
     process.household = household
@@ -306,7 +307,7 @@ def dibao_application_file(
             "case_number": process.case_number,
             "members": len(members),
             "rigid_expenses": [
-                {"member": m.name, "kind": e.kind, "monthly_amount": str(_money(e.monthly_amount))}
+                {"member": m.name, "kind": e.kind, "monthly_amount": str(round_to_fen(e.monthly_amount))}
                 for m in app.members
                 for e in m.rigid_expenses
             ],

@@ -16,6 +16,7 @@ from workflows.core.models import (
     TekunSupportRule,
 )
 from workflows.core.models.rules import AmountMethod, RuleNotConfigured
+from workflows.core.money import round_to_fen
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.dibao.services.<name>`` reaches every caller.
@@ -26,7 +27,7 @@ from ..models import (
     DibaoProcess,
     Programme,
 )
-from .common import _audit, _money
+from .common import _audit
 from .errors import ERR_NO_AMOUNT, ERR_NOT_ELIGIBLE, ERR_RECHECK_PENDING, ERR_TEKUN_NOT_CONFIRMED
 
 
@@ -56,10 +57,10 @@ def _deductions_of(result: dict, size: int, per_capita: Decimal) -> dict:
         for d in lines
     ]  # fmt: skip
     terms = " − ".join(
-        f"{_money(d['deducted'])} {d['label']}" + (f"（{'、'.join(d['members'])}）" if d["members"] else "")
+        f"{round_to_fen(d['deducted'])} {d['label']}" + (f"（{'、'.join(d['members'])}）" if d["members"] else "")
         for d in deductions
     )
-    counted = _money(result.get("counted_income") or "0")
+    counted = round_to_fen(result.get("counted_income") or "0")
     return {"deductions": deductions, "income_formula": f"({counted} − {terms}) ÷ {size} = {per_capita}"}
 
 
@@ -84,15 +85,15 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
         county=process.county, on=on, area=household.area
     )
     size = int(process.finance_result.get("household_size") or household.size)
-    per_capita = _money(process.finance_result.get("per_capita_income") or "0")
+    per_capita = round_to_fen(process.finance_result.get("per_capita_income") or "0")
     std = standard.monthly_amount
     if process.programme == Programme.TEKUN:
         rule = _recorded_version(TekunSupportRule, recorded.get("factor_rule_id")) or TekunSupportRule.objects.in_force(
             county=process.county, on=on
         )
         factor = rule.standard_factor
-        per_person = _money(std * factor)
-        amount = _money(per_person * size)
+        per_person = round_to_fen(std * factor)
+        amount = round_to_fen(per_person * size)
         formula = f"{std} × {factor} × {size} = {amount}"
         return {"method": "tekun_basic", "standard": std, "standard_id": standard.pk, "factor": factor,
                 "factor_rule_id": rule.pk, "per_person": per_person, "household_size": size,
@@ -105,7 +106,7 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
         except RuleNotConfigured:
             rule = None
     common = {"standard": std, "standard_id": standard.pk, "amount_rule_id": rule.pk if rule else None,
-              "per_capita_income": per_capita, "gap_per_capita": _money(gap), "household_size": size,
+              "per_capita_income": per_capita, "gap_per_capita": round_to_fen(gap), "household_size": size,
               **_deductions_of(process.finance_result, size, per_capita)}  # fmt: skip
     banded = rule is not None and rule.method == AmountMethod.BANDS
     if banded:
@@ -118,10 +119,10 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
             formula = f"{std} − {per_capita} ≤ 0 → 0.00"
             return {**common, "method": "bands", "band": None, "per_person": Decimal("0.00"),
                     "monthly_amount": amount, "formula": formula}  # fmt: skip
-        per_person = _money(band.amount_per_person)
-        formula = f"{std} − {per_capita} = {_money(gap)} ∈ {band.interval} → {per_person} × {size} = {amount}"
-        band_data = {"gap_over": _money(band.gap_over), "amount_per_person": per_person,
-                     "gap_up_to": _money(band.gap_up_to) if band.gap_up_to is not None else None}  # fmt: skip
+        per_person = round_to_fen(band.amount_per_person)
+        formula = f"{std} − {per_capita} = {round_to_fen(gap)} ∈ {band.interval} → {per_person} × {size} = {amount}"
+        band_data = {"gap_over": round_to_fen(band.gap_over), "amount_per_person": per_person,
+                     "gap_up_to": round_to_fen(band.gap_up_to) if band.gap_up_to is not None else None}  # fmt: skip
         return {**common, "method": "bands", "band": band_data, "per_person": per_person,
                 "monthly_amount": amount, "formula": formula}  # fmt: skip
     formula = f"({std} − {per_capita}) × {size} = {amount}"

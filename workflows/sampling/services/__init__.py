@@ -12,11 +12,9 @@ The package re-exports every name of its modules (``services.X`` works wherever 
 # Re-exported for callers that reach the algorithm through the module (``services.draw_algo``).
 from .. import draw as draw_algo
 from .common import (
-    CENT,
     DEFAULT_CORRECTION_WORKING_DAYS,
     _add_months,
     _first_of_month,
-    _money,
     _pk,
     correction_working_days,
 )
@@ -53,7 +51,6 @@ from .recovery import record_revoke, recovery_amount, recovery_settle
 from .review import correction_complete, corrections_escalate_overdue, review_decide, review_open, review_start
 
 __all__ = [
-    "CENT",
     "DEFAULT_CORRECTION_WORKING_DAYS",
     "ERR_ALREADY_REVOKED",
     "ERR_FINDING",
@@ -75,7 +72,6 @@ __all__ = [
     "_first_of_month",
     "_insert_drawn",
     "_mark_pooled",
-    "_money",
     "_pk",
     "_pool_for",
     "approval_actor_add",

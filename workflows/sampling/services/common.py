@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
-from .errors import ERR_NEGATIVE_AMOUNT
-
-CENT = Decimal("0.01")
 DEFAULT_CORRECTION_WORKING_DAYS = 10
 
 
 def _pk(value) -> int:
     return value if isinstance(value, int) else value.pk
-
-
-def _money(value) -> Decimal | None:
-    if value is None:
-        return None
-    amount = Decimal(value).quantize(CENT)
-    if amount < 0:
-        raise ValidationError(ERR_NEGATIVE_AMOUNT)
-    return amount
 
 
 def _first_of_month(day: datetime.date) -> datetime.date:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from workflows.core.audit import audit_record
 from workflows.core.models import Village
+from workflows.core.money import non_negative_amount
 
 from ..models import (
     ApprovalActor,
@@ -18,8 +19,8 @@ from ..models import (
     Complaint,
     Programme,
 )
-from .common import _first_of_month, _money, _pk
-from .errors import ERR_PROGRAMME, ERR_REGION_MISMATCH
+from .common import _first_of_month, _pk
+from .errors import ERR_NEGATIVE_AMOUNT, ERR_PROGRAMME, ERR_REGION_MISMATCH
 
 # --- the pool (called by the programme flows) -------------------------------
 
@@ -71,9 +72,9 @@ def approval_register(
         case_number=case_number,
         approved_on=approved_on,
         approved_by_id=approved_by_id,
-        monthly_amount=_money(monthly_amount),
+        monthly_amount=non_negative_amount(monthly_amount, error=ERR_NEGATIVE_AMOUNT),
         payment_starts=_first_of_month(payment_starts) if payment_starts else None,
-        one_off_amount=_money(one_off_amount),
+        one_off_amount=non_negative_amount(one_off_amount, error=ERR_NEGATIVE_AMOUNT),
         staff_relative=bool(staff_relative),
         rule_versions={str(k): int(v) for k, v in (rule_versions or {}).items()},
         finance_check_id=finance_check_id,
@@ -133,7 +134,7 @@ def approval_one_off_update(*, process_id: int, one_off_amount, actor=None) -> A
     reversals), so a revocation recovers exactly the money paid (SAI 68). No-op when the
     case is not in the pool or the amount is unchanged."""
     record = ApprovalRecord.objects.select_for_update().filter(process_id=process_id).first()
-    amount = _money(one_off_amount)
+    amount = non_negative_amount(one_off_amount, error=ERR_NEGATIVE_AMOUNT)
     if record is None or record.one_off_amount == amount:
         return record
     old = record.one_off_amount

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record
+from workflows.core.money import CENT
 
 from .. import signals
 from ..models import (
@@ -18,7 +19,7 @@ from ..models import (
     Recovery,
     SamplingReviewProcess,
 )
-from .common import CENT, _add_months, _first_of_month
+from .common import _add_months, _first_of_month
 from .errors import ERR_ALREADY_REVOKED, ERR_NOT_COUNTY_OFFICER, ERR_REASON_REQUIRED, ERR_RECOVERY_SETTLED
 
 
