@@ -42,6 +42,7 @@ from ..models import (
     DibaoProcess,
     Programme,
     StaffKinRecord,
+    tekun_criteria_met,
 )
 from ..register import RegisterMatch, register_matches
 from .common import _audit
@@ -239,7 +240,9 @@ def dibao_application_file(
         raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
     if programme == Programme.TEKUN:
         t = app.tekun
-        if t is None or not (t.no_work_ability and t.no_income and t.no_supporter):
+        if t is None or not tekun_criteria_met(
+            no_work_ability=t.no_work_ability, no_income=t.no_income, no_supporter=t.no_supporter
+        ):
             raise ValidationError(ERR_TEKUN_CRITERIA, code="tekun_criteria")
 
     village = app.village
