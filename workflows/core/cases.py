@@ -44,6 +44,20 @@ class CaseFields(models.Model):
         self.case_number = f"{self.CASE_PREFIX}-{self.township.code}-{year}-{self.pk:06d}"
         return self.case_number
 
+    def open_case(self, *, county_id, township_id, village_id, action: str, actor=None, changes=None, data=None) -> str:
+        """The tail every programme's opening step shares: place the case in its regions,
+        save, give it its case number and write the opening audit row (with the number).
+        Call inside the opening service's transaction, after its own checks."""
+        from .audit import audit_record
+
+        self.county_id, self.township_id, self.village_id = county_id, township_id, village_id
+        self.save()
+        self.assign_case_number()
+        self.save(update_fields=["case_number"])
+        audit_record(action=action, target=self, actor=actor, process_id=self.pk, changes=changes,
+                     data={"case_number": self.case_number, **(data or {})})  # fmt: skip
+        return self.case_number
+
     def shift_clock_back(self, by) -> None:
         """Demo only (``core.demo_clock``): move this case's own dates ``by`` (a timedelta)
         earlier when its running timer is fast-forwarded. Override where the process stores

@@ -40,18 +40,12 @@ def review_open(*, process: SamplingReviewProcess, drawn_case: DrawnCase) -> Sam
     """Fill a new review case (inside the StartHandle activation) from the drawn approval."""
     record = drawn_case.record
     process.drawn_case = drawn_case
-    process.county_id = record.county_id
-    process.township_id = record.township_id
-    process.village_id = record.village_id
-    process.save()
-    process.assign_case_number()
-    process.save(update_fields=["case_number"])
-    audit_record(
+    process.open_case(
+        county_id=record.county_id,
+        township_id=record.township_id,
+        village_id=record.village_id,
         action="sampling.review_open",
-        target=process,
-        process_id=process.pk,
         data={
-            "case_number": process.case_number,
             "record": record.pk,
             "approval_case": record.case_number,
             "draw": drawn_case.draw_id,
