@@ -404,3 +404,20 @@ def test_band_interval_text():
     """The band is shown to the approver as a half-open interval."""
     assert BANDS[1].interval == "(100.00, 250.00]"
     assert BANDS[2].interval == "(250.00, +∞)"
+
+
+@pytest.mark.parametrize(
+    ("gap", "bands", "amount"),
+    [
+        (D("150.00"), (), D("450.00")),  # gap method: 150 x 3
+        (D("0.00"), (), D("0.00")),
+        (D("-20.00"), (), D("0.00")),  # income above the standard: nothing, never negative
+        (D("150.00"), BANDS, D("900.00")),  # bands: the second band's 300 x 3
+        (D("-20.00"), BANDS, D("0.00")),
+    ],
+)
+def test_monthly_amount_is_one_rule_for_gap_and_bands(gap, bands, amount):
+    """MSL 23: the household's monthly amount is the gap x size, or where the county
+    configures bands the band's amount per person x size; zero without a positive gap.
+    The means test's provisional amount and the township's proposal both use it."""
+    assert mt.monthly_amount(gap_per_capita=gap, household_size=3, bands=bands)[1] == amount

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import models
+from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_record, diff
 from .lockout import account_unlock
 from .models.rules import RigidExpenseRule
@@ -296,19 +297,10 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["chain", "seq", "occurred_at", "action", "actor", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["chain", "target_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RigidExpenseRule)

@@ -31,3 +31,18 @@ class ScopedAdminMixin:
         if request.user.is_superuser:
             return qs
         return qs.filter(user_scope(request.user).case_filter(prefix=self.scope_prefix))
+
+
+class ReadOnlyAdminMixin:
+    """For records that change only through their services (checks, ledgers, payments,
+    audit): no add, change or delete in the admin, for superusers too; the change page
+    shows the record read-only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -44,6 +44,20 @@ class CaseFields(models.Model):
         self.case_number = f"{self.CASE_PREFIX}-{self.township.code}-{year}-{self.pk:06d}"
         return self.case_number
 
+    def open_case(self, *, county_id, township_id, village_id, action: str, actor=None, changes=None, data=None) -> str:
+        """The tail every programme's opening step shares: place the case in its regions,
+        save, give it its case number and write the opening audit row (with the number).
+        Call inside the opening service's transaction, after its own checks."""
+        from .audit import audit_record
+
+        self.county_id, self.township_id, self.village_id = county_id, township_id, village_id
+        self.save()
+        self.assign_case_number()
+        self.save(update_fields=["case_number"])
+        audit_record(action=action, target=self, actor=actor, process_id=self.pk, changes=changes,
+                     data={"case_number": self.case_number, **(data or {})})  # fmt: skip
+        return self.case_number
+
     def shift_clock_back(self, by) -> None:
         """Demo only (``core.demo_clock``): move this case's own dates ``by`` (a timedelta)
         earlier when its running timer is fast-forwarded. Override where the process stores
@@ -67,9 +81,8 @@ class CaseFields(models.Model):
         household_id = getattr(self, f"{self.household_field}_id", None)
         if household_id is None:
             return set()
-        from workflows.households.models import HouseholdMember
-
-        return set(HouseholdMember.objects.filter(household_id=household_id).values_list("id_number", flat=True))
+        members = household_member_model(type(self)).objects.filter(household_id=household_id)
+        return set(members.values_list("id_number", flat=True))
 
     def excluded_actor_ids(self, node_name: str) -> set[int]:
         """Users who may not act on ``node_name`` of this case (separation of duties).
@@ -98,6 +111,14 @@ class CaseFields(models.Model):
 # never the memo: their check, right before the write, always reads afresh.
 
 _SEPARATION_MEMO = "_separation_memo"
+
+
+def household_member_model(process_class):
+    """The model of the members of a case's household, reached through the case's own
+    household foreign key (``household_field``) and its ``members`` relation: core names
+    no household app (it sits below them)."""
+    household_model = process_class._meta.get_field(process_class.household_field).related_model
+    return household_model._meta.get_field("members").related_model
 
 
 def forget_separation(process) -> None:

@@ -34,7 +34,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.signals import task_finished
 
-from .cases import CaseFields, forget_separation
+from .cases import CaseFields, forget_separation, household_member_model
 from .models import CaseActorRecord, StaffProfile, StaffRelative
 
 ERR_SEPARATION = _(
@@ -171,9 +171,8 @@ def excluded_user_ids(process, node_name: str) -> set[int]:
         # The household's ID numbers as a subquery of the same statement.
         household_id = getattr(process, f"{process.household_field}_id", None) if process.household_field else None
         if household_id is not None:
-            from workflows.households.models import HouseholdMember
-
-            members = HouseholdMember.objects.filter(household_id=household_id).exclude(id_number="")
+            members = household_member_model(type(process)).objects.filter(household_id=household_id)
+            members = members.exclude(id_number="")
             members = members.values("id_number")
             for model in (StaffProfile, StaffRelative):
                 parts.append(model.objects.filter(id_number__in=members).order_by().values_list("user_id", flat=True))
@@ -217,10 +216,8 @@ def excluded_tasks_q(flow_classes, user) -> Q:
             q |= in_flow & Q(flow_task__in=nodes) & Exists(case_excluded)
         household_field = getattr(process_class, "household_field", None)
         if conflict_ids and household_field:
-            from workflows.households.models import HouseholdMember
-
             model = process_class._meta.model_name
-            members = HouseholdMember.objects.filter(
+            members = household_member_model(process_class).objects.filter(
                 household_id=OuterRef(f"process__{model}__{household_field}_id"), id_number__in=conflict_ids
             )
             q |= in_flow & Exists(members)

@@ -49,12 +49,6 @@ class Acting:
 _acting: contextvars.ContextVar[Acting | None] = contextvars.ContextVar("core_acting_on_behalf", default=None)
 
 
-def _is_approver(user, township: Township) -> bool:
-    from .scope import regions_where
-
-    return regions_where(user, "act_approver", Township).filter(pk=township.pk).exists()
-
-
 @transaction.atomic
 def standin_create(
     *, principal, deputy, township: Township, start_date: datetime.date, end_date: datetime.date, actor
@@ -66,7 +60,9 @@ def standin_create(
         raise ValidationError(ERR_STANDIN_DATES)
     if end_date < timezone.localdate():
         raise ValidationError(ERR_STANDIN_PAST)
-    if not (_is_approver(principal, township) and _is_approver(deputy, township)):
+    from .access import holds
+
+    if not (holds(principal, "act_approver", township=township) and holds(deputy, "act_approver", township=township)):
         raise ValidationError(ERR_STANDIN_NOT_APPROVER)
     overlapping = (
         StandIn.objects.select_for_update()

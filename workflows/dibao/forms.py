@@ -22,7 +22,7 @@ from workflows.households.validators import (
 )
 
 from . import services
-from .models import Attachment, ExtensionReason, ObjectionRoute, StaffKinRecord
+from .models import Attachment, ExtensionReason, ObjectionRoute, StaffKinRecord, tekun_criteria_met
 
 
 def bootstrap_widgets(form: forms.BaseForm) -> None:
@@ -158,7 +158,10 @@ class TekunApplicationForm(ApplicationForm):
 
     def clean(self):
         data = super().clean()
-        if not (data.get("no_work_ability") and data.get("no_income") and data.get("no_supporter")):
+        if not tekun_criteria_met(
+            no_work_ability=data.get("no_work_ability"), no_income=data.get("no_income"),
+            no_supporter=data.get("no_supporter"),
+        ):  # fmt: skip
             self.add_error("no_work_ability", services.ERR_TEKUN_CRITERIA)
         return data
 

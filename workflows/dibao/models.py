@@ -37,6 +37,12 @@ def _user_fk(verbose_name, related_name="+"):
     )
 
 
+def tekun_criteria_met(*, no_work_ability, no_income, no_supporter) -> bool:
+    """TK 4-8: a 特困 person has no work ability, no income source and no supporter able to
+    support them, all three (the one statement of the rule)."""
+    return bool(no_work_ability and no_income and no_supporter)
+
+
 class Programme(models.TextChoices):
     DIBAO = "dibao", _("最低生活保障")
     TEKUN = "tekun", _("特困人员救助供养")
@@ -363,7 +369,10 @@ class DibaoProcess(CaseFields, Process):
 
     def meets_tekun_criteria(self) -> bool:
         """TK 4-8: no work ability, no income source, no supporter able to support."""
-        return self.tekun_no_work_ability and self.tekun_no_income and self.tekun_no_supporter
+        return tekun_criteria_met(
+            no_work_ability=self.tekun_no_work_ability, no_income=self.tekun_no_income,
+            no_supporter=self.tekun_no_supporter,
+        )  # fmt: skip
 
     def unresolved_objections(self):
         return Objection.objects.filter(notice__process=self, resolved_at__isnull=True)

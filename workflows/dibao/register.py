@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields as ie_fields
 from import_export import resources, widgets
 
+from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import County, StaffProfile, Township, Village
 from workflows.core.scope import regions_where
@@ -208,11 +209,6 @@ def _changes(old: dict | None, new: dict | None) -> dict:
     return changed
 
 
-def _require_officer_of(actor, county: County) -> None:
-    if not officer_counties(actor).filter(pk=county.pk).exists():
-        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
-
-
 def _duplicate(values: dict, exclude_pk: int | None) -> bool:
     qs = StaffKinRecord.objects.filter(
         county=values["county"], staff_id_number=values["staff_id_number"],
@@ -228,10 +224,12 @@ def staff_register_line_save(
     *, line: RegisterLineInput, actor, record: StaffKinRecord | None = None, source: str = "page"
 ) -> StaffKinRecord:
     """Create (``record`` None) or change one register line; audited with old and new values."""
-    _require_officer_of(actor, line.county)
+    if not holds(actor, "act_county_officer", county=line.county):
+        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     if record is not None:
         record = StaffKinRecord.objects.select_for_update().get(pk=record.pk)
-        _require_officer_of(actor, record.county)
+        if not holds(actor, "act_county_officer", county=record.county):
+            raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     values = _clean_line(line)
     if _duplicate(values, record.pk if record else None):
         raise ValidationError({"relative_id_number": [ERR_DUPLICATE_LINE]})
@@ -259,7 +257,8 @@ def staff_register_line_save(
 def staff_register_line_delete(*, record: StaffKinRecord, actor) -> None:
     """Remove one register line; the audit row keeps what it said."""
     record = StaffKinRecord.objects.select_for_update().get(pk=record.pk)
-    _require_officer_of(actor, record.county)
+    if not holds(actor, "act_county_officer", county=record.county):
+        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     changes = _changes(_snapshot(record), None)
     audit_record(
         action="dibao.staff_register_delete", target=record, actor=actor, changes=changes,
@@ -444,7 +443,8 @@ def staff_register_import(*, county: County, content: bytes, file_name: str, con
     imported row that matches a line (county, staff ID, relative ID) updates it, so
     importing the same file twice changes nothing. Each created or changed line is audited
     with old and new values, and the import itself once."""
-    _require_officer_of(actor, county)
+    if not holds(actor, "act_county_officer", county=county):
+        raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     dataset = read_table(content=content, file_name=file_name)
     report = ImportReport(rows=len(dataset))
     check = _run(StaffRegisterResource(county=county, actor=actor), dataset, dry_run=True)

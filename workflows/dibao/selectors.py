@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from workflows.core.access import holds
 from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
 from workflows.core.working_days import Calendar
@@ -80,11 +81,11 @@ def open_cases_with_deadlines(
 
 
 def is_township_approver(user, process: DibaoProcess) -> bool:
-    return regions_where(user, "act_approver", Township).filter(pk=process.township_id).exists()
+    return holds(user, "act_approver", township=process.township_id)
 
 
 def is_township_case_worker(user, process: DibaoProcess) -> bool:
-    return regions_where(user, "act_case_worker", Township).filter(pk=process.township_id).exists()
+    return holds(user, "act_case_worker", township=process.township_id)
 
 
 def staff_relative_cases(user) -> QuerySet[DibaoProcess]:

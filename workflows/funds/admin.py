@@ -6,18 +6,13 @@ reversal entry, never an edit. Change and delete pages answer 403.
 
 from django.contrib import admin
 
+from workflows.core.admin_mixins import ReadOnlyAdminMixin
+
 from .models import FundEntry, ReserveFund
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class _ReadOnly(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(ReserveFund)

@@ -65,3 +65,16 @@ def balance_chart(fund: ReserveFund, points) -> dict:
             }
         ],
     }
+
+
+# Programmes that pay from a fund before the paperwork is complete (temporary assistance's
+# 先行救助) register here, from their ``AppConfig.ready``, a function
+# ``(*, township_ids) -> iterable of cases`` owing paperwork: the fund page lists them
+# without funds importing a programme (it sits below them).
+pending_paperwork_sources: list = []
+
+
+def pending_paperwork(*, township_ids) -> list:
+    """Cases of every registered programme that were paid from a township fund and still
+    owe their paperwork."""
+    return [case for source in pending_paperwork_sources for case in source(township_ids=township_ids)]

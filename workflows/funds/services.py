@@ -16,9 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.access import holds
 from workflows.core.audit import audit_record
-from workflows.core.models import County, Township
-from workflows.core.scope import regions_where
+from workflows.core.models import Township
+from workflows.core.money import exact_positive_amount
 
 from .models import FundEntry, ReserveFund
 
@@ -32,23 +33,6 @@ ERR_REVERSE_NOT_PAYMENT = _("只能冲销支出记录。")
 ERR_REVERSE_TOO_MUCH = _("冲销金额 %(amount)s 元超过该笔支出尚未冲销的 %(left)s 元。")
 ERR_REASON_REQUIRED = _("请填写事由。")
 ERR_FUND_CHAIN_MISMATCH = _("备用金 %(fund)s 的余额 %(balance)s 元与台账合计 %(total)s 元不一致。")
-
-CENT = Decimal("0.01")
-
-
-def _money(amount) -> Decimal:
-    amount = Decimal(amount)
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise ValidationError(ERR_AMOUNT_NOT_POSITIVE, code="amount")
-    return amount.quantize(CENT)
-
-
-def is_county_officer_for(user, county_id: int) -> bool:
-    return regions_where(user, "act_county_officer", County).filter(pk=county_id).exists()
-
-
-def is_township_approver_for(user, township_id: int) -> bool:
-    return regions_where(user, "act_approver", Township).filter(pk=township_id).exists()
 
 
 def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
@@ -79,11 +63,11 @@ def _append(*, fund: ReserveFund, kind: str, amount: Decimal, reason: str, actor
 
 
 def _county_credit(*, kind: str, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
-    if not is_county_officer_for(actor, township.county_id):
+    if not holds(actor, "act_county_officer", county=township.county_id):
         raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED, code="reason")
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
     fund, created = ReserveFund.objects.get_or_create(township=township, budget_year=budget_year)
     if created:
         audit_record(action="fund.open", target=fund, actor=actor, chain=f"fund:{fund.pk}", data={"year": budget_year})
@@ -127,9 +111,9 @@ def fund_pay(
     ``lock_fund`` in the same transaction. The balance is re-read under the
     lock here as well, so a stale ``fund`` object cannot cause an overdraft.
     """
-    if not is_township_approver_for(actor, fund.township_id):
+    if not holds(actor, "act_approver", township=fund.township_id):
         raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
     fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
     if fund.balance - amount < 0:
         raise ValidationError(
@@ -151,13 +135,16 @@ def fund_pay(
 def fund_reverse(*, payment: FundEntry, amount, reason: str, actor) -> FundEntry:
     """Return (part of) a payment to its fund, with a written reason."""
     fund = ReserveFund.objects.select_for_update().select_related("township").get(pk=payment.fund_id)
-    if not (is_township_approver_for(actor, fund.township_id) or is_county_officer_for(actor, fund.township.county_id)):
+    if not (
+        holds(actor, "act_approver", township=fund.township_id)
+        or holds(actor, "act_county_officer", county=fund.township.county_id)
+    ):
         raise PermissionDenied(ERR_MAY_NOT_REVERSE)
     if payment.kind != FundEntry.Kind.PAYMENT:
         raise ValidationError(ERR_REVERSE_NOT_PAYMENT, code="not_payment")
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED, code="reason")
-    amount = _money(amount)
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
     left = payment.reversible_amount
     if amount > left:
         raise ValidationError(

@@ -49,8 +49,6 @@ def fund_list(request):
 
 @require_GET
 def fund_detail(request, pk: int):
-    from workflows.temporary_assistance.selectors import pending_assist_first
-
     fund = _visible_fund(request.user, pk)
     page = Paginator(selectors.fund_ledger(fund), 50).get_page(request.GET.get("page"))
     points = selectors.balance_by_day(fund)
@@ -60,7 +58,7 @@ def fund_detail(request, pk: int):
         {
             "fund": fund,
             "page": page,
-            "pending": list(pending_assist_first(township_ids=[fund.township_id])),
+            "pending": selectors.pending_paperwork(township_ids=[fund.township_id]),
             "balance_points": points,
             "balance_chart": selectors.balance_chart(fund, points),
         },

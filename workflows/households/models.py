@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.id_numbers import age_on
 from workflows.core.models import County, Township, Village
 from workflows.core.models.rules import Area
 
@@ -108,9 +109,7 @@ class HouseholdMember(models.Model):
         return mask_id_number(self.id_number)
 
     def age(self, on: datetime.date | None = None) -> int:
-        on = on or timezone.localdate()
-        b = self.birth_date
-        return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+        return age_on(self.birth_date, on or timezone.localdate())
 
     def is_adult(self, on: datetime.date | None = None) -> bool:
         return self.age(on) >= ADULT_AGE

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 
 from workflows.core.models import Village
+from workflows.core.money import round_to_fen
 
 from .models import Consent, DeclaredIncome, Household, HouseholdMember, RigidExpense
 from .validators import normalise_id_number
-
-CENT = Decimal("0.01")
 
 
 def household_register(
@@ -60,12 +58,14 @@ def household_register(
         )
         rows.append(member)
         if m.monthly_income:
-            DeclaredIncome.objects.create(member=member, kind=m.income_kind, monthly_amount=_money(m.monthly_income))
+            DeclaredIncome.objects.create(
+                member=member, kind=m.income_kind, monthly_amount=round_to_fen(m.monthly_income)
+            )
         for i in getattr(m, "other_incomes", ()):
-            DeclaredIncome.objects.create(member=member, kind=i.kind, monthly_amount=_money(i.monthly_amount))
+            DeclaredIncome.objects.create(member=member, kind=i.kind, monthly_amount=round_to_fen(i.monthly_amount))
         for e in getattr(m, "rigid_expenses", ()):  # essential spending (MSL 13)
             RigidExpense.objects.create(
-                household=household, member=member, kind=e.kind, monthly_amount=_money(e.monthly_amount),
+                household=household, member=member, kind=e.kind, monthly_amount=round_to_fen(e.monthly_amount),
                 proof=e.proof or "",
             )  # fmt: skip
         for kind, signed in (
@@ -77,7 +77,3 @@ def household_register(
         if entrusted and m.relation == HouseholdMember.Relation.APPLICANT:
             Consent.objects.create(member=member, kind=Consent.Kind.ENTRUSTMENT, signed_on=signed_on, recorded_by=actor)
     return household, rows
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

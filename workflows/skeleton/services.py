@@ -31,22 +31,12 @@ def case_open(*, process: SkeletonProcess, village: Village, summary: str, actor
     """Fill a new case (inside the Start activation) for a village of the actor's township."""
     if not townships_for_case_worker(actor).filter(pk=village.township_id).exists():
         raise ValidationError(ERR_VILLAGE_OUTSIDE)
-    process.village = village
-    process.township = village.township
-    process.county = village.township.county
     process.summary = summary
     process.opened_by = actor
-    process.save()
-    process.assign_case_number()
-    process.save(update_fields=["case_number"])
-    audit_record(
-        action="case.open",
-        target=process,
-        actor=actor,
-        process_id=process.pk,
-        changes={"summary": [None, summary], "village": [None, village.code]},
-        data={"case_number": process.case_number},
-    )
+    process.open_case(
+        county_id=village.township.county_id, township_id=village.township_id, village_id=village.pk,
+        action="case.open", actor=actor, changes={"summary": [None, summary], "village": [None, village.code]},
+    )  # fmt: skip
     return process
 
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from workflows.households.validators import validate_id_number
+from workflows.core.id_numbers import validate_id_number
 
 from .regions import Township
 

@@ -2,9 +2,7 @@
 
 from django import template
 
-from workflows.core.models import County
-from workflows.core.scope import regions_where
-from workflows.funds.services import is_township_approver_for
+from workflows.core.access import holds
 
 register = template.Library()
 
@@ -18,8 +16,8 @@ def may_reverse_in(user, township) -> bool:
     """
     if not getattr(user, "is_authenticated", False) or township is None:
         return False
-    return is_township_approver_for(user, township.pk) or (
-        regions_where(user, "act_county_officer", County).filter(pk=township.county_id).exists()
+    return holds(user, "act_approver", township=township.pk) or (
+        holds(user, "act_county_officer", county=township.county_id)
     )
 
 

@@ -1,0 +1,50 @@
+"""The one access helper: may this user act on this region, or on this case (domain.md §1).
+
+Acting rights are guardian object permissions on a region (``core.act_*`` on a county,
+township or village) that ``workflows.core.permissions`` derives from staff assignments;
+a model-wide permission never counts (``scope.regions_where``). Services ask ``holds``
+for a yes/no and ``access_case`` where a refusal is an error, in the style of Zulip's
+``access_stream_by_id``: the check and the refusal in one call, so no caller forgets
+half of it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from .models import County, Township, Village
+from .scope import regions_where
+
+_UNSET = object()
+REGION_MODELS = {"county": County, "township": Township, "village": Village}
+# ``act_case_worker`` -> "township", from the regions' Meta.permissions (one source of truth).
+LEVEL_OF = {codename: level for level, model in REGION_MODELS.items() for codename, _label in model._meta.permissions}
+
+
+def holds(user, codename: str, *, county=_UNSET, township=_UNSET, village=_UNSET) -> bool:
+    """Does ``user`` hold ``core.<codename>`` on the one region named (an instance or its pk)?
+
+    ``holds(actor, "act_approver", township=process.township_id)``. A region of ``None`` (a
+    case without one) is held by nobody.
+    """
+    named = [(level, region) for level, region in (("county", county), ("township", township),
+                                                  ("village", village)) if region is not _UNSET]  # fmt: skip
+    if len(named) != 1:
+        raise TypeError("holds() names exactly one of county=, township=, village=")
+    level, region = named[0]
+    pk = getattr(region, "pk", region)
+    if pk is None or not getattr(user, "is_authenticated", False):
+        return False
+    return regions_where(user, codename, REGION_MODELS[level]).filter(pk=pk).exists()
+
+
+def access_case(user, process, codename: str, *, error, node: str | None = None, separation_error=None) -> None:
+    """Raise ``PermissionDenied(error)`` unless ``user`` holds ``codename`` on the case's
+    region (its county, township or village, by the codename's level); with ``node``, also
+    ``PermissionDenied(separation_error)`` when ``user`` is excluded from that step of the
+    case (separation of duties, ``process.excluded_actor_ids``)."""
+    level = LEVEL_OF[codename]
+    if not holds(user, codename, **{level: getattr(process, f"{level}_id")}):
+        raise PermissionDenied(error)
+    if node is not None and user.pk in process.excluded_actor_ids(node):
+        raise PermissionDenied(separation_error or error)

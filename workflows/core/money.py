@@ -1,0 +1,35 @@
+"""Money: Decimal yuan to the fen, one module for every app (house style: money helpers
+in one home). Each function is named by what the caller means."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+
+CENT = Decimal("0.01")
+
+
+def round_to_fen(value) -> Decimal:
+    """A computed amount rounded half-up to the fen (1.005 -> 1.01): standards, gaps, amounts."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def exact_positive_amount(value, *, error) -> Decimal:
+    """An amount a person entered for a payment or a credit: more than zero and no finer
+    than the fen (nothing is rounded away), else ``ValidationError(error)``."""
+    amount = Decimal(value)
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise ValidationError(error, code="amount")
+    return amount.quantize(CENT)
+
+
+def non_negative_amount(value, *, error) -> Decimal | None:
+    """An optional recorded amount (``None`` stays ``None``) at the fen, never negative, else
+    ``ValidationError(error)``. Rounds as ``Decimal.quantize`` does by default (half-even)."""
+    if value is None:
+        return None
+    amount = Decimal(value).quantize(CENT)
+    if amount < 0:
+        raise ValidationError(error)
+    return amount

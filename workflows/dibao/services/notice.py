@@ -1,0 +1,190 @@
+"""Public notice, objections and democratic appraisal (MSL 19, 24; TK 15)."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    DemocraticAppraisal,
+    DibaoProcess,
+    ExtensionReason,
+    NoticeRound,
+    Objection,
+    ObjectionRoute,
+    Programme,
+)
+from .acceptance import NOTICE_DAYS, TK_DECISION_DAYS, TK_REOPINION_DAYS, _set_extension, _tekun_stage_due
+from .common import _audit
+from .errors import ERR_APPRAISAL_VOTES, ERR_OBJECTION_CLOSED, ERR_OBJECTION_EMPTY, ERR_SEPARATION
+from .letters import _store_document
+
+
+# ==============================================================================
+# Public notice and objections (MSL 19, 24; TK 15)
+# ==============================================================================
+def objection_contact_for(process: DibaoProcess) -> str:
+    # Printed on the posted notice, an official document: in the default language even
+    # when the acting case worker reads the screens in English (like ``render_pdf``).
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_("%(township)s社会事务办公室（民政窗口）") % {"township": process.township.name})
+
+
+def notice_data(process: DibaoProcess, notice: NoticeRound):
+    """The notice's public fields only (``PublicNoticeData`` cannot carry more)."""
+    from ..documents import PublicNoticeData
+
+    head = process.household.head
+    return PublicNoticeData(
+        case_number=process.case_number,
+        applicant_name=head.name if head else "",
+        household_size=process.household.size,
+        village_name=process.village.name,
+        township_name=process.township.name,
+        proposed_monthly_amount=notice.proposed_amount,
+        notice_round=notice.round,
+        posted_on=timezone.localtime(notice.posted_at).date(),
+        ends_on=timezone.localtime(notice.ends_at).date(),
+        objection_contact=objection_contact_for(process),
+    )
+
+
+@transaction.atomic
+def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -> NoticeRound:
+    """Post a new 7-day notice round (MSL 19, TK 15) with its PDF."""
+    from ..documents import render_notice_pdf
+
+    at = at or timezone.now()
+    process.notice_round += 1
+    process.save(update_fields=["notice_round"])
+    notice = NoticeRound.objects.create(
+        process=process,
+        round=process.notice_round,
+        token=secrets.token_urlsafe(24),
+        posted_at=at,
+        ends_at=at + datetime.timedelta(days=NOTICE_DAYS),
+        proposed_amount=process.proposed_amount,
+    )
+    actor = process.proposed_by
+    pdf = render_notice_pdf(notice_data(process, notice))
+    notice.document_id = _store_document(
+        process=process, kind="public_notice", filename=f"{process.case_number}-notice-{notice.round}.pdf",
+        content=pdf, actor=actor,
+    )  # fmt: skip
+    notice.save(update_fields=["document_id"])
+    changes = {"notice_round": [notice.round - 1, notice.round]}
+    if process.programme == Programme.TEKUN:
+        changes.update(_tekun_stage_due(process, notice, TK_DECISION_DAYS))  # TK 16
+    _audit(
+        process,
+        "dibao.notice_posted",
+        actor,
+        changes=changes,
+        data={"ends_at": notice.ends_at, "amount": notice.proposed_amount, "document": notice.document_id},
+    )
+    return notice
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    notice: NoticeRound,
+    content: str,
+    anonymous: bool,
+    name: str = "",
+    contact: str = "",
+    actor=None,
+    at: datetime.datetime | None = None,
+) -> Objection:
+    """Record an objection during the notice window, by anyone (MSL 19).
+
+    dibao: extends the deadline for the lawful reason "objection" (N22 4(1)). 特困: a new
+    preliminary opinion is due 15 working days after the notice ends (TK 15).
+    """
+    at = at or timezone.now()
+    notice = NoticeRound.objects.select_related("process").get(pk=notice.pk)
+    process = DibaoProcess.objects.select_for_update().get(pk=notice.process_id)
+    if not notice.is_open(at) or notice.round != process.notice_round:
+        raise ValidationError(ERR_OBJECTION_CLOSED)
+    if not content.strip():
+        raise ValidationError(ERR_OBJECTION_EMPTY)
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    objection = Objection.objects.create(
+        notice=notice,
+        received_at=at,
+        anonymous=anonymous,
+        name="" if anonymous else name,
+        contact="" if anonymous else contact,
+        content=content,
+        recorded_by=staff,
+    )
+    changes = {}
+    if process.programme == Programme.TEKUN:
+        changes = _tekun_stage_due(process, notice, TK_REOPINION_DAYS)  # TK 15: a new opinion
+    elif not process.extension_reason and process.accepted_on:
+        changes = _set_extension(process, ExtensionReason.OBJECTION)
+        process.save(update_fields=["extension_reason", "extended_due_on"])
+    _audit(
+        process,
+        "dibao.objection",
+        staff,
+        changes=changes,
+        data={"objection": objection.pk, "round": notice.round, "anonymous": anonymous},
+    )
+    return objection
+
+
+def _resolve_objections(process: DibaoProcess, resolution: str, actor) -> int:
+    now = timezone.now()
+    count = process.unresolved_objections().update(resolution=resolution, resolved_at=now)
+    if count:
+        _audit(process, "dibao.objections_resolved", actor, data={"count": count})
+    return count
+
+
+@transaction.atomic
+def objection_route_choose(*, process: DibaoProcess, route: str, actor) -> DibaoProcess:
+    """The approver sends an objection to re-investigation or democratic appraisal."""
+    if actor.pk in process.excluded_actor_ids("choose_objection_route"):
+        raise PermissionDenied(ERR_SEPARATION)
+    old = process.objection_route
+    process.objection_route = ObjectionRoute(route)
+    process.save(update_fields=["objection_route"])
+    _audit(process, "dibao.objection_route", actor, changes={"objection_route": [old or None, route]})
+    return process
+
+
+@transaction.atomic
+def appraisal_record(
+    *,
+    process: DibaoProcess,
+    held_on: datetime.date,
+    participants: int,
+    votes_for: int,
+    votes_against: int,
+    conclusion: str,
+    actor,
+) -> DemocraticAppraisal:
+    """民主评议 on an objection (MSL 19)."""
+    if votes_for + votes_against > participants:
+        raise ValidationError(ERR_APPRAISAL_VOTES)
+    appraisal = DemocraticAppraisal.objects.create(
+        process=process,
+        notice_round=process.notice_round,
+        held_on=held_on,
+        participants=participants,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        conclusion=conclusion,
+        recorded_by=actor,
+    )
+    _audit(process, "dibao.appraisal", actor, data={"appraisal": appraisal.pk, "for": votes_for,
+                                                     "against": votes_against})  # fmt: skip
+    _resolve_objections(process, conclusion, actor)
+    return appraisal

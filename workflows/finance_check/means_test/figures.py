@@ -1,0 +1,207 @@
+"""The figures of a test: income and asset lines, deductions, per-capita income, gap, amount."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from .amounts import money, monthly_amount, monthly_standard, net_declared
+from .data import AssetLine, DeductionLine, ExpenseRules, FoundIncome, IncomeLine, MeansTestInput
+from .vocabulary import (
+    ALWAYS_DEDUCTIBLE,
+    COUNTED_INCOME_KINDS,
+    FINANCIAL_ASSET_KINDS,
+    HOUSEHOLD,
+    SPENDING_SHOCK_DEDUCTIBLE,
+    TEMPORARY_ASSISTANCE,
+    ZERO,
+    kind_label,
+)
+
+
+def _found_by_key(found: Iterable[FoundIncome]) -> dict[tuple[str | None, str], tuple[Decimal, tuple[str, ...]]]:
+    """(member_ref, kind) -> (highest per-source total, sources).
+
+    One source may report several records of a kind for a member (two
+    employers): they add up. Different sources reporting the same wage
+    (tax, social insurance base, housing-fund base) are alternatives: the
+    highest counts, never the sum.
+    """
+    per_source: dict[tuple[str | None, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for f in found:
+        per_source[(f.member_ref, f.kind)][f.source] += money(f.monthly_amount)
+    out = {}
+    for key, by_source in per_source.items():
+        best = max(by_source.values())
+        out[key] = (best, tuple(sorted(s for s, v in by_source.items() if v > 0)))
+    return out
+
+
+def income_lines(inp: MeansTestInput) -> list[IncomeLine]:
+    names = {m.ref: m.name for m in inp.members}
+    declared: dict[tuple[str | None, str], Decimal] = defaultdict(lambda: ZERO)
+    for d in inp.declared_incomes:
+        declared[(d.member_ref, d.kind)] += net_declared(d)
+    found = _found_by_key(inp.found_incomes)
+    member_keys = sorted(
+        set(declared) | {k for k in found if k[0] is not HOUSEHOLD},
+        key=lambda k: (list(names).index(k[0]) if k[0] in names else len(names), k[1]),
+    )
+    lines = []
+    used_by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    declared_by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for key in member_keys:
+        member_ref, kind = key
+        d = declared.get(key, ZERO)
+        f, sources = found.get(key, (ZERO, ()))
+        used = max(d, f)
+        used_by_kind[kind] += used
+        declared_by_kind[kind] += d
+        lines.append(
+            IncomeLine(
+                member_ref=member_ref,
+                member_name=names.get(member_ref, str(member_ref)),
+                kind=kind,
+                counted=kind in COUNTED_INCOME_KINDS,
+                declared=d,
+                found=f,
+                used=used,
+                excess=money(f - d),
+                sources=sources,
+            )
+        )
+    # Household-level figures (hand-entered documents) are a floor for the
+    # household's total of that kind: only what they add above counts.
+    for (member_ref, kind), (f, sources) in sorted(found.items(), key=lambda kv: kv[0][1]):
+        if member_ref is not HOUSEHOLD:
+            continue
+        top_up = money(f - used_by_kind[kind])
+        lines.append(
+            IncomeLine(
+                member_ref=None,
+                member_name=str(_("全户")),
+                kind=kind,
+                counted=kind in COUNTED_INCOME_KINDS,
+                declared=declared_by_kind[kind],
+                found=f,
+                used=top_up,
+                excess=top_up,
+                sources=sources,
+            )
+        )
+    return lines
+
+
+def asset_lines(inp: MeansTestInput) -> list[AssetLine]:
+    kinds = []
+    for a in (*inp.declared_assets, *inp.found_assets):
+        if a.kind not in kinds:
+            kinds.append(a.kind)
+    lines = []
+    for kind in kinds:
+        declared = [a for a in inp.declared_assets if a.kind == kind]
+        found = [a for a in inp.found_assets if a.kind == kind]
+        d_value = money(sum((Decimal(a.value) for a in declared), ZERO))
+        f_value = money(sum((Decimal(a.value) for a in found), ZERO))
+        lines.append(
+            AssetLine(
+                kind=kind,
+                declared=d_value,
+                found=f_value,
+                used=max(d_value, f_value),
+                declared_count=sum(a.count for a in declared),
+                found_count=sum(a.count for a in found),
+                financial=kind in FINANCIAL_ASSET_KINDS,
+                sources=tuple(sorted({a.source for a in found if a.source})),
+                items=tuple(a.description for a in (found or declared) if a.description),
+            )
+        )
+    return lines
+
+
+def deductible_kinds(purpose: str, spending_shock: bool, rules: ExpenseRules | None = None) -> tuple[str, ...]:
+    """The county rule's kinds, or illness and disability (MSL 13); education always for
+    spending-shock temporary assistance (TA18)."""
+    kinds = rules.deductible if rules is not None else ALWAYS_DEDUCTIBLE
+    if purpose == TEMPORARY_ASSISTANCE and spending_shock:
+        return tuple(dict.fromkeys(kinds + SPENDING_SHOCK_DEDUCTIBLE))
+    return tuple(kinds)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The numbers of one test, computed once; the reason producers read them."""
+
+    size: int
+    names: dict[str | None, str]
+    standard: Decimal
+    income_lines: tuple[IncomeLine, ...]
+    counted: Decimal
+    excluded: Decimal
+    deduction_lines: tuple[DeductionLine, ...]
+    requested_deductions: Decimal
+    deductions: Decimal
+    net: Decimal
+    per_capita: Decimal
+    gap: Decimal
+    amount: Decimal
+    asset_lines: tuple[AssetLine, ...]
+    financial: Decimal
+    financial_per_capita: Decimal
+
+
+def _deduction_lines(inp: MeansTestInput) -> tuple[DeductionLine, ...]:
+    """Rigid expenditure per kind (MSL 13; education only for spending shock, TA18). The
+    county rule, when configured, says which kinds count and caps each kind per month."""
+    rules = inp.expense_rules
+    allowed = deductible_kinds(inp.purpose, inp.spending_shock, rules)
+    by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    members_of: dict[str, list[str]] = defaultdict(list)
+    for e in inp.expenses:
+        if e.kind in allowed:
+            by_kind[e.kind] += money(e.monthly_amount)
+            if e.member and e.member not in members_of[e.kind]:
+                members_of[e.kind].append(e.member)
+    lines = []
+    for kind, claimed in by_kind.items():
+        if claimed <= 0:
+            continue
+        cap = rules.caps.get(kind) if rules is not None else None
+        amount = money(cap) if cap is not None and claimed > money(cap) else claimed
+        lines.append(
+            DeductionLine(
+                kind=kind, kind_label=kind_label(kind), members=tuple(members_of[kind]), claimed=claimed,
+                deducted=amount, cap=money(cap) if cap is not None else None,
+                rule=rules.label if rules is not None else "",
+            )
+        )  # fmt: skip
+    return tuple(lines)
+
+
+def figures(inp: MeansTestInput) -> Figures:
+    """The numbers of the test: standard (domain.md §3), income (MSL 13), deductions,
+    per-capita income, gap and amount (MSL 23), financial assets (SAI 10)."""
+    size = len(inp.members)
+    standard = monthly_standard(inp.standard)
+    lines = tuple(income_lines(inp))
+    counted = money(sum((line.used for line in lines if line.counted), ZERO))
+    excluded = money(sum((line.used for line in lines if not line.counted), ZERO))
+    d_lines = _deduction_lines(inp)
+    requested = sum((line.deducted for line in d_lines), ZERO)
+    deductions = min(requested, counted)
+    net = money(counted - deductions)
+    per_capita = money(net / size)
+    gap = money(standard - per_capita)
+    _band, amount = monthly_amount(gap_per_capita=gap, household_size=size)
+    a_lines = tuple(asset_lines(inp))
+    financial = money(sum((line.used for line in a_lines if line.financial), ZERO))
+    return Figures(
+        size=size, names={m.ref: m.name for m in inp.members}, standard=standard, income_lines=lines,
+        counted=counted, excluded=excluded, deduction_lines=d_lines, requested_deductions=requested,
+        deductions=deductions, net=net, per_capita=per_capita, gap=gap, amount=amount, asset_lines=a_lines,
+        financial=financial, financial_per_capita=money(financial / size),
+    )  # fmt: skip

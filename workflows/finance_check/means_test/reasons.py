@@ -1,0 +1,335 @@
+"""The reason producers, the outcome they add up to, and ``evaluate`` (the test)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from .amounts import money
+from .data import MeansTestInput, MeansTestResult, Reason, _jsonable
+from .figures import Figures, deductible_kinds, figures
+from .vocabulary import (
+    FEN,
+    MSG_ASSET_DISCREPANCY,
+    MSG_ASSET_DISCREPANCY_REVIEW,
+    MSG_BUSINESS_ENTITY,
+    MSG_DEDUCTION_CAPPED,
+    MSG_DISABILITY_VEHICLE,
+    MSG_EXPENSE_CAPPED,
+    MSG_EXPENSE_DEDUCTED,
+    MSG_EXPENSE_DEDUCTED_NAMED,
+    MSG_EXPENSE_NOT_DEDUCTED,
+    MSG_EXPENSE_NOT_DEDUCTIBLE,
+    MSG_FINANCIAL_OVER,
+    MSG_FINANCIAL_WITHIN,
+    MSG_HOUSING_OVER,
+    MSG_INCOME_ABOVE,
+    MSG_INCOME_BELOW,
+    MSG_INCOME_DISCREPANCY,
+    MSG_INCOME_DISCREPANCY_REVIEW,
+    MSG_INCOME_EXCLUDED,
+    MSG_JOB_COSTS,
+    MSG_MEMBER_STATUS,
+    MSG_SOURCE_MANUAL,
+    MSG_SOURCE_UNAVAILABLE,
+    MSG_STANDARD_NORMALISED,
+    MSG_VEHICLE_NOT_ALLOWED,
+    MSG_VEHICLE_OVER_LIMIT,
+    ZERO,
+    Outcome,
+    Severity,
+    kind_label,
+)
+
+
+def _reason(code: str, severity: Severity, message, **numbers) -> Reason:
+    shown = {k: (kind_label(v) if k == "kind" else v) for k, v in numbers.items()}
+    text = str(message) % {k: (str(v.quantize(FEN)) if isinstance(v, Decimal) else v) for k, v in shown.items()}
+    return Reason(code=code, severity=severity.value, message=text, numbers=_jsonable(numbers))
+
+
+def _source_names(sources: Iterable[str], labels: dict[str, str]) -> str:
+    return "、".join(labels.get(s, s) for s in sources) or str(_("核对"))
+
+
+# --- reason producers: each says why, from the input and the figures ------------
+
+
+def _standard_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    if inp.standard.period != "yearly":
+        return []
+    return [_reason("standard_normalised", Severity.INFO, MSG_STANDARD_NORMALISED,
+                    yearly=money(inp.standard.amount), monthly=fig.standard)]  # fmt: skip
+
+
+def _income_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Excluded kinds and job costs (MSL 13); registry figures above the declared ones."""
+    reasons = []
+    excluded_by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in fig.income_lines:
+        if not line.counted:
+            excluded_by_kind[line.kind] += line.used
+    for kind, amount in excluded_by_kind.items():
+        if amount > 0:
+            reasons.append(_reason("income_excluded", Severity.INFO, MSG_INCOME_EXCLUDED, kind=kind, amount=amount))
+    for d in inp.declared_incomes:
+        if d.kind == "wage" and Decimal(d.job_costs or 0) > 0:
+            reasons.append(_reason("job_costs_deducted", Severity.INFO, MSG_JOB_COSTS,
+                                   member=fig.names.get(d.member_ref, d.member_ref), job_costs=money(d.job_costs)))  # fmt: skip
+    excess = ZERO
+    for line in fig.income_lines:
+        if line.counted and line.excess > 0:
+            excess += line.excess
+            reasons.append(
+                _reason(
+                    "income_discrepancy", Severity.INFO, MSG_INCOME_DISCREPANCY, member=line.member_name,
+                    kind=line.kind, declared=line.declared, found=line.found, used=line.used,
+                    sources=_source_names(line.sources, inp.source_labels),
+                )
+            )  # fmt: skip
+    threshold = money(inp.policy.income_discrepancy_review_threshold)
+    if excess > threshold:
+        reasons.append(_reason("income_discrepancy_review", Severity.REVIEW, MSG_INCOME_DISCREPANCY_REVIEW,
+                               excess=money(excess), threshold=threshold))  # fmt: skip
+    return reasons
+
+
+def _expense_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Rigid expenditure not deducted, capped or deducted (MSL 13; TA18), and deductions
+    that would take income below zero."""
+    rules = inp.expense_rules
+    allowed = deductible_kinds(inp.purpose, inp.spending_shock, rules)
+    reasons = []
+    for e in inp.expenses:
+        amount = money(e.monthly_amount)
+        if e.kind in allowed or amount <= 0:
+            continue
+        if rules is not None:
+            reasons.append(_reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTIBLE,
+                                   kind=e.kind, amount=amount, rule=rules.label))  # fmt: skip
+        else:
+            reasons.append(_reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTED,
+                                   kind=e.kind, amount=amount))  # fmt: skip
+    for line in fig.deduction_lines:
+        if line.deducted < line.claimed:
+            reasons.append(_reason("expense_capped", Severity.INFO, MSG_EXPENSE_CAPPED, kind=line.kind,
+                                   claimed=line.claimed, cap=line.deducted, rule=rules.label))  # fmt: skip
+        if rules is not None or line.members:
+            reasons.append(
+                _reason(
+                    "expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED_NAMED, kind=line.kind,
+                    amount=line.deducted, members="、".join(line.members) or str(_("全家")),
+                    rule=rules.label if rules is not None else str(_("国家规定")),
+                )
+            )  # fmt: skip
+        else:
+            reasons.append(_reason("expense_deducted", Severity.INFO, MSG_EXPENSE_DEDUCTED, kind=line.kind,
+                                   amount=line.deducted))  # fmt: skip
+    if fig.requested_deductions > fig.counted:
+        reasons.append(_reason("deduction_capped", Severity.INFO, MSG_DEDUCTION_CAPPED,
+                               requested=fig.requested_deductions, income=fig.counted))  # fmt: skip
+    return reasons
+
+
+def _income_standard_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Per-capita income below the standard or not (SAI 9)."""
+    if fig.per_capita < fig.standard:
+        return [_reason("income_below_standard", Severity.INFO, MSG_INCOME_BELOW, per_capita_income=fig.per_capita,
+                        standard=fig.standard, gap_per_capita=fig.gap, household_size=fig.size,
+                        monthly_amount=fig.amount, net_income=fig.net)]  # fmt: skip
+    return [_reason("income_above_standard", Severity.DISQUALIFYING, MSG_INCOME_ABOVE,
+                    per_capita_income=fig.per_capita, standard=fig.standard, household_size=fig.size,
+                    net_income=fig.net)]  # fmt: skip
+
+
+def _financial_asset_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Financial assets against the configured limit (SAI 10) and registry findings above
+    the declared ones."""
+    rules = inp.asset_rules
+    limit = money(rules.financial_assets_per_capita)
+    over = fig.financial_per_capita > limit
+    reasons = [
+        _reason(
+            "financial_assets_over_limit" if over else "financial_assets_within_limit",
+            Severity.DISQUALIFYING if over else Severity.INFO, MSG_FINANCIAL_OVER if over else MSG_FINANCIAL_WITHIN,
+            total=fig.financial, per_capita=fig.financial_per_capita, limit=limit, rule=rules.label,
+        )
+    ]  # fmt: skip
+    excess = ZERO
+    for line in fig.asset_lines:
+        if line.financial and line.found > line.declared:
+            excess += line.found - line.declared
+            reasons.append(_reason("asset_discrepancy", Severity.INFO, MSG_ASSET_DISCREPANCY, kind=line.kind,
+                                   declared=line.declared, found=line.found,
+                                   sources=_source_names(line.sources, inp.source_labels)))  # fmt: skip
+    threshold = money(inp.policy.asset_discrepancy_review_threshold)
+    if excess > threshold:
+        reasons.append(_reason("asset_discrepancy_review", Severity.REVIEW, MSG_ASSET_DISCREPANCY_REVIEW,
+                               excess=money(excess), threshold=threshold))  # fmt: skip
+    return reasons
+
+
+def _identity_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """Identity and completeness: registration status, hand-entered and missing sources."""
+    reasons = [
+        _reason("member_registration_status", Severity.REVIEW, MSG_MEMBER_STATUS,
+                member=fig.names.get(p.member_ref, p.member_ref), status=p.status_label or p.status)
+        for p in inp.persons
+        if p.status != "normal"
+    ]  # fmt: skip
+    reasons += [
+        _reason("manual_evidence", Severity.INFO, MSG_SOURCE_MANUAL, source=m.source_label, entered_by=m.entered_by,
+                note=m.note, source_code=m.source)
+        for m in inp.manual_sources
+    ]  # fmt: skip
+    reasons += [
+        _reason("source_unavailable", Severity.REVIEW, MSG_SOURCE_UNAVAILABLE, source=label)
+        for label in inp.unavailable_sources
+    ]
+    return reasons
+
+
+def outcome_of(reasons: Iterable[Reason]) -> Outcome:
+    """Not eligible on any disqualifying reason, else needs review on any review reason."""
+    severities = {r.severity for r in reasons}
+    if Severity.DISQUALIFYING in severities:
+        return Outcome.NOT_ELIGIBLE
+    if Severity.REVIEW in severities:
+        return Outcome.NEEDS_REVIEW
+    return Outcome.ELIGIBLE
+
+
+# --- the test -----------------------------------------------------------------
+
+
+def evaluate(inp: MeansTestInput) -> MeansTestResult:
+    """Run the means test: the figures, then every producer's reasons in order, then the
+    outcome they add up to. Raises ``ValueError`` for a household with no members."""
+    if not inp.members:
+        raise ValueError("a household has at least one member")
+    fig = figures(inp)
+    reasons = tuple(reason for produce in REASON_PRODUCERS for reason in produce(inp, fig))
+    outcome = outcome_of(reasons)
+    return MeansTestResult(
+        outcome=outcome.value,
+        household_size=fig.size,
+        standard=fig.standard,
+        counted_income=fig.counted,
+        excluded_income=fig.excluded,
+        deductions=money(fig.deductions),
+        net_income=fig.net,
+        per_capita_income=fig.per_capita,
+        gap_per_capita=fig.gap,
+        monthly_amount=ZERO if outcome == Outcome.NOT_ELIGIBLE else fig.amount,
+        financial_assets=fig.financial,
+        financial_assets_per_capita=fig.financial_per_capita,
+        reasons=reasons,
+        income_lines=fig.income_lines,
+        asset_lines=fig.asset_lines,
+        deduction_lines=fig.deduction_lines,
+    )
+
+
+def _vehicle_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reason]:
+    rules = inp.asset_rules
+    # Registry records are the authority; declared vehicles count only when
+    # the registry reported none (the same car is not counted twice).
+    vehicles = [a for a in inp.found_assets if a.kind == "vehicle"] or [
+        a for a in inp.declared_assets if a.kind == "vehicle"
+    ]
+    exempt = [v for v in vehicles if v.disability_vehicle]
+    counted = [v for v in vehicles if not v.disability_vehicle and v.count > 0]
+    reasons = []
+    if exempt:
+        reasons.append(
+            _reason(
+                "disability_vehicle_exempt",
+                Severity.INFO,
+                MSG_DISABILITY_VEHICLE,
+                vehicles="；".join(v.description for v in exempt),
+            )
+        )
+    if not counted:
+        return reasons
+    described = "；".join(v.description or kind_label("vehicle") for v in counted)
+    if not rules.vehicles_allowed:
+        reasons.append(
+            _reason(
+                "vehicle_not_allowed",
+                Severity.DISQUALIFYING,
+                MSG_VEHICLE_NOT_ALLOWED,
+                vehicles=described,
+                rule=rules.label,
+                count=sum(v.count for v in counted),
+            )
+        )
+    elif rules.vehicle_value_limit is not None:
+        value = money(sum((Decimal(v.value) for v in counted), ZERO))
+        if value > money(rules.vehicle_value_limit):
+            reasons.append(
+                _reason(
+                    "vehicle_value_over_limit",
+                    Severity.DISQUALIFYING,
+                    MSG_VEHICLE_OVER_LIMIT,
+                    value=value,
+                    limit=money(rules.vehicle_value_limit),
+                    rule=rules.label,
+                    vehicles=described,
+                )
+            )
+    return reasons
+
+
+def _count_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reason]:
+    rules = inp.asset_rules
+    reasons = []
+
+    def count_of(kind):
+        found = [a for a in inp.found_assets if a.kind == kind]
+        declared = [a for a in inp.declared_assets if a.kind == kind]
+        n_found, n_declared = sum(a.count for a in found), sum(a.count for a in declared)
+        items = found if n_found >= n_declared else declared
+        return max(n_found, n_declared), "；".join(a.description for a in items if a.description)
+
+    housing, items = count_of("housing")
+    if housing > rules.max_housing_units:
+        reasons.append(
+            _reason(
+                "housing_over_limit",
+                Severity.DISQUALIFYING,
+                MSG_HOUSING_OVER,
+                count=housing,
+                limit=rules.max_housing_units,
+                rule=rules.label,
+                items=items,
+            )
+        )
+    entities, items = count_of("business_entity")
+    if entities > 0 and not rules.business_entities_allowed:
+        reasons.append(
+            _reason(
+                "business_entity_not_allowed",
+                Severity.DISQUALIFYING,
+                MSG_BUSINESS_ENTITY,
+                count=entities,
+                rule=rules.label,
+                items=items,
+            )
+        )
+    return reasons
+
+
+# The order of the reasons on the result (and on the decision letter).
+REASON_PRODUCERS = (
+    _standard_reasons,
+    _income_reasons,
+    _expense_reasons,
+    _income_standard_reasons,
+    _financial_asset_reasons,
+    _vehicle_reasons,
+    _count_reasons,
+    _identity_reasons,
+)

@@ -1,0 +1,102 @@
+"""The means test's vocabulary: kinds, outcomes, severities, the reason messages and labels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+ZERO = Decimal("0.00")
+FEN = Decimal("0.01")
+
+COUNTED_INCOME_KINDS = ("wage", "business", "property", "transfer")
+EXCLUDED_INCOME_KINDS = ("veteran", "family_planning", "scholarship", "bravery", "assistance", "local_excluded")
+FINANCIAL_ASSET_KINDS = ("deposit", "securities", "insurance", "internet_finance", "claim")
+ALWAYS_DEDUCTIBLE = ("illness", "disability")
+SPENDING_SHOCK_DEDUCTIBLE = ("education",)
+
+TEMPORARY_ASSISTANCE = "temporary_assistance"
+HOUSEHOLD = None  # member_ref of a finding that names no member
+
+
+class Outcome(StrEnum):
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    NEEDS_REVIEW = "needs_review"
+
+
+class Severity(StrEnum):
+    INFO = "info"  # explains a number; does not change the outcome
+    REVIEW = "review"  # a person must look before deciding
+    DISQUALIFYING = "disqualifying"  # not eligible
+
+
+# Reason messages: module constants (checked in tests), formatted with the
+# reason's own numbers.
+MSG_INCOME_BELOW = _(
+    "家庭月人均收入 %(per_capita_income)s 元低于当地低保标准 %(standard)s 元（《社会救助暂行办法》第九条），"
+    "差额 %(gap_per_capita)s 元/人·月，%(household_size)s 人，月保障金额 %(monthly_amount)s 元（审核确认办法第二十三条）。"
+)
+MSG_INCOME_ABOVE = _(
+    "家庭月人均收入 %(per_capita_income)s 元不低于当地低保标准 %(standard)s 元（《社会救助暂行办法》第九条）。"
+)
+MSG_STANDARD_NORMALISED = _("年标准 %(yearly)s 元/人·年折算为月标准 %(monthly)s 元/人·月。")
+MSG_INCOME_EXCLUDED = _("“%(kind)s”%(amount)s 元/月不计入家庭收入（审核确认办法第十三条）。")
+MSG_JOB_COSTS = _("%(member)s 的工资性收入已扣除必要就业成本 %(job_costs)s 元/月（审核确认办法第十三条）。")
+MSG_EXPENSE_DEDUCTED = _("刚性支出“%(kind)s”%(amount)s 元/月从家庭收入中扣减（审核确认办法第十三条）。")
+MSG_EXPENSE_DEDUCTED_NAMED = _(
+    "刚性支出“%(kind)s”（%(members)s）%(amount)s 元/月从家庭收入中扣减（审核确认办法第十三条；%(rule)s）。"
+)
+MSG_EXPENSE_CAPPED = _("刚性支出“%(kind)s”申报 %(claimed)s 元/月，按%(rule)s每月最多扣减 %(cap)s 元。")
+MSG_EXPENSE_NOT_DEDUCTIBLE = _("刚性支出“%(kind)s”%(amount)s 元/月按%(rule)s不予扣减。")
+MSG_EXPENSE_NOT_DEDUCTED = _("教育支出 %(amount)s 元/月仅在支出型临时救助中扣减，本次核对不扣减。")
+MSG_DEDUCTION_CAPPED = _("刚性支出合计 %(requested)s 元/月超过计入收入 %(income)s 元/月，按收入额扣减至零。")
+MSG_INCOME_DISCREPANCY = _(
+    "%(member)s 的“%(kind)s”申报 %(declared)s 元/月，%(sources)s 核对为 %(found)s 元/月，按较高数额 %(used)s 元/月计算。"
+)
+MSG_INCOME_DISCREPANCY_REVIEW = _(
+    "核对收入比申报收入合计多 %(excess)s 元/月，超过复核阈值 %(threshold)s 元/月，需人工复核。"
+)
+MSG_FINANCIAL_WITHIN = _("家庭金融资产 %(total)s 元，人均 %(per_capita)s 元，未超过人均上限 %(limit)s 元（%(rule)s）。")
+MSG_FINANCIAL_OVER = _("家庭金融资产 %(total)s 元，人均 %(per_capita)s 元，超过人均上限 %(limit)s 元（%(rule)s）。")
+MSG_ASSET_DISCREPANCY = _("“%(kind)s”申报 %(declared)s 元，%(sources)s 核对为 %(found)s 元，按较高数额计算。")
+MSG_ASSET_DISCREPANCY_REVIEW = _("核对财产比申报多 %(excess)s 元，超过复核阈值 %(threshold)s 元，需人工复核。")
+MSG_VEHICLE_NOT_ALLOWED = _(
+    "核对发现机动车：%(vehicles)s。按%(rule)s，家庭拥有机动车（残疾人功能性补偿代步车除外）的不符合条件。"
+)
+MSG_VEHICLE_OVER_LIMIT = _("机动车价值合计 %(value)s 元，超过%(rule)s规定的上限 %(limit)s 元：%(vehicles)s。")
+MSG_DISABILITY_VEHICLE = _("残疾人功能性补偿代步车不计入车辆限制：%(vehicles)s。")
+MSG_HOUSING_OVER = _("家庭拥有住房 %(count)s 套，超过%(rule)s规定的 %(limit)s 套：%(items)s。")
+MSG_BUSINESS_ENTITY = _("家庭成员登记有市场主体：%(items)s。按%(rule)s，经营市场主体的不符合条件。")
+MSG_MEMBER_STATUS = _("户籍核对：%(member)s 的户籍状态为“%(status)s”，需人工复核家庭成员。")
+MSG_SOURCE_UNAVAILABLE = _("%(source)s 无法核对且未补充材料，需人工复核。")
+MSG_SOURCE_MANUAL = _("%(source)s 系统无法核对，采用经办人 %(entered_by)s 补充的书面材料：%(note)s。")
+
+KIND_LABELS = {
+    "wage": _("工资性收入"),
+    "business": _("经营净收入"),
+    "property": _("财产净收入"),
+    "transfer": _("转移净收入"),
+    "veteran": _("优抚对象抚恤金、补助金"),
+    "family_planning": _("计划生育奖励与扶助金"),
+    "scholarship": _("奖学金、助学金"),
+    "bravery": _("见义勇为等奖励性补助"),
+    "assistance": _("社会救助款物"),
+    "local_excluded": _("地方规定不计入的收入"),
+    "deposit": _("银行存款"),
+    "securities": _("有价证券"),
+    "insurance": _("商业保险"),
+    "internet_finance": _("网络金融资产"),
+    "claim": _("债权"),
+    "vehicle": _("机动车辆"),
+    "housing": _("房产"),
+    "business_entity": _("市场主体"),
+    "illness": _("因病医疗支出"),
+    "disability": _("因残康复、护理支出"),
+    "education": _("教育支出"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))

@@ -1,0 +1,199 @@
+"""Filing a case: the household (existing or new), the kind, the frequency rules (TA18 2)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from workflows.core.audit import audit_record
+from workflows.core.models import Village
+from workflows.core.money import exact_positive_amount
+from workflows.households.models import Consent, Household, HouseholdMember, members_missing_consent
+from workflows.households.services import household_register
+from workflows.households.validators import mask_id_number, normalise_id_number
+
+from ..models import Kind, TemporaryAssistanceProcess
+from .common import DEFERRABLE_CONSENT_CODES, _filing_channel, check_frequency, township_limit_on
+from .errors import (
+    ERR_AMOUNT,
+    ERR_ASSIST_FIRST_ABOVE_LIMIT,
+    ERR_ASSIST_FIRST_EMERGENCY_ONLY,
+    ERR_EVENT_IN_FUTURE,
+    ERR_HOUSEHOLD_REQUIRED,
+    ERR_ID_ALREADY_REGISTERED,
+    ERR_NO_CHECK_CONSENT,
+)
+
+# --- filing ----------------------------------------------------------------------
+
+
+def _extension(name: str) -> str:
+    name = (name or "").lower()
+    return name[name.rfind(".") :] if "." in name else ""
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    """A household with no earlier record, registered at temporary-assistance intake."""
+
+    village: Village
+    area: str
+    address: str
+    phone: str
+    bank_account: str
+    members: list  # of workflows.dibao.services.MemberInput
+
+
+def validate_new_household(*, members: list, kind: str, on: datetime.date) -> None:
+    """The dibao intake's rules for IDs and composition (MSL 7); consents too for spending shock.
+
+    An emergency (急难型) household may sign the check authorisation and commitment afterwards
+    with the paperwork (TA18 2(2)); a spending-shock case needs the check, so it needs them now (MSL 9).
+    """
+    from workflows.dibao.services import validate_household, validate_member
+
+    for member in members:
+        validate_member(member, on)
+    try:
+        validate_household(members, on)
+    except ValidationError as exc:
+        if kind == Kind.SPENDING_SHOCK or exc.code not in DEFERRABLE_CONSENT_CODES:
+            raise
+    ids = [normalise_id_number(m.id_number) for m in members]
+    known = HouseholdMember.objects.filter(id_number__in=ids).values_list("id_number", flat=True).first()
+    if known:  # one person, one household: a second record would also escape the frequency limit
+        raise ValidationError(ERR_ID_ALREADY_REGISTERED % {"id": mask_id_number(known)}, code="id_registered")
+
+
+def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor) -> Household:
+    today = timezone.localdate()
+    validate_new_household(members=new.members, kind=kind, on=today)
+    household, _rows = household_register(
+        village=new.village,
+        area=new.area,
+        address=new.address,
+        phone=new.phone,
+        bank_account=new.bank_account,
+        members=new.members,
+        signed_on=today,
+        actor=actor,
+        entrusted=entrusted,
+    )
+    return household
+
+
+@transaction.atomic
+def case_open(
+    *,
+    process: TemporaryAssistanceProcess,
+    household: Household | None = None,
+    new_household: NewHousehold | None = None,
+    kind: str,
+    cause: str,
+    event_date: datetime.date,
+    cause_detail: str,
+    requested_amount,
+    assist_first: bool = False,
+    major_hardship: bool = False,
+    repeat_reason: str = "",
+    entrustment=None,
+    channel: str | None = None,
+    actor,
+) -> TemporaryAssistanceProcess:
+    """File a request (inside the Start activation) for a household of the case worker's township,
+    or, with the applicant's signed ``entrustment`` (an uploaded file), of the village assistant's village.
+
+    ``household`` is an existing record; ``new_household`` registers a household with no earlier
+    record (and its members) in the same transaction, so a refused filing leaves no household behind.
+    """
+    today = timezone.localdate()
+    if event_date > today:
+        raise ValidationError(ERR_EVENT_IN_FUTURE, code="future")
+    amount = exact_positive_amount(requested_amount, error=ERR_AMOUNT)
+    if (household is None) == (new_household is None):
+        raise ValidationError(ERR_HOUSEHOLD_REQUIRED, code="household")
+    from workflows.dibao.models import Channel
+    from workflows.dibao.services import ERR_ENTRUSTMENT, validate_upload
+
+    # ``channel`` is given only by the online channel (portal), whose caller scopes the village
+    channel = channel or _filing_channel(actor, new_household.village if new_household else household.village)
+    entrusted = channel == Channel.PAPER_VILLAGE_ASSISTANT
+    if entrusted:  # a village assistant files only with the applicant's signed entrustment (MSL 6)
+        if entrustment is None:
+            raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
+        validate_upload(entrustment)
+    registered = new_household is not None
+    if registered:
+        household = _register_household(new=new_household, kind=kind, entrusted=entrusted, actor=actor)
+    else:
+        # one filing per household at a time, so two concurrent filings cannot both pass the frequency check
+        Household.objects.select_for_update().filter(pk=household.pk).exists()
+    rule, standard, limit = township_limit_on(household.county, today)
+    if assist_first and kind != Kind.EMERGENCY:
+        raise ValidationError(ERR_ASSIST_FIRST_EMERGENCY_ONLY, code="assist_first")
+    if assist_first and (amount > limit or major_hardship):
+        raise ValidationError(
+            ERR_ASSIST_FIRST_ABOVE_LIMIT % {"amount": f"{amount:,.2f}", "limit": f"{limit:,.2f}"}, code="assist_first"
+        )
+    if kind == Kind.SPENDING_SHOCK:
+        missing = members_missing_consent(household, Consent.Kind.CHECK_AUTHORISATION)
+        if missing:  # no check may run without authorisation (MSL 9)
+            names = "、".join(m.name for m in missing)
+            raise ValidationError(ERR_NO_CHECK_CONSENT % {"members": names}, code="no_consent")
+    check_frequency(household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason)
+    process.household = household
+    process.village_id, process.township_id, process.county_id = (
+        household.village_id,
+        household.township_id,
+        household.county_id,
+    )
+    process.kind, process.cause, process.event_date = kind, cause, event_date
+    process.cause_detail, process.repeat_reason = cause_detail, repeat_reason
+    process.major_hardship, process.assist_first = major_hardship, assist_first
+    process.requested_amount = amount
+    process.rule, process.standard, process.township_limit = rule, standard, limit
+    process.tier = process.compute_tier()
+    process.opened_by = actor
+    process.save()
+    process.assign_case_number()
+    process.save(update_fields=["case_number"])
+    if entrusted:
+        from workflows.documents.services import document_store
+
+        entrustment.seek(0)
+        document_store(
+            process_id=process.pk,
+            kind="other",
+            filename=f"{process.case_number}-entrustment{_extension(entrustment.name)}",
+            content=entrustment.read(),
+            actor=actor,
+            applicant_name=household.head.name if household.head else "",
+        )
+    audit_record(
+        action="case.open",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        changes={
+            "kind": [None, kind],
+            "cause": [None, cause],
+            "event_date": [None, event_date],
+            "requested_amount": [None, amount],
+            "assist_first": [None, assist_first],
+            "tier": [None, process.tier],
+        },
+        data={
+            "case_number": process.case_number,
+            "household": household.pk,
+            "household_registered": registered,
+            "channel": channel,
+            "rule": rule.pk,
+            "standard": standard and standard.pk,
+            "limit": limit,
+        },
+    )
+    return process
