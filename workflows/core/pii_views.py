@@ -15,9 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Process
 
-from workflows.households.validators import mask_id_number
-
 from .flows import case_visible, coerce
+from .id_numbers import mask_id_number
 from .pii import PiiKind, PiiReasonForm, mask_account, pii_access_record
 
 app_name = "personal_data"
