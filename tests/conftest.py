@@ -291,3 +291,14 @@ def _celery_join_flag_cleared():
 
     _set_task_join_will_block(False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language_restored():
+    """A request in English (language cookie, LocaleMiddleware) leaves English active in this
+    thread after the response; a later test that renders a label outside a request would then
+    read English. Every test ends with the default language (zh-Hans) again (no order dependence)."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
