@@ -25,8 +25,14 @@ lint:
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
+# One xdist worker per core; tests of one xdist_group run on one worker (--dist loadgroup;
+# see tests/conftest.py). pytest-randomly shuffles the order with a fixed seed, so a run is
+# repeatable: `make pytest SEED=random` tries another order (the seed is printed at the top;
+# an order that fails is a bug to fix). XDIST= runs in one process.
+SEED ?= 1
+XDIST ?= -n auto --dist loadgroup
 pytest:
-	$(PY) -m pytest -q -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) --randomly-seed=$(SEED) $(PYTEST_ARGS)
 
 # Production-like processes (see docs/operations.md)
 worker:
