@@ -25,8 +25,15 @@ lint:
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
+# One process, tests in file order (what CI runs). Faster, for a developer:
+#   make pytest XDIST="-n auto --dist loadgroup"   one xdist worker per core; tests of one
+#       xdist_group (browser, real Celery worker, seed_demo) run together (tests/conftest.py)
+#   make pytest ORDER=--randomly-seed=random       pytest-randomly: a shuffled order, its seed
+#       printed at the top (--randomly-seed=N repeats it); an order that fails is a bug to fix
+XDIST ?=
+ORDER ?= -p no:randomly
 pytest:
-	$(PY) -m pytest -q -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) $(ORDER) $(PYTEST_ARGS)
 
 # Production-like processes (see docs/operations.md)
 worker:

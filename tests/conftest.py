@@ -291,3 +291,27 @@ def _celery_join_flag_cleared():
 
     _set_task_join_will_block(False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language_restored():
+    """A request in English (language cookie, LocaleMiddleware) leaves English active in this
+    thread after the response; a later test that renders a label outside a request would then
+    read English. Every test ends with the default language (zh-Hans) again (no order dependence)."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (``--dist loadgroup``) the tests that drive chromium against the live server
+    run one after another on one worker, as do the tests that start a real Celery worker: two
+    browsers or two Celery worker pools at once on a 2-core machine would slow each other past
+    their timeouts."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "new_page" in names or "live_server" in names:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "celery_worker_process" in names:
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))

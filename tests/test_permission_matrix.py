@@ -301,9 +301,42 @@ def test_every_url_has_a_matrix_entry():
     assert not missing, "URLs without a permission-matrix entry:\n" + "\n".join(missing)
 
 
-def test_every_url_answers_every_role_as_the_rules_say(world, capsys):
+# The cells are split into parts, each its own test, so that xdist spreads them over its
+# workers (one test took 190 s); every part builds its own world (a few seconds).
+PARTS = 8
+
+
+def _plan() -> list[tuple[pm.UrlEntry, list[tuple[pm.MatrixRole, bool]]]]:
+    """Each mapped URL with the (role, in_scope) cells to request: every role for the first URL
+    of an equivalence class, the boundary roles for the others (``MATRIX_FULL=1``: every role
+    everywhere; ``MATRIX_ONLY``: a glob on the URL name)."""
+    only = os.environ.get("MATRIX_ONLY", "*")
+    exhaustive = os.environ.get("MATRIX_FULL") == "1"
+    seen = set()
+    plan = []
+    for entry in pm.url_entries():
+        if entry.kind is None or not fnmatchcase(entry.key, only):
+            continue
+        key = pm.equivalence_key(entry)
+        plan.append((entry, pm.cells(entry, full=exhaustive or key not in seen)))
+        seen.add(key)
+    return plan
+
+
+def test_parts_cover_the_plan_once():
+    """The parts together request exactly the plan's cells, each once."""
+    plan = [(e.key, e.route, role.name, s) for e, cells in _plan() for role, s in cells]
+    parts = [
+        (e.key, e.route, role.name, s) for i in range(PARTS) for e, cells in _plan()[i::PARTS] for role, s in cells
+    ]
+    assert plan and sorted(parts) == sorted(plan) and len(set(plan)) == len(plan)
+
+
+@pytest.mark.parametrize("part", range(PARTS), ids=lambda i: f"part{i + 1}of{PARTS}")
+def test_every_url_answers_every_role_as_the_rules_say(part, world, capsys):
     """Each URL x role x (in-scope, out-of-scope) answers the generated expectation:
-    404 out of scope, login redirect for anonymous, 403/200 by role and node permission."""
+    404 out of scope, login redirect for anonymous, 403/200 by role and node permission.
+    Part ``n`` takes every PARTS-th URL of the plan (URLs of all kinds in each part)."""
     users, cases, objects = world
     clients = {}
     for role in pm.ROLES:
@@ -319,38 +352,37 @@ def test_every_url_answers_every_role_as_the_rules_say(world, capsys):
 
         errors.append(f"{request.path}: {''.join(traceback.format_exception(*sys.exc_info())[-3:])}")
 
+    failures, requests = [], 0
+    per_kind: dict[str, list[float]] = {}
+    started = time.perf_counter()
     got_request_exception.connect(remember, dispatch_uid="matrix")
     # 403/404 are the expected answers here; don't format a traceback for each.
     logging.getLogger("django.request").setLevel(logging.ERROR)
-    failures, requests = [], 0
-    per_kind: dict[str, list[float]] = {}
-    only = os.environ.get("MATRIX_ONLY", "*")
-    exhaustive = os.environ.get("MATRIX_FULL") == "1"
-    seen = set()
-    started = time.perf_counter()
-    for entry in pm.url_entries():
-        if entry.kind is None or not fnmatchcase(entry.key, only):
-            continue
-        key = pm.equivalence_key(entry)
-        full = exhaustive or key not in seen
-        seen.add(key)
-        for role, in_scope in pm.cells(entry, full=full):
-            path = _fill(entry.route, _kwargs(entry, role, in_scope, cases, objects))
-            t0 = time.perf_counter()
-            response = clients[role.name].get(path)
-            per_kind.setdefault(f"{entry.kind.describe()}:{response.status_code}", []).append(time.perf_counter() - t0)
-            requests += 1
-            want = pm.expected(entry, role, in_scope=in_scope)
-            if not _matches(want, response):
-                scope = "in" if in_scope else "out"
-                failures.append(f"{path} [{entry.key}] {role.name}/{scope}: want {want}, got {response.status_code}")
+    try:
+        for entry, cells in _plan()[part::PARTS]:
+            for role, in_scope in cells:
+                path = _fill(entry.route, _kwargs(entry, role, in_scope, cases, objects))
+                t0 = time.perf_counter()
+                response = clients[role.name].get(path)
+                per_kind.setdefault(f"{entry.kind.describe()}:{response.status_code}", []).append(
+                    time.perf_counter() - t0
+                )
+                requests += 1
+                want = pm.expected(entry, role, in_scope=in_scope)
+                if not _matches(want, response):
+                    scope = "in" if in_scope else "out"
+                    failures.append(
+                        f"{path} [{entry.key}] {role.name}/{scope}: want {want}, got {response.status_code}"
+                    )
+    finally:
+        logging.getLogger("django.request").setLevel(logging.NOTSET)
+        got_request_exception.disconnect(dispatch_uid="matrix")
     elapsed = time.perf_counter() - started
     with capsys.disabled():
-        print(f"\npermission matrix: {requests} requests in {elapsed:.1f} s")
+        print(f"\npermission matrix, part {part + 1} of {PARTS}: {requests} requests in {elapsed:.1f} s")
         for key, times in sorted(per_kind.items(), key=lambda kv: -sum(kv[1])):
             print(f"  {key:30} n={len(times):5d} total={sum(times):6.1f}s mean={1000 * sum(times) / len(times):6.1f}ms")
-    logging.getLogger("django.request").setLevel(logging.NOTSET)
-    got_request_exception.disconnect(dispatch_uid="matrix")
+    assert requests > 0 or os.environ.get("MATRIX_ONLY"), "an empty part: fewer URLs than PARTS?"
     if errors:
         failures.insert(0, f"first server error: {errors[0]}")
     assert not failures, f"{len(failures)} cells differ:\n" + "\n".join(failures[:200])

@@ -5,12 +5,18 @@ SQLite (eager Celery) and on PostgreSQL + Redis (real broker; tests that need a
 worker start one).
 """
 
+import os
+
 from .local import *  # noqa: F403
 from .local import BASE_DIR, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "data" / "test-media"))
+# Each xdist worker (gw0, gw1, ...; its Celery worker processes inherit the variable) has its
+# own media folder: their test databases number cases alike, so their files would share names.
+MEDIA_ROOT = env.path(
+    "MEDIA_ROOT", default=str(BASE_DIR / "data" / "test-media" / os.environ.get("PYTEST_XDIST_WORKER", ""))
+)
 # Tests run eagerly unless a test explicitly starts a real worker (see
 # tests/conftest.py::celery_worker_process); the broker URL is kept for it.
 CELERY_TASK_ALWAYS_EAGER = True
