@@ -9,16 +9,15 @@ from viewflow.workflow.status import STATUS
 
 from tests.dibao import conftest as d
 from workflows.core.driving import assign_task, open_tasks
-from workflows.core.models import AuditEvent
-from workflows.dibao import services as dibao_services
-from workflows.workspace.models import SendBack
-from workflows.workspace.sendback import (
+from workflows.core.models import AuditEvent, SendBack
+from workflows.core.sendback import (
     ERR_SEND_BACK_NOT_YOURS,
     ERR_SEND_BACK_REASON,
     ERR_SEND_BACK_TARGET,
     case_send_back,
     direct_return_node,
 )
+from workflows.dibao import services as dibao_services
 
 
 def _at_section_chief(region, worker, worker2, fake_finance_check):

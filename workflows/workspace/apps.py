@@ -8,7 +8,6 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("工作台")
 
     def ready(self):
-        from . import indexing, sendback
+        from . import indexing
 
         indexing.connect()
-        sendback.connect()

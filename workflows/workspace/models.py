@@ -1,18 +1,14 @@
-"""The staff workspace's read model and its send-back records.
+"""The staff workspace's read model.
 
 ``CaseIndex`` is one row per case of every flow: the columns the inbox,
 queue, archive and county dashboard filter, sort and count on, copied from
 the flow's own process table (and its household) by the receivers in
 ``workflows.workspace.indexing`` whenever the case is saved. Why a read model
 and not subqueries over the per-flow tables: see docs/workspace.md.
-
-``SendBack`` records a 退回 (send back to an earlier step) and its 直达
-(the resubmitted case returns straight to the step that sent it back).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -76,32 +72,3 @@ class CaseIndex(models.Model):
     def deadline_running_q(prefix: str = "") -> models.Q:
         """``deadline_running`` in SQL (``prefix``: the path to the index from the queried model)."""
         return models.Q(**{f"{prefix}decided_on__isnull": True}) | models.Q(**{f"{prefix}assist_first_pending": True})
-
-
-class SendBack(models.Model):
-    class State(models.TextChoices):
-        OPEN = "open", _("已退回，待重新提交")
-        RESUBMITTED = "resubmitted", _("已重新提交，直达退回环节")
-        RETURNED = "returned", _("已回到退回环节")
-
-    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="send_backs")
-    from_node = models.CharField(_("退回环节"), max_length=64)
-    from_task_id = models.BigIntegerField(_("退回任务"))
-    to_node = models.CharField(_("退回至"), max_length=64)
-    to_task_id = models.BigIntegerField(_("重办任务"), null=True, blank=True)
-    reason = models.TextField(_("退回理由"))
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("退回人")
-    )
-    sent_at = models.DateTimeField(_("退回时间"), auto_now_add=True)
-    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
-    resubmitted_at = models.DateTimeField(_("重新提交时间"), null=True, blank=True)
-    returned_at = models.DateTimeField(_("回到退回环节时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("退回记录")
-        verbose_name_plural = _("退回记录")
-        indexes = [models.Index(fields=["process", "state"], name="ws_sendback_process_state")]
-
-    def __str__(self):
-        return f"{self.process_id} {self.from_node}→{self.to_node}"

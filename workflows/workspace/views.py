@@ -21,12 +21,12 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from workflows.core import working_days
+from workflows.core import sendback, working_days
 from workflows.core.flows import case_visible, coerce
 from workflows.core.models import County
 from workflows.core.working_days import Calendar
 
-from . import dashboard, selectors, sendback, services
+from . import dashboard, selectors, services
 from .forms import FilterForm, ReassignForm, SendBackForm, TaskSelectionForm
 from .models import CaseIndex
 

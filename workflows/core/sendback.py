@@ -163,8 +163,8 @@ def _on_task_created(sender, instance, created=False, raw=False, **kwargs):
 
 
 def connect() -> None:
-    task_finished.connect(_on_task_finished, dispatch_uid="workspace.sendback.finished")
-    post_save.connect(_on_task_created, dispatch_uid="workspace.sendback.created")
+    task_finished.connect(_on_task_finished, dispatch_uid="core.sendback.finished")
+    post_save.connect(_on_task_created, dispatch_uid="core.sendback.created")
 
 
 __all__ = [
