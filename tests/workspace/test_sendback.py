@@ -92,7 +92,7 @@ def test_send_back_from_the_case_page(
     response = client.get(f"/workspace/case/{process.pk}/")
     assert response.context["mine"][0]["form"] is not None  # the signature form itself, inline
     page = response.content.decode()
-    assert "退回（重新提交后直达本环节）" in page and 'name="opinion"' in page
+    assert "退回（重新提交后回到本环节）" in page and 'name="opinion"' in page
     response = client.post(
         "/workspace/send-back/", {"task": chief_task.pk, "to_node": "propose", "reason": "复核收入"}, follow=True
     )
