@@ -8,6 +8,7 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("工作台")
 
     def ready(self):
-        from . import indexing
+        from . import indexing, notifications
 
         indexing.connect()
+        notifications.connect()

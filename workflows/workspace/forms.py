@@ -118,3 +118,11 @@ class TransferForm(TaskForm):
 
 class UrgeForm(TaskForm):
     note = forms.CharField(label=_("催办说明"), required=False, max_length=200)
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        from .models import NotificationSettings
+
+        model = NotificationSettings
+        fields = ["in_app", "email"]

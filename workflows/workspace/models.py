@@ -9,6 +9,7 @@ and not subqueries over the per-flow tables: see docs/workspace.md.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -72,3 +73,54 @@ class CaseIndex(models.Model):
     def deadline_running_q(prefix: str = "") -> models.Q:
         """``deadline_running`` in SQL (``prefix``: the path to the index from the queried model)."""
         return models.Q(**{f"{prefix}decided_on__isnull": True}) | models.Q(**{f"{prefix}assist_first_pending": True})
+
+
+class Notification(models.Model):
+    """A staff notification (the nav badge and 消息 page), written by the receivers in
+    ``workflows.workspace.notifications`` from the engine's signals."""
+
+    class Kind(models.TextChoices):
+        NEW_TASK = "new_task", _("新任务待领取")
+        URGED = "urged", _("催办")
+        TRANSFERRED = "transferred", _("转办给您")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    process = models.ForeignKey(Process, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    task_id = models.BigIntegerField(_("任务"), null=True, blank=True)
+    case_number = models.CharField(_("案件编号"), max_length=32, blank=True)
+    # the step's title in the source language; the page translates it
+    step_title = models.CharField(_("环节"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        indexes = [models.Index(fields=["user", "read_at"], name="ws_notification_unread")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.case_number}"
+
+
+class NotificationSettings(models.Model):
+    """Per-user opt-out of each channel (no row: both on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    in_app = models.BooleanField(_("在工作台显示消息"), default=True)
+    email = models.BooleanField(_("发送电子邮件"), default=True)
+
+    class Meta:
+        verbose_name = _("消息设置")
+        verbose_name_plural = _("消息设置")
+
+    def __str__(self):
+        return f"{self.user_id}: in_app={self.in_app} email={self.email}"

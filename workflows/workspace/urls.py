@@ -23,6 +23,8 @@ urlpatterns = [
     path("transfer/", views.transfer, name="transfer"),
     path("urge/", views.urge, name="urge"),
     path("case/<int:process_pk>/", views.case_workspace, name="case"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notification_read"),
     path("county/", views.county_index, name="county_index"),
     path("county/<int:county_pk>/", views.county_dashboard, name="county"),
     path("county/<int:county_pk>/export.csv", views.county_csv, name="county_csv"),
@@ -41,6 +43,8 @@ url_permissions = {
     "withdraw": StaffPage(status=405),
     "transfer": StaffPage(status=405),
     "urge": StaffPage(status=405),
+    "notifications": StaffPage(),  # only my own notifications
+    "notification_read": StaffPage(status=405),
     "case": CasePage(),  # 404 outside the user's regions
     "county_index": StaffPage(status=302, codenames=COUNTY_ROLES),
     # a county's dashboard: 403 for staff with no county role, 404 for another county's staff

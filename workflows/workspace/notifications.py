@@ -1,0 +1,127 @@
+"""Staff notifications: a new task in my queue, a task urged (催办), a task transferred to me
+(转办) — in the workspace (nav badge, 消息 page) and by e-mail (Django's e-mail backend,
+the console in the demo), each channel with a per-user opt-out (``NotificationSettings``).
+
+Fed by the engine's signals (``workflows.core.task_actions``), all sent after the change
+commits, so a rolled-back action notifies nobody; a failing mail server never undoes an
+action (``fail_silently``, and the signals are sent robustly).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from workflows.core.task_actions import task_transferred, task_urged
+
+from .models import Notification, NotificationSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _case_number(task) -> str:
+    from workflows.core.flows import coerce
+
+    return getattr(coerce(task.process), "case_number", "") or ""
+
+
+def notify(*, users, kind: str, task, actor=None, note: str = "") -> list[Notification]:
+    """Notify ``users`` of ``kind`` about ``task``, on the channels each has not opted out of.
+    Three queries whatever the number of users (settings, insert, and the case number)."""
+    users = [u for u in users if u is not None and u.is_active and (actor is None or u.pk != actor.pk)]
+    if not users:
+        return []
+    opted = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=users)}
+    case_number = _case_number(task)
+    step = str(task.flow_task.task_title or "")
+    in_app = [u for u in users if opted.get(u.pk) is None or opted[u.pk].in_app]
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=u,
+                kind=kind,
+                process_id=task.process_id,
+                task_id=task.pk,
+                case_number=case_number,
+                step_title=step,
+                actor=actor,
+                note=note[:500],
+            )
+            for u in in_app
+        ]
+    )
+    mail = [u for u in users if u.email and (opted.get(u.pk) is None or opted[u.pk].email)]
+    if mail:
+        label = Notification.Kind(kind).label
+        subject = _("【社会救助】%(kind)s：%(number)s %(step)s") % {"kind": label, "number": case_number, "step": step}
+        body = note or subject
+        send_mass_mail(
+            [(subject, body, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in mail],
+            fail_silently=True,
+        )
+    return rows
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user, pks=None) -> int:
+    """Mark ``user``'s notifications read (all, or ``pks``); never anyone else's."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pks is not None:
+        qs = qs.filter(pk__in=list(pks))
+    return qs.update(read_at=timezone.now())
+
+
+# --- receivers -------------------------------------------------------------------------
+
+
+def _on_urged(sender, task, actor, **kwargs):
+    if task.owner_id:
+        notify(users=[task.owner], kind=Notification.Kind.URGED, task=task, actor=actor)
+
+
+def _on_transferred(sender, task, actor, reason="", **kwargs):
+    notify(users=[task.owner], kind=Notification.Kind.TRANSFERRED, task=task, actor=actor, note=reason)
+
+
+def queue_holders(task) -> list:
+    """Who may claim ``task``: holders of its node permission on the case's region, minus
+    separation-of-duty exclusions (the queue's own rule)."""
+    from workflows.core.task_actions import transfer_candidates
+
+    return transfer_candidates(task)  # the holder is None for a NEW task: nobody left out
+
+
+def _notify_new_task(task_pk: int) -> None:
+    task = Task.objects.select_related("process").filter(pk=task_pk, status=STATUS.NEW).first()
+    if task is None:
+        return  # claimed or cancelled before the commit: nothing waits in a queue
+    try:
+        notify(users=queue_holders(task), kind=Notification.Kind.NEW_TASK, task=task)
+    except Exception:  # a notification never breaks the flow that committed
+        logger.exception("new-task notification for task %s failed", task_pk)
+
+
+def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw or not created or not issubclass(sender, Task) or instance.flow_task_type != "HUMAN":
+        return
+    if instance.status != STATUS.NEW or instance.owner_id:
+        return
+    pk = instance.pk
+    transaction.on_commit(lambda: _notify_new_task(pk))
+
+
+def connect() -> None:
+    task_urged.connect(_on_urged, dispatch_uid="workspace.notifications.urged")
+    task_transferred.connect(_on_transferred, dispatch_uid="workspace.notifications.transferred")
+    post_save.connect(_on_task_saved, dispatch_uid="workspace.notifications.new_task")
