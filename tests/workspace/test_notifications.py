@@ -143,3 +143,25 @@ def test_settings_form_saves_the_opt_out(region, case_worker_a, client_for):
     client.post("/workspace/notifications/", {"in_app": "on"})
     assert NotificationSettings.objects.get(user=case_worker_a).email is False
     assert NotificationSettings.objects.count() == 1
+
+
+def test_an_overdue_alert_notifies_the_task_holders(
+    region, case_worker_a, case_worker_a2, fake_finance_check, django_capture_on_commit_callbacks
+):
+    """MSL 22: when the case's overdue alert is raised, the holder of its open task is told
+    (once: the alert is unique per case, kind and due date)."""
+    import datetime
+
+    from workflows.dibao.models import OverdueAlert
+
+    process = _proposed(region, case_worker_a, case_worker_a2, fake_finance_check)
+    assign_task(d.task_of(process, "sign_handler"), user=case_worker_a2)
+    Notification.objects.all().delete()
+    today = datetime.date.today()
+    with django_capture_on_commit_callbacks(execute=True):
+        OverdueAlert.objects.create(
+            process=process, township=region.township_a, due_on=today - datetime.timedelta(days=2),
+            raised_on=today, working_days_overdue=2,
+        )  # fmt: skip
+    [note] = Notification.objects.all()
+    assert (note.user_id, note.kind) == (case_worker_a2.pk, Notification.Kind.OVERDUE)

@@ -83,6 +83,7 @@ class Notification(models.Model):
         NEW_TASK = "new_task", _("新任务待领取")
         URGED = "urged", _("催办")
         TRANSFERRED = "transferred", _("转办给您")
+        OVERDUE = "overdue", _("案件逾期")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")

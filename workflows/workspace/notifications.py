@@ -1,5 +1,5 @@
 """Staff notifications: a new task in my queue, a task urged (催办), a task transferred to me
-(转办) — in the workspace (nav badge, 消息 page) and by e-mail (Django's e-mail backend,
+(转办), a case of my tasks overdue (dibao's overdue alert) — in the workspace (nav badge, 消息 page) and by e-mail (Django's e-mail backend,
 the console in the demo), each channel with a per-user opt-out (``NotificationSettings``).
 
 Fed by the engine's signals (``workflows.core.task_actions``), all sent after the change
@@ -121,7 +121,31 @@ def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):
     transaction.on_commit(lambda: _notify_new_task(pk))
 
 
+def _notify_overdue(process_id: int) -> None:
+    """Each open human task of the case: its holder, else whoever may claim it."""
+    tasks = Task.objects.filter(
+        process_id=process_id, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
+    ).select_related("process", "owner")
+    for task in tasks:
+        try:
+            users = [task.owner] if task.owner_id else queue_holders(task)
+            notify(users=users, kind=Notification.Kind.OVERDUE, task=task)
+        except Exception:
+            logger.exception("overdue notification for task %s failed", task.pk)
+
+
+def _on_overdue_alert(sender, instance, created=False, raw=False, **kwargs):
+    """A programme raised an overdue alert (dibao's ``OverdueAlert``, once per case, kind and
+    due date): tell the people holding the case's open tasks, after the commit."""
+    if raw or not created:
+        return
+    process_id = instance.process_id
+    transaction.on_commit(lambda: _notify_overdue(process_id))
+
+
 def connect() -> None:
+    # by label: the workspace reacts to the programme's alert without importing it
+    post_save.connect(_on_overdue_alert, sender="dibao.OverdueAlert", dispatch_uid="workspace.notifications.overdue")
     task_urged.connect(_on_urged, dispatch_uid="workspace.notifications.urged")
     task_transferred.connect(_on_transferred, dispatch_uid="workspace.notifications.transferred")
     post_save.connect(_on_task_saved, dispatch_uid="workspace.notifications.new_task")
