@@ -11,6 +11,7 @@ from tests.dibao import conftest as d
 from tests.workspace.test_task_actions import _at_section_chief, _overdue, _proposed
 from workflows.core.driving import assign_task
 from workflows.core.task_actions import task_transfer
+from workflows.dibao import services as dibao_services
 from workflows.workspace import services as ws
 from workflows.workspace.models import Notification, NotificationSettings
 
@@ -80,17 +81,15 @@ def test_new_task_in_the_queue_notifies_who_may_claim_it(
     not the approver (other role), not another township's worker."""
     process = _proposed(region, case_worker_a, case_worker_a2, fake_finance_check)
     sign = d.task_of(process, "sign_handler")
-    Notification.objects.all().delete()
-    from workflows.workspace.notifications import _notify_new_task
-
-    _notify_new_task(sign.pk)
-    users = set(Notification.objects.filter(kind=Notification.Kind.NEW_TASK).values_list("user_id", flat=True))
+    users = set(
+        Notification.objects.filter(kind=Notification.Kind.NEW_TASK, task_id=sign.pk).values_list("user_id", flat=True)
+    )
     assert users == {case_worker_a.pk, case_worker_a2.pk}
-    # claimed before the commit: nobody is told about a task no longer in a queue
-    Notification.objects.all().delete()
-    assign_task(sign, user=case_worker_a2)
-    _notify_new_task(sign.pk)
-    assert not Notification.objects.exists()
+    # the approver's signature after it: the approvers, not the case workers
+    process = d.do(process, "sign_handler", case_worker_a, dibao_services.decision_sign, role="handler", opinion="同意")
+    chief = d.task_of(process, "sign_section_chief")
+    users = set(Notification.objects.filter(task_id=chief.pk).values_list("user_id", flat=True))
+    assert users == {approver_a.pk}
 
 
 def test_badge_list_and_mark_read(

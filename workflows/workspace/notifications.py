@@ -2,9 +2,10 @@
 (转办), a case of my tasks overdue (dibao's overdue alert) — in the workspace (nav badge, 消息 page) and by e-mail (Django's e-mail backend,
 the console in the demo), each channel with a per-user opt-out (``NotificationSettings``).
 
-Fed by the engine's signals (``workflows.core.task_actions``), all sent after the change
-commits, so a rolled-back action notifies nobody; a failing mail server never undoes an
-action (``fail_silently``, and the signals are sent robustly).
+Fed by the engine's signals (``workflows.core.task_actions``, sent after the action
+commits) and by task creation (in the task's transaction: a rolled-back step notifies
+nobody). E-mail always waits for the commit; a failing mail server never undoes an
+action (``fail_silently``, robust callbacks).
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def _case_number(task) -> str:
 
 def notify(*, users, kind: str, task, actor=None, note: str = "") -> list[Notification]:
     """Notify ``users`` of ``kind`` about ``task``, on the channels each has not opted out of.
-    Three queries whatever the number of users (settings, insert, and the case number)."""
+    In-app rows are written in the caller's transaction (rolled back with it); e-mails wait
+    for the commit, registered only when someone is to get one. Three queries whatever the
+    number of users (settings, insert, and the case number)."""
     users = [u for u in users if u is not None and u.is_active and (actor is None or u.pk != actor.pk)]
     if not users:
         return []
@@ -58,15 +61,12 @@ def notify(*, users, kind: str, task, actor=None, note: str = "") -> list[Notifi
             for u in in_app
         ]
     )
-    mail = [u for u in users if u.email and (opted.get(u.pk) is None or opted[u.pk].email)]
+    mail = [u.email for u in users if u.email and (opted.get(u.pk) is None or opted[u.pk].email)]
     if mail:
         label = Notification.Kind(kind).label
         subject = _("【社会救助】%(kind)s：%(number)s %(step)s") % {"kind": label, "number": case_number, "step": step}
-        body = note or subject
-        send_mass_mail(
-            [(subject, body, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in mail],
-            fail_silently=True,
-        )
+        messages = [(subject, note or subject, settings.DEFAULT_FROM_EMAIL, [to]) for to in mail]
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True), robust=True)
     return rows
 
 
@@ -102,23 +102,21 @@ def queue_holders(task) -> list:
     return transfer_candidates(task)  # the holder is None for a NEW task: nobody left out
 
 
-def _notify_new_task(task_pk: int) -> None:
-    task = Task.objects.select_related("process").filter(pk=task_pk, status=STATUS.NEW).first()
-    if task is None:
-        return  # claimed or cancelled before the commit: nothing waits in a queue
-    try:
-        notify(users=queue_holders(task), kind=Notification.Kind.NEW_TASK, task=task)
-    except Exception:  # a notification never breaks the flow that committed
-        logger.exception("new-task notification for task %s failed", task_pk)
-
-
 def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):
+    """A new human task waits in a queue: tell whoever may claim it, in the task's own
+    transaction (no after-commit callback of its own: flows count theirs). A task the
+    engine gives straight to someone (a send-back's or withdrawal's redo) is assigned
+    only after this runs; its queue is told too, and the message leads to a case where
+    the task is already taken — harmless, and cheaper than a check on every claim."""
     if raw or not created or not issubclass(sender, Task) or instance.flow_task_type != "HUMAN":
         return
     if instance.status != STATUS.NEW or instance.owner_id:
         return
-    pk = instance.pk
-    transaction.on_commit(lambda: _notify_new_task(pk))
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never breaks the flow
+            notify(users=queue_holders(instance), kind=Notification.Kind.NEW_TASK, task=instance)
+    except Exception:
+        logger.exception("new-task notification for task %s failed", instance.pk)
 
 
 def _notify_overdue(process_id: int) -> None:
