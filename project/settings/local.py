@@ -8,3 +8,4 @@ DEBUG = env.bool("DEBUG", default=True)
 DEMO_TOOLS = env.bool("DEMO_TOOLS", default=True)
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")  # staff notifications

@@ -9,16 +9,15 @@ from viewflow.workflow.status import STATUS
 
 from tests.dibao import conftest as d
 from workflows.core.driving import assign_task, open_tasks
-from workflows.core.models import AuditEvent
-from workflows.dibao import services as dibao_services
-from workflows.workspace.models import SendBack
-from workflows.workspace.sendback import (
+from workflows.core.models import AuditEvent, SendBack
+from workflows.core.sendback import (
     ERR_SEND_BACK_NOT_YOURS,
     ERR_SEND_BACK_REASON,
     ERR_SEND_BACK_TARGET,
     case_send_back,
     direct_return_node,
 )
+from workflows.dibao import services as dibao_services
 
 
 def _at_section_chief(region, worker, worker2, fake_finance_check):
@@ -93,7 +92,7 @@ def test_send_back_from_the_case_page(
     response = client.get(f"/workspace/case/{process.pk}/")
     assert response.context["mine"][0]["form"] is not None  # the signature form itself, inline
     page = response.content.decode()
-    assert "退回（重新提交后直达本环节）" in page and 'name="opinion"' in page
+    assert "退回（重新提交后回到本环节）" in page and 'name="opinion"' in page
     response = client.post(
         "/workspace/send-back/", {"task": chief_task.pk, "to_node": "propose", "reason": "复核收入"}, follow=True
     )
@@ -111,3 +110,50 @@ def test_no_direct_return_past_a_required_notice(region, case_worker_a, case_wor
     process = d.propose(process, case_worker_a, approve=True)
     assert process.notice_round == 1
     assert not open_tasks(process, process.flow_class.sign_section_chief).exists()
+
+
+@pytest.mark.parametrize("flow_name", ["DibaoFlow", "TekunFlow"])
+def test_declared_targets_are_earlier_human_steps(flow_name):
+    """The flow declares its send-back targets (``send_back_targets``): each names a human
+    node of that flow from which the declaring node can be reached again (an earlier step)."""
+    from workflows.core.sendback import declared_targets
+    from workflows.dibao import flows
+
+    flow_class = getattr(flows, flow_name).instance
+    declared = declared_targets(flow_class)
+    assert declared  # dibao and 特困 do declare them
+
+    def reachable(start):
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            for edge in node._outgoing():
+                if edge.dst not in seen:
+                    seen.add(edge.dst)
+                    todo.append(edge.dst)
+        return {n.name for n in seen}
+
+    for source, targets in declared.items():
+        assert flow_class.node(source).task_type == "HUMAN"
+        for target in targets:
+            node = flow_class.node(target)
+            assert node.task_type == "HUMAN", target
+            assert source in reachable(node), (target, source)
+
+
+def test_send_back_between_signatures_returns_in_order(
+    region, case_worker_a, case_worker_a2, approver_a, fake_finance_check
+):
+    """MSL 21 (signatures in turn): the section chief sends back to the handler's signature;
+    the handler re-signs and the case comes back to the section chief through the graph."""
+    process = _at_section_chief(region, case_worker_a, case_worker_a2, fake_finance_check)
+    chief_task = d.task_of(process, "sign_section_chief")
+    assign_task(chief_task, user=approver_a)
+    send_back = case_send_back(task=chief_task, to_node="sign_handler", reason="签字意见不完整", actor=approver_a)
+    redo = d.task_of(process, "sign_handler")
+    assert redo.status == STATUS.ASSIGNED and redo.owner_id == case_worker_a.pk
+    process = d.do(process, "sign_handler", case_worker_a, dibao_services.decision_sign, role="handler", opinion="同意")
+    send_back.refresh_from_db()
+    assert send_back.state == SendBack.State.RETURNED
+    assert d.task_of(process, "sign_section_chief").status == STATUS.NEW
+    assert direct_return_node(process) is None

@@ -18,6 +18,18 @@ from .models import DibaoProcess
 
 
 class _CaseGraph:
+    # 退回: the earlier human steps each node may send its case back to (the engine's
+    # workflows.core.sendback reads this; the step must have been done in the case).
+    # After a redone ``propose`` the ``is_direct_return`` If below takes the case
+    # straight back to the sender (直达); after a redone signature the graph's own
+    # order leads back to it. Re-investigation (home_visit) is followed by a new
+    # opinion, which then returns directly.
+    send_back_targets = {
+        "sign_handler": ("propose", "home_visit"),
+        "sign_section_chief": ("propose", "home_visit", "sign_handler"),
+        "sign_township_head": ("propose", "home_visit", "sign_handler", "sign_section_chief"),
+    }
+
     # township case worker: acceptance (MSL 10)
     accept = (
         View(views.AcceptView.as_view())

@@ -307,7 +307,7 @@ class DibaoProcess(CaseFields, Process):
         """After a send-back (退回), the re-done opinion goes straight back to the step that
         sent it (直达) — unless it now proposes approval on a case never posted: a proposal
         to grant is publicly noticed first (MSL 19)."""
-        from workflows.workspace.sendback import direct_return_node
+        from workflows.core.sendback import direct_return_node
 
         if self.proposes_approval and self.notice_round == 0:
             return False
@@ -315,13 +315,13 @@ class DibaoProcess(CaseFields, Process):
 
     @property
     def returns_to_sign_handler(self) -> bool:
-        from workflows.workspace.sendback import direct_return_node
+        from workflows.core.sendback import direct_return_node
 
         return direct_return_node(self) == "sign_handler"
 
     @property
     def returns_to_sign_section_chief(self) -> bool:
-        from workflows.workspace.sendback import direct_return_node
+        from workflows.core.sendback import direct_return_node
 
         return direct_return_node(self) == "sign_section_chief"
 

@@ -8,7 +8,7 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("工作台")
 
     def ready(self):
-        from . import indexing, sendback
+        from . import indexing, notifications
 
         indexing.connect()
-        sendback.connect()
+        notifications.connect()

@@ -102,6 +102,13 @@ class WorkspaceNav:
         return self._inbox_counts["overdue"]
 
     @cached_property
+    def unread_count(self) -> int:
+        """Unread notifications (消息): one indexed count."""
+        from .notifications import unread_count
+
+        return unread_count(self._user)
+
+    @cached_property
     def queue_count(self) -> int:
         return selectors.queue_tasks(self._user).count()
 

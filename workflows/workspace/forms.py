@@ -103,3 +103,26 @@ class SendBackForm(forms.Form):
     task = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_PK)
     to_node = forms.CharField(label=_("退回至"))
     reason = forms.CharField(label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+
+
+class TaskForm(forms.Form):
+    """One task, by number (撤回, 催办): the service checks everything else."""
+
+    task = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_PK)
+
+
+class TransferForm(TaskForm):
+    target = forms.IntegerField(label=_("转办给"), min_value=1, max_value=MAX_PK)
+    reason = forms.CharField(label=_("转办理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+
+
+class UrgeForm(TaskForm):
+    note = forms.CharField(label=_("催办说明"), required=False, max_length=200)
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        from .models import NotificationSettings
+
+        model = NotificationSettings
+        fields = ["in_app", "email"]

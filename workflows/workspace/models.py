@@ -1,13 +1,10 @@
-"""The staff workspace's read model and its send-back records.
+"""The staff workspace's read model.
 
 ``CaseIndex`` is one row per case of every flow: the columns the inbox,
 queue, archive and county dashboard filter, sort and count on, copied from
 the flow's own process table (and its household) by the receivers in
 ``workflows.workspace.indexing`` whenever the case is saved. Why a read model
 and not subqueries over the per-flow tables: see docs/workspace.md.
-
-``SendBack`` records a 退回 (send back to an earlier step) and its 直达
-(the resubmitted case returns straight to the step that sent it back).
 """
 
 from __future__ import annotations
@@ -78,30 +75,53 @@ class CaseIndex(models.Model):
         return models.Q(**{f"{prefix}decided_on__isnull": True}) | models.Q(**{f"{prefix}assist_first_pending": True})
 
 
-class SendBack(models.Model):
-    class State(models.TextChoices):
-        OPEN = "open", _("已退回，待重新提交")
-        RESUBMITTED = "resubmitted", _("已重新提交，直达退回环节")
-        RETURNED = "returned", _("已回到退回环节")
+class Notification(models.Model):
+    """A staff notification (the nav badge and 消息 page), written by the receivers in
+    ``workflows.workspace.notifications`` from the engine's signals."""
 
-    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="send_backs", verbose_name=_("案件"))
-    from_node = models.CharField(_("退回环节"), max_length=64)
-    from_task_id = models.BigIntegerField(_("退回任务"))
-    to_node = models.CharField(_("退回至"), max_length=64)
-    to_task_id = models.BigIntegerField(_("重办任务"), null=True, blank=True)
-    reason = models.TextField(_("退回理由"))
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("退回人")
+    class Kind(models.TextChoices):
+        NEW_TASK = "new_task", _("新任务待领取")
+        URGED = "urged", _("催办")
+        TRANSFERRED = "transferred", _("转办给您")
+        OVERDUE = "overdue", _("案件逾期")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
     )
-    sent_at = models.DateTimeField(_("退回时间"), auto_now_add=True)
-    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
-    resubmitted_at = models.DateTimeField(_("重新提交时间"), null=True, blank=True)
-    returned_at = models.DateTimeField(_("回到退回环节时间"), null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    process = models.ForeignKey(Process, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    task_id = models.BigIntegerField(_("任务"), null=True, blank=True)
+    case_number = models.CharField(_("案件编号"), max_length=32, blank=True)
+    # the step's title in the source language; the page translates it
+    step_title = models.CharField(_("环节"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("退回记录")
-        verbose_name_plural = _("退回记录")
-        indexes = [models.Index(fields=["process", "state"], name="ws_sendback_process_state")]
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        indexes = [models.Index(fields=["user", "read_at"], name="ws_notification_unread")]
 
     def __str__(self):
-        return f"{self.process_id} {self.from_node}→{self.to_node}"
+        return f"{self.get_kind_display()} {self.case_number}"
+
+
+class NotificationSettings(models.Model):
+    """Per-user opt-out of each channel (no row: both on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    in_app = models.BooleanField(_("在工作台显示消息"), default=True)
+    email = models.BooleanField(_("发送电子邮件"), default=True)
+
+    class Meta:
+        verbose_name = _("消息设置")
+        verbose_name_plural = _("消息设置")
+
+    def __str__(self):
+        return f"{self.user_id}: in_app={self.in_app} email={self.email}"

@@ -21,7 +21,7 @@ from viewflow.workflow.status import STATUS
 from workflows.core.audit import audit_record
 from workflows.core.cases import CaseTask
 from workflows.core.flows import case_visible
-from workflows.core.models import Township
+from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
 
 from .indexing import case_flows
@@ -34,6 +34,9 @@ ERR_REASSIGN_NOT_SUPERVISOR = _("只有本乡镇（街道）的审批人可以�
 ERR_REASSIGN_OUTSIDE = _("改派对象不是该乡镇（街道）的工作人员。")
 ERR_REASSIGN_TARGET_DENIED = _("改派对象没有该环节的办理权限（含回避规定）。")
 ERR_REASSIGN_STATE = _("只能改派尚未办结的任务。")
+ERR_URGE_NOT_SUPERVISOR = _("只有本乡镇（街道）的审批人或本县民政部门经办人可以催办。")
+ERR_URGE_NOT_OVERDUE = _("只能催办已超过办理期限的待办任务。")
+ERR_URGE_STATE = _("只能催办尚未办结的任务。")
 
 
 @dataclass
@@ -124,6 +127,62 @@ def task_reassign(*, task_pk: int, target, actor) -> CaseTask:
             changes={"owner": [previous, target.pk]},
             data={"node": node.name},
         )
+    return task
+
+
+def may_urge(user, index) -> bool:
+    """催办 is for whoever supervises the case's region: an approver of its township, a
+    county officer of its county."""
+    if index.township_id in supervised_township_ids(user):
+        return True
+    cached = getattr(user, "_ws_urge_counties", None)
+    if cached is None:
+        cached = set(regions_where(user, "act_county_officer", County).values_list("pk", flat=True))
+        user._ws_urge_counties = cached
+    return index.county_id in cached
+
+
+def task_overdue(index, today=None) -> bool:
+    """The case's deadline still runs and has passed (the lists' ``overdue`` filter)."""
+    today = today or timezone.localdate()
+    return index.deadline_running and index.due_on is not None and index.due_on < today
+
+
+def task_urge(*, task_pk: int, actor, note: str = "") -> CaseTask:
+    """催办: a supervisor urges an open, overdue task. The holder (if claimed) is notified
+    (``task_urged`` signal); the task carries the count and the last time (``task.data``),
+    shown on the lists and the case page; ``task.urged`` in the case history.
+
+    Here rather than in core: "overdue" is the workspace's read model (``CaseIndex``)."""
+    from workflows.core.task_actions import task_urged
+
+    task = _load(task_pk, actor)
+    index = task.process.case_index
+    if not may_urge(actor, index):
+        raise ValidationError(ERR_URGE_NOT_SUPERVISOR)
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id), transaction.atomic():
+        task = _locked(task)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise ValidationError(ERR_URGE_STATE)
+        if not task_overdue(index):
+            raise ValidationError(ERR_URGE_NOT_OVERDUE)
+        data = dict(task.data or {})
+        before = dict(data.get("urged") or {})
+        now = timezone.now()
+        data["urged"] = {"count": int(before.get("count", 0)) + 1, "last": now.isoformat(), "by": actor.pk}
+        task.data = data
+        task.save(update_fields=["data"])
+        audit_record(
+            action="task.urged",
+            target=task,
+            actor=actor,
+            process_id=task.process_id,
+            changes={"urged": [before.get("count", 0), data["urged"]["count"]]},
+            data={"node": node.name, "owner": task.owner_id, "note": (note or "").strip()[:200]},
+        )
+        flow_class = node.flow_class
+        transaction.on_commit(lambda: task_urged.send(sender=flow_class, task=task, actor=actor), robust=True)
     return task
 
 

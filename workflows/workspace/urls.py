@@ -19,7 +19,12 @@ urlpatterns = [
     path("release/", views.release, name="release"),
     path("reassign/", views.reassign, name="reassign"),
     path("send-back/", views.send_back, name="send_back"),
+    path("withdraw/", views.withdraw, name="withdraw"),
+    path("transfer/", views.transfer, name="transfer"),
+    path("urge/", views.urge, name="urge"),
     path("case/<int:process_pk>/", views.case_workspace, name="case"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notification_read"),
     path("county/", views.county_index, name="county_index"),
     path("county/<int:county_pk>/", views.county_dashboard, name="county"),
     path("county/<int:county_pk>/export.csv", views.county_csv, name="county_csv"),
@@ -35,6 +40,11 @@ url_permissions = {
     "release": StaffPage(status=405),
     "reassign": StaffPage(status=405),
     "send_back": StaffPage(status=405),
+    "withdraw": StaffPage(status=405),
+    "transfer": StaffPage(status=405),
+    "urge": StaffPage(status=405),
+    "notifications": StaffPage(),  # only my own notifications
+    "notification_read": StaffPage(status=405),
     "case": CasePage(),  # 404 outside the user's regions
     "county_index": StaffPage(status=302, codenames=COUNTY_ROLES),
     # a county's dashboard: 403 for staff with no county role, 404 for another county's staff

@@ -21,13 +21,13 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from workflows.core import working_days
+from workflows.core import sendback, task_actions, working_days
 from workflows.core.flows import case_visible, coerce
 from workflows.core.models import County
 from workflows.core.working_days import Calendar
 
-from . import dashboard, selectors, sendback, services
-from .forms import FilterForm, ReassignForm, SendBackForm, TaskSelectionForm
+from . import dashboard, selectors, services
+from .forms import FilterForm, ReassignForm, SendBackForm, TaskForm, TaskSelectionForm, TransferForm, UrgeForm
 from .models import CaseIndex
 
 PAGE_SIZE = 20
@@ -229,6 +229,128 @@ def send_back(request):
     return redirect(reverse("workspace:case", args=[task.process_id]))
 
 
+def _visible_task(request, pk: int):
+    """The task ``pk`` if its case is in the user's regions (404 otherwise: nothing disclosed)."""
+    task = Task.objects.filter(pk=pk).select_related("process").first()
+    if task is None or not case_visible(request.user, task.process):
+        raise Http404
+    return task
+
+
+def _to_case(request, task):
+    return redirect(_back(request, reverse("workspace:case", args=[task.process_id])))
+
+
+@require_POST
+def withdraw(request):
+    """撤回: take back my submission while the next step is unclaimed; back to my step."""
+    form = TaskForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    task = _visible_task(request, form.cleaned_data["task"])
+    try:
+        task_actions.task_withdraw(task_pk=task.pk, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已撤回，案件回到您的办理环节，修改后请重新提交。"))
+    return redirect(reverse("workspace:case", args=[task.process_id]))
+
+
+@require_POST
+def transfer(request):
+    """转办: hand my claimed task to a colleague of the same role and region, with a reason."""
+    picked = TaskForm(request.POST)
+    if not picked.is_valid():
+        raise Http404
+    task = _visible_task(request, picked.cleaned_data["task"])
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择转办对象并填写转办理由。"))
+        return redirect(reverse("workspace:case", args=[task.process_id]))
+    try:
+        task_actions.task_transfer(
+            task_pk=task.pk,
+            target_pk=form.cleaned_data["target"],
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(reverse("workspace:case", args=[task.process_id]))
+    messages.success(request, _("已转办。"))
+    return redirect(reverse("workspace:inbox"))  # the task is no longer mine
+
+
+@require_POST
+def urge(request):
+    """催办: a supervisor urges an overdue task (its holder is notified)."""
+    form = UrgeForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    task = _visible_task(request, form.cleaned_data["task"])
+    try:
+        services.task_urge(task_pk=task.pk, actor=request.user, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        error = exc.messages[0]
+    else:
+        error = None
+    if request.htmx:
+        # the team list's row button: answer in place of the button
+        return render(request, "workspace/_urged.html", {"error": error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("已催办，已通知办理人。"))
+    return _to_case(request, task)
+
+
+# --- notifications (消息) ------------------------------------------------------------------
+
+
+def notification_list(request):
+    """My notifications, newest first; opening the page leaves them unread until marked read
+    (all, or one by following it). The opt-out settings below them."""
+    from .forms import NotificationSettingsForm
+    from .models import Notification, NotificationSettings
+
+    current = NotificationSettings.objects.filter(user=request.user).first() or NotificationSettings(user=request.user)
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST, instance=current)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("消息设置已保存。"))
+            return redirect("workspace:notifications")
+    else:
+        form = NotificationSettingsForm(instance=current)
+    page = Paginator(
+        Notification.objects.filter(user=request.user).select_related("actor").order_by("-created_at", "-pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "workspace/notifications.html", {"page": page, "form": form, "kind": "notifications"})
+
+
+@require_POST
+def notification_read(request):
+    """Mark mine read: one (``pk``, then open its case) or all."""
+    from . import notifications
+    from .models import Notification
+
+    pk = request.POST.get("pk")
+    if pk:
+        picked = TaskForm({"task": pk})
+        if not picked.is_valid():
+            raise Http404
+        note = get_object_or_404(Notification, pk=picked.cleaned_data["task"], user=request.user)
+        notifications.mark_read(user=request.user, pks=[note.pk])
+        if note.process_id and Process.objects.filter(pk=note.process_id).exists():
+            return redirect("workspace:case", process_pk=note.process_id)
+        return redirect("workspace:notifications")
+    notifications.mark_read(user=request.user)
+    messages.success(request, _("已全部标为已读。"))
+    return redirect("workspace:notifications")
+
+
 # --- case workspace ----------------------------------------------------------------------
 
 
@@ -274,11 +396,25 @@ def case_workspace(request, process_pk: int):
                     "url": selectors._task_url(task, "index"),
                     "execute_url": selectors._task_url(task, "execute"),
                     "form": _task_form(request, task),
-                    "send_back_targets": sendback.send_back_targets(task),
                 }
             )
         elif task.status == STATUS.NEW and task.flow_task_type == "HUMAN" and node.can_assign(request.user, task):
             claimable.append({"task": task, "title": node.task_title or node.name})
+    # 撤回: my submissions whose next step nobody has claimed yet
+    sent_by_me = task_actions.withdrawable_by(process.pk, request.user, tasks)
+    withdrawable = [
+        {"task": task, "title": task.flow_task.task_title, "sent_title": sent_by_me[task.pk].flow_task.task_title}
+        for task in tasks
+        if task.pk in sent_by_me
+    ]
+    # 催办: the case is overdue and I supervise its township or county
+    urgeable = []
+    if index is not None and services.task_overdue(index) and services.may_urge(request.user, index):
+        urgeable = [
+            {"task": t, "title": t.flow_task.task_title}
+            for t in tasks
+            if t.flow_task_type == "HUMAN" and t.status in (STATUS.NEW, STATUS.ASSIGNED)
+        ]
     events = list(history.case_events(process))
     # a case on public notice (dibao/特困): staff record objections received in person (MSL 19)
     notice = getattr(process, "current_notice", None)
@@ -299,6 +435,8 @@ def case_workspace(request, process_pk: int):
             "chart_svg": mark_safe(history.flow_chart_svg(process)),  # noqa: S308 - viewflow renders it from the flow definition
             "mine": mine,
             "claimable": claimable,
+            "withdrawable": withdrawable,
+            "urgeable": urgeable,
             "send_back": sendback.open_send_back(process),
             "open_notice": notice if notice is not None and notice.is_open() else None,
             "today": timezone.localdate(),

@@ -11,6 +11,7 @@ from .rules import (
     TekunSupportRule,
     TemporaryAssistanceRule,
 )
+from .sendback import SendBack
 from .staff import Role, StaffAssignment
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DibaoStandard",
     "Role",
     "SamplingRule",
+    "SendBack",
     "StaffAssignment",
     "StaffProfile",
     "StaffRelative",

@@ -108,3 +108,25 @@ def task_status(value) -> str:
     from viewflow.workflow.status import STATUS
 
     return str(STATUS(value).label) if value in STATUS.values else str(value)
+
+
+@register.inclusion_tag("workspace/_task_actions.html", takes_context=True)
+def task_actions(context, task):
+    """退回 and 转办 on the holder's open task (the task page and the case page). On the task
+    page viewflow has started the task in memory (STARTED, not saved): still the holder's."""
+    from viewflow.workflow.status import STATUS
+
+    from workflows.core import sendback
+    from workflows.core.task_actions import transfer_candidates
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or task.owner_id != user.pk or task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+        return {"task": None}
+    return {
+        "task": task,
+        "send_back_targets": sendback.send_back_targets(task),
+        "transfer_candidates": transfer_candidates(task),
+        "csrf_token": context.get("csrf_token"),
+        "next": request.get_full_path(),
+    }

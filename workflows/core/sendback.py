@@ -13,9 +13,10 @@ How it works:
   sent the case back, skipping the steps in between (notice, earlier
   signatures). When a task of that node is created, the send-back is RETURNED.
 
-The flow-side half (the If/Switch after each send-back target) belongs to the
-flow's own flows.py; see docs/workspace.md for the exact nodes to add to the
-dibao graph.
+The flow declares which steps may send back to which (``send_back_targets`` on
+the flow class, the way ``separation_rules`` is declared on the process model),
+and, where it wants 直达, the If/Switch after the target node; see
+docs/workspace.md.
 """
 
 from __future__ import annotations
@@ -37,26 +38,20 @@ ERR_SEND_BACK_NOT_YOURS = _("只能退回本人已领取的待办任务。")
 ERR_SEND_BACK_TARGET = _("该环节不能退回到所选步骤，或本案件尚未办理过该步骤。")
 ERR_SEND_BACK_REASON = _("请填写退回理由。")
 
-# process model label -> node -> earlier nodes it may send the case back to.
-# A target must be followed in the flow graph by the direct-return If (see module doc).
-SEND_BACK_TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
-    "dibao.dibaoprocess": {
-        "sign_handler": ("propose",),
-        "sign_section_chief": ("propose",),
-        "sign_township_head": ("propose",),
-    },
-}
+
+def declared_targets(flow_class) -> dict[str, tuple[str, ...]]:
+    """{node: earlier nodes it may send back to}, as the flow declares it
+    (``send_back_targets`` on the flow class, next to its nodes)."""
+    return getattr(flow_class, "send_back_targets", None) or {}
 
 
 def send_back_targets(task) -> list[tuple[str, str]]:
-    """(node name, title) of the earlier steps ``task`` may send its case back to."""
+    """(node name, title) of the earlier human steps ``task`` may send its case back to."""
     flow_class = task.flow_task.flow_class
-    label = flow_class.process_class._meta.label_lower
-    names = SEND_BACK_TARGETS.get(label, {}).get(task.flow_task.name, ())
     out = []
-    for name in names:
+    for name in declared_targets(flow_class).get(task.flow_task.name, ()):
         node = getattr(flow_class, name, None)
-        if node is not None:
+        if node is not None and getattr(node, "task_type", None) == "HUMAN":
             out.append((name, str(node.task_title or name)))
     return out
 
@@ -163,8 +158,8 @@ def _on_task_created(sender, instance, created=False, raw=False, **kwargs):
 
 
 def connect() -> None:
-    task_finished.connect(_on_task_finished, dispatch_uid="workspace.sendback.finished")
-    post_save.connect(_on_task_created, dispatch_uid="workspace.sendback.created")
+    task_finished.connect(_on_task_finished, dispatch_uid="core.sendback.finished")
+    post_save.connect(_on_task_created, dispatch_uid="core.sendback.created")
 
 
 __all__ = [

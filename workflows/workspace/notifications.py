@@ -1,0 +1,149 @@
+"""Staff notifications: a new task in my queue, a task urged (催办), a task transferred to me
+(转办), a case of my tasks overdue (dibao's overdue alert) — in the workspace (nav badge, 消息 page) and by e-mail (Django's e-mail backend,
+the console in the demo), each channel with a per-user opt-out (``NotificationSettings``).
+
+Fed by the engine's signals (``workflows.core.task_actions``, sent after the action
+commits) and by task creation (in the task's transaction: a rolled-back step notifies
+nobody). E-mail always waits for the commit; a failing mail server never undoes an
+action (``fail_silently``, robust callbacks).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from workflows.core.task_actions import task_transferred, task_urged
+
+from .models import Notification, NotificationSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _case_number(task) -> str:
+    from workflows.core.flows import coerce
+
+    return getattr(coerce(task.process), "case_number", "") or ""
+
+
+def notify(*, users, kind: str, task, actor=None, note: str = "") -> list[Notification]:
+    """Notify ``users`` of ``kind`` about ``task``, on the channels each has not opted out of.
+    In-app rows are written in the caller's transaction (rolled back with it); e-mails wait
+    for the commit, registered only when someone is to get one. Three queries whatever the
+    number of users (settings, insert, and the case number)."""
+    users = [u for u in users if u is not None and u.is_active and (actor is None or u.pk != actor.pk)]
+    if not users:
+        return []
+    opted = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=users)}
+    case_number = _case_number(task)
+    step = str(task.flow_task.task_title or "")
+    in_app = [u for u in users if opted.get(u.pk) is None or opted[u.pk].in_app]
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=u,
+                kind=kind,
+                process_id=task.process_id,
+                task_id=task.pk,
+                case_number=case_number,
+                step_title=step,
+                actor=actor,
+                note=note[:500],
+            )
+            for u in in_app
+        ]
+    )
+    mail = [u.email for u in users if u.email and (opted.get(u.pk) is None or opted[u.pk].email)]
+    if mail:
+        label = Notification.Kind(kind).label
+        subject = _("【社会救助】%(kind)s：%(number)s %(step)s") % {"kind": label, "number": case_number, "step": step}
+        messages = [(subject, note or subject, settings.DEFAULT_FROM_EMAIL, [to]) for to in mail]
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True), robust=True)
+    return rows
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user, pks=None) -> int:
+    """Mark ``user``'s notifications read (all, or ``pks``); never anyone else's."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pks is not None:
+        qs = qs.filter(pk__in=list(pks))
+    return qs.update(read_at=timezone.now())
+
+
+# --- receivers -------------------------------------------------------------------------
+
+
+def _on_urged(sender, task, actor, **kwargs):
+    if task.owner_id:
+        notify(users=[task.owner], kind=Notification.Kind.URGED, task=task, actor=actor)
+
+
+def _on_transferred(sender, task, actor, reason="", **kwargs):
+    notify(users=[task.owner], kind=Notification.Kind.TRANSFERRED, task=task, actor=actor, note=reason)
+
+
+def queue_holders(task) -> list:
+    """Who may claim ``task``: holders of its node permission on the case's region, minus
+    separation-of-duty exclusions (the queue's own rule)."""
+    from workflows.core.task_actions import transfer_candidates
+
+    return transfer_candidates(task)  # the holder is None for a NEW task: nobody left out
+
+
+def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):
+    """A new human task waits in a queue: tell whoever may claim it, in the task's own
+    transaction (no after-commit callback of its own: flows count theirs). A task the
+    engine gives straight to someone (a send-back's or withdrawal's redo) is assigned
+    only after this runs; its queue is told too, and the message leads to a case where
+    the task is already taken — harmless, and cheaper than a check on every claim."""
+    if raw or not created or not issubclass(sender, Task) or instance.flow_task_type != "HUMAN":
+        return
+    if instance.status != STATUS.NEW or instance.owner_id:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never breaks the flow
+            notify(users=queue_holders(instance), kind=Notification.Kind.NEW_TASK, task=instance)
+    except Exception:
+        logger.exception("new-task notification for task %s failed", instance.pk)
+
+
+def _notify_overdue(process_id: int) -> None:
+    """Each open human task of the case: its holder, else whoever may claim it."""
+    tasks = Task.objects.filter(
+        process_id=process_id, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
+    ).select_related("process", "owner")
+    for task in tasks:
+        try:
+            users = [task.owner] if task.owner_id else queue_holders(task)
+            notify(users=users, kind=Notification.Kind.OVERDUE, task=task)
+        except Exception:
+            logger.exception("overdue notification for task %s failed", task.pk)
+
+
+def _on_overdue_alert(sender, instance, created=False, raw=False, **kwargs):
+    """A programme raised an overdue alert (dibao's ``OverdueAlert``, once per case, kind and
+    due date): tell the people holding the case's open tasks, after the commit."""
+    if raw or not created:
+        return
+    process_id = instance.process_id
+    transaction.on_commit(lambda: _notify_overdue(process_id))
+
+
+def connect() -> None:
+    # by label: the workspace reacts to the programme's alert without importing it
+    post_save.connect(_on_overdue_alert, sender="dibao.OverdueAlert", dispatch_uid="workspace.notifications.overdue")
+    task_urged.connect(_on_urged, dispatch_uid="workspace.notifications.urged")
+    task_transferred.connect(_on_transferred, dispatch_uid="workspace.notifications.transferred")
+    post_save.connect(_on_task_saved, dispatch_uid="workspace.notifications.new_task")
