@@ -26,7 +26,11 @@ def test_discrepancy_page_names_case_number_and_applicant(region, case_worker_a,
 
 
 def test_discrepancy_page_is_not_shown_outside_the_township(
-    region, case_worker_a, case_worker_b, finance_check, client_for  # noqa: F811
+    region,
+    case_worker_a,
+    case_worker_b,
+    finance_check,  # noqa: F811
+    client_for,
 ):
     """Another township's case worker gets a 404."""
     process = DibaoProcess.objects.get(
