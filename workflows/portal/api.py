@@ -44,7 +44,7 @@ from . import selectors, services, throttle
 from .models import IntegrationClient
 
 ERR_NOT_FOUND = "未找到。"
-ERR_THROTTLED = "尝试次数过多，请 15 分钟后再试。"
+ERR_THROTTLED = "尝试次数过多，请稍后再试。"
 ERR_BAD_FILE = "文件内容不是有效的 Base64。"
 ERR_TA_HOUSEHOLD = "请填写已登记家庭成员的身份证号码，或填写新家庭的成员（二选一）。"
 ERR_TA_NEW_FIELD = "新家庭须填写此项。"

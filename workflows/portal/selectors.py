@@ -120,7 +120,9 @@ class PublicCheckFailure:
     letter: PublicLetter | None
     objection_open: bool
     recheck_pending: bool
-    objection_how: str = str(CHECK_OBJECTION_HOW)
+    # Texts are translated when a status is built, in the request's language; a plain
+    # ``str(...)`` default would be fixed in whatever language imported this module first.
+    objection_how: str = field(default_factory=lambda: str(CHECK_OBJECTION_HOW))
 
 
 @dataclass(frozen=True)
@@ -142,11 +144,11 @@ class PublicStatus:
     missing_materials: list[str] = field(default_factory=list)
     letters: list[PublicLetter] = field(default_factory=list)
     notice: PublicNotice | None = None
-    objection_how: str = str(OBJECTION_HOW)
+    objection_how: str = field(default_factory=lambda: str(OBJECTION_HOW))
     decision: str = ""
     monthly_amount: object = None
     payment_starts: datetime.date | None = None
-    appeal_rights: str = str(APPEAL_RIGHTS)
+    appeal_rights: str = field(default_factory=lambda: str(APPEAL_RIGHTS))
     check_failure: PublicCheckFailure | None = None
 
 
@@ -340,7 +342,7 @@ class TemporaryAssistanceStatus:
     paperwork_due: datetime.date | None = None
     refusal_reasons: list[str] = field(default_factory=list)
     letters: list[PublicLetter] = field(default_factory=list)
-    appeal_rights: str = str(TA_APPEAL_RIGHTS)
+    appeal_rights: str = field(default_factory=lambda: str(TA_APPEAL_RIGHTS))
 
 
 def _ta_stage(process: TemporaryAssistanceProcess, paid):

@@ -33,7 +33,9 @@ from .notifications import backends, messages
 
 logger = logging.getLogger("workflows.portal")
 
-ERR_LOOKUP_FAILED = _("没有查到与您填写的信息相符的案件。请核对案件编号和验证信息后再试；多次失败后需要等待 15 分钟。")
+ERR_LOOKUP_FAILED = _(
+    "没有查到与您填写的信息相符的案件。请核对案件编号和验证信息后再试；多次失败后需要稍等片刻才能再查。"
+)
 ERR_FACTOR_REQUIRED = _("请填写身份证号码后 6 位，或填写手机收到的验证码。")
 ERR_PHONE = _("请填写 11 位手机号码。")
 ERR_APPLICATION_INCOMPLETE = _("申请信息不完整，请返回前面的步骤检查。")
