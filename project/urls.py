@@ -31,6 +31,7 @@ APPS = [
     "finance_check",
     "funds",
     "sampling",
+    "cooperation",
     "history",
     "workspace",
     "portal",

@@ -238,7 +238,11 @@ def _status_label(text: str) -> str:
 
 
 def _choice_label(field: models.Field, value) -> str | None:
-    for choice, label in field.flatchoices:
+    return _choice_label_of(field.flatchoices, value)
+
+
+def _choice_label_of(choices, value) -> str | None:
+    for choice, label in choices:
         if str(choice) == str(value):
             return str(label)
     return None
@@ -275,6 +279,9 @@ def _value_display(target_type: str, name: str, value, *, action: str, masked: b
     field = _field(_model(target_type), name)
     if field is None:
         return _plain(value, key=name)
+    item_choices = getattr(field, "item_choices", None)  # a list of codes (cooperation's ChoiceListField)
+    if item_choices and isinstance(value, list):
+        return "、".join(_choice_label_of(item_choices, v) or _plain(v) for v in value) or DASH
     if field.choices:
         if isinstance(value, list):
             return "、".join(_choice_label(field, v) or _plain(v) for v in value) or DASH

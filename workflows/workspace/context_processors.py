@@ -58,6 +58,13 @@ class WorkspaceNav:
         return not user_scope(self._user).is_empty
 
     @cached_property
+    def referrals(self) -> bool:
+        """Opens the township's referral list (``cooperation:referrals``)."""
+        from workflows.cooperation.selectors import LIST_CODENAMES
+
+        return bool(self._codenames & LIST_CODENAMES)
+
+    @cached_property
     def overdue(self) -> bool:
         return bool(self._codenames & OVERDUE_CODENAMES)
 

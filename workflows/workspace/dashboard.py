@@ -44,7 +44,10 @@ class TownshipFigures:
     - ``fund_balance``: the year's reserve-fund balance; ``fund_allocated``:
       allocations + replenishments; ``fund_spent``: payments net of
       reversals; ``burn`` = spent / allocated;
-    - sampling: drawn cases of the year's draws and their error rate.
+    - sampling: drawn cases of the year's draws and their error rate;
+    - ``referrals_open``/``referrals_overdue``: referrals to other departments still
+      unanswered today, and those past their due date (SAI 60); ``conferences``: case
+      conferences held in the year, ``actions_open``: their follow-ups not yet closed.
     """
 
     township: Township
@@ -60,6 +63,10 @@ class TownshipFigures:
     fund_spent: Decimal = ZERO
     sampled: int = 0
     sampling_errors: int = 0
+    referrals_open: int = 0
+    referrals_overdue: int = 0
+    conferences: int = 0
+    actions_open: int = 0
 
     @property
     def burn(self) -> Decimal | None:
@@ -136,6 +143,7 @@ def county_figures(county: County, *, year: int | None = None, today: datetime.d
     _ta_payments(county, rows, year)
     _funds(county, rows, year)
     _sampling(county, rows, start, end)
+    _cooperation(county, rows, year, today)
     return [rows[t.pk] for t in townships], list(stages)
 
 
@@ -181,6 +189,15 @@ def _sampling(county, rows, start, end):
         row = rows[report_row.township.pk]
         row.sampled = report_row.sampled
         row.sampling_errors = report_row.corrected + report_row.revoked
+
+
+def _cooperation(county, rows, year, today):
+    from workflows.cooperation.selectors import county_counts
+
+    for township_id, counts in county_counts(county, year=year, today=today).items():
+        row = rows[township_id]
+        row.referrals_open, row.referrals_overdue = counts.referrals_open, counts.referrals_overdue
+        row.conferences, row.actions_open = counts.conferences, counts.actions_open
 
 
 # --- monthly trends (the ECharts line chart, static/workspace/charts.js) -------------------
@@ -362,6 +379,10 @@ CSV_HEADER = [
     gettext_lazy("抽查件数"),
     gettext_lazy("抽查差错件数"),
     gettext_lazy("抽查差错率"),
+    gettext_lazy("待答复转介"),
+    gettext_lazy("逾期未答复转介"),
+    gettext_lazy("个案会商"),
+    gettext_lazy("未办结会商事项"),
 ]
 
 
@@ -384,4 +405,8 @@ def csv_rows(rows: list[TownshipFigures], stages: list[str]):
             r.sampled,
             r.sampling_errors,
             r.error_percent,
+            r.referrals_open,
+            r.referrals_overdue,
+            r.conferences,
+            r.actions_open,
         ] + [r.by_stage.get(s, 0) for s in stages]

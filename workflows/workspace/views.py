@@ -496,6 +496,9 @@ def county_dashboard(request, county_pk: int):
                 "approvals": sum(r.approvals for r in rows),
                 "refusals": sum(r.refusals for r in rows),
                 "ta_paid": sum((r.ta_paid for r in rows), dashboard.ZERO),
+                "referrals_open": sum(r.referrals_open for r in rows),
+                "referrals_overdue": sum(r.referrals_overdue for r in rows),
+                "conferences": sum(r.conferences for r in rows),
             },
         },
     )
