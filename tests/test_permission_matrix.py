@@ -98,6 +98,31 @@ def _register_line(*, county, officer, built, **_):
     return _once(built, ("register_line", county.pk), lambda: staff_register_line_save(line=line, actor=officer))
 
 
+def _case_link(case) -> dict:
+    return {"process_id": case.pk, "case_ref": case.case_number or f"#{case.pk}", "county_id": case.county_id,
+            "township_id": case.township_id, "village_id": case.village_id}  # fmt: skip
+
+
+def _referral(*, case, officer, **_):
+    from workflows.cooperation.models import Referral
+
+    today = timezone.localdate()
+    return Referral.objects.create(
+        **_case_link(case), department="medical", need="matrix", referred_on=today, due_on=today, created_by=officer
+    )
+
+
+def _conference_action(*, case, officer, **_):
+    from workflows.cooperation.models import Conference, ConferenceAction
+
+    today = timezone.localdate()
+    conference = Conference.objects.create(
+        **_case_link(case), held_on=today, departments=["civil_affairs"], participants="matrix", decision="matrix",
+        recorded_by=officer,
+    )  # fmt: skip
+    return ConferenceAction.objects.create(conference=conference, description="matrix", owner="matrix", due_on=today)
+
+
 # ObjectPage.obj -> builder(county=, township=, case=, officer=, built=) -> the object whose pk fills the URL,
 # for each case slot (see ``pm.sees_object`` for who sees it).
 OBJECT_FACTORIES: dict[str, Callable] = {
@@ -107,6 +132,8 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "county": lambda *, county, **_: county,
     "document": _document,
     "staff_register_line": _register_line,
+    "referral": _referral,
+    "conference_action": _conference_action,
 }
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}

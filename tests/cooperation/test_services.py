@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from workflows.core import working_days
-from workflows.core.models import AuditEvent
 from workflows.cooperation import services
 from workflows.cooperation.models import Conference, ConferenceAction, Referral
 from workflows.cooperation.services import ActionInput
+from workflows.core import working_days
+from workflows.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,11 @@ def _confer(process, actor, *, needs=("basic_living",), actions=None, held_on=No
         "decision": "先由乡镇给予临时救助，医疗费用转医保部门按规定办理。",
         "actions": actions
         if actions is not None
-        else [ActionInput(description="提交医疗救助申请", owner="医保站 李站长", due_on=today + datetime.timedelta(days=5))],
+        else [
+            ActionInput(
+                description="提交医疗救助申请", owner="医保站 李站长", due_on=today + datetime.timedelta(days=5)
+            )
+        ],
     }
     data.update(kw)
     return services.conference_record(process=process, actor=actor, **data)

@@ -47,7 +47,9 @@ class ActionForm(forms.Form):
         data = self.cleaned_data
         if not (data.get("description") or data.get("owner") or data.get("due_on")):
             return None
-        return ActionInput(description=data.get("description", ""), owner=data.get("owner", ""), due_on=data.get("due_on"))
+        return ActionInput(
+            description=data.get("description", ""), owner=data.get("owner", ""), due_on=data.get("due_on")
+        )
 
 
 ActionFormSet = forms.formset_factory(ActionForm, extra=3, max_num=10)

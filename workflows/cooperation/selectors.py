@@ -19,7 +19,9 @@ from workflows.core.scope import user_scope
 from .models import Conference, ConferenceAction, Referral
 
 #: Roles that open the township's referral list (and see its link in the navigation).
-LIST_CODENAMES = frozenset({"act_case_worker", "act_approver", "act_county_officer", "act_county_reviewer", "audit_county"})
+LIST_CODENAMES = frozenset(
+    {"act_case_worker", "act_approver", "act_county_officer", "act_county_reviewer", "audit_county"}
+)
 
 
 def may_open_list(user) -> bool:

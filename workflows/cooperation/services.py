@@ -256,7 +256,9 @@ def conference_action_close(*, action: ConferenceAction, closing_note: str, acto
     """Close one follow-up action of a conference, saying what was done."""
     action = ConferenceAction.objects.select_for_update().select_related("conference").get(pk=action.pk)
     township_id = action.conference.township_id
-    if not (holds(actor, "act_case_worker", township=township_id) or holds(actor, "act_approver", township=township_id)):
+    if not (
+        holds(actor, "act_case_worker", township=township_id) or holds(actor, "act_approver", township=township_id)
+    ):
         raise PermissionDenied(ERR_MAY_NOT_CLOSE)
     if action.is_closed:
         raise ValidationError(ERR_ALREADY_CLOSED, code="closed")

@@ -24,6 +24,8 @@ url_permissions = {
     "referral_new": CasePage(codenames=frozenset({"act_case_worker"})),
     "referral_answer": ObjectPage(obj="referral", level="township", codenames=frozenset({"act_case_worker"})),
     # temporary-assistance cases only; the township's case worker or approver
-    "conference_new": CasePage(process_model="temporary_assistance.temporaryassistanceprocess", codenames=TOWNSHIP_STAFF),
+    "conference_new": CasePage(
+        process_model="temporary_assistance.temporaryassistanceprocess", codenames=TOWNSHIP_STAFF
+    ),
     "action_close": ObjectPage(obj="conference_action", level="township", status=405, codenames=TOWNSHIP_STAFF),
 }

@@ -30,9 +30,13 @@ from .models import ConferenceAction, Referral
 PAGE_SIZE = 50
 
 
+def _next(request) -> str:
+    return request.POST.get("next") or request.GET.get("next") or ""
+
+
 def _case_page(request, process_pk: int) -> str:
     """Back to where the user came from (``next``), else the case workspace."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    target = _next(request)
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse("workspace:case", args=[process_pk])
@@ -59,7 +63,7 @@ def referral_new(request, process_pk: int):
                 % {"department": referral.get_department_display(), "due": f"{referral.due_on:%Y-%m-%d}"},
             )
             return redirect(_case_page(request, process.pk))
-    return render(request, "cooperation/referral_form.html", {"process": process, "form": form})
+    return render(request, "cooperation/referral_form.html", {"process": process, "form": form, "next": _next(request)})
 
 
 def _visible_referral(user, pk: int) -> Referral:
@@ -82,7 +86,9 @@ def referral_answer(request, pk: int):
         else:
             messages.success(request, _("已登记部门答复。"))
             return redirect(_case_page(request, referral.process_id))
-    return render(request, "cooperation/referral_answer.html", {"referral": referral, "form": form})
+    return render(
+        request, "cooperation/referral_answer.html", {"referral": referral, "form": form, "next": _next(request)}
+    )
 
 
 def conference_new(request, process_pk: int):
@@ -110,7 +116,7 @@ def conference_new(request, process_pk: int):
     return render(
         request,
         "cooperation/conference_form.html",
-        {"process": process, "form": form, "actions": actions, "above_limit": above},
+        {"process": process, "form": form, "actions": actions, "above_limit": above, "next": _next(request)},
     )
 
 
