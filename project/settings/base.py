@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workflows.dibao",
     "workflows.temporary_assistance",
     "workflows.sampling",
+    "workflows.caseload",
     "workflows.history",
     "workflows.portal",
     "workflows.workspace",

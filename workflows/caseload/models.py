@@ -1,0 +1,215 @@
+"""Benefits that live after the decision (issue 17 item 2; MSL 21, 31, 32; N22 1(3)).
+
+A ``Benefit`` is what an approval gives a household: a monthly amount (dibao, 特困 basic
+support) or a recognition without cash, from a month, with a status. Every change to it
+is a ``BenefitChange`` row: a decision with a lawful ground from ``Ground`` (MSL 32),
+written reasons, the old and new amount and status, the month it takes effect (the month
+after the decision) and the letter that told the household.
+
+The benefit row holds the state after its latest decision; what was payable in a given
+month is read from the history (``Benefit.amount_in``), because a change decided this
+month only takes effect from the next.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The one place this app names the list of programmes (moves to workflows.core.programmes).
+from workflows.dibao.models import Programme
+
+from .months import month_of
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+__all__ = ["Benefit", "BenefitChange", "BenefitKind", "BenefitStatus", "ChangeKind", "Ground", "Programme"]
+
+
+class BenefitKind(models.TextChoices):
+    MONTHLY = "monthly", _("按月发放")
+    RECOGNITION = "recognition", _("认定（不发放现金）")
+
+
+class BenefitStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("正常享受")
+    SUSPENDED = "suspended", _("暂停发放")
+    PHASING_OUT = "phasing_out", _("渐退期")
+    STOPPED = "stopped", _("已停保")
+
+
+#: Statuses in which the benefit is paid.
+PAYING = frozenset({BenefitStatus.IN_FORCE, BenefitStatus.PHASING_OUT})
+
+
+class ChangeKind(models.TextChoices):
+    OPEN = "open", _("纳入保障")
+    INCREASE = "increase", _("增发")
+    REDUCE = "reduce", _("减发")
+    SUSPEND = "suspend", _("暂停发放")
+    RESUME = "resume", _("恢复发放")
+    PHASE_OUT = "phase_out", _("渐退")
+    STOP = "stop", _("停保")
+
+
+class Ground(models.TextChoices):
+    """The lawful grounds of a change (MSL 32; SAI 66, 68; N22 1(3)). A change names one."""
+
+    APPROVED = "approved", _("审核确认享受（MSL 21）")
+    INCOME_INCREASED = "income_increased", _("家庭收入增加（MSL 32）")
+    INCOME_DECREASED = "income_decreased", _("家庭收入减少（MSL 32）")
+    HOUSEHOLD_CHANGED = "household_changed", _("家庭人口状况变化（MSL 32）")
+    MEMBER_DIED = "member_died", _("家庭成员死亡（MSL 32）")
+    ASSETS_EXCEED = "assets_exceed", _("家庭财产状况超出规定（MSL 32）")
+    STANDARD_CHANGED = "standard_changed", _("保障标准调整（MSL 23）")
+    NO_LONGER_ELIGIBLE = "no_longer_eligible", _("经复核不再符合条件（MSL 31、32）")
+    REFUSED_RECHECK = "refused_recheck", _("无正当理由拒不配合复核（MSL 32）")
+    MOVED_AWAY = "moved_away", _("户籍迁出本辖区（MSL 32）")
+    EMPLOYMENT = "employment", _("就业增收，收入超过保障标准（N22 1(3)）")
+    PHASE_OUT_ENDED = "phase_out_ended", _("渐退期满（N22 1(3)）")
+    REVOKED_BY_COUNTY = "revoked_by_county", _("县级抽查撤销审核确认（SAI 66、68）")
+    CIRCUMSTANCES_CLARIFIED = "circumstances_clarified", _("暂停事由消除（MSL 32）")
+
+
+#: Which grounds may carry which kind of change (anything else is refused).
+GROUNDS_FOR_KIND: dict[str, frozenset[str]] = {
+    ChangeKind.OPEN: frozenset({Ground.APPROVED}),
+    ChangeKind.INCREASE: frozenset({Ground.INCOME_DECREASED, Ground.HOUSEHOLD_CHANGED, Ground.STANDARD_CHANGED}),
+    ChangeKind.REDUCE: frozenset(
+        {Ground.INCOME_INCREASED, Ground.HOUSEHOLD_CHANGED, Ground.MEMBER_DIED, Ground.STANDARD_CHANGED}
+    ),
+    ChangeKind.SUSPEND: frozenset({Ground.REFUSED_RECHECK, Ground.HOUSEHOLD_CHANGED}),
+    ChangeKind.RESUME: frozenset({Ground.CIRCUMSTANCES_CLARIFIED}),
+    ChangeKind.PHASE_OUT: frozenset({Ground.EMPLOYMENT}),
+    ChangeKind.STOP: frozenset(
+        {
+            Ground.INCOME_INCREASED,
+            Ground.MEMBER_DIED,
+            Ground.ASSETS_EXCEED,
+            Ground.NO_LONGER_ELIGIBLE,
+            Ground.REFUSED_RECHECK,
+            Ground.MOVED_AWAY,
+            Ground.PHASE_OUT_ENDED,
+            Ground.REVOKED_BY_COUNTY,
+        }
+    ),
+}
+
+#: Grounds only the county decides (its sampling review), not the township.
+COUNTY_GROUNDS = frozenset({Ground.REVOKED_BY_COUNTY})
+#: Grounds the engine applies by itself when a term runs out (no person decides again).
+SYSTEM_GROUNDS = frozenset({Ground.PHASE_OUT_ENDED})
+
+
+class Benefit(models.Model):
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="benefits", verbose_name=_("保障家庭")
+    )
+    programme = models.CharField(_("救助类别"), max_length=32, choices=Programme.choices)
+    kind = models.CharField(_("保障方式"), max_length=16, choices=BenefitKind.choices)
+    monthly_amount = models.DecimalField(
+        _("保障金额（元/月）"), default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    starts = models.DateField(_("发放起始月"))
+    until = models.DateField(_("发放截止月"), null=True, blank=True, help_text=_("最后发放的月份；空表示持续发放"))
+    status = models.CharField(
+        _("保障状态"), max_length=16, choices=BenefitStatus.choices, default=BenefitStatus.IN_FORCE
+    )
+    source_case = models.ForeignKey(
+        "viewflow.Process",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("来源案件"),
+    )
+    case_number = models.CharField(_("案件编号"), max_length=32, blank=True)
+    county = models.ForeignKey("core.County", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（区）"))
+    township = models.ForeignKey(
+        "core.Township", on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇（街道）")
+    )
+    # re-checks (MSL 31) and phase-out (N22 1(3)); set by the services
+    recheck_months = models.PositiveSmallIntegerField(_("复核周期（月）"), null=True, blank=True)
+    next_recheck_due = models.DateField(_("下次复核期限"), null=True, blank=True)
+    phase_out_until = models.DateField(_("渐退截止月"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("在保记录")
+        verbose_name_plural = _("在保记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_case"],
+                condition=models.Q(source_case__isnull=False),
+                name="caseload_one_benefit_per_case",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["township", "status"], name="caseload_township_status"),
+            models.Index(fields=["status", "next_recheck_due"], name="caseload_status_recheck"),
+            models.Index(fields=["county", "status"], name="caseload_county_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_number or self.pk} {self.get_programme_display()}"
+
+    @property
+    def is_paying(self) -> bool:
+        return self.status in PAYING
+
+    def amount_in(self, month: datetime.date) -> Decimal:
+        """What this benefit pays for ``month`` (0 for a recognition, before it starts, while
+        suspended, after it stops), from the history of changes in effect by then."""
+        month = month_of(month)
+        if self.kind != BenefitKind.MONTHLY or month < self.starts:
+            return Decimal("0.00")
+        latest = self.changes.filter(effective_month__lte=month).order_by("effective_month", "pk").last()
+        if latest is None or latest.new_status not in PAYING:
+            return Decimal("0.00")
+        return latest.new_amount
+
+
+class BenefitChange(models.Model):
+    """One decision in a benefit's history (never edited; a correction is a new change)."""
+
+    benefit = models.ForeignKey(Benefit, on_delete=models.PROTECT, related_name="changes", verbose_name=_("在保记录"))
+    kind = models.CharField(_("变更类别"), max_length=16, choices=ChangeKind.choices)
+    ground = models.CharField(_("变更依据"), max_length=32, choices=Ground.choices)
+    reasons = models.TextField(_("书面理由"))
+    old_amount = models.DecimalField(_("原金额（元/月）"), null=True, blank=True, **MONEY)
+    new_amount = models.DecimalField(_("新金额（元/月）"), **MONEY)
+    old_status = models.CharField(_("原状态"), max_length=16, choices=BenefitStatus.choices, blank=True)
+    new_status = models.CharField(_("新状态"), max_length=16, choices=BenefitStatus.choices)
+    decided_on = models.DateField(_("决定日期"))
+    effective_month = models.DateField(_("生效月份"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("决定人"),
+    )
+    letter = models.ForeignKey(
+        "documents.CaseDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("变更告知书"),
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("保障变更")
+        verbose_name_plural = _("保障变更")
+        ordering = ["effective_month", "pk"]
+        indexes = [models.Index(fields=["benefit", "effective_month"], name="caseload_change_benefit_month")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.effective_month:%Y-%m}"
