@@ -30,6 +30,7 @@ APPS = [
     "temporary_assistance",
     "finance_check",
     "funds",
+    "payroll",
     "sampling",
     "history",
     "workspace",

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "workflows.temporary_assistance",
     "workflows.sampling",
     "workflows.caseload",
+    "workflows.payroll",
     "workflows.history",
     "workflows.portal",
     "workflows.workspace",

@@ -168,7 +168,10 @@ class Benefit(models.Model):
         month = month_of(month)
         if self.kind != BenefitKind.MONTHLY or month < self.starts:
             return Decimal("0.00")
-        latest = self.changes.filter(effective_month__lte=month).order_by("effective_month", "pk").last()
+        # ``changes.all()`` so a caller that prefetched the history (the payment roll, over
+        # thousands of benefits and months) asks the database nothing here.
+        in_effect = [c for c in self.changes.all() if c.effective_month <= month]
+        latest = max(in_effect, key=lambda c: (c.effective_month, c.pk), default=None)
         if latest is None or latest.new_status not in PAYING:
             return Decimal("0.00")
         return latest.new_amount
