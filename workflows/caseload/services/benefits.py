@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..months import add_months, month_of, next_month
 from . import errors
+from .letters import change_letter_issue
 
 
 def _today() -> datetime.date:
@@ -175,6 +176,7 @@ def _record_change(
         benefit.phase_out_until = phase_out_until
     benefit.save(update_fields=["status", "monthly_amount", "until", "next_recheck_due", "phase_out_until"])
     new = {"monthly_amount": benefit.monthly_amount, "status": benefit.status, "until": benefit.until}
+    letter = change_letter_issue(benefit=benefit, change=change, actor=actor)
     _audit(
         benefit,
         "caseload.benefit_change",
@@ -186,6 +188,7 @@ def _record_change(
             "ground": ground,
             "reasons": reasons,
             "effective_month": effective_month,
+            "letter": letter.pk if letter else None,
         },
     )
     return change
