@@ -31,6 +31,7 @@ APPS = [
     "finance_check",
     "funds",
     "sampling",
+    "caseload",
     "history",
     "workspace",
     "portal",

@@ -375,6 +375,7 @@ def _task_form(request, task):
 
 def case_workspace(request, process_pk: int):
     """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
+    from workflows.caseload.selectors import benefit_of_case
     from workflows.documents.selectors import documents_for_case
     from workflows.history import selectors as history
 
@@ -439,6 +440,7 @@ def case_workspace(request, process_pk: int):
             "urgeable": urgeable,
             "send_back": sendback.open_send_back(process),
             "open_notice": notice if notice is not None and notice.is_open() else None,
+            "benefit": benefit_of_case(process.pk),
             "today": timezone.localdate(),
         },
     )

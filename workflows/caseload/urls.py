@@ -1,0 +1,17 @@
+"""Caseload pages, mounted at /caseload/ (namespace "caseload")."""
+
+from django.urls import path
+
+from workflows.core.permission_matrix import ObjectPage
+
+from . import views
+
+urlpatterns = [
+    path("household/<int:pk>/", views.household_benefits, name="household"),
+]
+
+# A household's benefits are its township's books: its staff and the county's (404 for others);
+# the change form posts to the same page and the service checks the approver.
+url_permissions = {
+    "household": ObjectPage(obj="household", level="township"),
+}
