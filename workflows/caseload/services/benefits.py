@@ -95,6 +95,10 @@ def benefit_open(*, process, actor) -> Benefit:
         changes={"status": [None, benefit.status], "monthly_amount": [None, str(amount)]},
         data={"programme": benefit.programme, "kind": benefit.kind, "starts": starts},
     )
+    from .rechecks import recheck_schedule
+
+    recheck_schedule(benefit=benefit, after=decided_on, actor=actor)
+    benefit.refresh_from_db()
     return benefit
 
 
@@ -223,6 +227,8 @@ def benefit_change(
     """A township approver's decision to increase, reduce, suspend, resume, phase out or
     stop a benefit: a lawful ground for that kind (MSL 32), written reasons, effective
     from the month after the decision (MSL 21)."""
+    if kind == ChangeKind.PHASE_OUT:  # it needs its term: ``benefit_phase_out``
+        raise ValidationError(errors.ERR_GROUND_NOT_LAWFUL)
     benefit = Benefit.objects.select_for_update().get(pk=benefit.pk)
     _check_authority(actor, benefit, ground)
     decided_on = on or _today()
