@@ -3,10 +3,14 @@ decision a township approver makes within the township's delegation (MSL 32)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.urls import reverse
+from django.utils import timezone
 
+from workflows.caseload import services
 from workflows.caseload.models import BenefitChange, ChangeKind
 
 from .conftest import open_benefit
@@ -75,3 +79,41 @@ def test_the_case_page_links_to_the_benefit_page(approved_dibao, case_worker_a, 
     """An approved case's page links to its household's benefit page."""
     html = client_for(case_worker_a).get(reverse("workspace:case", args=[approved_dibao.pk])).content.decode()
     assert reverse("caseload:household", args=[approved_dibao.household_id]) in html
+
+
+def _due_and_overdue(case_worker_a, village):
+    """One re-check overdue (due yesterday) and one coming due in ten days."""
+    today = timezone.localdate()
+    overdue = open_benefit(case_worker_a, village)
+    services.recheck_on_income_change(household=overdue.household, reported_on=today - datetime.timedelta(days=1),
+                                      actor=case_worker_a, today=today)  # fmt: skip
+    soon = open_benefit(case_worker_a, village)
+    services.recheck_schedule(benefit=soon, after=today + datetime.timedelta(days=10) - relativedelta(months=12),
+                              actor=None)  # fmt: skip
+    return overdue, soon
+
+
+def test_due_and_overdue_rechecks_are_listed_for_the_township(region, case_worker_a, case_worker_b, client_for):
+    """MSL 31: the township's staff see due and overdue re-checks, overdue marked, in the
+    re-check list and as a count in their inbox; another township's staff see none."""
+    overdue, soon = _due_and_overdue(case_worker_a, region.village_a)
+    client = client_for(case_worker_a)
+    html = client.get(reverse("caseload:rechecks")).content.decode()
+    assert html.count(reverse("caseload:household", args=[overdue.household_id])) == 1
+    assert reverse("caseload:household", args=[soon.household_id]) in html and "已逾期" in html
+    inbox = client.get(reverse("workspace:inbox")).content.decode()
+    assert "在保家庭复核：1 件到期，1 件已逾期。" in inbox
+    other = client_for(case_worker_b)
+    assert (
+        reverse("caseload:household", args=[overdue.household_id])
+        not in other.get(reverse("caseload:rechecks")).content.decode()
+    )
+    assert "在保家庭复核" not in other.get(reverse("workspace:inbox")).content.decode()
+
+
+def test_the_county_dashboard_counts_due_and_overdue_rechecks(region, case_worker_a, county_officer, client_for):
+    """MSL 31: the county dashboard shows how many re-checks are due and overdue in the county."""
+    _due_and_overdue(case_worker_a, region.village_a)
+    html = client_for(county_officer).get(reverse("workspace:county", args=[region.county.pk])).content.decode()
+    assert '<strong id="kpi-rechecks-due">1</strong>' in html
+    assert '<strong id="kpi-rechecks-overdue">1</strong>' in html

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.core.access import holds
 
@@ -60,5 +61,14 @@ def household_benefits(request, pk: int):
             "benefits": benefits,
             "form": form if form.is_bound else None,  # its errors are summarised at the top
             "may_decide": holds(request.user, "act_approver", township=household.township_id),
+            "today": timezone.localdate(),
         },
     )
+
+
+@require_GET
+def recheck_list(request):
+    """Due and overdue re-checks of the user's townships (MSL 31)."""
+    today = timezone.localdate()
+    rechecks = list(selectors.rechecks_listed(request.user, today)[:500])
+    return render(request, "caseload/rechecks.html", {"rechecks": rechecks, "today": today})
