@@ -32,6 +32,7 @@ APPS = [
     "funds",
     "payroll",
     "sampling",
+    "caseload",
     "history",
     "workspace",
     "portal",

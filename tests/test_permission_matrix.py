@@ -98,6 +98,12 @@ def _register_line(*, county, officer, built, **_):
     return _once(built, ("register_line", county.pk), lambda: staff_register_line_save(line=line, actor=officer))
 
 
+def _household(*, case, **_):
+    from tests.factories import HouseholdFactory
+
+    return HouseholdFactory(village=case.village)
+
+
 # ObjectPage.obj -> builder(county=, township=, case=, officer=, built=) -> the object whose pk fills the URL,
 # for each case slot (see ``pm.sees_object`` for who sees it).
 OBJECT_FACTORIES: dict[str, Callable] = {
@@ -107,6 +113,7 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "county": lambda *, county, **_: county,
     "document": _document,
     "staff_register_line": _register_line,
+    "household": _household,
 }
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}

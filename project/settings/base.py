@@ -283,6 +283,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.dibao.tasks.alert_overdue_cases",
         "schedule": crontab(hour=6, minute=13),
     },
+    "caseload-open-due-rechecks": {
+        "task": "workflows.caseload.tasks.open_due_rechecks",
+        "schedule": crontab(hour=1, minute=23),
+    },
+    "caseload-end-phase-outs": {
+        "task": "workflows.caseload.tasks.end_phase_outs",
+        "schedule": crontab(hour=1, minute=43),
+    },
 }
 
 # Integration API (portal app): token authentication for integrating systems

@@ -20,6 +20,7 @@ from tests.dibao.conftest import (  # noqa: F401 - fixtures
     propose,
     sign_all,
 )
+from tests.skeleton.test_flow import open_case
 from workflows.caseload.models import Benefit, BenefitChange, BenefitKind, BenefitStatus, ChangeKind, Ground
 
 
@@ -41,14 +42,16 @@ def approved_dibao(region, case_worker_a, case_worker_a2, approver_a, approver_a
     )
 
 
-def open_benefit(township, *, amount="600.00", starts=datetime.date(2027, 1, 1), kind=BenefitKind.MONTHLY, **kw):
+def open_benefit(worker, village, *, amount="600.00", starts=datetime.date(2027, 1, 1), kind=BenefitKind.MONTHLY, **kw):
     """A benefit in force opened the way ``benefit_open`` records it (history row included),
-    without a case behind it."""
-    household = factories.HouseholdFactory(village=factories.VillageFactory(township=township))
-    factories.MemberFactory(household=household)
+    on a light (skeleton) case of ``village`` opened by ``worker`` so that letters have a case."""
+    process = open_case(worker, village, summary="在保测试")
+    household = factories.HouseholdFactory(village=village)
+    factories.MemberFactory(household=household, name="赵大勇")
     benefit = Benefit.objects.create(
         household=household, programme="dibao", kind=kind, monthly_amount=Decimal(amount), starts=starts,
-        status=BenefitStatus.IN_FORCE, county=township.county, township=township, **kw,
+        status=BenefitStatus.IN_FORCE, county=village.township.county, township=village.township,
+        source_case=process, case_number=process.case_number, **kw,
     )  # fmt: skip
     BenefitChange.objects.create(
         benefit=benefit, kind=ChangeKind.OPEN, ground=Ground.APPROVED, reasons="经审核确认享受。",

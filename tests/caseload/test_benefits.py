@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.dibao.conftest import file_case
+from tests.documents.glyphs import pdf_text_compact
 from workflows.caseload import services
 from workflows.caseload.models import Benefit, BenefitChange, BenefitKind, BenefitStatus, ChangeKind, Ground
 from workflows.caseload.services import errors
@@ -69,11 +70,11 @@ def test_a_refused_case_opens_no_benefit(region, case_worker_a, approver_a):
     assert not Benefit.objects.exists()
 
 
-def test_a_reduction_takes_effect_from_the_next_month_with_its_history(region, approver_a):
+def test_a_reduction_takes_effect_from_the_next_month_with_its_history(region, case_worker_a, approver_a):
     """MSL 32: the township approver reduces for a lawful ground with written reasons; the
     change is effective from the month after the decision, so the current month still pays
     the old amount; old and new amount are kept in the history and the audit."""
-    benefit = open_benefit(region.township_a)
+    benefit = open_benefit(case_worker_a, region.village_a)
     change = services.benefit_change(
         benefit=benefit, kind=ChangeKind.REDUCE, ground=Ground.INCOME_INCREASED, new_amount=Decimal("350.00"),
         reasons="长子务工，月收入增加 800 元。", actor=approver_a, on=DEC_10,
@@ -103,11 +104,11 @@ def test_a_reduction_takes_effect_from_the_next_month_with_its_history(region, a
     ],
 )
 def test_a_change_without_a_lawful_ground_or_written_reasons_is_refused(
-    region, approver_a, kind, ground, reasons, amount, error
+    region, case_worker_a, approver_a, kind, ground, reasons, amount, error
 ):
     """MSL 32: no change without written reasons, a ground from the list that fits the kind
     of change, and an amount that fits it; a refused change writes nothing."""
-    benefit = open_benefit(region.township_a)
+    benefit = open_benefit(case_worker_a, region.village_a)
     with pytest.raises(ValidationError) as exc:
         services.benefit_change(
             benefit=benefit, kind=kind, ground=ground, reasons=reasons, actor=approver_a, on=DEC_10,
@@ -119,11 +120,11 @@ def test_a_change_without_a_lawful_ground_or_written_reasons_is_refused(
     assert benefit.monthly_amount == Decimal("600.00") and benefit.status == BenefitStatus.IN_FORCE
 
 
-def test_suspend_resume_and_stop(region, approver_a):
+def test_suspend_resume_and_stop(region, case_worker_a, approver_a):
     """MSL 32: a suspension pays nothing from the next month and keeps the amount; resuming
     pays it again; a stop ends the benefit (``until`` = the last month paid) and no change
     follows a stop."""
-    benefit = open_benefit(region.township_a)
+    benefit = open_benefit(case_worker_a, region.village_a)
     services.benefit_change(benefit=benefit, kind=ChangeKind.SUSPEND, ground=Ground.REFUSED_RECHECK,
                             reasons="两次通知未配合复核。", actor=approver_a, on=DEC_10)  # fmt: skip
     services.benefit_change(benefit=benefit, kind=ChangeKind.RESUME, ground=Ground.CIRCUMSTANCES_CLARIFIED,
@@ -144,7 +145,7 @@ def test_suspend_resume_and_stop(region, approver_a):
 def test_only_an_approver_of_the_benefits_township_decides(region, approver_b, case_worker_a, county_officer):
     """MSL 2 / domain §1: the township decides within its delegation: the approver of another
     township, a case worker and a county officer (for a township ground) are refused."""
-    benefit = open_benefit(region.township_a)
+    benefit = open_benefit(case_worker_a, region.village_a)
     for user in (approver_b, case_worker_a, county_officer):
         with pytest.raises(PermissionDenied) as exc:
             services.benefit_change(benefit=benefit, kind=ChangeKind.STOP, ground=Ground.MOVED_AWAY,
@@ -153,10 +154,10 @@ def test_only_an_approver_of_the_benefits_township_decides(region, approver_b, c
     assert benefit.changes.count() == 1
 
 
-def test_the_county_ground_and_the_system_ground_are_not_the_townships(region, approver_a):
+def test_the_county_ground_and_the_system_ground_are_not_the_townships(region, case_worker_a, approver_a):
     """SAI 66, 68: revocation is the county's; N22 1(3): the end of a phase-out is applied
     by the engine. A township approver choosing either is refused."""
-    benefit = open_benefit(region.township_a)
+    benefit = open_benefit(case_worker_a, region.village_a)
     for ground, error in ((Ground.REVOKED_BY_COUNTY, errors.ERR_NOT_COUNTY),
                           (Ground.PHASE_OUT_ENDED, errors.ERR_SYSTEM_GROUND)):  # fmt: skip
         with pytest.raises(PermissionDenied) as exc:
@@ -165,9 +166,9 @@ def test_the_county_ground_and_the_system_ground_are_not_the_townships(region, a
         assert str(exc.value) == str(error)
 
 
-def test_a_recognition_has_no_amount_to_change(region, approver_a):
+def test_a_recognition_has_no_amount_to_change(region, case_worker_a, approver_a):
     """A recognition without cash pays nothing in any month and cannot be increased."""
-    benefit = open_benefit(region.township_a, amount="0.00", kind=BenefitKind.RECOGNITION)
+    benefit = open_benefit(case_worker_a, region.village_a, amount="0.00", kind=BenefitKind.RECOGNITION)
     assert benefit.amount_in(datetime.date(2027, 6, 1)) == 0
     with pytest.raises(ValidationError) as exc:
         services.benefit_change(benefit=benefit, kind=ChangeKind.INCREASE, ground=Ground.INCOME_DECREASED,
@@ -190,3 +191,15 @@ def test_a_county_revocation_stops_the_benefit_through_the_same_path(approved_di
     assert services.benefit_stop_on_revocation(process_id=approved_dibao.pk, stop_from=stop_from, reasons="又",
                                                actor=county_reviewer) is None  # fmt: skip
     assert benefit.changes.count() == 2
+
+
+def test_the_revocation_letter_states_the_countys_ground(approved_dibao, county_reviewer):
+    """SAI 65, 66: the household is told of a county revocation by a change letter on its
+    case, stating the ground and the appeal rights."""
+    dibao_services.dibao_benefit_stop(process=approved_dibao, stop_from=datetime.date(2027, 2, 1), reason="隐瞒经营收入",
+                                      actor=county_reviewer)  # fmt: skip
+    stop = BenefitChange.objects.get(benefit__source_case_id=approved_dibao.pk, kind=ChangeKind.STOP)
+    assert stop.letter.process_id == approved_dibao.pk and stop.letter.kind == "benefit_change"
+    text = pdf_text_compact(stop.letter.file.read())
+    assert "县级抽查撤销审核确认" in text and "隐瞒经营收入" in text
+    assert "60日内依法申请行政复议" in text

@@ -21,6 +21,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.models.rules import RuleVersion
+
 # The one place this app names the list of programmes (moves to workflows.core.programmes).
 from workflows.dibao.models import Programme
 
@@ -28,7 +30,19 @@ from .months import month_of
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
-__all__ = ["Benefit", "BenefitChange", "BenefitKind", "BenefitStatus", "ChangeKind", "Ground", "Programme"]
+__all__ = [
+    "Benefit",
+    "BenefitChange",
+    "BenefitKind",
+    "BenefitStatus",
+    "CaseloadRule",
+    "ChangeKind",
+    "Ground",
+    "Programme",
+    "Recheck",
+    "RecheckOutcome",
+    "RecheckReason",
+]
 
 
 class BenefitKind(models.TextChoices):
@@ -216,3 +230,114 @@ class BenefitChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.effective_month:%Y-%m}"
+
+
+class CaseloadRule(RuleVersion):
+    """A county's caseload rules, versioned by effective date (MSL 31; N22 1(3)): how often a
+    household is re-checked, how soon after a death, and how long a phase-out may last.
+    Without a version in force the national defaults apply (``for_county``)."""
+
+    stable_recheck_months = models.PositiveSmallIntegerField(
+        _("稳定家庭复核周期（月）"), default=12, validators=[MinValueValidator(1)],
+        help_text=_("家庭成员均为老年人、重度残疾人或无劳动能力的家庭（MSL 31：每年）。"),
+    )  # fmt: skip
+    unstable_recheck_months = models.PositiveSmallIntegerField(
+        _("收入不稳定家庭复核周期（月）"), default=6, validators=[MinValueValidator(1)],
+        help_text=_("有劳动年龄内有劳动能力成员或收入来源不固定的家庭（MSL 31：每半年）。"),
+    )  # fmt: skip
+    death_recheck_months = models.PositiveSmallIntegerField(
+        _("成员死亡后复核期限（月）"), default=3, validators=[MinValueValidator(1)]
+    )
+    phase_out_max_months = models.PositiveSmallIntegerField(
+        _("渐退期上限（月）"), default=6, validators=[MinValueValidator(1)], help_text=_("N22 1(3)：最长 6 个月。")
+    )
+
+    class Meta(RuleVersion.Meta):
+        verbose_name = _("在保管理规则")
+        verbose_name_plural = _("在保管理规则")
+        constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="caseloadrule_unique_version")]
+
+    def __str__(self):
+        return f"{self.county} ({self.effective_from})"
+
+    @classmethod
+    def for_county(cls, county_id: int, on: datetime.date) -> CaseloadRule:
+        """The version in force on ``on``, or the national defaults (unsaved) when none is."""
+        row = cls.objects.filter(county_id=county_id, effective_from__lte=on).order_by("-effective_from", "-pk").first()
+        return row or cls(county_id=county_id, effective_from=on)
+
+
+class RecheckReason(models.TextChoices):
+    SCHEDULED = "scheduled", _("定期复核（MSL 31）")
+    DEATH = "death", _("家庭成员死亡")
+    INCOME_CHANGE = "income_change", _("报告收入变化")
+
+
+class RecheckOutcome(models.TextChoices):
+    OPEN = "", _("复核中")
+    CONTINUE = "continue", _("继续享受")
+    ADJUST = "adjust", _("调整保障金额")
+    STOP = "stop", _("停止保障")
+
+
+class Recheck(models.Model):
+    """One re-check of a benefit (MSL 31): scheduled from the household at approval and after
+    every re-check, brought forward by a death or an income change; a fresh finance check
+    (with fresh consent), a simplified home visit, then continue / adjust / stop."""
+
+    benefit = models.ForeignKey(Benefit, on_delete=models.PROTECT, related_name="rechecks", verbose_name=_("在保记录"))
+    county = models.ForeignKey("core.County", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（区）"))
+    township = models.ForeignKey(
+        "core.Township", on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇（街道）")
+    )
+    reason = models.CharField(_("复核原因"), max_length=16, choices=RecheckReason.choices)
+    due_on = models.DateField(_("复核期限"))
+    opened_on = models.DateField(_("启动日期"), null=True, blank=True)
+    event_on = models.DateField(_("事件日期"), null=True, blank=True)
+    # the fresh household-finance check (MSL 31, 9)
+    check_requested_on = models.DateField(_("提请核对日期"), null=True, blank=True)
+    finance_check_id = models.PositiveBigIntegerField(_("核对编号"), null=True, blank=True)
+    finance_outcome = models.CharField(_("核对结论"), max_length=16, blank=True)
+    finance_result = models.JSONField(_("核对结果"), default=dict, blank=True)
+    # the simplified home visit
+    visited_on = models.DateField(_("入户日期"), null=True, blank=True)
+    visit_findings = models.TextField(_("入户核查情况"), blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("入户人员"),
+    )  # fmt: skip
+    # the outcome
+    outcome = models.CharField(_("复核结论"), max_length=16, choices=RecheckOutcome.choices, blank=True)
+    decided_on = models.DateField(_("复核决定日期"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("决定人"),
+    )  # fmt: skip
+    change = models.ForeignKey(
+        BenefitChange, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("保障变更")
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("复核")
+        verbose_name_plural = _("复核")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["benefit"], condition=models.Q(outcome=""), name="caseload_one_open_recheck_per_benefit"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["township", "outcome", "due_on"], name="caseload_recheck_township_due"),
+            models.Index(fields=["county", "outcome", "due_on"], name="caseload_recheck_county_due"),
+            models.Index(fields=["outcome", "opened_on", "due_on"], name="caseload_recheck_to_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.benefit} {self.get_reason_display()} {self.due_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == RecheckOutcome.OPEN
+
+    def overdue_on(self, today: datetime.date) -> bool:
+        return self.is_open and self.due_on < today

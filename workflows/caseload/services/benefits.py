@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..months import add_months, month_of, next_month
 from . import errors
+from .letters import change_letter_issue
 
 
 def _today() -> datetime.date:
@@ -94,6 +95,10 @@ def benefit_open(*, process, actor) -> Benefit:
         changes={"status": [None, benefit.status], "monthly_amount": [None, str(amount)]},
         data={"programme": benefit.programme, "kind": benefit.kind, "starts": starts},
     )
+    from .rechecks import recheck_schedule
+
+    recheck_schedule(benefit=benefit, after=decided_on, actor=actor)
+    benefit.refresh_from_db()
     return benefit
 
 
@@ -175,6 +180,7 @@ def _record_change(
         benefit.phase_out_until = phase_out_until
     benefit.save(update_fields=["status", "monthly_amount", "until", "next_recheck_due", "phase_out_until"])
     new = {"monthly_amount": benefit.monthly_amount, "status": benefit.status, "until": benefit.until}
+    letter = change_letter_issue(benefit=benefit, change=change, actor=actor)
     _audit(
         benefit,
         "caseload.benefit_change",
@@ -186,6 +192,7 @@ def _record_change(
             "ground": ground,
             "reasons": reasons,
             "effective_month": effective_month,
+            "letter": letter.pk if letter else None,
         },
     )
     return change
@@ -220,6 +227,8 @@ def benefit_change(
     """A township approver's decision to increase, reduce, suspend, resume, phase out or
     stop a benefit: a lawful ground for that kind (MSL 32), written reasons, effective
     from the month after the decision (MSL 21)."""
+    if kind == ChangeKind.PHASE_OUT:  # it needs its term: ``benefit_phase_out``
+        raise ValidationError(errors.ERR_GROUND_NOT_LAWFUL)
     benefit = Benefit.objects.select_for_update().get(pk=benefit.pk)
     _check_authority(actor, benefit, ground)
     decided_on = on or _today()
