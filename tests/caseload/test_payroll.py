@@ -15,10 +15,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from tests.caseload.conftest import open_benefit
+from tests import factories
 from tests.documents.glyphs import pdf_text_compact
 from tests.temporary_assistance.conftest import fund_a, household_a  # noqa: F401 - fixtures
-from workflows.caseload.models import BenefitChange, BenefitStatus, ChangeKind, Ground
+from workflows.caseload.models import Benefit, BenefitChange, BenefitStatus, ChangeKind, Ground
 from workflows.caseload.months import add_months
 from workflows.core.models import AuditEvent
 from workflows.payroll import services
@@ -26,6 +26,23 @@ from workflows.payroll.models import Deduction, LineKind, PaymentRoll, PaymentRo
 
 JAN = datetime.date(2027, 1, 1)
 D = Decimal
+
+
+def open_benefit(township, *, amount="600.00", starts=JAN, kind="monthly"):
+    """A benefit in force as ``benefit_open`` records it (its opening history row), without
+    a case behind it: the roll reads benefits, not cases, and hundreds are needed here."""
+    household = factories.HouseholdFactory(village=factories.VillageFactory(township=township))
+    factories.MemberFactory(household=household)
+    benefit = Benefit.objects.create(
+        household=household, programme="dibao", kind=kind, monthly_amount=D(amount), starts=starts,
+        status=BenefitStatus.IN_FORCE, county=township.county, township=township,
+    )  # fmt: skip
+    BenefitChange.objects.create(
+        benefit=benefit, kind=ChangeKind.OPEN, ground=Ground.APPROVED, reasons="经审核确认享受。",
+        new_amount=D(amount), new_status=BenefitStatus.IN_FORCE, decided_on=starts - datetime.timedelta(days=5),
+        effective_month=starts,
+    )  # fmt: skip
+    return benefit
 
 
 @pytest.fixture
