@@ -31,6 +31,7 @@ APPS = [
     "finance_check",
     "funds",
     "payroll",
+    "appeals",
     "sampling",
     "caseload",
     "history",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workflows.sampling",
     "workflows.caseload",
     "workflows.payroll",
+    "workflows.appeals",
     "workflows.history",
     "workflows.portal",
     "workflows.workspace",

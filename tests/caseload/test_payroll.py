@@ -326,9 +326,9 @@ def test_county_paid_temporary_assistance_instalments_are_on_the_roll(
     region,
     case_worker_a,
     county_officer,
-    household_a,
-    fund_a,
-    today,  # noqa: F811
+    household_a,  # noqa: F811
+    fund_a,  # noqa: F811
+    today,
 ):
     """TA18 3(3): an instalment the county pays goes out with the township's roll of that
     month; the township's reserve fund, which pays in cash at once, is not touched."""

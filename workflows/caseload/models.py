@@ -69,6 +69,7 @@ class ChangeKind(models.TextChoices):
     RESUME = "resume", _("恢复发放")
     PHASE_OUT = "phase_out", _("渐退")
     STOP = "stop", _("停保")
+    RESTORE = "restore", _("依复议或诉讼结果恢复")
 
 
 class Ground(models.TextChoices):
@@ -88,6 +89,7 @@ class Ground(models.TextChoices):
     PHASE_OUT_ENDED = "phase_out_ended", _("渐退期满（N22 1(3)）")
     REVOKED_BY_COUNTY = "revoked_by_county", _("县级抽查撤销审核确认（SAI 66、68）")
     CIRCUMSTANCES_CLARIFIED = "circumstances_clarified", _("暂停事由消除（MSL 32）")
+    APPEAL_OVERTURNED = "appeal_overturned", _("行政复议或行政诉讼撤销、变更原决定（SAI 65）")
 
 
 #: Which grounds may carry which kind of change (anything else is refused).
@@ -99,6 +101,7 @@ GROUNDS_FOR_KIND: dict[str, frozenset[str]] = {
     ),
     ChangeKind.SUSPEND: frozenset({Ground.REFUSED_RECHECK, Ground.HOUSEHOLD_CHANGED}),
     ChangeKind.RESUME: frozenset({Ground.CIRCUMSTANCES_CLARIFIED}),
+    ChangeKind.RESTORE: frozenset({Ground.APPEAL_OVERTURNED}),
     ChangeKind.PHASE_OUT: frozenset({Ground.EMPLOYMENT}),
     ChangeKind.STOP: frozenset(
         {
@@ -116,8 +119,9 @@ GROUNDS_FOR_KIND: dict[str, frozenset[str]] = {
 
 #: Grounds only the county decides (its sampling review), not the township.
 COUNTY_GROUNDS = frozenset({Ground.REVOKED_BY_COUNTY})
-#: Grounds the engine applies by itself when a term runs out (no person decides again).
-SYSTEM_GROUNDS = frozenset({Ground.PHASE_OUT_ENDED})
+#: Grounds the engine applies by itself when a term runs out (no person decides again), or
+#: that only the outcome of an appeal applies (``appeals.services.appeal_decide``).
+SYSTEM_GROUNDS = frozenset({Ground.PHASE_OUT_ENDED, Ground.APPEAL_OVERTURNED})
 
 
 class Benefit(models.Model):

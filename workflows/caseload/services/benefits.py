@@ -106,6 +106,10 @@ def _new_state(benefit: Benefit, kind: str, new_amount) -> tuple[Decimal, str]:
     """The amount and status after a change of ``kind``, or ``ValidationError`` when the
     benefit's present state does not allow it."""
     status = benefit.status
+    if kind == ChangeKind.RESTORE:  # an appeal body overturned a change: back in force
+        if benefit.kind == BenefitKind.MONTHLY and (new_amount is None or round_to_fen(new_amount) <= 0):
+            raise ValidationError(errors.ERR_AMOUNT_REQUIRED)
+        return round_to_fen(new_amount or 0), BenefitStatus.IN_FORCE
     if status == BenefitStatus.STOPPED:
         raise ValidationError(errors.ERR_STOPPED)
     amount = benefit.monthly_amount
@@ -176,6 +180,8 @@ def _record_change(
     if kind == ChangeKind.STOP:
         benefit.until = add_months(effective_month, -1)
         benefit.next_recheck_due = None
+    if kind == ChangeKind.RESTORE:
+        benefit.until = None
     if kind == ChangeKind.PHASE_OUT:
         benefit.phase_out_until = phase_out_until
     benefit.save(update_fields=["status", "monthly_amount", "until", "next_recheck_due", "phase_out_until"])
@@ -252,4 +258,21 @@ def benefit_stop_on_revocation(
     return _record_change(
         benefit=benefit, kind=ChangeKind.STOP, ground=Ground.REVOKED_BY_COUNTY, reasons=reasons, actor=actor,
         decided_on=on or _today(), effective_month=month_of(stop_from),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def benefit_restore_on_appeal(
+    *, change: BenefitChange, reasons: str, actor, amount: Decimal | None = None, on: datetime.date | None = None
+) -> BenefitChange:
+    """An appeal body (reconsideration or court, SAI 65) overturned ``change``: the benefit
+    is back in force with the amount it had before (or the ``amount`` the body set) from
+    the month the overturned change took effect, so the months in between are owed and the
+    next payment roll pays them as arrears. Called by ``appeals.services.appeal_decide``,
+    which checks who records the outcome."""
+    benefit = Benefit.objects.select_for_update().get(pk=change.benefit_id)
+    restored = amount if amount is not None else change.old_amount
+    return _record_change(
+        benefit=benefit, kind=ChangeKind.RESTORE, ground=Ground.APPEAL_OVERTURNED, reasons=reasons, actor=actor,
+        decided_on=on or _today(), effective_month=change.effective_month, new_amount=restored,
     )  # fmt: skip
