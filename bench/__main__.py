@@ -47,6 +47,7 @@ SUITE: dict[str, tuple[bool, list[str], list[str]]] = {
     "sampling": (False, ["2000"], ["100000"]),
     "history": (False, ["--chains", "50", "--per-chain", "5", "--case-events", "200"], []),
     "funds": (True, ["--clients", "10", "--per-client", "2"], ["--clients", "50", "--per-client", "10"]),
+    "payroll": (False, ["--benefits", "500"], ["--benefits", "5000"]),
 }
 FULL_CASES = 1_000_000
 

@@ -121,6 +121,10 @@ def _conference_action(*, case, officer, **_):
         recorded_by=officer,
     )  # fmt: skip
     return ConferenceAction.objects.create(conference=conference, description="matrix", owner="matrix", due_on=today)
+def _household(*, case, **_):
+    from tests.factories import HouseholdFactory
+
+    return HouseholdFactory(village=case.village)
 
 
 # ObjectPage.obj -> builder(county=, township=, case=, officer=, built=) -> the object whose pk fills the URL,
@@ -134,6 +138,7 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "staff_register_line": _register_line,
     "referral": _referral,
     "conference_action": _conference_action,
+    "household": _household,
 }
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}

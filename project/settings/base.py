@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "workflows.temporary_assistance",
     "workflows.sampling",
     "workflows.cooperation",
+    "workflows.caseload",
+    "workflows.payroll",
+    "workflows.appeals",
     "workflows.history",
     "workflows.portal",
     "workflows.workspace",
@@ -281,6 +284,14 @@ CELERY_BEAT_SCHEDULE = {
     "dibao-alert-overdue-cases": {
         "task": "workflows.dibao.tasks.alert_overdue_cases",
         "schedule": crontab(hour=6, minute=13),
+    },
+    "caseload-open-due-rechecks": {
+        "task": "workflows.caseload.tasks.open_due_rechecks",
+        "schedule": crontab(hour=1, minute=23),
+    },
+    "caseload-end-phase-outs": {
+        "task": "workflows.caseload.tasks.end_phase_outs",
+        "schedule": crontab(hour=1, minute=43),
     },
 }
 

@@ -51,6 +51,14 @@ def test_overdue_alerts_are_scheduled(settings):
     assert "workflows.dibao.tasks.alert_overdue_cases" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
 
 
+def test_caseload_rechecks_and_phase_outs_are_scheduled(settings):
+    """MSL 31: due re-checks are opened, and N22 1(3): ended phase-outs are stopped, only if
+    beat runs their jobs."""
+    scheduled = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    for task in ("workflows.caseload.tasks.open_due_rechecks", "workflows.caseload.tasks.end_phase_outs"):
+        assert task in PERIODIC_TASKS and task in scheduled
+
+
 def test_removing_an_entry_is_noticed(settings):
     """Dropping the overdue-alert entry from the schedule is reported as a missing entry."""
     schedule = {

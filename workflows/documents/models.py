@@ -54,6 +54,7 @@ class CaseDocument(models.Model):
         REFUSAL_LETTER = "refusal_letter", _("不予确认决定书")
         CERTIFICATE = "certificate", _("救助证")
         TA_DECISION = "ta_decision", _("临时救助决定书")
+        BENEFIT_CHANGE = "benefit_change", _("保障变更决定书")
         SAMPLING_REPORT = "sampling_report", _("抽查报告")
         CASE_FILE = "case_file", _("案卷")
         OTHER = "other", _("其他文书")

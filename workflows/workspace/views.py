@@ -21,9 +21,11 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
+from workflows.caseload.selectors import recheck_counts
 from workflows.core import sendback, task_actions, working_days
 from workflows.core.flows import case_visible, coerce
 from workflows.core.models import County
+from workflows.core.scope import user_scope
 from workflows.core.working_days import Calendar
 
 from . import dashboard, selectors, services
@@ -111,8 +113,13 @@ def task_list_context(user, params, kind: str) -> dict:
 
 
 def task_list(request, kind: str):
-    """Inbox, queue, archive or team list: filters, sort, search, pagination; constant queries."""
-    return render(request, "workspace/task_list.html", task_list_context(request.user, request.GET, kind))
+    """Inbox, queue, archive or team list: filters, sort, search, pagination; constant queries.
+    The inbox also counts the user's due and overdue re-checks (MSL 31)."""
+    context = task_list_context(request.user, request.GET, kind)
+    if kind == "inbox":
+        townships = user_scope(request.user).township_ids
+        context["rechecks"] = recheck_counts(today=timezone.localdate(), township_ids=townships)
+    return render(request, "workspace/task_list.html", context)
 
 
 def _back(request, default: str) -> str:
@@ -375,6 +382,7 @@ def _task_form(request, task):
 
 def case_workspace(request, process_pk: int):
     """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
+    from workflows.caseload.selectors import benefit_of_case
     from workflows.documents.selectors import documents_for_case
     from workflows.history import selectors as history
 
@@ -439,6 +447,7 @@ def case_workspace(request, process_pk: int):
             "urgeable": urgeable,
             "send_back": sendback.open_send_back(process),
             "open_notice": notice if notice is not None and notice.is_open() else None,
+            "benefit": benefit_of_case(process.pk),
             "today": timezone.localdate(),
         },
     )
@@ -500,6 +509,7 @@ def county_dashboard(request, county_pk: int):
                 "referrals_overdue": sum(r.referrals_overdue for r in rows),
                 "conferences": sum(r.conferences for r in rows),
             },
+            "rechecks": recheck_counts(today=timezone.localdate(), county=county),
         },
     )
 

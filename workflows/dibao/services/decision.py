@@ -7,6 +7,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from workflows.caseload.services import benefit_open, benefit_stop_on_revocation
 from workflows.core.audit import diff
 from workflows.core.working_days import Calendar
 
@@ -94,6 +95,8 @@ def dibao_decide(
         changes=diff(old, {"decision": process.decision, "monthly_amount": process.monthly_amount}),
         data={"payment_starts": process.payment_starts, "reasons": reasons, "letter_due_on": process.letter_due_on},
     )
+    if approve:
+        benefit_open(process=process, actor=actor)
     return process
 
 
@@ -120,4 +123,5 @@ def dibao_benefit_stop(*, process: DibaoProcess, stop_from: datetime.date, reaso
         changes={"benefit_stopped_from": [old, stop_from]},
         data={"reason": reason},
     )
+    benefit_stop_on_revocation(process_id=process.pk, stop_from=stop_from, reasons=reason, actor=actor)
     return process

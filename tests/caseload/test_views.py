@@ -1,0 +1,119 @@
+"""The benefit page of a household (staff UI): its benefits and history, and the change
+decision a township approver makes within the township's delegation (MSL 32)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.urls import reverse
+from django.utils import timezone
+
+from workflows.caseload import services
+from workflows.caseload.models import BenefitChange, ChangeKind
+
+from .conftest import open_benefit
+
+
+def _post(benefit, **overrides):
+    data = {"change-benefit": benefit.pk, "change-kind": "reduce", "change-ground": "income_increased",
+            "change-new_amount": "420.50", "change-reasons": "儿子外出务工，月收入增加。"}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_an_approver_reduces_from_the_benefit_page(region, case_worker_a, approver_a, client_for):
+    """The approver sees the benefit with its history, posts a reduction with a lawful ground
+    and reasons, and is sent back to the page, which now lists the change and its letter."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    client = client_for(approver_a)
+    url = reverse("caseload:household", args=[benefit.household_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "每月 600.00 元" in html and "作出变更决定" in html and "纳入保障" in html
+
+    response = client.post(url, _post(benefit))
+    assert response.status_code == 302 and response["Location"] == url
+    change = BenefitChange.objects.get(benefit=benefit, kind=ChangeKind.REDUCE)
+    assert change.new_amount == Decimal("420.50") and change.decided_by == approver_a and change.letter_id
+    html = client.get(url).content.decode()
+    assert "600.00 → 420.50" in html and reverse("documents:download", args=[change.letter_id]) in html
+
+
+def test_a_change_without_reasons_shows_the_error_and_changes_nothing(region, case_worker_a, approver_a, client_for):
+    """Negative (MSL 32): the form refuses an empty reason and a ground that does not fit."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    client = client_for(approver_a)
+    url = reverse("caseload:household", args=[benefit.household_id])
+    response = client.post(url, _post(benefit, **{"change-ground": "income_decreased"}))
+    assert response.status_code == 200
+    assert "所选依据不能作为该类变更的理由" in response.content.decode()
+    assert not BenefitChange.objects.filter(benefit=benefit, kind=ChangeKind.REDUCE).exists()
+
+
+def test_a_case_worker_sees_the_page_but_cannot_decide(region, case_worker_a, client_for):
+    """The township's case worker sees the benefit and history, without the decision form;
+    a forged post is refused by the service (only the approver decides)."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    client = client_for(case_worker_a)
+    url = reverse("caseload:household", args=[benefit.household_id])
+    assert "作出变更决定" not in client.get(url).content.decode()
+    response = client.post(url, _post(benefit))
+    assert response.status_code == 200 and "只有本乡镇（街道）的审批人" in response.content.decode()
+    assert benefit.changes.count() == 1
+
+
+def test_another_townships_staff_get_404(region, case_worker_a, approver_b, client_for):
+    """Another township's approver cannot see (or change) the household: 404."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    client = client_for(approver_b)
+    url = reverse("caseload:household", args=[benefit.household_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, _post(benefit)).status_code == 404
+    assert benefit.changes.count() == 1
+
+
+def test_the_case_page_links_to_the_benefit_page(approved_dibao, case_worker_a, client_for):
+    """An approved case's page links to its household's benefit page."""
+    html = client_for(case_worker_a).get(reverse("workspace:case", args=[approved_dibao.pk])).content.decode()
+    assert reverse("caseload:household", args=[approved_dibao.household_id]) in html
+
+
+def _due_and_overdue(case_worker_a, village):
+    """One re-check overdue (due yesterday) and one coming due in ten days."""
+    today = timezone.localdate()
+    overdue = open_benefit(case_worker_a, village)
+    services.recheck_on_income_change(household=overdue.household, reported_on=today - datetime.timedelta(days=1),
+                                      actor=case_worker_a, today=today)  # fmt: skip
+    soon = open_benefit(case_worker_a, village)
+    services.recheck_schedule(benefit=soon, after=today + datetime.timedelta(days=10) - relativedelta(months=12),
+                              actor=None)  # fmt: skip
+    return overdue, soon
+
+
+def test_due_and_overdue_rechecks_are_listed_for_the_township(region, case_worker_a, case_worker_b, client_for):
+    """MSL 31: the township's staff see due and overdue re-checks, overdue marked, in the
+    re-check list and as a count in their inbox; another township's staff see none."""
+    overdue, soon = _due_and_overdue(case_worker_a, region.village_a)
+    client = client_for(case_worker_a)
+    html = client.get(reverse("caseload:rechecks")).content.decode()
+    assert html.count(reverse("caseload:household", args=[overdue.household_id])) == 1
+    assert reverse("caseload:household", args=[soon.household_id]) in html and "已逾期" in html
+    inbox = client.get(reverse("workspace:inbox")).content.decode()
+    assert "在保家庭复核：1 件到期，1 件已逾期。" in inbox
+    other = client_for(case_worker_b)
+    assert (
+        reverse("caseload:household", args=[overdue.household_id])
+        not in other.get(reverse("caseload:rechecks")).content.decode()
+    )
+    assert "在保家庭复核" not in other.get(reverse("workspace:inbox")).content.decode()
+
+
+def test_the_county_dashboard_counts_due_and_overdue_rechecks(region, case_worker_a, county_officer, client_for):
+    """MSL 31: the county dashboard shows how many re-checks are due and overdue in the county."""
+    _due_and_overdue(case_worker_a, region.village_a)
+    html = client_for(county_officer).get(reverse("workspace:county", args=[region.county.pk])).content.decode()
+    assert '<strong id="kpi-rechecks-due">1</strong>' in html
+    assert '<strong id="kpi-rechecks-overdue">1</strong>' in html

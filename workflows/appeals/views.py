@@ -1,0 +1,118 @@
+"""Appeal pages: the township's (county's) list with deadlines, recording an appeal
+against a letter of a case found by its number, and recording the outcome."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from viewflow.workflow.models import Process
+
+from workflows.core.flows import coerce
+from workflows.core.scope import user_scope
+from workflows.documents.models import CaseDocument
+
+from . import services
+from .forms import AppealForm, OutcomeForm
+from .models import Appeal, AppealStatus
+
+
+def _visible(user):
+    return Appeal.objects.filter(township_id__in=user_scope(user).township_ids).select_related(
+        "township", "letter", "recorded_by"
+    )
+
+
+@require_GET
+def appeal_list(request):
+    appeals = _visible(request.user)
+    status = request.GET.get("status")
+    if status in AppealStatus.values:
+        appeals = appeals.filter(status=status)
+    return render(request, "appeals/list.html", {"kind": "appeals", "appeals": appeals[:200], "status": status})
+
+
+def _case_by_number(user, number: str):
+    """The case with this number if the user may record an appeal on it (else None)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    letter = CaseDocument.objects.filter(case_number=number).order_by("pk").first()
+    if letter is None:
+        return None
+    case = coerce(Process.objects.get(pk=letter.process_id))
+    return case if services.may_record(user, case) else None
+
+
+@require_http_methods(["GET", "POST"])
+def appeal_new(request):
+    number = request.GET.get("case") or request.POST.get("case") or ""
+    case = _case_by_number(request.user, number)
+    letters = []
+    if case is not None:
+        letters = list(
+            CaseDocument.objects.filter(
+                process_id=case.pk, kind__in=services.APPEALABLE, superseded_by__isnull=True
+            ).order_by("created_at")
+        )
+    form = AppealForm(request.POST or None, letters=letters) if case is not None else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        letter = next(d for d in letters if d.pk == data["letter"])
+        try:
+            appeal = services.appeal_record(
+                letter=letter,
+                kind=data["kind"],
+                body=data["body"],
+                delivered_on=data["delivered_on"],
+                filed_on=data["filed_on"],
+                claims=data["claims"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                form.add_error(None, m)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            if appeal.filed_late:
+                messages.warning(request, _("已登记。注意：申请日期已超过法定期限，是否受理由复议机关或法院决定。"))
+            else:
+                messages.success(request, _("已登记行政复议或诉讼。"))
+            return redirect("appeals:detail", appeal.pk)
+    return render(
+        request,
+        "appeals/new.html",
+        {"kind": "appeals", "case": case, "number": number, "form": form, "not_found": bool(number) and case is None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appeal_detail(request, pk: int):
+    appeal = _visible(request.user).filter(pk=pk).first()
+    if appeal is None:
+        raise Http404("No appeal matches the given query.")
+    form = OutcomeForm(request.POST or None) if appeal.status == AppealStatus.PENDING else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.appeal_decide(
+                appeal=appeal,
+                outcome=data["outcome"],
+                outcome_on=data["outcome_on"],
+                text=data["text"],
+                amount=data["amount"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                form.add_error(None, m)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已登记复议或诉讼结果。"))
+            return redirect("appeals:detail", appeal.pk)
+    return render(request, "appeals/detail.html", {"kind": "appeals", "appeal": appeal, "form": form})

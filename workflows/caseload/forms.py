@@ -1,0 +1,39 @@
+"""The change-decision form of the benefit page (MSL 32)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import COUNTY_GROUNDS, SYSTEM_GROUNDS, ChangeKind, Ground
+
+#: Changes a township approver decides on the page (opening is the approval's; the end of
+#: a phase-out is the engine's).
+DECIDED_KINDS = [
+    (k.value, k.label)
+    for k in (ChangeKind.INCREASE, ChangeKind.REDUCE, ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.STOP)
+]
+TOWNSHIP_GROUNDS = [
+    (g.value, g.label) for g in Ground if g not in COUNTY_GROUNDS | SYSTEM_GROUNDS and g != Ground.APPROVED
+]
+
+
+class BenefitChangeForm(forms.Form):
+    benefit = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("变更类别"), choices=DECIDED_KINDS)
+    ground = forms.ChoiceField(label=_("变更依据（MSL 32）"), choices=TOWNSHIP_GROUNDS)
+    new_amount = forms.DecimalField(
+        label=_("新的月保障金额（元）"),
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("仅增发、减发时填写。"),
+    )
+    reasons = forms.CharField(
+        label=_("书面理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一条，将写入变更决定书。"),
+    )
