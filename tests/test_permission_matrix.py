@@ -121,6 +121,42 @@ def _conference_action(*, case, officer, **_):
         recorded_by=officer,
     )  # fmt: skip
     return ConferenceAction.objects.create(conference=conference, description="matrix", owner="matrix", due_on=today)
+
+
+def _payment_roll(township, officer, built):
+    from workflows.payroll.models import PaymentRoll
+
+    return _once(
+        built,
+        ("payment_roll", township.pk),
+        lambda: PaymentRoll.objects.create(
+            county=township.county, township=township, month=datetime.date(2026, 1, 1), generated_by=officer
+        ),
+    )
+
+
+def _payment_roll_line(*, case, township, officer, built, **_):
+    from tests.factories import HouseholdFactory
+    from workflows.payroll.models import PaymentRollLine
+
+    return PaymentRollLine.objects.create(
+        roll=_payment_roll(township, officer, built), kind="benefit", household=HouseholdFactory(village=case.village),
+        programme="dibao", payee_name="矩阵", payee_id_number="", current=1, amount=1,
+    )  # fmt: skip
+
+
+def _appeal(*, case, officer, **_):
+    from workflows.appeals.models import Appeal
+
+    letter = _document(case=case)
+    today = timezone.localdate()
+    return Appeal.objects.create(
+        process_id=case.pk, case_number=case.case_number or "", county_id=case.county_id, township_id=case.township_id,
+        letter=letter, kind="reconsideration", body="矩阵", delivered_on=today, filed_on=today, deadline=today,
+        claims="矩阵", recorded_by=officer,
+    )  # fmt: skip
+
+
 def _household(*, case, **_):
     from tests.factories import HouseholdFactory
 
@@ -139,6 +175,9 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "referral": _referral,
     "conference_action": _conference_action,
     "household": _household,
+    "payment_roll": lambda *, township, officer, built, **_: _payment_roll(township, officer, built),
+    "payment_roll_line": _payment_roll_line,
+    "appeal": _appeal,
 }
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}
