@@ -163,6 +163,7 @@ event("case.case_by_case_decision", _("一事一议决定"))
 event("case.payment", _("发放救助金"))
 event("case.payment_reversed", _("冲销救助金"))
 event("case.receipt", _("领取签收"))
+event("case.emergency_place", _("急难发生地救助：通知户籍地乡镇"))
 # workspace
 event("case.sent_back", _("退回"))
 event("case.resubmitted", _("退回后重新提交"))

@@ -20,6 +20,7 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 ERR_NO_HOUSEHOLD_WITH_ID = _("本乡镇没有登记该身份证号码的家庭；请核对号码，或登记新家庭。")
 ERR_CHOOSE_ONE_HOUSEHOLD = _("已有家庭、按身份证号码查找和登记新家庭只能选一种。")
 ERR_NEW_HOUSEHOLD_FIELD = _("登记新家庭时此项必填。")
+ERR_EMERGENCY_PLACE_ID_REQUIRED = _("在急难发生地救助时，请填写该家庭成员的身份证号码以查找其户籍地登记。")
 
 NEW_HOUSEHOLD_FIELDS = ("village", "area", "address", "phone", "bank_account")
 CASE_FIELDS = (
@@ -33,6 +34,12 @@ class OpenCaseForm(forms.Form):
 
     household = forms.ModelChoiceField(label=_("已有家庭"), queryset=Household.objects.none(), required=False)
     find_id_number = forms.CharField(label=_("按家庭成员身份证号码查找已有家庭"), max_length=18, required=False)
+    emergency_village = forms.ModelChoiceField(
+        label=_("急难发生地（户籍在外乡镇或外县的家庭）"),
+        queryset=Village.objects.none(),
+        required=False,
+        help_text=_("急难型救助可在急难发生地直接办理：选择发生地所在村（社区），并按身份证号码查找该家庭。"),
+    )
     village = forms.ModelChoiceField(label=_("新家庭所在村（社区）"), queryset=Village.objects.none(), required=False)
     area = forms.ChoiceField(label=_("户籍类别"), choices=[("", "---"), *Area.choices], required=False)
     address = forms.CharField(label=_("家庭住址"), max_length=200, required=False)
@@ -58,6 +65,10 @@ class OpenCaseForm(forms.Form):
         self.fields["village"].queryset = (
             Village.objects.filter(township__in=townships_for_case_worker(user))
             | Village.objects.filter(pk__in=villages_for_village_assistant(user))
+        ).select_related("township")
+        # only a township case worker helps where the emergency happens (TA18; ZB20)
+        self.fields["emergency_village"].queryset = Village.objects.filter(
+            township__in=townships_for_case_worker(user)
         ).select_related("township")
         if not villages_for_village_assistant(user).exists():
             del self.fields["upload_entrustment"]
@@ -87,8 +98,12 @@ class OpenCaseForm(forms.Form):
         chosen = [bool(data.get("household")), bool(data.get("find_id_number")), bool(data.get("village"))]
         if sum(chosen) > 1:
             raise forms.ValidationError(ERR_CHOOSE_ONE_HOUSEHOLD, code="household")
-        if data.get("find_id_number"):
-            found = selectors.household_by_id_number(id_number=data["find_id_number"], households=self.households)
+        if data.get("emergency_village") and not data.get("find_id_number"):
+            self.add_error("find_id_number", ERR_EMERGENCY_PLACE_ID_REQUIRED)
+        elif data.get("find_id_number"):
+            # at the place of emergency the household may be registered anywhere in the system
+            households = Household.objects.all() if data.get("emergency_village") else self.households
+            found = selectors.household_by_id_number(id_number=data["find_id_number"], households=households)
             if found is None:
                 self.add_error("find_id_number", ERR_NO_HOUSEHOLD_WITH_ID)
             data["household"] = found
@@ -104,7 +119,7 @@ class OpenCaseForm(forms.Form):
 
     # bound fields grouped for the intake template
     def household_fields(self):
-        return [self[name] for name in ("household", "find_id_number")]
+        return [self[name] for name in ("household", "find_id_number", "emergency_village")]
 
     def new_household_fields(self):
         return [self[name] for name in NEW_HOUSEHOLD_FIELDS]
@@ -117,6 +132,7 @@ class OpenCaseForm(forms.Form):
         return {
             **{name: self.cleaned_data[name] for name in CASE_FIELDS},
             "entrustment": self.cleaned_data.get("upload_entrustment"),
+            "emergency_village": self.cleaned_data.get("emergency_village"),
         }
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 from workflows.core.cases import CaseFields
-from workflows.core.models import DibaoStandard, TemporaryAssistanceRule
+from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township
 from workflows.households.models import Household
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -88,6 +88,16 @@ class TemporaryAssistanceProcess(CaseFields, Process):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
     )
+    # 急难发生地 (TA18; ZB20): set when the township where the emergency happened helps a household
+    # registered in another township; the case's own regions are the helping township's.
+    registration_township = models.ForeignKey(
+        Township,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("户籍所在乡镇（急难发生地救助）"),
+    )
 
     finance_check_ref = models.CharField(_("核对编号"), max_length=64, blank=True)
     finance_check_outcome = models.CharField(_("核对结果"), max_length=32, blank=True)
@@ -128,6 +138,16 @@ class TemporaryAssistanceProcess(CaseFields, Process):
         if node_name in {"assist_first_pay", "township_approve", "county_approve", "case_by_case_decision"}:
             return {self.opened_by_id} if self.opened_by_id else set()
         return set()
+
+    # --- help where the emergency happens (急难发生地, TA18; ZB20) ---------------
+    @property
+    def at_emergency_place(self) -> bool:
+        return self.registration_township_id is not None
+
+    def read_only_township_ids(self) -> frozenset[int]:
+        """Townships that may see this one case without acting on it (``core.flows.case_readable``):
+        the household's registration township (and so its county) when helped elsewhere."""
+        return frozenset({self.registration_township_id}) if self.registration_township_id else frozenset()
 
     # --- routing --------------------------------------------------------------
     def compute_tier(self) -> str:

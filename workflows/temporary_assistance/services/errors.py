@@ -32,3 +32,6 @@ ERR_NO_PAYMENT_STEP = _("该案件当前没有待办理的“%(step)s”步骤�
 ERR_ALREADY_DECIDED = _("该案件已作出审批决定，不能重复审批。")
 ERR_ID_ALREADY_REGISTERED = _("身份证号码 %(id)s 已登记在一个家庭中，请按身份证号码查找该家庭，不要重复登记。")
 ERR_HOUSEHOLD_REQUIRED = _("请选择已有家庭、按身份证号码查找，或登记新家庭。")
+ERR_EMERGENCY_PLACE_KIND = _("在急难发生地直接救助只适用于急难型救助。")
+ERR_EMERGENCY_PLACE_OUTSIDE = _("急难发生地不在您负责的乡镇，只有急难发生地乡镇的经办人可以登记。")
+ERR_EMERGENCY_PLACE_EXISTING_ONLY = _("急难发生地救助须按身份证号码找到该家庭在户籍地的登记。")
