@@ -169,8 +169,8 @@ def test_only_emergencies_and_only_the_place_townships_case_worker(
     with pytest.raises(ValidationError) as exc:  # B's worker naming a village of A for A's own household
         file_at_place(case_worker_b, household_a, region.village_a)
     assert exc.value.code == "outside"
-    with pytest.raises(ValidationError) as exc:  # B's worker naming a village of A for some other household
-        file_at_place(case_worker_b, factories.HouseholdFactory(village=region.village_a2), region.village_a)
+    with pytest.raises(ValidationError) as exc:  # A's worker naming a village of B as the place, for A's household
+        file_at_place(case_worker_a, household_a, region.village_b)
     assert exc.value.code == "emergency_place_outside"
     assert not TemporaryAssistanceProcess.objects.exists()
 
