@@ -12,7 +12,7 @@ from workflows.households.models import Household
 from workflows.households.validators import normalise_id_number, validate_id_number
 
 from . import selectors
-from .models import Cause, Kind, Payment
+from .models import AfterCheck, Cause, Kind, Payment
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -162,10 +162,47 @@ class AssistFirstPayForm(forms.Form):
 
 
 class CompletePaperworkForm(forms.Form):
-    registration = forms.BooleanField(label=_("已补办申请登记"), required=False)
-    signatures = forms.BooleanField(label=_("已补齐申请人和经办人签字"), required=False)
-    check_done = forms.BooleanField(label=_("已完成事后核对"), required=False)
-    note = forms.CharField(label=_("备注"), widget=forms.Textarea, required=False)
+    """Assist-first completion (TA18 2(2), ZB20 15): registration, the township head's signature, the
+    amount on the signed receipt, and the after-the-fact check or, per source, why it is not needed."""
+
+    registration = forms.BooleanField(label=_("已补办申请登记（申请书、承诺书、核对授权书）"), required=False)
+    head_signer = forms.CharField(label=_("签字的乡镇负责人"), max_length=50, required=False)
+    head_signed_on = forms.DateField(
+        label=_("乡镇负责人签字日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    receipt_amount = forms.DecimalField(
+        label=_("申请人签收的金额（元）"), help_text=_("须与系统记录的已发放金额一致。"), **MONEY
+    )
+    after_check = forms.ChoiceField(label=_("事后核对"), choices=AfterCheck.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from workflows.finance_check.sources import Source
+
+        from .services import after_check_sources
+
+        super().__init__(*args, **kwargs)
+        self.waiver_names = {}
+        for source in after_check_sources():
+            name = f"waive_{source}"
+            self.fields[name] = forms.CharField(
+                label=_("无需核对“%(source)s”的理由") % {"source": Source(source).label}, max_length=200, required=False
+            )
+            self.waiver_names[name] = source
+        bootstrap_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        data["waivers"] = {source: data.pop(name, "") for name, source in self.waiver_names.items()}
+        return data
+
+
+class RecoveryDecisionForm(forms.Form):
+    recover = forms.TypedChoiceField(
+        label=_("追回决定"), choices=[("1", _("追回已发放救助金")), ("0", _("不予追回"))], coerce=lambda v: v == "1"
+    )
+    amount = forms.DecimalField(label=_("应追回金额（元）"), required=False, **MONEY)
+    reason = forms.CharField(label=_("决定理由"), widget=forms.Textarea)
 
 
 class EscalationForm(forms.Form):

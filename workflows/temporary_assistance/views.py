@@ -85,8 +85,21 @@ class AssistFirstPayView(CaseTaskFormView):
 class CompletePaperworkView(CaseTaskFormView):
     form_class = forms.CompletePaperworkForm
 
+    def get_initial(self):
+        return {"receipt_amount": self.process.paid_amount()}
+
     def perform(self, form):
         services.case_complete_paperwork(process=self.process, actor=self.request.user, **form.cleaned_data)
+
+
+class RecoveryDecisionView(CaseTaskFormView):
+    form_class = forms.RecoveryDecisionForm
+
+    def get_initial(self):
+        return {"recover": "1", "amount": self.process.paid_amount()}
+
+    def perform(self, form):
+        services.case_decide_recovery(process=self.process, actor=self.request.user, **form.cleaned_data)
 
 
 class EscalationView(CaseTaskFormView):
