@@ -51,7 +51,7 @@ def paperwork_waived(process, **overrides):
         "head_signed_on": paid_on,
         "receipt_amount": process.paid_amount(),
         "after_check": "waived",
-        "waivers": {source: "房屋失火，家庭财产已灭失，无需核对" for source in services.after_check_sources()},
+        "waivers": dict.fromkeys(services.after_check_sources(), "房屋失火，家庭财产已灭失，无需核对"),
         "note": "",
     }
     data.update(overrides)

@@ -138,9 +138,7 @@ class TemporaryAssistanceProcess(CaseFields, Process):
     after_check_waivers = models.JSONField(_("无需核对的数据来源及理由"), default=dict, blank=True)
     after_check_ref = models.CharField(_("事后核对编号"), max_length=64, blank=True)
     after_check_outcome = models.CharField(_("事后核对结果"), max_length=32, blank=True)
-    recovery_decision = models.CharField(
-        _("追回决定"), max_length=16, choices=RecoveryDecision.choices, blank=True
-    )
+    recovery_decision = models.CharField(_("追回决定"), max_length=16, choices=RecoveryDecision.choices, blank=True)
     recovery_amount = models.DecimalField(_("应追回金额（元）"), null=True, blank=True, **MONEY)
     recovery_reason = models.TextField(_("追回决定理由"), blank=True)
     recovery_decided_by = models.ForeignKey(

@@ -167,9 +167,13 @@ def _on_emergency_place_case(sender, process_pk: int, **kwargs):
     Notification.objects.bulk_create(
         [
             Notification(
-                user=u, kind=Notification.Kind.SHARED_CASE, process_id=process.pk,
-                case_number=process.case_number or "", actor=process.opened_by, note=note[:500],
-            )  # fmt: skip
+                user=u,
+                kind=Notification.Kind.SHARED_CASE,
+                process_id=process.pk,
+                case_number=process.case_number or "",
+                actor=process.opened_by,
+                note=note[:500],
+            )
             for u in sorted(users, key=lambda u: u.pk)
             if u.is_active
         ]

@@ -13,7 +13,6 @@ from workflows.core.access import access_case
 from workflows.core.audit import audit_record, diff
 from workflows.core.money import exact_positive_amount
 from workflows.core.working_days import Calendar
-
 from workflows.households.models import Consent, members_missing_consent
 
 from ..models import AfterCheck, Payment, RecoveryDecision, TemporaryAssistanceProcess
@@ -30,13 +29,13 @@ from .common import (
 from .errors import (
     ERR_ABOVE_REQUESTED,
     ERR_ABOVE_TOWNSHIP_LIMIT,
+    ERR_AFTER_CHECK_CONSENT,
     ERR_AMOUNT,
+    ERR_LEDGER_MISMATCH,
     ERR_NOT_APPROVER,
     ERR_NOT_CASE_WORKER,
     ERR_NOT_COUNTY_OFFICER,
     ERR_OWN_CASE,
-    ERR_AFTER_CHECK_CONSENT,
-    ERR_LEDGER_MISMATCH,
     ERR_PAPERWORK_INCOMPLETE,
     ERR_REASON_REQUIRED,
     ERR_RECONCILE,
@@ -188,18 +187,16 @@ def case_complete_paperwork(
     from workflows.sampling.services import approval_actor_add
 
     approval_actor_add(process_id=process.pk, user_id=actor.pk)  # who completed it may not review it either
+    new = {
+        "paperwork_completed_at": process.paperwork_completed_at, "paperwork_head_signer": head_signer,
+        "paperwork_reconciled_amount": reconciled, "after_check": after_check,
+    }  # fmt: skip
     audit_record(
         action="case.paperwork_completed",
         target=process,
         actor=actor,
         process_id=process.pk,
-        changes=diff(
-            old,
-            {
-                "paperwork_completed_at": process.paperwork_completed_at, "paperwork_head_signer": head_signer,
-                "paperwork_reconciled_amount": reconciled, "after_check": after_check,
-            },
-        ),  # fmt: skip
+        changes=diff(old, new),
         data={
             "note": note,
             "overdue": today > process.paperwork_due if process.paperwork_due else False,
@@ -237,7 +234,10 @@ def case_request_after_check(*, process: TemporaryAssistanceProcess) -> None:
 @transaction.atomic
 def case_record_after_check(*, process: TemporaryAssistanceProcess, check_ref: str, outcome: str):
     """Record the after-the-fact check's result (flow step); anything but "eligible" opens a recovery decision."""
-    old = {"after_check_ref": process.after_check_ref or None, "after_check_outcome": process.after_check_outcome or None}
+    old = {
+        "after_check_ref": process.after_check_ref or None,
+        "after_check_outcome": process.after_check_outcome or None,
+    }
     process.after_check_ref, process.after_check_outcome = check_ref, outcome
     process.save(update_fields=["after_check_ref", "after_check_outcome"])
     audit_record(

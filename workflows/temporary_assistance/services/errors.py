@@ -28,7 +28,9 @@ ERR_SIGNED_BEFORE_PAYMENT = _("签字日期不能早于先行发放日期。")
 ERR_RECONCILE = _("签收金额 %(receipt)s 元与系统记录的已发放金额 %(paid)s 元不一致，请核实后再办结。")
 ERR_LEDGER_MISMATCH = _("备用金台账记录的本案支出 %(ledger)s 元与发放记录 %(paid)s 元不一致，请联系县民政局核查。")
 ERR_WAIVER_MISSING = _("不进行核对时，须逐项说明每个数据来源无需核对的理由：%(sources)s。")
-ERR_AFTER_CHECK_CONSENT = _("事后核对需要核对授权书，以下成员尚未签署：%(members)s。请先补签，或逐项说明无需核对的理由。")
+ERR_AFTER_CHECK_CONSENT = _(
+    "事后核对需要核对授权书，以下成员尚未签署：%(members)s。请先补签，或逐项说明无需核对的理由。"
+)
 ERR_RECOVERY_AMOUNT = _("追回金额须大于 0 元且不超过已发放的 %(paid)s 元。")
 ERR_ABOVE_UNPAID = _("本次发放 %(amount)s 元超过尚未发放的 %(unpaid)s 元。")
 ERR_REVERSAL_REASON_REQUIRED = _("冲销必须写明理由。")

@@ -9,14 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import Village
 from workflows.core.money import exact_positive_amount
 from workflows.households.models import Consent, Household, HouseholdMember, members_missing_consent
 from workflows.households.services import household_register
 from workflows.households.validators import mask_id_number, normalise_id_number
-
-from workflows.core.access import holds
 
 from ..models import Kind, TemporaryAssistanceProcess
 from .common import DEFERRABLE_CONSENT_CODES, _filing_channel, check_frequency, township_limit_on
@@ -132,7 +131,11 @@ def case_open(
     from workflows.dibao.models import Channel
     from workflows.dibao.services import ERR_ENTRUSTMENT, validate_upload
 
-    if emergency_village is not None and household is not None and household.township_id == emergency_village.township_id:
+    if (
+        emergency_village is not None
+        and household is not None
+        and household.township_id == emergency_village.township_id
+    ):
         emergency_village = None  # the household's own township: an ordinary filing
     if emergency_village is not None:
         _check_emergency_place(kind=kind, household=household, village=emergency_village, actor=actor)
