@@ -1,14 +1,15 @@
-// Staff intake: add and remove member rows without a round trip. Without this
-// script the "添加一名成员" submit button adds a row on the server and the
-// "删除此成员" checkbox removes a row on submit (issue 14).
+// Staff intakes (dibao, 特困, temporary assistance; templates/dibao/_member_rows.html):
+// add and remove member rows without a round trip. Without this script the
+// "添加一名成员" submit button adds a row on the server and the "删除此成员"
+// checkbox removes a row on submit (issue 14).
 (function () {
   "use strict";
-  var form = document.getElementById("intake-form");
-  if (!form) return;
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 
   var rows = document.getElementById("member-rows");
+  var form = rows && rows.closest("form");
+  if (!form) return;
   var template = document.getElementById("member-template");
   var addButton = document.getElementById("add-member");
   var total = form.querySelector('input[name="members-TOTAL_FORMS"]');

@@ -1,8 +1,9 @@
 """Issue 14 acceptance journey (e): temporary assistance paid first (先行救助), then its
 paperwork within the deadline, driven only by clicking and typing. The case worker files
 an emergency for a household already on record and asks for assist-first; the township
-approver pays it from the inbox; the case worker completes registration, signatures and
-the after-the-fact check before the due date. Every page visited has no viewflow custom
+approver pays it from the inbox; the case worker completes registration, the township
+head's signature, the reconciled amount and, source by source, why no after-the-fact check
+is needed, before the due date. Every page visited has no viewflow custom
 element and no serious/critical axe-core violation; the main pages are saved at 1366×768
 and 390×844 into test-artifacts/ui/."""
 
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from tests.e2e.helpers import Visit, log_in, log_out, take_task
 from tests.temporary_assistance.conftest import fund_a, household_a  # noqa: F401 - fixtures
+from workflows.finance_check.sources import Source
+from workflows.temporary_assistance import services
 from workflows.temporary_assistance.models import Payment, TemporaryAssistanceProcess
 
 pytestmark = pytest.mark.browser
@@ -77,13 +80,19 @@ def test_assist_first_payment_then_paperwork_within_the_deadline(
     take_task(page, process.case_number, visit, "e05-complete-paperwork")
     assert due.isoformat() in page.locator("main").inner_text(), "the paperwork due date is not shown"
     page.get_by_label("已补办申请登记").check()
-    page.get_by_label("已补齐申请人和经办人签字").check()
-    page.get_by_label("已完成事后核对").check()
-    page.get_by_label("备注").fill("申请书、户主签字和经办人签字已补齐，事后核对无异常。")
+    page.get_by_label("签字的乡镇负责人").fill("王镇长")
+    page.get_by_label("乡镇负责人签字日期").fill(timezone.localdate().isoformat())
+    assert page.get_by_label("申请人签收的金额（元）").input_value() == "1500.00"
+    page.get_by_label("逐项说明无需核对的理由").check()
+    for source in services.after_check_sources():
+        page.get_by_label(f"无需核对“{Source(source).label}”的理由").fill("房屋及财物已焚毁，无需核对")
+    page.get_by_label("备注").fill("申请书、承诺书和乡镇负责人签字已补齐。")
     page.get_by_role("button", name="办理", exact=True).click()
     page.wait_for_url(f"**/workspace/case/{process.pk}/")
     visit("e06-case-paperwork-done")
     process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
     assert process.paperwork_completed_at is not None and process.escalated_at is None
+    assert process.paperwork_head_signer == "王镇长" and process.paperwork_reconciled_amount == Decimal("1500.00")
+    assert process.after_check == "waived" and process.status == "DONE"
     assert "先行救助待补办" not in page.locator("main").inner_text()
     visit.assert_clean()

@@ -86,7 +86,7 @@ def test_fund_page_lists_pending_assist_first_for_township_and_county(
     """TA18 2(2) / ZB20 15: township and county views of the fund show the assist-first payment whose
     paperwork is pending, and drop it once the paperwork is completed."""
     from tests.factories import HouseholdFactory, MemberFactory
-    from tests.temporary_assistance.helpers import do, file_case
+    from tests.temporary_assistance.helpers import do, file_case, paperwork_waived
     from workflows.temporary_assistance import services as ta
     from workflows.temporary_assistance.flows import TemporaryAssistanceFlow as F
 
@@ -104,5 +104,5 @@ def test_fund_page_lists_pending_assist_first_for_township_and_county(
         section = pending_section(user)
         assert process.case_number in section and "先行救助，待补办手续" in section
     do(process, F.complete_paperwork, case_worker_a, ta.case_complete_paperwork,
-       registration=True, signatures=True, check_done=True, note="")  # fmt: skip
+       **paperwork_waived(process))  # fmt: skip
     assert process.case_number not in pending_section(county_officer)

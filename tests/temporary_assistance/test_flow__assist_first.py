@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.timers import fire_due_timers
 
-from tests.temporary_assistance.helpers import do, file_case, node_names
+from tests.temporary_assistance.helpers import do, file_case, node_names, paperwork_waived
 from workflows.core.driving import open_tasks
 from workflows.core.models import AuditEvent
 from workflows.funds.services import fund_allocate
@@ -93,9 +93,9 @@ def test_overdue_paperwork_escalates_to_county(
     do(process, F.escalate_to_county, county_officer, services.case_record_escalation, note="责令三日内补办")
     with pytest.raises(ValidationError):
         do(process, F.complete_paperwork, case_worker_a, services.case_complete_paperwork,
-           registration=True, signatures=False, check_done=True, note="")  # fmt: skip
+           **paperwork_waived(process, head_signer=""))  # fmt: skip
     do(process, F.complete_paperwork, case_worker_a, services.case_complete_paperwork,
-       registration=True, signatures=True, check_done=True, note="已补办")  # fmt: skip
+       **paperwork_waived(process, note="已补办"))  # fmt: skip
     process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
     assert not process.paperwork_pending and process.status == "DONE"
     events = AuditEvent.objects.filter(chain=f"case:{process.pk}", action__startswith="case.")
@@ -109,7 +109,7 @@ def test_paperwork_in_time_cancels_timer(
     """ZB20 15: paperwork completed before the deadline ends the case; the timer never fires."""
     process = assist_first_case(case_worker_a, approver_a, household_a)
     do(process, F.complete_paperwork, case_worker_a, services.case_complete_paperwork,
-       registration=True, signatures=True, check_done=True, note="")  # fmt: skip
+       **paperwork_waived(process))  # fmt: skip
     on_sep_30(datetime.datetime(2026, 11, 1, 8, 0, tzinfo=SHANGHAI))
     assert fire_due_timers() == 0
     process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
@@ -145,4 +145,4 @@ def test_paperwork_by_other_township_refused(
     process = assist_first_case(case_worker_a, approver_a, household_a)
     with pytest.raises(PermissionDenied):
         do(process, F.complete_paperwork, case_worker_b, services.case_complete_paperwork,
-           registration=True, signatures=True, check_done=True, note="")  # fmt: skip
+           **paperwork_waived(process))  # fmt: skip

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.sampling.conftest import decide, review_of
-from tests.temporary_assistance.helpers import do, file_case
+from tests.temporary_assistance.helpers import do, file_case, paperwork_waived
 from workflows.core.driving import assign_task, open_tasks
 from workflows.core.models.staff import Role
 from workflows.core.permissions import assignment_grant
@@ -82,7 +82,7 @@ def test_assist_first_joins_pool_and_paperwork_completer_is_excluded(
     assert record.one_off_amount == Decimal("1000.00")
     assert case_worker_a2.pk not in excluded(record)
     do(process, F.complete_paperwork, case_worker_a2, services.case_complete_paperwork,
-       registration=True, signatures=True, check_done=True, note="")  # fmt: skip
+       **paperwork_waived(process))  # fmt: skip
     assert case_worker_a2.pk in excluded(record)
 
 

@@ -34,6 +34,21 @@ def case_visible(user, process) -> bool:
     return user_scope(user).covers(township_id=township_id, village_id=getattr(process, "village_id", None))
 
 
+def case_readable(user, process) -> bool:
+    """May ``user`` see this case? Acting scope (``case_visible``) or a read-only share of exactly
+    this case with one of the user's townships (or their county's): a process model declares it
+    with ``read_only_township_ids()`` (temporary assistance at the place of emergency, TA18; ZB20).
+    Never grants acting: every node and service checks ``case_visible`` / the region permission."""
+    process = coerce(process)
+    if case_visible(user, process):
+        return True
+    shared = getattr(process, "read_only_township_ids", None)
+    if shared is None:
+        return False
+    ids = shared()
+    return bool(ids) and not user_scope(user).township_ids.isdisjoint(ids)
+
+
 class CaseFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     task_class = CaseTask
@@ -45,7 +60,7 @@ class CaseFlow(flow.Flow):
             # Opening the app: anyone with a region. Which cases they see is
             # decided per object and by the scoped list querysets.
             return not user_scope(user).is_empty
-        return case_visible(user, obj)
+        return case_readable(user, obj)
 
     def has_manage_permission(self, user, obj=None):
         # Cancelling, undoing or reviving a case by hand bypasses the legal

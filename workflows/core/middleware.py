@@ -15,11 +15,15 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from viewflow.workflow.models import Process, Task
 
-from .flows import case_visible
+from .flows import case_readable, case_visible
 from .separation import ERR_SEPARATION
 from .standins import end_acting
 
 ACTING_URL_NAMES = frozenset({"assign", "execute"})
+# The only case URLs a read-only share (``case_readable`` without ``case_visible``) opens:
+# the case's pages and its history, never a task, an action or a download of documents.
+READ_ONLY_VIEW_NAMES = frozenset({"workspace:case", "history:case"})
+READ_ONLY_URL_NAMES = frozenset({"process_detail", "process_chart"})
 
 
 class CaseScopeMiddleware:
@@ -38,7 +42,16 @@ class CaseScopeMiddleware:
         if process_pk is None:
             return None
         process = Process.objects.filter(pk=process_pk).first()
-        if process is None or not case_visible(request.user, process):
+        if process is None:
+            raise Http404("No case matches the given query.")
+        if not case_visible(request.user, process):
+            match = request.resolver_match
+            read_only_page = match is not None and (
+                match.view_name in READ_ONLY_VIEW_NAMES
+                or (match.url_name in READ_ONLY_URL_NAMES and view_kwargs.get("task_pk") is None)
+            )
+            if read_only_page and case_readable(request.user, process):
+                return None
             raise Http404("No case matches the given query.")
         task_pk = view_kwargs.get("task_pk")
         if task_pk is None:

@@ -315,6 +315,8 @@ class MemberForm(forms.Form):
 
 
 MAX_MEMBERS = 15
+# the no-JavaScript "add a row" submit button of every intake's member rows (templates/dibao/_member_rows.html)
+ADD_MEMBER = "add_member"
 ERR_NO_MEMBERS = _("请至少填写一名家庭成员（申请人本人）。")
 ERR_TOO_MANY_MEMBERS = _("一户最多填写 %(num)s 名家庭成员。")
 
@@ -373,8 +375,9 @@ def member_formset_factory(formset: type[BaseMemberFormSet] = BaseMemberFormSet)
 MemberFormSet = member_formset_factory()
 
 
-def member_formset_adding_row(data, files=None) -> BaseMemberFormSet:
-    """The no-JavaScript "add a row" fallback: the posted rows plus one blank row."""
+def member_formset_adding_row(data, files=None, *, formset_class=None) -> BaseMemberFormSet:
+    """The no-JavaScript "add a row" fallback: the posted rows plus one blank row
+    (``formset_class``: the intake's own member formset, dibao's by default)."""
     data = data.copy()
     key = "members-TOTAL_FORMS"
     try:
@@ -382,7 +385,7 @@ def member_formset_adding_row(data, files=None) -> BaseMemberFormSet:
     except ValueError:
         total = 1
     data[key] = str(max(1, min(total + 1, MAX_MEMBERS)))
-    return MemberFormSet(data, files, prefix="members")
+    return (formset_class or MemberFormSet)(data, files, prefix="members")
 
 
 # --- task forms -----------------------------------------------------------------

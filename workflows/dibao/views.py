@@ -23,6 +23,7 @@ from workflows.core.views import CaseStartFormView, CaseTaskFormView
 
 from . import selectors, services
 from .forms import (
+    ADD_MEMBER,
     MAX_MEMBERS,
     AcceptForm,
     ApplicationForm,
@@ -43,8 +44,6 @@ from .forms import (
 )
 from .models import DibaoProcess, NoticeRound, Programme
 from .staging import UploadStaging
-
-ADD_MEMBER = "add_member"
 
 
 # --- start ------------------------------------------------------------------------

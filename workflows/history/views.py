@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
-from workflows.core.flows import case_visible
+from workflows.core.flows import case_readable, case_visible
 from workflows.core.models import County
 from workflows.core.pii import PiiKind, pii_access_record
 from workflows.core.scope import regions_where
@@ -31,15 +31,20 @@ from .pdf import html_to_pdf
 
 
 class CaseHistoryMixin:
+    # the replay page also opens to a read-only share of the case (``case_readable``); exports do not
+    allow_read_only_share = False
+
     def get_process(self):
         process = selectors.visible_process(self.kwargs["process_pk"])
-        if process is None or not case_visible(self.request.user, process):
+        may_see = case_readable if self.allow_read_only_share else case_visible
+        if process is None or not may_see(self.request.user, process):
             raise Http404("No case matches the given query.")
         return process
 
 
 class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
     template_name = "history/case_history.html"
+    allow_read_only_share = True
 
     def get_context_data(self, **kwargs):
         process = self.get_process()

@@ -45,6 +45,34 @@ class TemporaryAssistanceFlow(CaseFlow):
         .Annotation(title=_("补办登记、签字和核对"))
         .Permission("core.act_case_worker", obj=township_of)
         .OnTimeout(paperwork_deadline, this.mark_escalated, interrupting=False, title=_("补办逾期"))
+        .Next(this.needs_after_check)
+    )
+
+    # system: the after-the-fact check (TA18 2(2); MSL 17), or every source waived with reasons
+    needs_after_check = (
+        flow.If(this.after_check_requested)
+        .Annotation(title=_("是否进行事后核对？"))
+        .Then(this.request_after_check)
+        .Else(this.end)
+    )
+    request_after_check = (
+        flow.Function(this.send_after_check_request).Annotation(title=_("提请事后核对")).Next(this.await_after_check)
+    )
+    await_after_check = (
+        flow.Handle(this.record_after_check).Annotation(title=_("等待事后核对结果")).Next(this.after_check_passed)
+    )
+    after_check_passed = (
+        flow.If(this.after_check_ok)
+        .Annotation(title=_("事后核对是否通过？"))
+        .Then(this.end)
+        .Else(this.recovery_decision)
+    )
+
+    # county officer: a failed after-the-fact check (SAI 68)
+    recovery_decision = (
+        View(views.RecoveryDecisionView.as_view())
+        .Annotation(title=_("事后核对未通过：追回决定"))
+        .Permission("core.act_county_officer", obj=county_of)
         .Next(this.end)
     )
 
@@ -134,6 +162,12 @@ class TemporaryAssistanceFlow(CaseFlow):
     def finance_check_required(self, activation):
         return activation.process.coerced.needs_finance_check()
 
+    def after_check_requested(self, activation):
+        return activation.process.coerced.after_check_requested()
+
+    def after_check_ok(self, activation):
+        return activation.process.coerced.after_check_passed()
+
     def township_tier(self, activation):
         return activation.process.coerced.is_township_tier()
 
@@ -159,6 +193,16 @@ class TemporaryAssistanceFlow(CaseFlow):
         from .services import case_request_finance_check
 
         case_request_finance_check(process=activation.process.coerced)
+
+    def send_after_check_request(self, activation):
+        from .services import case_request_after_check
+
+        case_request_after_check(process=activation.process.coerced)
+
+    def record_after_check(self, activation, check_ref: str, outcome: str):
+        from .services import case_record_after_check
+
+        case_record_after_check(process=activation.process.coerced, check_ref=check_ref, outcome=outcome)
 
     def record_finance_check(self, activation, check_ref: str, outcome: str):
         from .services import case_record_finance_check

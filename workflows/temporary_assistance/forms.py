@@ -12,7 +12,7 @@ from workflows.households.models import Household
 from workflows.households.validators import normalise_id_number, validate_id_number
 
 from . import selectors
-from .models import Cause, Kind, Payment
+from .models import AfterCheck, Cause, Kind, Payment
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -20,6 +20,7 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 ERR_NO_HOUSEHOLD_WITH_ID = _("本乡镇没有登记该身份证号码的家庭；请核对号码，或登记新家庭。")
 ERR_CHOOSE_ONE_HOUSEHOLD = _("已有家庭、按身份证号码查找和登记新家庭只能选一种。")
 ERR_NEW_HOUSEHOLD_FIELD = _("登记新家庭时此项必填。")
+ERR_EMERGENCY_PLACE_ID_REQUIRED = _("在急难发生地救助时，请填写该家庭成员的身份证号码以查找其户籍地登记。")
 
 NEW_HOUSEHOLD_FIELDS = ("village", "area", "address", "phone", "bank_account")
 CASE_FIELDS = (
@@ -33,6 +34,12 @@ class OpenCaseForm(forms.Form):
 
     household = forms.ModelChoiceField(label=_("已有家庭"), queryset=Household.objects.none(), required=False)
     find_id_number = forms.CharField(label=_("按家庭成员身份证号码查找已有家庭"), max_length=18, required=False)
+    emergency_village = forms.ModelChoiceField(
+        label=_("急难发生地（户籍在外乡镇或外县的家庭）"),
+        queryset=Village.objects.none(),
+        required=False,
+        help_text=_("急难型救助可在急难发生地直接办理：选择发生地所在村（社区），并按身份证号码查找该家庭。"),
+    )
     village = forms.ModelChoiceField(label=_("新家庭所在村（社区）"), queryset=Village.objects.none(), required=False)
     area = forms.ChoiceField(label=_("户籍类别"), choices=[("", "---"), *Area.choices], required=False)
     address = forms.CharField(label=_("家庭住址"), max_length=200, required=False)
@@ -58,6 +65,10 @@ class OpenCaseForm(forms.Form):
         self.fields["village"].queryset = (
             Village.objects.filter(township__in=townships_for_case_worker(user))
             | Village.objects.filter(pk__in=villages_for_village_assistant(user))
+        ).select_related("township")
+        # only a township case worker helps where the emergency happens (TA18; ZB20)
+        self.fields["emergency_village"].queryset = Village.objects.filter(
+            township__in=townships_for_case_worker(user)
         ).select_related("township")
         if not villages_for_village_assistant(user).exists():
             del self.fields["upload_entrustment"]
@@ -87,8 +98,12 @@ class OpenCaseForm(forms.Form):
         chosen = [bool(data.get("household")), bool(data.get("find_id_number")), bool(data.get("village"))]
         if sum(chosen) > 1:
             raise forms.ValidationError(ERR_CHOOSE_ONE_HOUSEHOLD, code="household")
-        if data.get("find_id_number"):
-            found = selectors.household_by_id_number(id_number=data["find_id_number"], households=self.households)
+        if data.get("emergency_village") and not data.get("find_id_number"):
+            self.add_error("find_id_number", ERR_EMERGENCY_PLACE_ID_REQUIRED)
+        elif data.get("find_id_number"):
+            # at the place of emergency the household may be registered anywhere in the system
+            households = Household.objects.all() if data.get("emergency_village") else self.households
+            found = selectors.household_by_id_number(id_number=data["find_id_number"], households=households)
             if found is None:
                 self.add_error("find_id_number", ERR_NO_HOUSEHOLD_WITH_ID)
             data["household"] = found
@@ -104,7 +119,7 @@ class OpenCaseForm(forms.Form):
 
     # bound fields grouped for the intake template
     def household_fields(self):
-        return [self[name] for name in ("household", "find_id_number")]
+        return [self[name] for name in ("household", "find_id_number", "emergency_village")]
 
     def new_household_fields(self):
         return [self[name] for name in NEW_HOUSEHOLD_FIELDS]
@@ -117,6 +132,7 @@ class OpenCaseForm(forms.Form):
         return {
             **{name: self.cleaned_data[name] for name in CASE_FIELDS},
             "entrustment": self.cleaned_data.get("upload_entrustment"),
+            "emergency_village": self.cleaned_data.get("emergency_village"),
         }
 
 
@@ -146,10 +162,47 @@ class AssistFirstPayForm(forms.Form):
 
 
 class CompletePaperworkForm(forms.Form):
-    registration = forms.BooleanField(label=_("已补办申请登记"), required=False)
-    signatures = forms.BooleanField(label=_("已补齐申请人和经办人签字"), required=False)
-    check_done = forms.BooleanField(label=_("已完成事后核对"), required=False)
-    note = forms.CharField(label=_("备注"), widget=forms.Textarea, required=False)
+    """Assist-first completion (TA18 2(2), ZB20 15): registration, the township head's signature, the
+    amount on the signed receipt, and the after-the-fact check or, per source, why it is not needed."""
+
+    registration = forms.BooleanField(label=_("已补办申请登记（申请书、承诺书、核对授权书）"), required=False)
+    head_signer = forms.CharField(label=_("签字的乡镇负责人"), max_length=50, required=False)
+    head_signed_on = forms.DateField(
+        label=_("乡镇负责人签字日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    receipt_amount = forms.DecimalField(
+        label=_("申请人签收的金额（元）"), help_text=_("须与系统记录的已发放金额一致。"), **MONEY
+    )
+    after_check = forms.ChoiceField(label=_("事后核对"), choices=AfterCheck.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from workflows.finance_check.sources import Source
+
+        from .services import after_check_sources
+
+        super().__init__(*args, **kwargs)
+        self.waiver_names = {}
+        for source in after_check_sources():
+            name = f"waive_{source}"
+            self.fields[name] = forms.CharField(
+                label=_("无需核对“%(source)s”的理由") % {"source": Source(source).label}, max_length=200, required=False
+            )
+            self.waiver_names[name] = source
+        bootstrap_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        data["waivers"] = {source: data.pop(name, "") for name, source in self.waiver_names.items()}
+        return data
+
+
+class RecoveryDecisionForm(forms.Form):
+    recover = forms.TypedChoiceField(
+        label=_("追回决定"), choices=[("1", _("追回已发放救助金")), ("0", _("不予追回"))], coerce=lambda v: v == "1"
+    )
+    amount = forms.DecimalField(label=_("应追回金额（元）"), required=False, **MONEY)
+    reason = forms.CharField(label=_("决定理由"), widget=forms.Textarea)
 
 
 class EscalationForm(forms.Form):

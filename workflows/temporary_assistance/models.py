@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 from workflows.core.cases import CaseFields
-from workflows.core.models import DibaoStandard, TemporaryAssistanceRule
+from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township
 from workflows.households.models import Household
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -54,6 +54,18 @@ class Tier(models.TextChoices):
 class Decision(models.TextChoices):
     APPROVED = "approved", _("批准")
     REFUSED = "refused", _("不予救助")
+
+
+class AfterCheck(models.TextChoices):
+    """How the after-the-fact check of an assist-first payment is done (TA18 2(2); MSL 17)."""
+
+    RUN = "run", _("进行家庭经济状况核对")
+    WAIVED = "waived", _("逐项说明无需核对的理由")
+
+
+class RecoveryDecision(models.TextChoices):
+    RECOVER = "recover", _("追回已发放救助金")
+    NO_RECOVERY = "no_recovery", _("不予追回")
 
 
 class TemporaryAssistanceProcess(CaseFields, Process):
@@ -88,6 +100,16 @@ class TemporaryAssistanceProcess(CaseFields, Process):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
     )
+    # 急难发生地 (TA18; ZB20): set when the township where the emergency happened helps a household
+    # registered in another township; the case's own regions are the helping township's.
+    registration_township = models.ForeignKey(
+        Township,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("户籍所在乡镇（急难发生地救助）"),
+    )
 
     finance_check_ref = models.CharField(_("核对编号"), max_length=64, blank=True)
     finance_check_outcome = models.CharField(_("核对结果"), max_length=32, blank=True)
@@ -107,6 +129,22 @@ class TemporaryAssistanceProcess(CaseFields, Process):
     paperwork_completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("补办人")
     )
+    # assist-first completion (TA18 2(2), ZB20 15): the head's signature, the reconciled amount,
+    # the after-the-fact check (or, per source, why it is not needed) and, if it fails, recovery (SAI 68)
+    paperwork_head_signer = models.CharField(_("乡镇负责人签字"), max_length=50, blank=True)
+    paperwork_head_signed_on = models.DateField(_("乡镇负责人签字日期"), null=True, blank=True)
+    paperwork_reconciled_amount = models.DecimalField(_("核对一致的已发放金额（元）"), null=True, blank=True, **MONEY)
+    after_check = models.CharField(_("事后核对方式"), max_length=8, choices=AfterCheck.choices, blank=True)
+    after_check_waivers = models.JSONField(_("无需核对的数据来源及理由"), default=dict, blank=True)
+    after_check_ref = models.CharField(_("事后核对编号"), max_length=64, blank=True)
+    after_check_outcome = models.CharField(_("事后核对结果"), max_length=32, blank=True)
+    recovery_decision = models.CharField(_("追回决定"), max_length=16, choices=RecoveryDecision.choices, blank=True)
+    recovery_amount = models.DecimalField(_("应追回金额（元）"), null=True, blank=True, **MONEY)
+    recovery_reason = models.TextField(_("追回决定理由"), blank=True)
+    recovery_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("追回决定人")
+    )
+    recovery_decided_at = models.DateTimeField(_("追回决定时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("逾期报县时间"), null=True, blank=True)
     escalation_note = models.TextField(_("县级督办意见"), blank=True)
 
@@ -127,7 +165,19 @@ class TemporaryAssistanceProcess(CaseFields, Process):
     def excluded_actor_ids(self, node_name: str) -> set[int]:
         if node_name in {"assist_first_pay", "township_approve", "county_approve", "case_by_case_decision"}:
             return {self.opened_by_id} if self.opened_by_id else set()
+        if node_name == "recovery_decision":  # who filed, paid or completed never decides on recovering it
+            return {pk for pk in (self.opened_by_id, self.decided_by_id, self.paperwork_completed_by_id) if pk}
         return set()
+
+    # --- help where the emergency happens (急难发生地, TA18; ZB20) ---------------
+    @property
+    def at_emergency_place(self) -> bool:
+        return self.registration_township_id is not None
+
+    def read_only_township_ids(self) -> frozenset[int]:
+        """Townships that may see this one case without acting on it (``core.flows.case_readable``):
+        the household's registration township (and so its county) when helped elsewhere."""
+        return frozenset({self.registration_township_id}) if self.registration_township_id else frozenset()
 
     # --- routing --------------------------------------------------------------
     def compute_tier(self) -> str:
@@ -156,6 +206,13 @@ class TemporaryAssistanceProcess(CaseFields, Process):
 
     def is_approved(self) -> bool:
         return self.decision == Decision.APPROVED
+
+    def after_check_requested(self) -> bool:
+        return self.after_check == AfterCheck.RUN
+
+    def after_check_passed(self) -> bool:
+        """Only an "eligible" check confirms an assist-first payment; anything else goes to a recovery decision."""
+        return self.after_check_outcome == "eligible"
 
     def is_fully_paid(self) -> bool:
         return self.unpaid_amount() <= 0

@@ -9,18 +9,18 @@ from workflows.core.tasks import periodic
 
 @shared_task(acks_late=True)
 def advance_after_finance_check(process_pk: int, check_ref: str, outcome: str) -> str:
-    """Advance the case's ``await_finance_check`` Handle with the check's result (idempotent)."""
+    """Advance the case's waiting Handle with the check's result (idempotent): ``await_finance_check``
+    (spending shock, before the decision) or ``await_after_check`` (assist first, after the payment)."""
     from workflows.core.cases import CaseTask
 
     from .flows import TemporaryAssistanceFlow
 
-    task = CaseTask.objects.filter(
-        process_id=process_pk, flow_task=TemporaryAssistanceFlow.await_finance_check, status=STATUS.NEW
-    ).first()
+    waiting = (TemporaryAssistanceFlow.await_finance_check, TemporaryAssistanceFlow.await_after_check)
+    task = CaseTask.objects.filter(process_id=process_pk, flow_task__in=waiting, status=STATUS.NEW).first()
     if task is None:
         return "skipped"  # not waiting (already advanced, or never asked)
     try:
-        TemporaryAssistanceFlow.await_finance_check.run(task, check_ref=check_ref, outcome=outcome)
+        task.flow_task.run(task, check_ref=check_ref, outcome=outcome)
     except TransitionNotAllowed:
         return "skipped"
     return "done"

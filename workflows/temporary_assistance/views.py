@@ -7,6 +7,7 @@ from django.views import generic
 
 from workflows.core.flows import case_visible
 from workflows.core.views import CaseStartFormView, CaseTaskFormView
+from workflows.dibao.forms import ADD_MEMBER, MAX_MEMBERS, member_formset_adding_row
 
 from . import forms, selectors, services
 from .models import Payment, TemporaryAssistanceProcess
@@ -25,16 +26,22 @@ class OpenCaseView(CaseStartFormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_formset(self, bound: bool):
-        if bound:
-            return forms.MemberFormSet(self.request.POST, prefix="members")
-        return forms.MemberFormSet(prefix="members")
+        if not bound:
+            return forms.MemberFormSet(prefix="members")
+        if ADD_MEMBER in self.request.POST:  # the no-JavaScript "add a row" button
+            return member_formset_adding_row(self.request.POST, formset_class=forms.MemberFormSet)
+        return forms.MemberFormSet(self.request.POST, prefix="members")
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("formset", self.get_formset(bound=False))
+        kwargs.update(add_member=ADD_MEMBER, max_members=MAX_MEMBERS, show_errors=not kwargs.get("adding"))
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
+        if ADD_MEMBER in request.POST:  # one more member row; nothing is filed, no errors shown yet
+            formset = self.get_formset(bound=True)
+            return self.render_to_response(self.get_context_data(form=form, formset=formset, adding=True))
         self.formset = self.get_formset(bound=True) if form.registers_new_household else None
         # both are validated so every error shows at once
         valid = form.is_valid() & (self.formset is None or self.formset.is_valid())
@@ -78,8 +85,21 @@ class AssistFirstPayView(CaseTaskFormView):
 class CompletePaperworkView(CaseTaskFormView):
     form_class = forms.CompletePaperworkForm
 
+    def get_initial(self):
+        return {"receipt_amount": self.process.paid_amount()}
+
     def perform(self, form):
         services.case_complete_paperwork(process=self.process, actor=self.request.user, **form.cleaned_data)
+
+
+class RecoveryDecisionView(CaseTaskFormView):
+    form_class = forms.RecoveryDecisionForm
+
+    def get_initial(self):
+        return {"recover": "1", "amount": self.process.paid_amount()}
+
+    def perform(self, form):
+        services.case_decide_recovery(process=self.process, actor=self.request.user, **form.cleaned_data)
 
 
 class EscalationView(CaseTaskFormView):

@@ -84,6 +84,7 @@ class Notification(models.Model):
         URGED = "urged", _("催办")
         TRANSFERRED = "transferred", _("转办给您")
         OVERDUE = "overdue", _("案件逾期")
+        SHARED_CASE = "shared_case", _("本地户籍家庭在外地获急难救助")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")

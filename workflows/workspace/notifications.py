@@ -141,9 +141,51 @@ def _on_overdue_alert(sender, instance, created=False, raw=False, **kwargs):
     transaction.on_commit(lambda: _notify_overdue(process_id))
 
 
+def _on_emergency_place_case(sender, process_pk: int, **kwargs):
+    """A household of a township was helped where its emergency happened (急难发生地, TA18; ZB20):
+    its registration township's case workers and approvers, and its county's officers, get an
+    in-app message leading to the case's read-only page. Sent after the case's commit."""
+    from guardian.shortcuts import get_users_with_perms
+
+    from workflows.temporary_assistance.models import TemporaryAssistanceProcess
+
+    process = (
+        TemporaryAssistanceProcess.objects.filter(pk=process_pk)
+        .select_related("registration_township__county", "township")
+        .first()
+    )
+    if process is None or process.registration_township is None:
+        return
+    township = process.registration_township
+    users = set(get_users_with_perms(township, only_with_perms_in=["act_case_worker", "act_approver"]))
+    users |= set(get_users_with_perms(township.county, only_with_perms_in=["act_county_officer"]))
+    note = _("%(household)s（户籍%(home)s）在%(place)s获急难救助。") % {
+        "household": process.household.head.name if process.household.head else "",
+        "home": township.name,
+        "place": process.township.name,
+    }
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=u,
+                kind=Notification.Kind.SHARED_CASE,
+                process_id=process.pk,
+                case_number=process.case_number or "",
+                actor=process.opened_by,
+                note=note[:500],
+            )
+            for u in sorted(users, key=lambda u: u.pk)
+            if u.is_active
+        ]
+    )
+
+
 def connect() -> None:
     # by label: the workspace reacts to the programme's alert without importing it
     post_save.connect(_on_overdue_alert, sender="dibao.OverdueAlert", dispatch_uid="workspace.notifications.overdue")
     task_urged.connect(_on_urged, dispatch_uid="workspace.notifications.urged")
     task_transferred.connect(_on_transferred, dispatch_uid="workspace.notifications.transferred")
     post_save.connect(_on_task_saved, dispatch_uid="workspace.notifications.new_task")
+    from workflows.temporary_assistance.signals import emergency_place_case_opened
+
+    emergency_place_case_opened.connect(_on_emergency_place_case, dispatch_uid="workspace.notifications.shared_case")

@@ -23,7 +23,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.caseload.selectors import recheck_counts
 from workflows.core import sendback, task_actions, working_days
-from workflows.core.flows import case_visible, coerce
+from workflows.core.flows import case_readable, case_visible, coerce
 from workflows.core.models import County
 from workflows.core.scope import user_scope
 from workflows.core.working_days import Calendar
@@ -388,8 +388,10 @@ def case_workspace(request, process_pk: int):
 
     base = get_object_or_404(Process, pk=process_pk)
     process = coerce(base)
-    if not case_visible(request.user, process):
+    # a read-only share (the registration township of a case helped elsewhere) sees the page, acts on nothing
+    if not case_readable(request.user, process):
         raise Http404
+    read_only = not case_visible(request.user, process)
     index = CaseIndex.objects.filter(process_id=process.pk).select_related("township", "village").first()
     household, members = selectors.case_household(process)
     tasks = list(Task.objects.filter(process_id=process.pk).select_related("owner").order_by("created", "pk"))
@@ -445,7 +447,8 @@ def case_workspace(request, process_pk: int):
             "claimable": claimable,
             "withdrawable": withdrawable,
             "urgeable": urgeable,
-            "send_back": sendback.open_send_back(process),
+            "send_back": None if read_only else sendback.open_send_back(process),
+            "read_only": read_only,
             "open_notice": notice if notice is not None and notice.is_open() else None,
             "benefit": benefit_of_case(process.pk),
             "today": timezone.localdate(),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import Village
 from workflows.core.money import exact_positive_amount
@@ -22,6 +23,9 @@ from .errors import (
     ERR_AMOUNT,
     ERR_ASSIST_FIRST_ABOVE_LIMIT,
     ERR_ASSIST_FIRST_EMERGENCY_ONLY,
+    ERR_EMERGENCY_PLACE_EXISTING_ONLY,
+    ERR_EMERGENCY_PLACE_KIND,
+    ERR_EMERGENCY_PLACE_OUTSIDE,
     ERR_EVENT_IN_FUTURE,
     ERR_HOUSEHOLD_REQUIRED,
     ERR_ID_ALREADY_REGISTERED,
@@ -102,6 +106,7 @@ def case_open(
     repeat_reason: str = "",
     entrustment=None,
     channel: str | None = None,
+    emergency_village: Village | None = None,
     actor,
 ) -> TemporaryAssistanceProcess:
     """File a request (inside the Start activation) for a household of the case worker's township,
@@ -109,6 +114,13 @@ def case_open(
 
     ``household`` is an existing record; ``new_household`` registers a household with no earlier
     record (and its members) in the same transaction, so a refused filing leaves no household behind.
+
+    ``emergency_village`` is help where the emergency happens (急难发生地, TA18; ZB20; domain.md §8):
+    the case worker of the township where an emergency happened files an emergency case for a
+    household registered in another township (of this county or another county in the system).
+    The case lives in the helping township (its limit, its approver, its reserve fund); the
+    registration township sees this one case read-only (``read_only_township_ids``) and the
+    frequency limit counts every case of the household wherever it was filed.
     """
     today = timezone.localdate()
     if event_date > today:
@@ -119,6 +131,15 @@ def case_open(
     from workflows.dibao.models import Channel
     from workflows.dibao.services import ERR_ENTRUSTMENT, validate_upload
 
+    if (
+        emergency_village is not None
+        and household is not None
+        and household.township_id == emergency_village.township_id
+    ):
+        emergency_village = None  # the household's own township: an ordinary filing
+    if emergency_village is not None:
+        _check_emergency_place(kind=kind, household=household, village=emergency_village, actor=actor)
+        channel = Channel.PAPER_CASE_WORKER
     # ``channel`` is given only by the online channel (portal), whose caller scopes the village
     channel = channel or _filing_channel(actor, new_household.village if new_household else household.village)
     entrusted = channel == Channel.PAPER_VILLAGE_ASSISTANT
@@ -132,7 +153,9 @@ def case_open(
     else:
         # one filing per household at a time, so two concurrent filings cannot both pass the frequency check
         Household.objects.select_for_update().filter(pk=household.pk).exists()
-    rule, standard, limit = township_limit_on(household.county, today)
+    # the helping township decides and pays within its own limit (TA18 2(2))
+    place = emergency_village or household.village
+    rule, standard, limit = township_limit_on(place.township.county, today)
     if assist_first and kind != Kind.EMERGENCY:
         raise ValidationError(ERR_ASSIST_FIRST_EMERGENCY_ONLY, code="assist_first")
     if assist_first and (amount > limit or major_hardship):
@@ -146,11 +169,8 @@ def case_open(
             raise ValidationError(ERR_NO_CHECK_CONSENT % {"members": names}, code="no_consent")
     check_frequency(household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason)
     process.household = household
-    process.village_id, process.township_id, process.county_id = (
-        household.village_id,
-        household.township_id,
-        household.county_id,
-    )
+    process.village_id, process.township_id, process.county_id = place.pk, place.township_id, place.township.county_id
+    process.registration_township_id = household.township_id if emergency_village is not None else None
     process.kind, process.cause, process.event_date = kind, cause, event_date
     process.cause_detail, process.repeat_reason = cause_detail, repeat_reason
     process.major_hardship, process.assist_first = major_hardship, assist_first
@@ -185,6 +205,7 @@ def case_open(
             "requested_amount": [None, amount],
             "assist_first": [None, assist_first],
             "tier": [None, process.tier],
+            "registration_township": [None, process.registration_township_id],
         },
         data={
             "case_number": process.case_number,
@@ -196,4 +217,36 @@ def case_open(
             "limit": limit,
         },
     )
+    if emergency_village is not None:
+        _notify_registration_township(process=process, actor=actor)
     return process
+
+
+def _check_emergency_place(*, kind: str, household, village: Village, actor) -> None:
+    """Help where the emergency happens: emergencies only, an existing household registered
+    elsewhere, filed by a case worker of the township where it happened (TA18; ZB20)."""
+    if kind != Kind.EMERGENCY:
+        raise ValidationError(ERR_EMERGENCY_PLACE_KIND, code="emergency_place_kind")
+    if household is None:
+        raise ValidationError(ERR_EMERGENCY_PLACE_EXISTING_ONLY, code="emergency_place_household")
+    if not holds(actor, "act_case_worker", township=village.township_id):
+        raise ValidationError(ERR_EMERGENCY_PLACE_OUTSIDE, code="emergency_place_outside")
+
+
+def _notify_registration_township(*, process: TemporaryAssistanceProcess, actor) -> None:
+    """Tell the household's registration township (and its county) of the case (TA18; domain.md §8):
+    an audit row on the case, and the ``emergency_place_case_opened`` signal after the commit
+    (the workspace turns it into messages for that township's staff)."""
+    from ..signals import emergency_place_case_opened
+
+    audit_record(
+        action="case.emergency_place",
+        target=process,
+        actor=actor,
+        process_id=process.pk,
+        data={"registration_township": process.registration_township_id, "helping_township": process.township_id},
+    )
+    pk = process.pk
+    transaction.on_commit(
+        lambda: emergency_place_case_opened.send(sender=TemporaryAssistanceProcess, process_pk=pk), robust=True
+    )
