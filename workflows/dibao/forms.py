@@ -69,6 +69,12 @@ class ApplicationForm(forms.Form):
     staff_relative_position = forms.ChoiceField(
         label=_("工作人员类别"), choices=[("", "---"), *StaffKinRecord.Position.choices], required=False
     )
+    single_person_name = forms.CharField(
+        label=_("申请参照单人户单独纳入低保的成员姓名（选填）"),
+        max_length=50,
+        required=False,
+        help_text=_("家庭中的重度残疾人或重病患者可依申请单独纳入低保；是否符合由县（区）单人户规则和核对结果认定。"),
+    )
     upload_application = forms.FileField(label=_("书面申请书（PDF/JPG/PNG，≤5MB）"))
     upload_id_cards = forms.FileField(label=_("身份证、户口簿"), required=False)
     upload_income_proof = forms.FileField(label=_("收入证明"), required=False)
@@ -155,6 +161,10 @@ class TekunApplicationForm(ApplicationForm):
     no_supporter = forms.BooleanField(
         label=_("无法定赡养、抚养、扶养义务人，或其无履行义务能力（TK 7-8）"), required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["single_person_name"]  # 单人户 is a dibao rule (domain.md §8)
 
     def clean(self):
         data = super().clean()

@@ -72,6 +72,22 @@ MSG_BUSINESS_ENTITY = _("家庭成员登记有市场主体：%(items)s。按%(ru
 MSG_MEMBER_STATUS = _("户籍核对：%(member)s 的户籍状态为“%(status)s”，需人工复核家庭成员。")
 MSG_SOURCE_UNAVAILABLE = _("%(source)s 无法核对且未补充材料，需人工复核。")
 MSG_SOURCE_MANUAL = _("%(source)s 系统无法核对，采用经办人 %(entered_by)s 补充的书面材料：%(note)s。")
+MSG_SINGLE_PERSON_APPLIED = _(
+    "%(member)s 为重度残疾人或重病患者，家庭月人均收入 %(household_per_capita)s 元（%(household_size)s 人）"
+    "不超过低保标准 %(standard)s 元的 %(multiple)s 倍（%(limit)s 元），按%(rule)s参照单人户单独纳入低保，按 1 人计算。"
+)
+MSG_SINGLE_PERSON_RULE_OFF = _(
+    "%(member)s 申请参照单人户单独纳入低保，但本县（区）未实行单人户政策（%(rule)s），不能单独纳入；"
+    "可按全家 %(household_size)s 人申请。"
+)
+MSG_SINGLE_PERSON_NOT_QUALIFIED = _(
+    "%(member)s 不是重度残疾人或重病患者，不能参照单人户单独纳入低保（%(rule)s）。"
+)
+MSG_SINGLE_PERSON_INCOME_ABOVE = _(
+    "家庭月人均收入 %(household_per_capita)s 元（%(household_size)s 人）超过低保标准 %(standard)s 元的 "
+    "%(multiple)s 倍（%(limit)s 元），%(member)s 不能参照单人户单独纳入低保（%(rule)s）。"
+)
+SINGLE_PERSON_NO_RULE = _("未配置单人户规则")
 
 KIND_LABELS = {
     "wage": _("工资性收入"),

@@ -29,7 +29,7 @@ from .errors import (
     ConsentMissing,
     QueriesPending,
 )
-from .evaluation import _rules_label, check_evaluate, expense_rules, means_test_input
+from .evaluation import _rules_label, check_evaluate, expense_rules, means_test_input, single_person_rule
 from .evidence import (
     _audit_evidence_batch,
     _evidence_audit_data,
@@ -110,4 +110,5 @@ __all__ = [
     "query_with_retries",
     "retry_delay",
     "unavailable_sources",
+    "single_person_rule",
 ]
