@@ -442,10 +442,22 @@ class CompleteMaterialsForm(forms.Form):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    """Staff are chosen by the name people know them by, not their login (issue 14 §2)."""
+    """Staff are chosen by the name people know them by, not their login (issue 14 §2).
+    Staff in ``flagged`` are named with ``flag`` (e.g. an approver chosen as investigator)."""
+
+    flagged: frozenset[int] = frozenset()
+    flag = ""
 
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.username
+        name = obj.get_full_name() or obj.username
+        return f"{name}（{self.flag}）" if obj.pk in self.flagged else name
+
+
+APPROVER_FLAG = _("审批人员：选为调查人后不能签批本案")
+WARN_APPROVER_INVESTIGATOR = _(
+    "%(name)s 是审批人员。按职责分离规定，调查人不能签批本案件（初审、审核确认环节须由其他审批人员办理）。"
+    "如确需由其调查，请勾选下方的确认。"
+)
 
 
 class HomeVisitForm(forms.Form):
@@ -455,16 +467,27 @@ class HomeVisitForm(forms.Form):
     findings = forms.CharField(label=_("调查情况"), widget=forms.Textarea)
     family_signatories = forms.CharField(label=_("在场家庭成员签字"), max_length=200)
     tekun_confirmed = forms.BooleanField(label=_("核实符合特困条件（TK 4-8）"), required=False)
+    confirm_approver_investigator = forms.BooleanField(
+        label=_("我已知悉：所选调查人中有审批人员，其将不能签批本案件（职责分离）"), required=False
+    )
 
     def __init__(self, *args, process, county=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.approver_ids: frozenset[int] = frozenset()
         if county:
             qs = _users_with("act_county_officer", County.objects.get(pk=process.county_id))
         else:
             township = Township.objects.get(pk=process.township_id)
-            qs = _users_with("act_case_worker", township) | _users_with("act_approver", township)
+            approvers = _users_with("act_approver", township)
+            # An investigator may not sign the case (workflows.core.separation; DibaoProcess.
+            # excluded_actor_ids): choosing an approver is allowed, but said (issue 14 §2).
+            self.approver_ids = frozenset(approvers.values_list("pk", flat=True))
+            qs = _users_with("act_case_worker", township) | approvers
         for name in ("investigator_1", "investigator_2"):
             self.fields[name].queryset = qs.distinct()
+            self.fields[name].flagged, self.fields[name].flag = self.approver_ids, APPROVER_FLAG
+        if not self.approver_ids:
+            del self.fields["confirm_approver_investigator"]
         if process.programme != "tekun":
             del self.fields["tekun_confirmed"]
 
@@ -473,6 +496,11 @@ class HomeVisitForm(forms.Form):
         a, b = data.get("investigator_1"), data.get("investigator_2")
         if a and b and a.pk == b.pk:
             self.add_error("investigator_2", services.ERR_INVESTIGATORS_DISTINCT)
+        if not data.get("confirm_approver_investigator"):
+            for name in ("investigator_1", "investigator_2"):
+                user = data.get(name)
+                if user is not None and user.pk in self.approver_ids and name not in self.errors:
+                    self.add_error(name, WARN_APPROVER_INVESTIGATOR % {"name": user.get_full_name() or user.username})
         return data
 
 
