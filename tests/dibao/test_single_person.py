@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.dibao.conftest import accept, home_visit, propose
-from tests.households.conftest import urban_standard_760
 from tests.factories import make_id_number
+from tests.households.conftest import urban_standard_760
 from workflows.core.models.rules import SinglePersonHouseholdRule
 from workflows.dibao import services
 from workflows.dibao.models import DibaoProcess

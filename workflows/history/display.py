@@ -117,6 +117,7 @@ def code_label(text: str) -> str | None:
     label = CODE_LABELS.get(text) or REASON_LABELS.get(text)
     return str(label) if label is not None else None
 
+
 MASK = "***"
 DASH = "—"
 

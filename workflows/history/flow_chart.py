@@ -90,10 +90,7 @@ def _lines(title: str, *, kind: str, width: int, height: int, font_size: int) ->
     per_line = max(4, (width - 12) // font_size) if kind == "task" else 8
     wrapped = textwrap.wrap(title, per_line) or [title]
     step = font_size * 1.25
-    if kind == "task":
-        top = height / 2 - step * (len(wrapped) - 1) / 2
-    else:
-        top = height + step * 0.8
+    top = height / 2 - step * (len(wrapped) - 1) / 2 if kind == "task" else height + step * 0.8
     return [_Line(text, width / 2, round(top + n * step, 1)) for n, text in enumerate(wrapped)]
 
 

@@ -19,7 +19,6 @@ from viewflow.workflow.models import Process
 
 from .models import CaseIndex, Outcome
 
-
 SAMPLE_FLOW_LABEL = "skeleton"
 
 

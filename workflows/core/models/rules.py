@@ -504,5 +504,6 @@ class SinglePersonHouseholdRule(RuleVersion):
     def label(self) -> str:
         """Names the version in a computation, e.g. "示范县单人户规则（2025-01-01 起执行）"."""
         return str(
-            _("%(county)s单人户规则（%(date)s 起执行）") % {"county": self.county, "date": self.effective_from.isoformat()}
+            _("%(county)s单人户规则（%(date)s 起执行）")
+            % {"county": self.county, "date": self.effective_from.isoformat()}
         )

@@ -80,9 +80,7 @@ MSG_SINGLE_PERSON_RULE_OFF = _(
     "%(member)s 申请参照单人户单独纳入低保，但本县（区）未实行单人户政策（%(rule)s），不能单独纳入；"
     "可按全家 %(household_size)s 人申请。"
 )
-MSG_SINGLE_PERSON_NOT_QUALIFIED = _(
-    "%(member)s 不是重度残疾人或重病患者，不能参照单人户单独纳入低保（%(rule)s）。"
-)
+MSG_SINGLE_PERSON_NOT_QUALIFIED = _("%(member)s 不是重度残疾人或重病患者，不能参照单人户单独纳入低保（%(rule)s）。")
 MSG_SINGLE_PERSON_INCOME_ABOVE = _(
     "家庭月人均收入 %(household_per_capita)s 元（%(household_size)s 人）超过低保标准 %(standard)s 元的 "
     "%(multiple)s 倍（%(limit)s 元），%(member)s 不能参照单人户单独纳入低保（%(rule)s）。"

@@ -109,6 +109,6 @@ __all__ = [
     "query_authorisations",
     "query_with_retries",
     "retry_delay",
-    "unavailable_sources",
     "single_person_rule",
+    "unavailable_sources",
 ]

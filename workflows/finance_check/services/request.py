@@ -107,7 +107,12 @@ def _audit_on_check_and_case(check: FinanceCheckProcess, action: str, data: dict
 
 
 def finance_check_request(
-    *, household: Household, purpose: str, case_ref: str, actor, spending_shock: bool | None = None,
+    *,
+    household: Household,
+    purpose: str,
+    case_ref: str,
+    actor,
+    spending_shock: bool | None = None,
     single_person_member=None,
 ) -> FinanceCheckProcess:
     """Start an economic-status check of ``household`` for the case ``case_ref``.
