@@ -45,7 +45,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "funds": (
         ["workflows/funds/services.py"],
-        ["tests/funds", "tests/temporary_assistance/test_funds.py"],
+        ["tests/funds"],
     ),
     "separation": (
         ["workflows/core/separation.py"],

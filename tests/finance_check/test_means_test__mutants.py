@@ -52,3 +52,26 @@ def test_deduction_lines_round_trip_with_and_without_a_cap():
     assert back.deduction_lines == result.deduction_lines
     caps = {line.kind: line.cap for line in back.deduction_lines}
     assert caps == {"illness": D("100.00"), "disability": None}
+
+
+def test_reason_numbers_are_shown_to_the_fen_and_only_kinds_are_relabelled():
+    """A reason's money shows two decimals whatever it was entered as; only the ``kind``
+    number is turned into its label, other words stay as given."""
+    reason = mt._reason("x", mt.Severity.INFO, "%(kind)s %(amount)s %(member)s %(n)s",
+                        kind="illness", amount=D("5"), member="illness", n=3)  # fmt: skip
+    assert reason.message == "因病医疗支出 5.00 illness 3"
+    assert reason.numbers == {"kind": "illness", "amount": "5.00", "member": "illness", "n": 3}
+
+
+def test_an_unknown_kind_is_shown_as_recorded():
+    """A kind the vocabulary does not know (a new registry's code) is shown as recorded,
+    never as "None"."""
+    assert mt.kind_label("new_registry_kind") == "new_registry_kind"
+    assert mt.kind_label("wage") == "工资性收入"
+
+
+def test_results_keep_their_reasons_by_severity():
+    """``reasons_of`` picks the reasons of one severity, in order."""
+    result = mt.evaluate(family_250(declared_assets=(mt.Asset("deposit", D("900000.00")),)))
+    assert [r.code for r in result.reasons_of(mt.Severity.DISQUALIFYING)] == ["financial_assets_over_limit"]
+    assert all(r.severity == "info" for r in result.reasons_of(mt.Severity.INFO))
