@@ -75,3 +75,15 @@ def test_results_keep_their_reasons_by_severity():
     result = mt.evaluate(family_250(declared_assets=(mt.Asset("deposit", D("900000.00")),)))
     assert [r.code for r in result.reasons_of(mt.Severity.DISQUALIFYING)] == ["financial_assets_over_limit"]
     assert all(r.severity == "info" for r in result.reasons_of(mt.Severity.INFO))
+
+
+def test_a_yearly_standard_says_it_was_normalised_and_a_monthly_one_does_not():
+    """domain.md §3: the computation says that 4,800 a year became 400.00 a month; a
+    monthly standard needs no such line."""
+    result = mt.evaluate(family_250())
+    (reason,) = [r for r in result.reasons if r.code == "standard_normalised"]
+    assert reason.message == "年标准 4800.00 元/人·年折算为月标准 400.00 元/人·月。"
+    assert reason.severity == mt.Severity.INFO and reason.numbers == {"yearly": "4800.00", "monthly": "400.00"}
+    monthly = mt.evaluate(family_250(standard=mt.Standard(D("400.00"), "monthly")))
+    assert "standard_normalised" not in [r.code for r in monthly.reasons]
+    assert monthly.monthly_amount == result.monthly_amount
