@@ -349,6 +349,9 @@ PORTAL_SMS_SIGN_NAME = env.str("PORTAL_SMS_SIGN_NAME", default="社会救助")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
 # Demo-only tools (manage.py demo_fast_forward): the demo settings turn them on, production forces them off.
 DEMO_TOOLS = False
+# The sample flow (流程样板, workflows/skeleton) is a template for developers, not a case
+# type: staff see it (inbox, queue, case lists, dashboards) only where a demo enables it.
+SAMPLE_FLOW_VISIBLE = False
 
 LOGGING = {
     "version": 1,

@@ -25,3 +25,6 @@ LANGUAGE_CODE = "zh-hans"
 # An audit action missing from workflows/core/events.py fails the test that writes it
 # (production only logs it: see workflows.core.events.check_action).
 AUDIT_STRICT_ACTIONS = True
+# The generic workspace and separation tests drive the small sample flow (流程样板); the
+# tests of what staff see without it set this back (tests/workspace/test_sample_flow.py).
+SAMPLE_FLOW_VISIBLE = True

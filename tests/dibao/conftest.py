@@ -153,7 +153,7 @@ def fake_finance_check(monkeypatch, django_capture_on_commit_callbacks):
 
     requests = []
 
-    def request(*, household, purpose, case_ref, actor):
+    def request(*, household, purpose, case_ref, actor, single_person_member=None):
         check = FakeCheck(pk=1000 + len(requests), case_ref=case_ref, purpose=purpose, household=household)
         requests.append(check)
         return check

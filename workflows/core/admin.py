@@ -23,7 +23,7 @@ from . import models
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_record, diff
 from .lockout import account_unlock
-from .models.rules import RigidExpenseRule
+from .models.rules import RigidExpenseRule, SinglePersonHouseholdRule
 from .otp import second_factor_reset
 from .permissions import assignment_grant, assignment_revoke
 from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
@@ -317,6 +317,13 @@ class RigidExpenseRuleAdmin(RuleVersionAdmin):
         "education_deductible",
         "note",
     ]
+
+
+@admin.register(SinglePersonHouseholdRule)
+class SinglePersonHouseholdRuleAdmin(RuleVersionAdmin):
+    """Whether the county enrols a disabled or seriously ill member alone, and the multiple (domain.md §8)."""
+
+    list_display = ["county", "effective_from", "enabled", "income_multiple", "note"]
 
 
 class StaffUserAdmin(UserAdmin):

@@ -69,6 +69,12 @@ class ApplicationForm(forms.Form):
     staff_relative_position = forms.ChoiceField(
         label=_("工作人员类别"), choices=[("", "---"), *StaffKinRecord.Position.choices], required=False
     )
+    single_person_name = forms.CharField(
+        label=_("申请参照单人户单独纳入低保的成员姓名（选填）"),
+        max_length=50,
+        required=False,
+        help_text=_("家庭中的重度残疾人或重病患者可依申请单独纳入低保；是否符合由县（区）单人户规则和核对结果认定。"),
+    )
     upload_application = forms.FileField(label=_("书面申请书（PDF/JPG/PNG，≤5MB）"))
     upload_id_cards = forms.FileField(label=_("身份证、户口簿"), required=False)
     upload_income_proof = forms.FileField(label=_("收入证明"), required=False)
@@ -155,6 +161,10 @@ class TekunApplicationForm(ApplicationForm):
     no_supporter = forms.BooleanField(
         label=_("无法定赡养、抚养、扶养义务人，或其无履行义务能力（TK 7-8）"), required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["single_person_name"]  # 单人户 is a dibao rule (domain.md §8)
 
     def clean(self):
         data = super().clean()
@@ -435,10 +445,22 @@ class CompleteMaterialsForm(forms.Form):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    """Staff are chosen by the name people know them by, not their login (issue 14 §2)."""
+    """Staff are chosen by the name people know them by, not their login (issue 14 §2).
+    Staff in ``flagged`` are named with ``flag`` (e.g. an approver chosen as investigator)."""
+
+    flagged: frozenset[int] = frozenset()
+    flag = ""
 
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.username
+        name = obj.get_full_name() or obj.username
+        return f"{name}（{self.flag}）" if obj.pk in self.flagged else name
+
+
+APPROVER_FLAG = _("审批人员：选为调查人后不能签批本案")
+WARN_APPROVER_INVESTIGATOR = _(
+    "%(name)s 是审批人员。按职责分离规定，调查人不能签批本案件（初审、审核确认环节须由其他审批人员办理）。"
+    "如确需由其调查，请勾选下方的确认。"
+)
 
 
 class HomeVisitForm(forms.Form):
@@ -448,16 +470,27 @@ class HomeVisitForm(forms.Form):
     findings = forms.CharField(label=_("调查情况"), widget=forms.Textarea)
     family_signatories = forms.CharField(label=_("在场家庭成员签字"), max_length=200)
     tekun_confirmed = forms.BooleanField(label=_("核实符合特困条件（TK 4-8）"), required=False)
+    confirm_approver_investigator = forms.BooleanField(
+        label=_("我已知悉：所选调查人中有审批人员，其将不能签批本案件（职责分离）"), required=False
+    )
 
     def __init__(self, *args, process, county=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.approver_ids: frozenset[int] = frozenset()
         if county:
             qs = _users_with("act_county_officer", County.objects.get(pk=process.county_id))
         else:
             township = Township.objects.get(pk=process.township_id)
-            qs = _users_with("act_case_worker", township) | _users_with("act_approver", township)
+            approvers = _users_with("act_approver", township)
+            # An investigator may not sign the case (workflows.core.separation; DibaoProcess.
+            # excluded_actor_ids): choosing an approver is allowed, but said (issue 14 §2).
+            self.approver_ids = frozenset(approvers.values_list("pk", flat=True))
+            qs = _users_with("act_case_worker", township) | approvers
         for name in ("investigator_1", "investigator_2"):
             self.fields[name].queryset = qs.distinct()
+            self.fields[name].flagged, self.fields[name].flag = self.approver_ids, APPROVER_FLAG
+        if not self.approver_ids:
+            del self.fields["confirm_approver_investigator"]
         if process.programme != "tekun":
             del self.fields["tekun_confirmed"]
 
@@ -466,6 +499,11 @@ class HomeVisitForm(forms.Form):
         a, b = data.get("investigator_1"), data.get("investigator_2")
         if a and b and a.pk == b.pk:
             self.add_error("investigator_2", services.ERR_INVESTIGATORS_DISTINCT)
+        if not data.get("confirm_approver_investigator"):
+            for name in ("investigator_1", "investigator_2"):
+                user = data.get(name)
+                if user is not None and user.pk in self.approver_ids and name not in self.errors:
+                    self.add_error(name, WARN_APPROVER_INVESTIGATOR % {"name": user.get_full_name() or user.username})
         return data
 
 

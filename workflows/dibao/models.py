@@ -116,6 +116,15 @@ class DibaoProcess(CaseFields, Process):
     channel = models.CharField(_("申请渠道"), max_length=32, choices=Channel.choices)
     filed_by = _user_fk(_("录入人"))
     entrustment_note = models.CharField(_("委托情况"), max_length=200, blank=True)
+    # 单人户 (domain.md §8): a disabled or seriously ill member asks to be enrolled alone.
+    single_person_member = models.ForeignKey(
+        "households.HouseholdMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请参照单人户的成员"),
+    )
 
     # tekun eligibility claimed at intake (TK 4-8), confirmed by the home visit
     tekun_no_work_ability = models.BooleanField(_("无劳动能力"), default=False)

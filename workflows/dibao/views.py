@@ -124,6 +124,7 @@ class DibaoStartView(CaseStartFormView):
             bank_account=d["bank_account"], members=self.formset.members(), deposits=d["deposits"],
             uploads=form.uploads(), staff_links=form.staff_links(), entrustment_note=d["entrustment_note"],
             tekun=form.tekun() if hasattr(form, "tekun") else None,
+            single_person_name=d.get("single_person_name", ""),
         )  # fmt: skip
 
     def perform(self, form):

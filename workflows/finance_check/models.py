@@ -23,7 +23,7 @@ from viewflow.workflow.models import Process
 from workflows.core.cases import CaseFields
 from workflows.core.models import AssetLimit, DibaoStandard
 from workflows.core.models.rules import Area
-from workflows.households.models import Household
+from workflows.households.models import Household, HouseholdMember
 
 from .sources import Source
 
@@ -57,6 +57,15 @@ class FinanceCheckProcess(CaseFields, Process):
     )
     purpose = models.CharField(_("核对用途"), max_length=24, choices=Purpose.choices)
     spending_shock = models.BooleanField(_("支出型临时救助"), default=False)
+    # 单人户 (domain.md §8): the member asked to be assessed alone, if any.
+    single_person_member = models.ForeignKey(
+        HouseholdMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请参照单人户的成员"),
+    )
     case_ref = models.CharField(_("来源案件"), max_length=64, db_index=True)
     area = models.CharField(_("城乡"), max_length=8, choices=Area.choices)
     check_date = models.DateField(_("核对日期"))

@@ -106,9 +106,17 @@ CODE_LABELS = {
     "notice_posted": _("公示"),
     "decision": _("审核确认结论"),
     "payment_start": _("开始发放"),
-    "income_below_standard": _("人均收入低于当地低保标准"),
-    "income_above_standard": _("人均收入高于当地低保标准"),
 }
+
+
+def code_label(text: str) -> str | None:
+    """A stored code in words: ``CODE_LABELS``, or a finance-check reason code (every code the
+    means test writes, ``means_test.REASON_LABELS``); None for anything else."""
+    from workflows.finance_check.means_test.vocabulary import REASON_LABELS
+
+    label = CODE_LABELS.get(text) or REASON_LABELS.get(text)
+    return str(label) if label is not None else None
+
 
 MASK = "***"
 DASH = "—"
@@ -220,8 +228,9 @@ def _plain(value, *, key: str = "") -> str:
     if when:
         return when
     text = str(value)
-    if text in CODE_LABELS:
-        return str(CODE_LABELS[text])
+    label = code_label(text)
+    if label is not None:
+        return label
     return _status_label(text)
 
 

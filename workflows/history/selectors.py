@@ -208,7 +208,9 @@ def flow_chart_svg(process, state: CaseState | None = None) -> str:
             node = by_name.get(task["node"])
             if node is not None and (grid[node].status is None or task["status"] != "NEW"):
                 grid[node].status = task["status"]
-    return chart.grid_to_svg(grid)
+    from .flow_chart import render
+
+    return render(grid, title=str(_("%(flow)s流程图") % {"flow": flow_class.process_title}))
 
 
 def path_taken(process) -> list[Task]:

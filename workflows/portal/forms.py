@@ -221,10 +221,19 @@ def is_adult(id_number: str, on: datetime.date) -> bool:
 class ConsentsForm(AccessibleFormMixin, forms.Form):
     """One check-authorisation per adult member and the applicant's truthfulness commitment (MSL 9)."""
 
-    def __init__(self, *args, members: list[dibao_services.MemberInput], **kwargs):
+    def __init__(self, *args, members: list[dibao_services.MemberInput], programme: str = "dibao", **kwargs):
         super().__init__(*args, **kwargs)
         self.members = members
         today = timezone.localdate()
+        # 单人户 (domain.md §8): a disabled or seriously ill member may ask to be enrolled alone (dibao only).
+        alone = [(str(i), m.name) for i, m in enumerate(members) if m.is_disabled or m.has_serious_illness]
+        if programme == "dibao" and alone:
+            self.fields["single_person"] = forms.ChoiceField(
+                label=_("是否为家中重度残疾或重病的成员单独申请低保（单人户）"),
+                choices=[("", _("不申请，全家一起申请")), *alone],
+                required=False,
+                help_text=_("县（区）实行单人户政策、且全家月人均收入不超过规定倍数时，这位成员可以单独纳入低保。"),
+            )
         for i, m in enumerate(members):
             if is_adult(m.id_number, today):
                 self.fields[f"authorise_{i}"] = forms.BooleanField(
@@ -246,6 +255,11 @@ class ConsentsForm(AccessibleFormMixin, forms.Form):
             )
             for i, m in enumerate(self.members)
         ]
+
+    def single_person_name(self) -> str:
+        """The name of the member asking to be enrolled alone, or "" (单人户, domain.md §8)."""
+        chosen = (getattr(self, "cleaned_data", None) or {}).get("single_person") or ""
+        return self.members[int(chosen)].name if chosen.isdigit() and int(chosen) < len(self.members) else ""
 
     def clean(self):
         data = super().clean()

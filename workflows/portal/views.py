@@ -166,6 +166,10 @@ def apply_members(request):
     return render(request, "portal/apply_members.html", _ctx("members", formset=formset))
 
 
+def _programme(state) -> str:
+    return _household_form(state).cleaned_data.get("programme") or "dibao"
+
+
 def _members(state) -> list[dibao_services.MemberInput]:
     count = _household_form(state).cleaned_data.get("members_count") or 1
     formset = member_formset(count, state["members"])
@@ -211,12 +215,14 @@ def apply_consents(request):
     if not members:
         return HttpResponseRedirect(reverse("portal:apply_members"))
     if request.method == "POST":
-        form = ConsentsForm(request.POST, members=members)
+        form = ConsentsForm(request.POST, members=members, programme=_programme(_state(request)))
         if form.is_valid():
             _save(request, "consents", _post_dict(request))
             return HttpResponseRedirect(reverse("portal:apply_review"))
     else:
-        form = ConsentsForm(initial=_state(request).get("consents"), members=members)
+        form = ConsentsForm(
+            initial=_state(request).get("consents"), members=members, programme=_programme(_state(request))
+        )
     return render(request, "portal/apply_form.html", _ctx("consents", form=form))
 
 
@@ -236,7 +242,7 @@ def _with_proofs(
 def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput, list]:
     household = _household_form(state)
     d = household.cleaned_data
-    consents = ConsentsForm(state["consents"], members=_members(state))
+    consents = ConsentsForm(state["consents"], members=_members(state), programme=d.get("programme") or "dibao")
     consents.is_valid()
     files = [File(default_storage.open(u["path"], "rb"), name=u["name"]) for u in state.get("uploads", [])]
     uploads, proofs = [], {}
@@ -256,6 +262,7 @@ def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput,
         bank_account=d.get("bank_account", ""),
         members=_with_proofs(consents.signed_members(), proofs) if consents.members else [],
         deposits=d.get("deposits") or Decimal("0"), uploads=uploads, tekun=tekun,
+        single_person_name=consents.single_person_name() if consents.members else "",
     )  # fmt: skip
     return household, application, files
 

@@ -19,9 +19,11 @@ from viewflow.workflow.models import Process
 
 from .models import CaseIndex, Outcome
 
+SAMPLE_FLOW_LABEL = "skeleton"
+
 
 @cache
-def case_flows() -> tuple[type, ...]:
+def _registered_flows() -> tuple[type, ...]:
     """Every flow registered in the staff site (``project.urls.flow_viewsets``), in menu order."""
     from project.urls import flow_viewsets
 
@@ -32,6 +34,16 @@ def case_flows() -> tuple[type, ...]:
             seen.add(flow_class)
             out.append(flow_class)
     return tuple(out)
+
+
+def case_flows() -> tuple[type, ...]:
+    """The case flows staff work on, in menu order: every registered flow, the sample flow
+    (流程样板) only where ``settings.SAMPLE_FLOW_VISIBLE`` (a demo) enables it."""
+    from django.conf import settings
+
+    if getattr(settings, "SAMPLE_FLOW_VISIBLE", False):
+        return _registered_flows()
+    return tuple(f for f in _registered_flows() if f.instance.flow_label != SAMPLE_FLOW_LABEL)
 
 
 def case_models() -> set[type]:

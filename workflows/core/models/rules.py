@@ -469,3 +469,41 @@ class RigidExpenseRule(RuleVersion):
             _("%(county)s刚性支出扣减规则（%(date)s 起执行）")
             % {"county": self.county, "date": self.effective_from.isoformat()}
         )
+
+
+class SinglePersonHouseholdRule(RuleVersion):
+    """Single-person household (单人户, domain.md §8): whether the county lets a severely
+    disabled or seriously ill member of a low-income family be enrolled in dibao alone, on
+    application, and the multiple of the dibao standard that defines "low-income" (the
+    family's per-capita income at most ``income_multiple`` x the standard). With no
+    version in force, or ``enabled`` off, nobody is enrolled alone."""
+
+    enabled = models.BooleanField(
+        _("实行单人户政策"), default=False, help_text=_("开启后，重度残疾人、重病患者可依申请参照单人户单独纳入低保。")
+    )
+    income_multiple = models.DecimalField(
+        _("低收入家庭收入倍数"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("9.99"))],
+        help_text=_("家庭月人均收入不超过低保标准的此倍数时，才可单独纳入。"),
+    )
+
+    class Meta(RuleVersion.Meta):
+        verbose_name = _("单人户规则")
+        verbose_name_plural = _("单人户规则")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "effective_from"], name="singlepersonrule_unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"
+
+    @property
+    def label(self) -> str:
+        """Names the version in a computation, e.g. "示范县单人户规则（2025-01-01 起执行）"."""
+        return str(
+            _("%(county)s单人户规则（%(date)s 起执行）")
+            % {"county": self.county, "date": self.effective_from.isoformat()}
+        )

@@ -53,3 +53,10 @@ ERR_TERMINATE_REASON = _("请写明申请人无正当理由拒不配合的具体
 
 
 ERR_STOP_NOT_APPROVED = _("只有已确认享受的案件才能停发。")
+ERR_SINGLE_PERSON_PROGRAMME = _("只有低保申请可以参照单人户单独纳入。")
+ERR_SINGLE_PERSON_NOT_MEMBER = _(
+    "申请参照单人户的“%(name)s”不是本次填写的家庭成员（须与成员姓名一致，且只有一人同名）。"
+)
+ERR_SINGLE_PERSON_NOT_QUALIFIED = _(
+    "“%(name)s”未登记为残疾或重病：只有重度残疾人、重病患者可以申请参照单人户单独纳入低保。"
+)

@@ -53,6 +53,9 @@ from .errors import (
     ERR_ENTRUSTMENT,
     ERR_MINOR_CHILD_AGE,
     ERR_NO_APPLICANT,
+    ERR_SINGLE_PERSON_NOT_MEMBER,
+    ERR_SINGLE_PERSON_NOT_QUALIFIED,
+    ERR_SINGLE_PERSON_PROGRAMME,
     ERR_TEKUN_CRITERIA,
     ERR_TRUTHFULNESS,
     ERR_UPLOAD_SIZE,
@@ -135,6 +138,25 @@ class ApplicationInput:
     staff_links: list[StaffLinkInput] = field(default_factory=list)
     entrustment_note: str = ""
     tekun: TekunInput | None = None
+    # 单人户 (domain.md §8): the name of the member who asks to be enrolled alone
+    single_person_name: str = ""
+
+
+def validate_single_person(app: ApplicationInput, programme: str) -> MemberInput | None:
+    """The member who asks to be enrolled alone (单人户, domain.md §8), or None: a dibao
+    application only, a member named once, registered disabled or seriously ill. Whether
+    the county rule lets them is the means test's decision (it needs the incomes found)."""
+    name = (app.single_person_name or "").strip()
+    if not name:
+        return None
+    if programme != Programme.DIBAO:
+        raise ValidationError(ERR_SINGLE_PERSON_PROGRAMME, code="single_person_programme")
+    named = [m for m in app.members if m.name.strip() == name]
+    if len(named) != 1:
+        raise ValidationError(ERR_SINGLE_PERSON_NOT_MEMBER % {"name": name}, code="single_person_not_member")
+    if not (named[0].is_disabled or named[0].has_serious_illness):
+        raise ValidationError(ERR_SINGLE_PERSON_NOT_QUALIFIED % {"name": name}, code="single_person_not_qualified")
+    return named[0]
 
 
 def validate_upload(upload: UploadedFile) -> None:
@@ -244,6 +266,7 @@ def dibao_application_file(
             no_work_ability=t.no_work_ability, no_income=t.no_income, no_supporter=t.no_supporter
         ):
             raise ValidationError(ERR_TEKUN_CRITERIA, code="tekun_criteria")
+    alone = validate_single_person(app, programme)
 
     village = app.village
     household, members = household_register(
@@ -270,6 +293,10 @@ def dibao_application_file(
     process.channel = channel
     process.filed_by = actor
     process.entrustment_note = app.entrustment_note
+    if alone is not None:
+        process.single_person_member = next(
+            m for m in members if normalise_id_number(m.id_number) == normalise_id_number(alone.id_number)
+        )
     if app.tekun:
         process.tekun_no_work_ability = app.tekun.no_work_ability
         process.tekun_no_income = app.tekun.no_income
@@ -316,6 +343,7 @@ def dibao_application_file(
             ],
             "attachments": len(app.uploads),
             "staff_relative": process.staff_relative,
+            **({"single_person_member": process.single_person_member_id} if alone is not None else {}),
         },
     )
     if process.staff_relative:

@@ -54,7 +54,11 @@ def dibao_request_check(*, process: DibaoProcess) -> DibaoProcess:
     """Ask the county for the data check (needs every adult's authorisation, MSL 9)."""
     actor = process.accepted_by
     check = services._finance_check_request(
-        household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
+        household=process.household,
+        purpose=process.programme,
+        case_ref=f"dibao:{process.pk}",
+        actor=actor,
+        single_person_member=process.single_person_member,
     )
     # The request is the acceptance's own next step (same transaction), so it carries the
     # acceptance date, also when staff recorded an acceptance made earlier on paper.
@@ -124,7 +128,11 @@ def check_objection_record(*, process: DibaoProcess, statement: str, evidence: U
     old_check_id = process.finance_check_id
     try:
         check = services._finance_check_request(
-            household=process.household, purpose=process.programme, case_ref=f"dibao:{process.pk}", actor=actor
+            household=process.household,
+            purpose=process.programme,
+            case_ref=f"dibao:{process.pk}",
+            actor=actor,
+            single_person_member=process.single_person_member,
         )
     except ConsentMissing as exc:
         raise ValidationError(exc.messages) from None

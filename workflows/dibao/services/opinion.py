@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import diff
 from workflows.core.models import (
@@ -64,6 +65,25 @@ def _deductions_of(result: dict, size: int, per_capita: Decimal) -> dict:
     return {"deductions": deductions, "income_formula": f"({counted} − {terms}) ÷ {size} = {per_capita}"}
 
 
+MSG_SINGLE_PERSON_COMPUTATION = _(
+    "单人户：%(member)s 按%(rule)s（收入倍数 %(multiple)s）单独纳入低保，按 1 人计算；"
+    "全家 %(size)s 人月人均收入 %(per_capita)s 元，不超过 %(limit)s 元。"
+)
+
+
+def _single_person_of(result: dict) -> dict:
+    """Which rule enrolled a member alone (单人户, domain.md §8), stored with the proposal:
+    empty unless the means test applied the single-person rule."""
+    single = result.get("single_person") or {}
+    if not single.get("applied"):
+        return {}
+    note = str(MSG_SINGLE_PERSON_COMPUTATION) % {
+        "member": single["member_name"], "rule": single["rule"], "multiple": single["multiple"],
+        "size": single["household_size"], "per_capita": single["household_per_capita"], "limit": single["limit"],
+    }  # fmt: skip
+    return {"single_person": dict(single), "single_person_note": note}
+
+
 def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> dict:
     """The monthly amount and its computation, shown to the approver (MSL 23).
 
@@ -107,7 +127,8 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
             rule = None
     common = {"standard": std, "standard_id": standard.pk, "amount_rule_id": rule.pk if rule else None,
               "per_capita_income": per_capita, "gap_per_capita": round_to_fen(gap), "household_size": size,
-              **_deductions_of(process.finance_result, size, per_capita)}  # fmt: skip
+              **_deductions_of(process.finance_result, size, per_capita),
+              **_single_person_of(process.finance_result)}  # fmt: skip
     banded = rule is not None and rule.method == AmountMethod.BANDS
     if banded:
         rule.validate_bands()

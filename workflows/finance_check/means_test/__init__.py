@@ -28,6 +28,11 @@ Rules implemented (domain.md §3):
   (``monthly_amount``, the one place the rule lives; ``band_for``,
   ``banded_amount``). ``evaluate`` folds the reason producers (``REASON_PRODUCERS``)
   over the figures.
+- Single-person household (单人户, domain.md §8): a disabled or seriously ill member
+  named in ``single_person_ref`` is assessed alone (a unit of 1, their own income and
+  essential spending) when the county rule (``SinglePersonRule``) is on and the
+  household's per-capita income is at most its multiple of the standard; otherwise the
+  request is refused with the reason (``_single_person_reasons``).
 
 The package re-exports every name of its modules (``means_test.X`` works wherever ``X`` lives).
 """
@@ -50,10 +55,21 @@ from .data import (
     PersonStatus,
     Policy,
     Reason,
+    SinglePersonRule,
     Standard,
     _jsonable,
 )
-from .figures import Figures, _deduction_lines, _found_by_key, asset_lines, deductible_kinds, figures, income_lines
+from .figures import (
+    Figures,
+    SinglePersonFigures,
+    _deduction_lines,
+    _found_by_key,
+    asset_lines,
+    deductible_kinds,
+    figures,
+    income_lines,
+    single_person_figures,
+)
 from .reasons import (
     REASON_PRODUCERS,
     _count_reasons,
@@ -63,6 +79,7 @@ from .reasons import (
     _income_reasons,
     _income_standard_reasons,
     _reason,
+    _single_person_reasons,
     _source_names,
     _standard_reasons,
     _vehicle_reasons,
@@ -97,11 +114,16 @@ from .vocabulary import (
     MSG_INCOME_EXCLUDED,
     MSG_JOB_COSTS,
     MSG_MEMBER_STATUS,
+    MSG_SINGLE_PERSON_APPLIED,
+    MSG_SINGLE_PERSON_INCOME_ABOVE,
+    MSG_SINGLE_PERSON_NOT_QUALIFIED,
+    MSG_SINGLE_PERSON_RULE_OFF,
     MSG_SOURCE_MANUAL,
     MSG_SOURCE_UNAVAILABLE,
     MSG_STANDARD_NORMALISED,
     MSG_VEHICLE_NOT_ALLOWED,
     MSG_VEHICLE_OVER_LIMIT,
+    REASON_LABELS,
     SPENDING_SHOCK_DEDUCTIBLE,
     TEMPORARY_ASSISTANCE,
     ZERO,
@@ -138,11 +160,16 @@ __all__ = [
     "MSG_INCOME_EXCLUDED",
     "MSG_JOB_COSTS",
     "MSG_MEMBER_STATUS",
+    "MSG_SINGLE_PERSON_APPLIED",
+    "MSG_SINGLE_PERSON_INCOME_ABOVE",
+    "MSG_SINGLE_PERSON_NOT_QUALIFIED",
+    "MSG_SINGLE_PERSON_RULE_OFF",
     "MSG_SOURCE_MANUAL",
     "MSG_SOURCE_UNAVAILABLE",
     "MSG_STANDARD_NORMALISED",
     "MSG_VEHICLE_NOT_ALLOWED",
     "MSG_VEHICLE_OVER_LIMIT",
+    "REASON_LABELS",
     "REASON_PRODUCERS",
     "SPENDING_SHOCK_DEDUCTIBLE",
     "TEMPORARY_ASSISTANCE",
@@ -167,6 +194,8 @@ __all__ = [
     "Policy",
     "Reason",
     "Severity",
+    "SinglePersonFigures",
+    "SinglePersonRule",
     "Standard",
     "_count_reasons",
     "_deduction_lines",
@@ -178,6 +207,7 @@ __all__ = [
     "_income_standard_reasons",
     "_jsonable",
     "_reason",
+    "_single_person_reasons",
     "_source_names",
     "_standard_reasons",
     "_vehicle_reasons",
@@ -194,4 +224,5 @@ __all__ = [
     "monthly_standard",
     "net_declared",
     "outcome_of",
+    "single_person_figures",
 ]

@@ -77,6 +77,17 @@ class ExpenseRules:
 
 
 @dataclass(frozen=True)
+class SinglePersonRule:
+    """The county's single-person-household rule (单人户, domain.md §8): when ``enabled``, a
+    severely disabled or seriously ill member of a family whose per-capita income is at
+    most ``income_multiple`` x the standard may, on application, be enrolled alone."""
+
+    enabled: bool = False
+    income_multiple: Decimal = Decimal("1.50")
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Standard:
     amount: Decimal
     period: str  # "monthly" | "yearly"
@@ -125,6 +136,10 @@ class MeansTestInput:
     manual_sources: tuple[ManualSource, ...] = ()
     source_labels: dict[str, str] = field(default_factory=dict)
     policy: Policy = Policy()
+    # 单人户 (domain.md §8): the member asked to be enrolled alone, and the county rule
+    # (None: the county configured none, which is the rule switched off).
+    single_person_ref: str | None = None
+    single_person_rule: SinglePersonRule | None = None
 
 
 # --- outputs ------------------------------------------------------------------
@@ -198,6 +213,9 @@ class MeansTestResult:
     asset_lines: tuple[AssetLine, ...] = ()
     deduction_lines: tuple[DeductionLine, ...] = ()
     version: int = 1
+    # 单人户 (domain.md §8): empty unless a member asked to be enrolled alone; then who, the
+    # rule and multiple, the household's figures and whether the rule applied.
+    single_person: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe dict: Decimals as strings with two decimals, tuples as lists."""

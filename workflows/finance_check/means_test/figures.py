@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 from .amounts import money, monthly_amount, monthly_standard, net_declared
-from .data import AssetLine, DeductionLine, ExpenseRules, FoundIncome, IncomeLine, MeansTestInput
+from .data import AssetLine, DeductionLine, ExpenseRules, FoundIncome, IncomeLine, MeansTestInput, SinglePersonRule
 from .vocabulary import (
     ALWAYS_DEDUCTIBLE,
     COUNTED_INCOME_KINDS,
@@ -133,8 +133,61 @@ def deductible_kinds(purpose: str, spending_shock: bool, rules: ExpenseRules | N
 
 
 @dataclass(frozen=True)
+class SinglePersonFigures:
+    """单人户 (domain.md §8): the member asked to be enrolled alone, the county rule, the
+    household's per-capita income against the rule's limit, and the member's own figures.
+
+    ``applies`` when the rule is on, the member is disabled or seriously ill, and the
+    household's per-capita income is at most ``multiple`` x the standard (``limit``).
+    The member's own figures: their counted income (household-level hand-entered figures
+    name no member and are not theirs) less their own essential spending (MSL 13)."""
+
+    member_ref: str
+    member_name: str
+    qualifies: bool
+    rule_enabled: bool
+    multiple: Decimal
+    rule: str
+    household_size: int
+    household_per_capita: Decimal
+    limit: Decimal
+    counted: Decimal
+    deduction_lines: tuple[DeductionLine, ...]
+
+    @property
+    def applies(self) -> bool:
+        return self.rule_enabled and self.qualifies and self.household_per_capita <= self.limit
+
+
+def single_person_figures(
+    inp: MeansTestInput, *, standard: Decimal, lines: Iterable[IncomeLine], household_per_capita: Decimal
+) -> SinglePersonFigures | None:
+    """The single-person figures when a member asked to be enrolled alone, else ``None``.
+    Raises ``ValueError`` when the member named is not in the household."""
+    ref = inp.single_person_ref
+    if ref is None:
+        return None
+    member = next((m for m in inp.members if m.ref == ref), None)
+    if member is None:
+        raise ValueError(f"member {ref} asked to be enrolled alone is not in the household")
+    rule = inp.single_person_rule or SinglePersonRule()
+    multiple = Decimal(rule.income_multiple)
+    own = tuple(e for e in inp.expenses if e.member == member.name)
+    return SinglePersonFigures(
+        member_ref=ref, member_name=member.name, qualifies=member.is_disabled or member.has_serious_illness,
+        rule_enabled=rule.enabled, multiple=multiple, rule=rule.label, household_size=len(inp.members),
+        household_per_capita=household_per_capita, limit=money(standard * multiple),
+        counted=money(sum((line.used for line in lines if line.counted and line.member_ref == ref), ZERO)),
+        deduction_lines=_deduction_lines(replace(inp, expenses=own)),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Figures:
-    """The numbers of one test, computed once; the reason producers read them."""
+    """The numbers of one test, computed once; the reason producers read them.
+
+    ``size`` and the income figures are those of the unit assessed: the household, or the
+    member alone where the single-person rule applies (``single``, domain.md §8)."""
 
     size: int
     names: dict[str | None, str]
@@ -152,6 +205,7 @@ class Figures:
     asset_lines: tuple[AssetLine, ...]
     financial: Decimal
     financial_per_capita: Decimal
+    single: SinglePersonFigures | None = None
 
 
 def _deduction_lines(inp: MeansTestInput) -> tuple[DeductionLine, ...]:
@@ -182,26 +236,38 @@ def _deduction_lines(inp: MeansTestInput) -> tuple[DeductionLine, ...]:
     return tuple(lines)
 
 
+def _per_capita(counted: Decimal, d_lines: tuple[DeductionLine, ...], size: int):
+    """(requested deductions, deductions, net income, per-capita income) of a unit of ``size``:
+    deductions never take income below zero (MSL 13)."""
+    requested = sum((line.deducted for line in d_lines), ZERO)
+    deductions = min(requested, counted)
+    net = money(counted - deductions)
+    return requested, deductions, net, money(net / size)
+
+
 def figures(inp: MeansTestInput) -> Figures:
     """The numbers of the test: standard (domain.md §3), income (MSL 13), deductions,
-    per-capita income, gap and amount (MSL 23), financial assets (SAI 10)."""
+    per-capita income, gap and amount (MSL 23), financial assets (SAI 10); where the
+    single-person rule applies (domain.md §8), the member's own figures for a unit of 1."""
     size = len(inp.members)
     standard = monthly_standard(inp.standard)
     lines = tuple(income_lines(inp))
     counted = money(sum((line.used for line in lines if line.counted), ZERO))
     excluded = money(sum((line.used for line in lines if not line.counted), ZERO))
     d_lines = _deduction_lines(inp)
-    requested = sum((line.deducted for line in d_lines), ZERO)
-    deductions = min(requested, counted)
-    net = money(counted - deductions)
-    per_capita = money(net / size)
+    requested, deductions, net, per_capita = _per_capita(counted, d_lines, size)
+    single = single_person_figures(inp, standard=standard, lines=lines, household_per_capita=per_capita)
+    unit = size
+    if single is not None and single.applies:
+        unit, counted, d_lines = 1, single.counted, single.deduction_lines
+        requested, deductions, net, per_capita = _per_capita(counted, d_lines, unit)
     gap = money(standard - per_capita)
-    _band, amount = monthly_amount(gap_per_capita=gap, household_size=size)
+    _band, amount = monthly_amount(gap_per_capita=gap, household_size=unit)
     a_lines = tuple(asset_lines(inp))
     financial = money(sum((line.used for line in a_lines if line.financial), ZERO))
     return Figures(
-        size=size, names={m.ref: m.name for m in inp.members}, standard=standard, income_lines=lines,
+        size=unit, names={m.ref: m.name for m in inp.members}, standard=standard, income_lines=lines,
         counted=counted, excluded=excluded, deduction_lines=d_lines, requested_deductions=requested,
         deductions=deductions, net=net, per_capita=per_capita, gap=gap, amount=amount, asset_lines=a_lines,
-        financial=financial, financial_per_capita=money(financial / size),
+        financial=financial, financial_per_capita=money(financial / size), single=single,
     )  # fmt: skip

@@ -33,11 +33,16 @@ from .vocabulary import (
     MSG_INCOME_EXCLUDED,
     MSG_JOB_COSTS,
     MSG_MEMBER_STATUS,
+    MSG_SINGLE_PERSON_APPLIED,
+    MSG_SINGLE_PERSON_INCOME_ABOVE,
+    MSG_SINGLE_PERSON_NOT_QUALIFIED,
+    MSG_SINGLE_PERSON_RULE_OFF,
     MSG_SOURCE_MANUAL,
     MSG_SOURCE_UNAVAILABLE,
     MSG_STANDARD_NORMALISED,
     MSG_VEHICLE_NOT_ALLOWED,
     MSG_VEHICLE_OVER_LIMIT,
+    SINGLE_PERSON_NO_RULE,
     ZERO,
     Outcome,
     Severity,
@@ -132,6 +137,40 @@ def _expense_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
         reasons.append(_reason("deduction_capped", Severity.INFO, MSG_DEDUCTION_CAPPED,
                                requested=fig.requested_deductions, income=fig.counted))  # fmt: skip
     return reasons
+
+
+def _single_person_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """单人户 (domain.md §8): whether the member asked to be enrolled alone may be. The rule
+    must be on in the county, the member disabled or seriously ill, and the household's
+    per-capita income at most the rule's multiple of the standard; otherwise the request
+    is refused with the reason (the first that fails)."""
+    single = fig.single
+    if single is None:
+        return []
+    numbers = {"member": single.member_name, "rule": single.rule or str(SINGLE_PERSON_NO_RULE),
+               "household_size": single.household_size}  # fmt: skip
+    if not single.rule_enabled:
+        return [_reason("single_person_rule_off", Severity.DISQUALIFYING, MSG_SINGLE_PERSON_RULE_OFF, **numbers)]
+    if not single.qualifies:
+        return [_reason("single_person_not_qualified", Severity.DISQUALIFYING, MSG_SINGLE_PERSON_NOT_QUALIFIED,
+                        **numbers)]  # fmt: skip
+    numbers |= {"household_per_capita": single.household_per_capita, "standard": fig.standard,
+                "multiple": single.multiple, "limit": single.limit}  # fmt: skip
+    if not single.applies:
+        return [_reason("single_person_income_above", Severity.DISQUALIFYING, MSG_SINGLE_PERSON_INCOME_ABOVE,
+                        **numbers)]  # fmt: skip
+    return [_reason("single_person_applied", Severity.INFO, MSG_SINGLE_PERSON_APPLIED, **numbers)]
+
+
+def _single_person_summary(fig: Figures) -> dict:
+    """What the result stores of a single-person request (domain.md §8), for the proposal."""
+    single = fig.single
+    if single is None:
+        return {}
+    return _jsonable({"member_ref": single.member_ref, "member_name": single.member_name,
+                      "applied": single.applies, "rule": single.rule, "multiple": single.multiple,
+                      "limit": single.limit, "household_size": single.household_size,
+                      "household_per_capita": single.household_per_capita})  # fmt: skip
 
 
 def _income_standard_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
@@ -230,6 +269,7 @@ def evaluate(inp: MeansTestInput) -> MeansTestResult:
         income_lines=fig.income_lines,
         asset_lines=fig.asset_lines,
         deduction_lines=fig.deduction_lines,
+        single_person=_single_person_summary(fig),
     )
 
 
@@ -327,6 +367,7 @@ REASON_PRODUCERS = (
     _standard_reasons,
     _income_reasons,
     _expense_reasons,
+    _single_person_reasons,
     _income_standard_reasons,
     _financial_asset_reasons,
     _vehicle_reasons,

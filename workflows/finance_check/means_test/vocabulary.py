@@ -72,6 +72,54 @@ MSG_BUSINESS_ENTITY = _("家庭成员登记有市场主体：%(items)s。按%(ru
 MSG_MEMBER_STATUS = _("户籍核对：%(member)s 的户籍状态为“%(status)s”，需人工复核家庭成员。")
 MSG_SOURCE_UNAVAILABLE = _("%(source)s 无法核对且未补充材料，需人工复核。")
 MSG_SOURCE_MANUAL = _("%(source)s 系统无法核对，采用经办人 %(entered_by)s 补充的书面材料：%(note)s。")
+MSG_SINGLE_PERSON_APPLIED = _(
+    "%(member)s 为重度残疾人或重病患者，家庭月人均收入 %(household_per_capita)s 元（%(household_size)s 人）"
+    "不超过低保标准 %(standard)s 元的 %(multiple)s 倍（%(limit)s 元），按%(rule)s参照单人户单独纳入低保，按 1 人计算。"
+)
+MSG_SINGLE_PERSON_RULE_OFF = _(
+    "%(member)s 申请参照单人户单独纳入低保，但本县（区）未实行单人户政策（%(rule)s），不能单独纳入；"
+    "可按全家 %(household_size)s 人申请。"
+)
+MSG_SINGLE_PERSON_NOT_QUALIFIED = _("%(member)s 不是重度残疾人或重病患者，不能参照单人户单独纳入低保（%(rule)s）。")
+MSG_SINGLE_PERSON_INCOME_ABOVE = _(
+    "家庭月人均收入 %(household_per_capita)s 元（%(household_size)s 人）超过低保标准 %(standard)s 元的 "
+    "%(multiple)s 倍（%(limit)s 元），%(member)s 不能参照单人户单独纳入低保（%(rule)s）。"
+)
+SINGLE_PERSON_NO_RULE = _("未配置单人户规则")
+
+#: Every reason code of the means test (and of a refused or halted check) in people's
+#: language, for the history replay and any list that shows codes (issue 14 §5).
+REASON_LABELS = {
+    "standard_normalised": _("年标准折算为月标准"),
+    "income_excluded": _("不计入家庭收入的项目"),
+    "job_costs_deducted": _("扣除必要就业成本"),
+    "income_discrepancy": _("核对收入高于申报收入"),
+    "income_discrepancy_review": _("收入差异超过复核阈值，需人工复核"),
+    "expense_not_deducted": _("刚性支出不予扣减"),
+    "expense_capped": _("刚性支出按上限扣减"),
+    "expense_deducted": _("刚性支出已扣减"),
+    "deduction_capped": _("刚性支出超过收入，扣减至零"),
+    "income_below_standard": _("人均收入低于当地低保标准"),
+    "income_above_standard": _("人均收入高于当地低保标准"),
+    "financial_assets_within_limit": _("金融资产未超过限额"),
+    "financial_assets_over_limit": _("金融资产超过限额"),
+    "asset_discrepancy": _("核对财产高于申报财产"),
+    "asset_discrepancy_review": _("财产差异超过复核阈值，需人工复核"),
+    "disability_vehicle_exempt": _("残疾人代步车不计入车辆限制"),
+    "vehicle_not_allowed": _("拥有机动车，不符合条件"),
+    "vehicle_value_over_limit": _("机动车价值超过上限"),
+    "housing_over_limit": _("住房套数超过上限"),
+    "business_entity_not_allowed": _("经营市场主体，不符合条件"),
+    "member_registration_status": _("户籍状态异常，需人工复核"),
+    "manual_evidence": _("采用人工补录的书面材料"),
+    "source_unavailable": _("数据源无法核对，需人工复核"),
+    "single_person_applied": _("参照单人户单独纳入"),
+    "single_person_rule_off": _("本县未实行单人户政策"),
+    "single_person_not_qualified": _("非重度残疾或重病人员，不能参照单人户"),
+    "single_person_income_above": _("家庭收入超过单人户规定倍数"),
+    "no_check_authorisation": _("缺少核对授权"),
+    "check_authorisation_withdrawn": _("核对授权已撤回"),
+}
 
 KIND_LABELS = {
     "wage": _("工资性收入"),

@@ -29,7 +29,7 @@ from .errors import (
     ConsentMissing,
     QueriesPending,
 )
-from .evaluation import _rules_label, check_evaluate, expense_rules, means_test_input
+from .evaluation import _rules_label, check_evaluate, expense_rules, means_test_input, single_person_rule
 from .evidence import (
     _audit_evidence_batch,
     _evidence_audit_data,
@@ -109,5 +109,6 @@ __all__ = [
     "query_authorisations",
     "query_with_retries",
     "retry_delay",
+    "single_person_rule",
     "unavailable_sources",
 ]

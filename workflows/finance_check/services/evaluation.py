@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record
 from workflows.core.models import AssetLimit, DibaoStandard
-from workflows.core.models.rules import RigidExpenseRule, RuleNotConfigured
+from workflows.core.models.rules import RigidExpenseRule, RuleNotConfigured, SinglePersonHouseholdRule
 from workflows.households.models import (
     DeclaredAsset,
     HouseholdMember,
@@ -41,6 +41,16 @@ def expense_rules(county, on: datetime.date) -> mt.ExpenseRules | None:
     except RuleNotConfigured:
         return None
     return mt.ExpenseRules(deductible=rule.deductible_kinds(), caps=rule.monthly_caps(), label=rule.label)
+
+
+def single_person_rule(county, on: datetime.date) -> mt.SinglePersonRule | None:
+    """The county's single-person-household rule in force on ``on`` (domain.md §8); None
+    (the rule off) where the county configured none."""
+    try:
+        rule = SinglePersonHouseholdRule.objects.in_force(county=county, on=on)
+    except RuleNotConfigured:
+        return None
+    return mt.SinglePersonRule(enabled=rule.enabled, income_multiple=rule.income_multiple, label=rule.label)
 
 
 def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None) -> mt.MeansTestInput:
@@ -158,6 +168,8 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
         manual_sources=tuple(manual),
         source_labels={s: str(Source(s).label) for s in ALL_SOURCES},
         policy=means_test_policy(),
+        single_person_ref=str(check.single_person_member_id) if check.single_person_member_id else None,
+        single_person_rule=single_person_rule(standard.county, on) if check.single_person_member_id else None,
     )
 
 

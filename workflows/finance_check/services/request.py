@@ -107,7 +107,13 @@ def _audit_on_check_and_case(check: FinanceCheckProcess, action: str, data: dict
 
 
 def finance_check_request(
-    *, household: Household, purpose: str, case_ref: str, actor, spending_shock: bool | None = None
+    *,
+    household: Household,
+    purpose: str,
+    case_ref: str,
+    actor,
+    spending_shock: bool | None = None,
+    single_person_member=None,
 ) -> FinanceCheckProcess:
     """Start an economic-status check of ``household`` for the case ``case_ref``.
 
@@ -120,6 +126,9 @@ def finance_check_request(
     ``spending_shock`` matters only for temporary assistance: education costs
     are deducted for a spending-shock case (TA18); default True for
     ``temporary_assistance``, False otherwise.
+
+    ``single_person_member``: the household member who asked to be enrolled alone
+    (单人户, domain.md §8); the means test decides whether the county rule lets them.
 
     The queries are queued when the surrounding transaction commits.
     """
@@ -174,12 +183,13 @@ def finance_check_request(
             standard=standard,
             asset_limit=asset_limit,
             check_date=check_date,
+            single_person_member=single_person_member,
         )
 
 
 @transaction.atomic(savepoint=False)
 def check_open(*, process: FinanceCheckProcess, household, purpose, spending_shock, case_ref, actor, standard,
-               asset_limit, check_date) -> FinanceCheckProcess:  # fmt: skip
+               asset_limit, check_date, single_person_member=None) -> FinanceCheckProcess:  # fmt: skip
     """Fill the new process inside the StartHandle activation (called by the flow).
 
     The StartHandle saves the process again right after this returns (in the
@@ -195,6 +205,7 @@ def check_open(*, process: FinanceCheckProcess, household, purpose, spending_sho
     process.area = household.area
     process.purpose = purpose
     process.spending_shock = spending_shock
+    process.single_person_member = single_person_member
     process.case_ref = case_ref
     process.requested_by = actor if getattr(actor, "is_authenticated", False) else None
     process.standard = standard
@@ -212,6 +223,8 @@ def check_open(*, process: FinanceCheckProcess, household, purpose, spending_sho
         "standard": standard.pk,
         "asset_limit": asset_limit.pk,
     }
+    if single_person_member is not None:
+        data["single_person_member"] = single_person_member.pk
     audit_record(action="finance_check.requested", target=process, actor=actor, process_id=process.pk, data=data)
     requester = _requesting_process_id(case_ref)
     if requester is not None:
