@@ -23,8 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.models.rules import RuleVersion
 
-# The one place this app names the list of programmes (moves to workflows.core.programmes).
-from workflows.dibao.models import Programme
+from workflows.core.programmes import Programme
 
 from .months import month_of
 

@@ -15,13 +15,14 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from workflows.core import programmes
 from workflows.core.driving import complete_task, open_tasks, start_case
 from workflows.core.models.staff import Role
 from workflows.core.permissions import assignment_grant
+from workflows.core.programmes import Programme
 from workflows.households.validators import id_check_char
 
 from . import services
-from .flows import DibaoFlow, TekunFlow
 from .models import DibaoProcess
 
 PDF = b"%PDF-1.4\n% demo application\n"
@@ -109,7 +110,8 @@ class Demo:
         self.seq = 700
 
     # --- drivers -----------------------------------------------------------------
-    def file(self, slug, name, *, programme="dibao", income="0", size=2, links=()):
+    def file(self, slug, name, *, programme=Programme.DIBAO, income="0", size=2, links=()):
+        spec = programmes.spec(programme)
         township = self.region.townships[slug]
         village = township.villages.order_by("code").first()
         worker = self.u[f"{slug}_worker"]
@@ -122,9 +124,9 @@ class Demo:
             bank_account="", members=members,
             uploads=[services.UploadInput(kind="application", file=SimpleUploadedFile("申请书.pdf", PDF))],
             staff_links=list(links),
-            tekun=services.TekunInput(True, True, True) if programme == "tekun" else None,
+            tekun=services.TekunInput(True, True, True) if spec.intake.has_claims else None,
         )  # fmt: skip
-        flow = TekunFlow if programme == "tekun" else DibaoFlow
+        flow = spec.flow_class
         return start_case(
             flow.start,
             user=worker,
@@ -149,7 +151,7 @@ class Demo:
         return self.do(
             process, "home_visit", w, services.home_visit_record, investigator_1=w, investigator_2=w2,
             visited_on=timezone.localdate(), findings="家庭成员体弱多病，无稳定收入。", family_signatories=process.household.head.name,
-            tekun_confirmed=True if process.programme == "tekun" else None,
+            tekun_confirmed=True if process.spec.intake.confirmed_by_home_visit else None,
         )  # fmt: skip
 
     def propose(self, process, slug, approve=True):
@@ -205,7 +207,7 @@ class Demo:
         self.sign(self.end_notice(self.propose(self.visit(self.accept(self.file(q, "郑七（已确认）"), q), q), q)), q)
         refused = self.visit(self.accept(self.file(q, "王八（不予确认）", income="1500"), q), q)
         self.sign(self.propose(refused, q, approve=False), q, approve=False)
-        tk = self.visit(self.accept(self.file(q, "冯九（特困）", programme="tekun", size=1), q), q)
+        tk = self.visit(self.accept(self.file(q, "冯九（特困）", programme=Programme.TEKUN, size=1), q), q)
         self.sign(self.end_notice(self.propose(tk, q)), q)
         # The other townships' offices have work waiting too: a new application, a home
         # visit to make and a notice running (every demo login lands on real work).

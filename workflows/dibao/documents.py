@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.documents.pdf import qr_data_uri, render_pdf
 
 if TYPE_CHECKING:
@@ -34,11 +35,12 @@ ERR_AMOUNT = _("金额必须是不小于零、最多两位小数的 Decimal（�
 ERR_POSITIVE = _("必须是正整数（字段：{field}）。")
 ERR_NOTICE_PERIOD = _("公示期不得少于 7 天（MSL 19）。")
 ERR_REQUIRED = _("不能为空（字段：{field}）。")
-ERR_PROGRAMME = _("救助类别只能是最低生活保障（dibao）或特困人员救助供养（tekun）。")
+ERR_PROGRAMME = _("这份文书不适用于该救助类别：救助类别的登记中没有这份文书。")
 ERR_APPROVAL_AMOUNT = _("确认通知必须写明保障金额和发放起始月份。")
 ERR_PAYMENT_START = _("保障金自审核确认的次月起发放（MSL 21）。")
 ERR_REFUSAL_REASONS = _("不予确认决定必须写明理由（MSL 21）。")
 ERR_REFUSAL_AMOUNT = _("不予确认决定不得写有保障金额。")
+ERR_RECOGNITION_AMOUNT = _("仅认定身份、不发放现金的决定不得写有保障金额。")
 ERR_TERMINATION_APPROVED = _("终止审核确认的决定不能同时是确认享受。")
 
 NOTICE_MIN_DAYS = 7  # MSL 19, TK 15: posted for 7 days, first and last day included
@@ -53,7 +55,16 @@ _PATTERNS = (
 _SPACES_IN_NUMBER = re.compile(r"(?<=[0-9])\s+(?=[0-9Xx])")
 _SEPARATORS_IN_NUMBER = re.compile(r"(?<=[0-9])[\s\-‐‑–—_.·/]+(?=[0-9Xx])")
 
-PROGRAMMES = {"dibao": _("最低生活保障"), "tekun": _("特困人员救助供养")}
+DECISION_LETTER_TEMPLATE = "pdf/dibao/decision_letter.html"
+CHECK_RESULT_NOTICE_TEMPLATE = "pdf/dibao/check_result_notice.html"
+
+
+def _programme_label(programme: str, template: str) -> str:
+    """The label of a programme whose spec (workflows/core/programmes.py) lists ``template``
+    among its letters; ``ValueError`` for any other programme."""
+    if not programmes.is_programme(programme) or template not in programmes.spec(programme).letters.values():
+        raise ValueError(str(ERR_PROGRAMME))
+    return str(programmes.spec(programme).label)
 
 
 def contains_personal_number(value: str, *, allow_hyphens: bool = False) -> bool:
@@ -181,12 +192,15 @@ class DecisionLetterData:
         object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
         object.__setattr__(self, "legal_basis", tuple(self.legal_basis))
         _required(self, "case_number", "applicant_name", "township_name")
-        if self.programme not in PROGRAMMES:
-            raise ValueError(str(ERR_PROGRAMME))
+        _programme_label(self.programme, DECISION_LETTER_TEMPLATE)
         _check_strings(self, hyphenated=frozenset({"case_number"}))
         if self.terminated and self.approved:
             raise ValueError(str(ERR_TERMINATION_APPROVED))
-        if self.approved:
+        if self.approved and not programmes.spec(self.programme).benefit.pays_monthly:
+            # a recognition-only approval (no cash) states no amount
+            if self.monthly_amount is not None or self.payment_starts is not None:
+                raise ValueError(str(ERR_RECOGNITION_AMOUNT))
+        elif self.approved:
             if self.monthly_amount is None or self.payment_starts is None:
                 raise ValueError(str(ERR_APPROVAL_AMOUNT))
             _money(self, "monthly_amount")
@@ -201,7 +215,7 @@ class DecisionLetterData:
 
     @property
     def programme_label(self) -> str:
-        return str(PROGRAMMES[self.programme])
+        return _programme_label(self.programme, DECISION_LETTER_TEMPLATE)
 
 
 def render_notice_pdf(data: PublicNoticeData) -> bytes:
@@ -216,7 +230,7 @@ def render_decision_letter_pdf(data: DecisionLetterData, *, verification_url: st
     if not isinstance(data, DecisionLetterData):
         raise TypeError("render_decision_letter_pdf takes a DecisionLetterData")
     return render_pdf(
-        "pdf/dibao/decision_letter.html",
+        DECISION_LETTER_TEMPLATE,
         {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
     )
 
@@ -236,15 +250,14 @@ class CheckResultNoticeData:
     def __post_init__(self):
         object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
         _required(self, "case_number", "applicant_name", "township_name")
-        if self.programme not in PROGRAMMES:
-            raise ValueError(str(ERR_PROGRAMME))
+        _programme_label(self.programme, CHECK_RESULT_NOTICE_TEMPLATE)
         if not self.reasons:
             raise ValueError(str(ERR_REFUSAL_REASONS))
         _check_strings(self, hyphenated=frozenset({"case_number"}))
 
     @property
     def programme_label(self) -> str:
-        return str(PROGRAMMES[self.programme])
+        return _programme_label(self.programme, CHECK_RESULT_NOTICE_TEMPLATE)
 
 
 def render_check_result_notice_pdf(data: CheckResultNoticeData, *, verification_url: str) -> bytes:
@@ -252,6 +265,6 @@ def render_check_result_notice_pdf(data: CheckResultNoticeData, *, verification_
     if not isinstance(data, CheckResultNoticeData):
         raise TypeError("render_check_result_notice_pdf takes a CheckResultNoticeData")
     return render_pdf(
-        "pdf/dibao/check_result_notice.html",
+        CHECK_RESULT_NOTICE_TEMPLATE,
         {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
     )

@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.core.models import County, Township, Village
 from workflows.core.models.rules import Area
+from workflows.core.programmes import Programme
 from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
 from workflows.households.validators import (
     ERR_EXPENSE_AMOUNT,
@@ -420,17 +422,19 @@ class AcceptForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, programme: str = "dibao", **kwargs):
+    def __init__(self, *args, programme: str = Programme.DIBAO, **kwargs):
         super().__init__(*args, **kwargs)
-        if programme == "tekun":
+        policy = programmes.spec(programme).deadlines
+        if policy.staged:
             self.fields["delegated"].label = _("乡镇受县级委托审核确认")
             self.fields["delegated"].help_text = _(
                 "特困人员认定的期限不因委托而改变：受理后 15 个工作日内提出初审意见（TK 13），"
                 "公示结束后 10 个工作日内作出决定（TK 16）。"
             )
-            del self.fields["extension_reason"]
         else:
             self.fields["delegated"].help_text = _("未受委托的，自受理之日起 30 个工作日内作出决定（MSL 22）。")
+        if not policy.extendable:
+            del self.fields["extension_reason"]
 
     def clean(self):
         data = super().clean()
@@ -491,7 +495,7 @@ class HomeVisitForm(forms.Form):
             self.fields[name].flagged, self.fields[name].flag = self.approver_ids, APPROVER_FLAG
         if not self.approver_ids:
             del self.fields["confirm_approver_investigator"]
-        if process.programme != "tekun":
+        if not process.spec.intake.confirmed_by_home_visit:
             del self.fields["tekun_confirmed"]
 
     def clean(self):

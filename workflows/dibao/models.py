@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -24,8 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from workflows.core import programmes
 from workflows.core.cases import CaseFields
 from workflows.core.models import AssetLimit, DibaoStandard
+from workflows.core.programmes import Programme
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 USER = settings.AUTH_USER_MODEL
@@ -39,13 +42,10 @@ def _user_fk(verbose_name, related_name="+"):
 
 def tekun_criteria_met(*, no_work_ability, no_income, no_supporter) -> bool:
     """TK 4-8: a 特困 person has no work ability, no income source and no supporter able to
-    support them, all three (the one statement of the rule)."""
-    return bool(no_work_ability and no_income and no_supporter)
-
-
-class Programme(models.TextChoices):
-    DIBAO = "dibao", _("最低生活保障")
-    TEKUN = "tekun", _("特困人员救助供养")
+    support them, all three (the rule is the 特困 spec's intake criteria)."""
+    return programmes.spec(Programme.TEKUN).intake.met(
+        no_work_ability=no_work_ability, no_income=no_income, no_supporter=no_supporter
+    )
 
 
 class Channel(models.TextChoices):
@@ -103,9 +103,14 @@ class ObjectionRoute(models.TextChoices):
 
 
 class DibaoProcess(CaseFields, Process):
-    CASE_PREFIX = "DB"
+    CASE_PREFIX = programmes.spec(Programme.DIBAO).case_prefix  # per case: ``assign_case_number``
 
-    programme = models.CharField(_("救助类别"), max_length=8, choices=Programme.choices, default=Programme.DIBAO)
+    programme = models.CharField(
+        _("救助类别"),
+        max_length=8,
+        choices=partial(programmes.choices_for, "dibao.DibaoProcess"),
+        default=Programme.DIBAO,
+    )
     household = models.ForeignKey(
         "households.Household",
         null=True,
@@ -218,7 +223,7 @@ class DibaoProcess(CaseFields, Process):
         return self.case_number or f"#{self.pk}"
 
     def assign_case_number(self) -> str:
-        self.CASE_PREFIX = "TK" if self.programme == Programme.TEKUN else "DB"
+        self.CASE_PREFIX = self.spec.case_prefix
         return super().assign_case_number()
 
     # --- deadlines ------------------------------------------------------
@@ -375,6 +380,18 @@ class DibaoProcess(CaseFields, Process):
     @property
     def is_approved(self) -> bool:
         return self.decision == Decision.APPROVED
+
+    @property
+    def spec(self) -> programmes.ProgrammeSpec:
+        """The programme's spec (workflows/core/programmes.py): what to ask instead of branching."""
+        return programmes.spec(self.programme)
+
+    def meets_intake_criteria(self) -> bool:
+        """The programme's intake claims all hold (特困: TK 4-8; dibao claims none)."""
+        return self.spec.intake.met(
+            no_work_ability=self.tekun_no_work_ability, no_income=self.tekun_no_income,
+            no_supporter=self.tekun_no_supporter,
+        )  # fmt: skip
 
     def meets_tekun_criteria(self) -> bool:
         """TK 4-8: no work ability, no income source, no supporter able to support."""

@@ -17,8 +17,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from workflows.core import programmes
 from workflows.core.flows import case_visible
 from workflows.core.models.rules import RuleNotConfigured
+from workflows.core.programmes import Programme
 from workflows.core.views import CaseStartFormView, CaseTaskFormView
 
 from . import selectors, services
@@ -42,7 +44,7 @@ from .forms import (
     TerminateForm,
     member_formset_adding_row,
 )
-from .models import DibaoProcess, NoticeRound, Programme
+from .models import DibaoProcess, NoticeRound
 from .staging import UploadStaging
 
 
@@ -54,7 +56,13 @@ class DibaoStartView(CaseStartFormView):
 
     form_class = ApplicationForm
     programme = Programme.DIBAO
-    template_name = "dibao/intake.html"
+
+    @property
+    def spec(self) -> programmes.ProgrammeSpec:
+        return programmes.spec(self.programme)
+
+    def get_template_names(self):
+        return [self.spec.intake_template]
 
     @cached_property
     def staging(self) -> UploadStaging:

@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from workflows.core import programmes
 from workflows.core.cases import CaseFields
 from workflows.core.models import AssetLimit, DibaoStandard
 from workflows.core.models.rules import Area
@@ -28,12 +29,6 @@ from workflows.households.models import Household, HouseholdMember
 from .sources import Source
 
 ERR_EVIDENCE_IMMUTABLE = _("核对证据一经保存不能修改或删除；如需重新核对，请发起新的核对。")
-
-
-class Purpose(models.TextChoices):
-    DIBAO = "dibao", _("最低生活保障")
-    TEKUN = "tekun", _("特困人员救助供养")
-    TEMPORARY_ASSISTANCE = "temporary_assistance", _("临时救助")
 
 
 class Outcome(models.TextChoices):
@@ -46,7 +41,6 @@ class Outcome(models.TextChoices):
 class FinanceCheckProcess(CaseFields, Process):
     CASE_PREFIX = "HD"
 
-    Purpose = Purpose
     Outcome = Outcome
 
     household = models.ForeignKey(
@@ -55,7 +49,7 @@ class FinanceCheckProcess(CaseFields, Process):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人")
     )
-    purpose = models.CharField(_("核对用途"), max_length=24, choices=Purpose.choices)
+    purpose = models.CharField(_("核对用途"), max_length=24, choices=programmes.all_choices)
     spending_shock = models.BooleanField(_("支出型临时救助"), default=False)
     # 单人户 (domain.md §8): the member asked to be assessed alone, if any.
     single_person_member = models.ForeignKey(

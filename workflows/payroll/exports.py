@@ -9,7 +9,7 @@ import io
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.sampling.models import Programme
+from workflows.core.programmes import all_choices
 
 from .models import PaymentRoll
 
@@ -27,12 +27,12 @@ HEADERS = (
 
 
 def programme_label(value: str) -> str:
-    return str(dict(Programme.choices).get(value, value))
+    return str(dict(all_choices()).get(value, value))
 
 
 def export_rows(roll: PaymentRoll):
     township, month = roll.township.name, f"{roll.month:%Y-%m}"
-    labels = dict(Programme.choices)
+    labels = dict(all_choices())
     rows = roll.lines.order_by("pk").values_list(
         "payee_name", "payee_id_number", "bank_account", "amount", "programme", "note"
     )

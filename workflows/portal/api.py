@@ -30,10 +30,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from workflows.core import programmes
 from workflows.core.models import Village
 from workflows.core.models.rules import Area
+from workflows.core.programmes import Programme
 from workflows.dibao import services as dibao_services
-from workflows.dibao.models import Attachment, Programme
+from workflows.dibao.models import Attachment
 from workflows.documents.services import document_record_download
 from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
 from workflows.households.validators import validate_id_number
@@ -199,7 +201,7 @@ class UploadSerializer(serializers.Serializer):
 
 
 class ApplicationSerializer(serializers.Serializer):
-    programme = serializers.ChoiceField(choices=Programme.choices, default=Programme.DIBAO)
+    programme = serializers.ChoiceField(choices=programmes.choices_for("dibao.DibaoProcess"), default=Programme.DIBAO)
     village_code = serializers.CharField(max_length=12, help_text="村（社区）国家代码，须属于对接系统所在县")
     area = serializers.ChoiceField(choices=Area.choices)
     address = serializers.CharField(max_length=200)
@@ -324,7 +326,7 @@ class ApplicationsView(BaseAPIView):
             upload = SimpleUploadedFile(u["filename"], content, content_type="application/octet-stream")
             uploads.append(dibao_services.UploadInput(kind=u["kind"], file=upload))
         tekun = None
-        if d["programme"] == Programme.TEKUN:
+        if programmes.spec(d["programme"]).intake.has_claims:
             tekun = dibao_services.TekunInput(
                 no_work_ability=d["tekun_no_work_ability"], no_income=d["tekun_no_income"],
                 no_supporter=d["tekun_no_supporter"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -17,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.core.models.rules import Area
+from workflows.core.programmes import Programme
 from workflows.dibao import services as dibao_services
 from workflows.dibao.forms import MemberForm
-from workflows.dibao.models import Programme
 from workflows.households.models import ADULT_AGE
 from workflows.households.validators import birth_date_from_id, normalise_id_number
 
@@ -55,7 +57,10 @@ def _describe_help(form):
 
 class HouseholdForm(AccessibleFormMixin, forms.Form):
     programme = forms.ChoiceField(
-        label=_("申请哪一种救助"), choices=Programme.choices, initial=Programme.DIBAO, widget=forms.RadioSelect
+        label=_("申请哪一种救助"),
+        choices=partial(programmes.choices_for, "dibao.DibaoProcess"),
+        initial=Programme.DIBAO,
+        widget=forms.RadioSelect,
     )
     area = forms.ChoiceField(label=_("户口类别"), choices=Area.choices, widget=forms.RadioSelect)
     address = forms.CharField(
@@ -102,11 +107,14 @@ class HouseholdForm(AccessibleFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("programme") == Programme.TEKUN and not (
-            data.get("no_work_ability") and data.get("no_income") and data.get("no_supporter")
-        ):
+        programme = data.get("programme")
+        if programme and not programmes.spec(programme).intake.met(**data):
             self.add_error("no_work_ability", dibao_services.ERR_TEKUN_CRITERIA)
         return data
+
+    def programme_label(self) -> str:
+        """The chosen programme in words (the review page)."""
+        return programmes.spec(self.cleaned_data["programme"]).label
 
 
 class OnlineMemberForm(AccessibleFormMixin, MemberForm):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from workflows.core import programmes
 from workflows.core.flows import coerce
 
 from .models import Notification
@@ -67,13 +68,10 @@ def ta_stages_for(node_name: str, process) -> list[tuple[str, int]]:
 
 
 def on_task_finished(sender, process, task, **kwargs) -> None:
-    from workflows.dibao.flows import DibaoFlow, TekunFlow
-    from workflows.temporary_assistance.flows import TemporaryAssistanceFlow
-
-    if sender is TemporaryAssistanceFlow:
+    if sender in programmes.flows_of("temporary_assistance.TemporaryAssistanceProcess"):
         process = coerce(process)
         stages = ta_stages_for(task.flow_task.name, process)
-    elif sender in (DibaoFlow, TekunFlow):
+    elif sender in programmes.flows_of("dibao.DibaoProcess"):
         process = coerce(process)
         stages = stages_for(task.flow_task.name, process)
     else:

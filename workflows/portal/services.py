@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record
+from workflows.core.programmes import spec as programme_spec
 from workflows.core.queueing import enqueue_on_commit
 from workflows.dibao import services as dibao_services
-from workflows.dibao.models import Channel, DibaoProcess, Programme
+from workflows.dibao.models import Channel, DibaoProcess
 
 from . import throttle
 from .models import ApplicantPreference, IntegrationClient, Notification, OneTimeCode
@@ -85,9 +86,7 @@ def application_submit_online(
     filing service inside it: the same validation as staff intake. Saves
     nothing if any rule fails (``ValidationError``).
     """
-    from workflows.dibao.flows import DibaoFlow, TekunFlow
-
-    flow = TekunFlow if programme == Programme.TEKUN else DibaoFlow
+    flow = programme_spec(programme).flow_class
     actor = portal_actor()
     activation = flow.start.activation_class.create(flow.start, None, None)
     activation.start(SimpleNamespace(user=actor))

@@ -24,7 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from workflows.core import programmes
 from workflows.core.models import County, Township, Village
+from workflows.core.programmes import Programme
 from workflows.dibao import services as dibao_services
 from workflows.documents.services import document_record_download
 from workflows.households.models import HouseholdMember, RigidExpense
@@ -252,7 +254,7 @@ def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput,
         else:
             uploads.append(dibao_services.UploadInput(kind=u["kind"], file=f))
     tekun = None
-    if d.get("programme") == "tekun":
+    if programmes.spec(d.get("programme") or Programme.DIBAO).intake.has_claims:
         tekun = dibao_services.TekunInput(
             no_work_ability=d["no_work_ability"], no_income=d["no_income"], no_supporter=d["no_supporter"]
         )

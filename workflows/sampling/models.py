@@ -20,21 +20,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from workflows.core import programmes
 from workflows.core.cases import CaseFields
 from workflows.core.models import County, SamplingRule, Township, Village
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class Programme(models.TextChoices):
-    DIBAO = "dibao", _("最低生活保障")
-    TEKUN = "tekun", _("特困人员救助供养")
-    TEMPORARY_ASSISTANCE = "temporary_assistance", _("临时救助")
-
-
 class ApprovalRecord(models.Model):
     process_id = models.BigIntegerField(_("案件流程号"), unique=True)
-    programme = models.CharField(_("救助项目"), max_length=32, choices=Programme.choices)
+    programme = models.CharField(_("救助项目"), max_length=32, choices=programmes.all_choices)
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+", verbose_name=_("县（区）"))
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇（街道）"))
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("村（社区）"))

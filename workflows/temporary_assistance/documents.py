@@ -17,14 +17,14 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
+from workflows.core.programmes import Programme
 from workflows.dibao.documents import _check_strings, _money, _required
 from workflows.documents.pdf import qr_data_uri, render_pdf
 
 ERR_TA_APPROVAL = _("临时救助决定书必须写明救助金额和发放方式。")
 ERR_TA_REFUSAL_REASONS = _("不予救助决定书必须写明理由。")
 ERR_TA_REFUSAL_AMOUNT = _("不予救助决定书不得写有救助金额。")
-
-LEGAL_BASIS = ("《社会救助暂行办法》第四十七条至第五十条", "《国务院关于全面建立临时救助制度的通知》")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class TemporaryAssistanceLetterData:
     amount: Decimal | None
     payment_way: str = ""
     reasons: tuple[str, ...] = ()
-    legal_basis: tuple[str, ...] = LEGAL_BASIS
+    legal_basis: tuple[str, ...] = programmes.spec(Programme.TEMPORARY_ASSISTANCE).legal_basis
 
     def __post_init__(self):
         object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
@@ -69,6 +69,6 @@ def render_letter_pdf(data: TemporaryAssistanceLetterData, *, verification_url: 
     if not isinstance(data, TemporaryAssistanceLetterData):
         raise TypeError("render_letter_pdf takes a TemporaryAssistanceLetterData")
     return render_pdf(
-        "pdf/temporary_assistance/decision_letter.html",
+        programmes.spec(Programme.TEMPORARY_ASSISTANCE).letters["decision_letter"],
         {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
     )

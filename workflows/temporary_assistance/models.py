@@ -23,8 +23,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from workflows.core import programmes
 from workflows.core.cases import CaseFields
 from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township
+from workflows.core.programmes import Programme
 from workflows.households.models import Household
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -69,7 +71,7 @@ class RecoveryDecision(models.TextChoices):
 
 
 class TemporaryAssistanceProcess(CaseFields, Process):
-    CASE_PREFIX = "LS"
+    CASE_PREFIX = programmes.spec(Programme.TEMPORARY_ASSISTANCE).case_prefix
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("家庭"))
     kind = models.CharField(_("救助类型"), max_length=16, choices=Kind.choices)

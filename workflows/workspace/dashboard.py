@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from workflows.core import programmes
 from workflows.core.models import County, Township
 from workflows.core.working_days import Calendar
 
@@ -202,8 +203,13 @@ def _cooperation(county, rows, year, today):
 
 # --- monthly trends (the ECharts line chart, static/workspace/charts.js) -------------------
 
-#: The programmes whose cases are applications (a finance check or a sampling review is not).
-PROGRAMME_FLOW_LABELS = ("dibao", "tekun", "temporaryassistance")
+
+def programme_flow_labels() -> tuple[str, ...]:
+    """The flows whose cases are applications (a finance check or a sampling review is not):
+    every programme's flow in workflows/core/programmes.py."""
+    return tuple(spec.flow_class.instance.flow_label for spec in programmes.all_specs())
+
+
 TREND_METRICS = [
     ("applications", gettext_lazy("受理申请")),
     ("approvals", gettext_lazy("批准")),
@@ -254,7 +260,7 @@ def county_trends(county: County, *, year: int, today: datetime.date | None = No
     total = TownshipTrend(township=None)
     cases = CaseIndex.objects.filter(county=county)
     counted = [
-        ("applications", "accepted_on", cases.filter(flow_label__in=PROGRAMME_FLOW_LABELS)),
+        ("applications", "accepted_on", cases.filter(flow_label__in=programme_flow_labels())),
         ("approvals", "decided_on", cases.filter(outcome=Outcome.APPROVED)),
         ("refusals", "decided_on", cases.filter(outcome=Outcome.REFUSED)),
         ("overdue", "due_on", cases.filter(overdue_in_month_q(today))),

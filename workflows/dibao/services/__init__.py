@@ -11,16 +11,9 @@ wherever ``X`` lives.
 from ..models import Channel
 from .acceptance import (
     CHECK_START_DAYS,
-    DUE_DELEGATED,
-    DUE_EXTENDED,
-    DUE_NOT_DELEGATED,
     INVESTIGATION_START_DAYS,
     MATERIALS,
-    NOTICE_DAYS,
     REFUSAL_LETTER_DAYS,
-    TK_DECISION_DAYS,
-    TK_OPINION_DAYS,
-    TK_REOPINION_DAYS,
     _set_extension,
     _tekun_stage_due,
     dibao_accept,
@@ -105,7 +98,6 @@ from .investigation import (
     home_visit_record,
 )
 from .letters import (
-    LEGAL_BASIS,
     _applicant_name,
     _issue_document,
     _issue_letter,
@@ -125,13 +117,10 @@ from .notice import (
     objection_route_choose,
 )
 from .opinion import _bands_of, _deductions_of, _recorded_version, amount_compute, dibao_propose
-from .termination import TERMINATION_LEGAL_BASIS, can_terminate, case_terminate, termination_letter_data
+from .termination import can_terminate, case_terminate, termination_letter_data
 
 __all__ = [
     "CHECK_START_DAYS",
-    "DUE_DELEGATED",
-    "DUE_EXTENDED",
-    "DUE_NOT_DELEGATED",
     "ERR_ADULT_CHILD",
     "ERR_APPRAISAL_VOTES",
     "ERR_APPROVE_WITHOUT_NOTICE",
@@ -174,15 +163,9 @@ __all__ = [
     "ERR_UPLOAD_TYPE",
     "ERR_VILLAGE_OUTSIDE",
     "INVESTIGATION_START_DAYS",
-    "LEGAL_BASIS",
     "MATERIALS",
     "MAX_UPLOAD_BYTES",
-    "NOTICE_DAYS",
     "REFUSAL_LETTER_DAYS",
-    "TERMINATION_LEGAL_BASIS",
-    "TK_DECISION_DAYS",
-    "TK_OPINION_DAYS",
-    "TK_REOPINION_DAYS",
     "UPLOAD_SIGNATURES",
     "ApplicationInput",
     "Channel",

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.core.audit import diff
 from workflows.core.working_days import Calendar
 
@@ -23,7 +24,6 @@ from ..models import (
     ExtensionReason,
     NoticeRound,
     OverdueAlert,
-    Programme,
 )
 from .common import _audit
 from .errors import (
@@ -33,20 +33,11 @@ from .errors import (
     ERR_MISSING_ALREADY_NOTIFIED,
 )
 
-# dibao: working days from acceptance to decision (MSL 22).
-DUE_DELEGATED = 20
-DUE_NOT_DELEGATED = 30
-DUE_EXTENDED = 45
-# 特困 counts per stage (《特困人员认定办法》 2021): the preliminary opinion within 15
-# working days of acceptance (TK 13); after an objection a new opinion within 15 working
-# days (TK 15); the decision within 10 working days of the notice ending (TK 16).
-TK_OPINION_DAYS = 15
-TK_REOPINION_DAYS = 15
-TK_DECISION_DAYS = 10
+# The decision deadlines (dibao: MSL 22 from acceptance; 特困: per stage, TK 13, 15, 16) are
+# each programme's deadline policy in workflows/core/programmes.py.
 REFUSAL_LETTER_DAYS = 3  # MSL 21
 INVESTIGATION_START_DAYS = 3  # MSL 15: township starts investigating after acceptance
 CHECK_START_DAYS = 3  # MSL 17: county starts the data check after the township's request
-NOTICE_DAYS = 7  # MSL 19, TK 15
 
 
 # Materials a case worker checks at acceptance (MSL 10: one notice listing them all).
@@ -67,21 +58,22 @@ MATERIALS = {
 def due_date(
     *, accepted_on: datetime.date, programme: str, delegated: bool, extended: bool, calendar: Calendar | None = None
 ) -> datetime.date:
-    """The first deadline in working days from acceptance on the official calendar: the
-    dibao decision (MSL 22), or the 特困 preliminary opinion (TK 13; later stages are set by
-    ``_tekun_stage_due``)."""
+    """The first deadline in working days from acceptance on the official calendar, from the
+    programme's deadline policy: the dibao decision (MSL 22), or for a staged programme the
+    preliminary opinion (特困, TK 13; later stages are set by ``_tekun_stage_due``)."""
     calendar = calendar or Calendar()
+    policy = programmes.spec(programme).deadlines
     if extended:
-        days = DUE_EXTENDED
-    elif programme == Programme.TEKUN:
-        days = TK_OPINION_DAYS
+        days = policy.extended_days
+    elif policy.staged:
+        days = policy.opinion_days
     else:
-        days = DUE_DELEGATED if delegated else DUE_NOT_DELEGATED
+        days = policy.decision_days_delegated if delegated else policy.decision_days_not_delegated
     return calendar.add_working_days(accepted_on, days)
 
 
 def _tekun_stage_due(process: DibaoProcess, notice: NoticeRound, days: int) -> dict:
-    """特困: move ``due_on`` to ``days`` working days after ``notice`` ends (TK 15, 16);
+    """A staged programme (特困): move ``due_on`` to ``days`` working days after ``notice`` ends (TK 15, 16);
     returns the audit diff. The dibao deadline is counted from acceptance and never moves."""
     old = process.due_on
     ends_on = timezone.localtime(notice.ends_at).date()
@@ -93,7 +85,7 @@ def _tekun_stage_due(process: DibaoProcess, notice: NoticeRound, days: int) -> d
 def _set_extension(process: DibaoProcess, reason: str, calendar: Calendar | None = None) -> dict:
     # 特困 deadlines run per stage (TK 13, 15, 16) and an objection already has its own
     # (TK 15); the dibao 45-day extension (MSL 22) would override them.
-    if process.programme == Programme.TEKUN:
+    if not process.spec.deadlines.extendable:
         raise ValidationError(ERR_EXTENSION_TEKUN)
     if reason not in ExtensionReason.values:
         raise ValidationError(ERR_EXTENSION_REASON)
@@ -196,7 +188,7 @@ def dibao_recompute_deadlines(*, calendar: Calendar, since: datetime.date, actor
         fields = ("due_on", "extended_due_on", "letter_due_on")
         old = {f: getattr(process, f) for f in fields}
         if process.accepted_on and process.decided_on is None:
-            staged = process.programme == Programme.TEKUN and process.notices.exists()
+            staged = process.spec.deadlines.staged and process.notices.exists()
             if not staged:
                 process.due_on = due_date(
                     accepted_on=process.accepted_on,

@@ -81,8 +81,9 @@ def dibao_decide(
     process.decided_on = on
     if approve:
         process.decision = Decision.APPROVED
-        process.monthly_amount = process.proposed_amount
-        process.payment_starts = payment_start_for(on)
+        if process.spec.benefit.pays_monthly:  # a recognition-only programme pays nothing
+            process.monthly_amount = process.proposed_amount
+            process.payment_starts = payment_start_for(on)
     else:
         process.decision = Decision.REFUSED
         process.refusal_reasons = reasons

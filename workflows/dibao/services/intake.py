@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.id_numbers import age_from_id
 from workflows.core.models import (
@@ -40,9 +41,7 @@ from ..models import (
     Attachment,
     Channel,
     DibaoProcess,
-    Programme,
     StaffKinRecord,
-    tekun_criteria_met,
 )
 from ..register import RegisterMatch, register_matches
 from .common import _audit
@@ -260,11 +259,10 @@ def dibao_application_file(
         u.kind == Attachment.Kind.ENTRUSTMENT for u in app.uploads
     ):
         raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
-    if programme == Programme.TEKUN:
+    criteria = programmes.spec(programme).intake
+    if criteria.has_claims:
         t = app.tekun
-        if t is None or not tekun_criteria_met(
-            no_work_ability=t.no_work_ability, no_income=t.no_income, no_supporter=t.no_supporter
-        ):
+        if t is None or not criteria.met(**asdict(t)):
             raise ValidationError(ERR_TEKUN_CRITERIA, code="tekun_criteria")
     alone = validate_single_person(app, programme)
 

@@ -21,7 +21,6 @@ from ..models import (
     CheckObjection,
     DibaoProcess,
     HomeVisit,
-    Programme,
 )
 from .acceptance import CHECK_START_DAYS
 from .common import _audit
@@ -228,7 +227,7 @@ def home_visit_record(
     if county:
         process.county_visit_done = True
         changes["county_visit_done"] = [False, True]
-    if tekun_confirmed is not None and process.programme == Programme.TEKUN:
+    if tekun_confirmed is not None and process.spec.intake.confirmed_by_home_visit:
         changes["tekun_confirmed"] = [process.tekun_confirmed, tekun_confirmed]
         process.tekun_confirmed = tekun_confirmed
     process.save()

@@ -12,7 +12,6 @@ from workflows.dibao import services
 from ..models import (
     Decision,
     DibaoProcess,
-    Programme,
 )
 from .common import _audit
 
@@ -44,17 +43,12 @@ def _issue_document(*, process: DibaoProcess, kind: str, filename: str, render, 
     return doc.pk
 
 
-LEGAL_BASIS = {
-    Programme.DIBAO: ("《社会救助暂行办法》", "《最低生活保障审核确认办法》"),
-    Programme.TEKUN: ("《社会救助暂行办法》", "《特困人员认定办法》"),
-}
-
-
 def decision_letter_data(process: DibaoProcess):
     from ..documents import DecisionLetterData
 
     head = process.household.head
     approved = process.decision == Decision.APPROVED
+    pays_monthly = approved and process.spec.benefit.pays_monthly
     return DecisionLetterData(
         case_number=process.case_number,
         applicant_name=head.name if head else "",
@@ -62,10 +56,10 @@ def decision_letter_data(process: DibaoProcess):
         township_name=process.township.name,
         decided_on=process.decided_on,
         approved=approved,
-        monthly_amount=process.monthly_amount if approved else None,
-        payment_starts=process.payment_starts if approved else None,
+        monthly_amount=process.monthly_amount if pays_monthly else None,
+        payment_starts=process.payment_starts if pays_monthly else None,
         reasons=tuple(process.refusal_reasons) if not approved else (),
-        legal_basis=LEGAL_BASIS[process.programme],
+        legal_basis=process.spec.legal_basis,
     )
 
 

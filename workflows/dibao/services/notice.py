@@ -18,9 +18,8 @@ from ..models import (
     NoticeRound,
     Objection,
     ObjectionRoute,
-    Programme,
 )
-from .acceptance import NOTICE_DAYS, TK_DECISION_DAYS, TK_REOPINION_DAYS, _set_extension, _tekun_stage_due
+from .acceptance import _set_extension, _tekun_stage_due
 from .common import _audit
 from .errors import ERR_APPRAISAL_VOTES, ERR_OBJECTION_CLOSED, ERR_OBJECTION_EMPTY, ERR_SEPARATION
 from .letters import _store_document
@@ -68,7 +67,7 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
         round=process.notice_round,
         token=secrets.token_urlsafe(24),
         posted_at=at,
-        ends_at=at + datetime.timedelta(days=NOTICE_DAYS),
+        ends_at=at + datetime.timedelta(days=process.spec.deadlines.notice_days),
         proposed_amount=process.proposed_amount,
     )
     actor = process.proposed_by
@@ -79,8 +78,9 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
     )  # fmt: skip
     notice.save(update_fields=["document_id"])
     changes = {"notice_round": [notice.round - 1, notice.round]}
-    if process.programme == Programme.TEKUN:
-        changes.update(_tekun_stage_due(process, notice, TK_DECISION_DAYS))  # TK 16
+    policy = process.spec.deadlines
+    if policy.staged:
+        changes.update(_tekun_stage_due(process, notice, policy.decision_after_notice_days))  # TK 16
     _audit(
         process,
         "dibao.notice_posted",
@@ -125,8 +125,9 @@ def objection_record(
         recorded_by=staff,
     )
     changes = {}
-    if process.programme == Programme.TEKUN:
-        changes = _tekun_stage_due(process, notice, TK_REOPINION_DAYS)  # TK 15: a new opinion
+    policy = process.spec.deadlines
+    if policy.staged:
+        changes = _tekun_stage_due(process, notice, policy.reopinion_days)  # TK 15: a new opinion
     elif not process.extension_reason and process.accepted_on:
         changes = _set_extension(process, ExtensionReason.OBJECTION)
         process.save(update_fields=["extension_reason", "extended_due_on"])

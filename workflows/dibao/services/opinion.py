@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.core.audit import diff
 from workflows.core.models import (
     AssetLimit,
@@ -24,10 +25,7 @@ from workflows.core.money import round_to_fen
 from workflows.dibao import services
 from workflows.finance_check import means_test
 
-from ..models import (
-    DibaoProcess,
-    Programme,
-)
+from ..models import DibaoProcess
 from .common import _audit
 from .errors import ERR_NO_AMOUNT, ERR_NOT_ELIGIBLE, ERR_RECHECK_PENDING, ERR_TEKUN_NOT_CONFIRMED
 
@@ -107,7 +105,7 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     size = int(process.finance_result.get("household_size") or household.size)
     per_capita = round_to_fen(process.finance_result.get("per_capita_income") or "0")
     std = standard.monthly_amount
-    if process.programme == Programme.TEKUN:
+    if process.spec.benefit.amount_method == programmes.AmountMethod.SUPPORT_FACTOR:
         rule = _recorded_version(TekunSupportRule, recorded.get("factor_rule_id")) or TekunSupportRule.objects.in_force(
             county=process.county, on=on
         )
@@ -165,9 +163,10 @@ def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> 
     if approve:
         if process.finance_outcome == "not_eligible":
             raise ValidationError(ERR_NOT_ELIGIBLE)
-        if process.programme == Programme.TEKUN and not (process.meets_tekun_criteria() and process.tekun_confirmed):
+        intake = process.spec.intake
+        if intake.confirmed_by_home_visit and not (process.meets_intake_criteria() and process.tekun_confirmed):
             raise ValidationError(ERR_TEKUN_NOT_CONFIRMED)
-        if amount <= 0:
+        if process.spec.benefit.pays_monthly and amount <= 0:
             raise ValidationError(ERR_NO_AMOUNT)
     old = {"proposes_approval": process.proposes_approval, "proposed_amount": process.proposed_amount}
     process.proposes_approval = approve

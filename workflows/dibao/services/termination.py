@@ -16,7 +16,6 @@ from workflows.dibao import services
 from ..models import (
     Decision,
     DibaoProcess,
-    Programme,
 )
 from .common import _audit
 from .errors import (
@@ -26,17 +25,12 @@ from .errors import (
     ERR_TERMINATE_NOT_APPROVER,
     ERR_TERMINATE_REASON,
 )
-from .letters import LEGAL_BASIS, _applicant_name, _issue_document
+from .letters import _applicant_name, _issue_document
+
 
 # ==============================================================================
 # Termination: the applicant refuses to cooperate without reason (MSL 29)
 # ==============================================================================
-TERMINATION_LEGAL_BASIS = {
-    Programme.DIBAO: ("《社会救助暂行办法》", "《最低生活保障审核确认办法》第二十九条"),
-    Programme.TEKUN: LEGAL_BASIS[Programme.TEKUN],
-}
-
-
 def can_terminate(user, process: DibaoProcess) -> bool:
     """May ``user`` end this case under MSL 29 now: a township approver of its township, not
     excluded from deciding it, and the case accepted, open and undecided."""
@@ -56,7 +50,7 @@ def termination_letter_data(process: DibaoProcess):
         case_number=process.case_number, applicant_name=_applicant_name(process), programme=process.programme,
         township_name=process.township.name, decided_on=process.terminated_on, approved=False, monthly_amount=None,
         payment_starts=None, reasons=(process.termination_reason,),
-        legal_basis=TERMINATION_LEGAL_BASIS[process.programme], terminated=True,
+        legal_basis=process.spec.termination_basis, terminated=True,
     )  # fmt: skip
 
 

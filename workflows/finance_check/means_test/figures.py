@@ -17,7 +17,6 @@ from .vocabulary import (
     FINANCIAL_ASSET_KINDS,
     HOUSEHOLD,
     SPENDING_SHOCK_DEDUCTIBLE,
-    TEMPORARY_ASSISTANCE,
     ZERO,
     kind_label,
 )
@@ -124,10 +123,11 @@ def asset_lines(inp: MeansTestInput) -> list[AssetLine]:
 
 
 def deductible_kinds(purpose: str, spending_shock: bool, rules: ExpenseRules | None = None) -> tuple[str, ...]:
-    """The county rule's kinds, or illness and disability (MSL 13); education always for
-    spending-shock temporary assistance (TA18)."""
+    """The county rule's kinds, or illness and disability (MSL 13); education always for a
+    spending shock (TA18). ``spending_shock`` is set only for a programme whose spec allows it
+    (temporary assistance; ``finance_check_request`` asks workflows/core/programmes.py)."""
     kinds = rules.deductible if rules is not None else ALWAYS_DEDUCTIBLE
-    if purpose == TEMPORARY_ASSISTANCE and spending_shock:
+    if spending_shock:
         return tuple(dict.fromkeys(kinds + SPENDING_SHOCK_DEDUCTIBLE))
     return tuple(kinds)
 

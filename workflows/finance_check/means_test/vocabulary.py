@@ -16,7 +16,6 @@ FINANCIAL_ASSET_KINDS = ("deposit", "securities", "insurance", "internet_finance
 ALWAYS_DEDUCTIBLE = ("illness", "disability")
 SPENDING_SHOCK_DEDUCTIBLE = ("education",)
 
-TEMPORARY_ASSISTANCE = "temporary_assistance"
 HOUSEHOLD = None  # member_ref of a finding that names no member
 
 

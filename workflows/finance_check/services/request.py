@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.core import programmes
 from workflows.core.audit import audit_record, to_jsonable
 from workflows.core.models import AssetLimit, DibaoStandard
 from workflows.core.models.rules import RuleNotConfigured
@@ -19,7 +20,7 @@ from workflows.households.models import (
     members_missing_consent,
 )
 
-from ..models import FinanceCheckProcess, Purpose
+from ..models import FinanceCheckProcess
 from .config import configured_sources
 from .errors import (
     ERR_CASE_REF,
@@ -132,7 +133,7 @@ def finance_check_request(
 
     The queries are queued when the surrounding transaction commits.
     """
-    if purpose not in Purpose.values:
+    if not programmes.is_programme(purpose):
         raise ValidationError(ERR_PURPOSE % {"purpose": purpose}, code="purpose")
     if not case_ref:
         raise ValidationError(ERR_CASE_REF, code="case_ref")
@@ -169,7 +170,7 @@ def finance_check_request(
     except RuleNotConfigured as exc:
         raise ValidationError(str(exc), code="rule_not_configured") from None
     if spending_shock is None:
-        spending_shock = purpose == Purpose.TEMPORARY_ASSISTANCE
+        spending_shock = programmes.spec(purpose).intake.spending_shock
 
     from ..flows import FinanceCheckFlow
 
@@ -177,7 +178,7 @@ def finance_check_request(
         return FinanceCheckFlow.start.run(
             household=household,
             purpose=purpose,
-            spending_shock=bool(spending_shock) and purpose == Purpose.TEMPORARY_ASSISTANCE,
+            spending_shock=bool(spending_shock) and programmes.spec(purpose).intake.spending_shock,
             case_ref=case_ref,
             actor=actor,
             standard=standard,

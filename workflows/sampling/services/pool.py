@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from workflows.core import programmes
 from workflows.core.audit import audit_record
 from workflows.core.models import Village
 from workflows.core.money import non_negative_amount
@@ -17,7 +18,6 @@ from ..models import (
     ApprovalActor,
     ApprovalRecord,
     Complaint,
-    Programme,
 )
 from .common import _first_of_month, _pk
 from .errors import ERR_NEGATIVE_AMOUNT, ERR_PROGRAMME, ERR_REGION_MISMATCH
@@ -54,7 +54,7 @@ def approval_register(
     existing = ApprovalRecord.objects.filter(process_id=process_id).first()
     if existing is not None:
         return existing
-    if programme not in Programme.values:
+    if not programmes.is_programme(programme):
         raise ValidationError(ERR_PROGRAMME % {"programme": programme})
     village = village if isinstance(village, Village) else Village.objects.select_related("township").get(pk=village)
     if village.township_id != _pk(township) or village.township.county_id != _pk(county):

@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 
 from workflows.core.audit import audit_record, diff
+from workflows.core.programmes import Programme
 
 from ..models import TemporaryAssistanceProcess
 
@@ -31,7 +32,10 @@ def case_request_finance_check(*, process: TemporaryAssistanceProcess, actor=Non
     check = None
     if finance_check_request is not None:
         check = finance_check_request(
-            household=process.household, purpose="temporary_assistance", case_ref=ref, actor=actor or process.opened_by
+            household=process.household,
+            purpose=Programme.TEMPORARY_ASSISTANCE,
+            case_ref=ref,
+            actor=actor or process.opened_by,
         )
     else:  # the finance-check app is not deployed yet; the case waits at await_finance_check
         logger.warning("finance check service unavailable; case %s waits for a check result", process.pk)

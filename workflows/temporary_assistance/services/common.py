@@ -14,6 +14,7 @@ from viewflow.workflow.status import PROCESS
 from workflows.core.audit import audit_record, diff
 from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township, Village
 from workflows.core.models.rules import Area
+from workflows.core.programmes import Programme
 from workflows.core.scope import regions_where
 from workflows.funds import services as funds
 from workflows.households.models import Household
@@ -243,7 +244,7 @@ def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> Non
         rule_versions["dibao_standard"] = process.standard_id
     approval_register(
         process_id=process.pk,
-        programme="temporary_assistance",
+        programme=Programme.TEMPORARY_ASSISTANCE,
         county=process.county_id,
         township=process.township_id,
         village=process.village_id,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dibao', '0006_verbose_names_for_history'),
+        ('dibao', '0007_programme_choices_from_registry'),
         ('households', '0002_rigid_expense_proof'),
     ]
 

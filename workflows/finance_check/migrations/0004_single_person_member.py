@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance_check', '0002_evidence_authorisations_and_halt'),
+        ('finance_check', '0003_purpose_choices_from_registry'),
         ('households', '0002_rigid_expense_proof'),
     ]
 
