@@ -8,7 +8,6 @@ the canonical content, and hence the hash, is stable across databases.
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import json
 import re
@@ -170,27 +169,19 @@ def _locked_head(chain: str) -> tuple[int, str]:
 # ``audit_record`` computes an event (seq, prev_hash, hash) at once but writes it later: all
 # events of a transaction go in with one multi-row INSERT and one UPDATE per chain head,
 # right before COMMIT (``flush_pending``, hooked into the connection's ``commit``), or
-# earlier whenever anything reads the audit tables (their default managers flush first,
-# and so does an event's ``pk``), so a read inside the transaction sees its own events.
-# Each buffered event carries a no-op ``on_commit`` marker: Django drops the markers of a
-# savepoint that rolls back and clears them all on commit and rollback, so an event whose
-# marker is gone was undone with its change and is never written.
+# earlier whenever any statement touches the audit tables (a read inside the transaction
+# sees its own events), or an event's ``pk`` is asked for. Like Django's ``on_commit``
+# callbacks, each buffered event remembers the savepoints open when it was recorded: a
+# rollback to one of them drops it, and a rollback of the transaction drops them all, so an
+# event undone with its change is never written.
 
 
 class _Buffer:
     def __init__(self):
-        self.events: list[tuple[AuditEvent, object]] = []  # (event, its on_commit marker)
-        self.seen = None  # the run_on_commit list last pruned against
-
-    def prune(self, connection) -> None:
-        if connection.run_on_commit is self.seen:
-            return  # same list object: no savepoint rolled back, nothing committed since
-        alive = {id(func) for _sids, func, _robust in connection.run_on_commit}
-        self.events = [(e, m) for e, m in self.events if id(m) in alive]
-        self.seen = connection.run_on_commit
+        self.events: list[tuple[AuditEvent, tuple[str, ...]]] = []  # (event, open savepoints)
 
     def tip(self, chain: str) -> tuple[int, str] | None:
-        for event, _marker in reversed(self.events):
+        for event, _sids in reversed(self.events):
             if event.chain == chain:
                 return event.seq, event.hash
         return None
@@ -200,49 +191,54 @@ def _buffer(connection) -> _Buffer:
     buffer = connection.__dict__.get("_audit_buffer")
     if buffer is None:
         buffer = connection._audit_buffer = _Buffer()
-        _hook_commit(connection)
-    buffer.prune(connection)
+        _hook(connection)
     return buffer
 
 
-def _hook_commit(connection) -> None:
-    """Write the buffered events right before the connection commits (an error rolls the
-    transaction back: ``Atomic.__exit__`` rolls back when ``commit`` raises)."""
-    if connection.__dict__.get("_audit_commit_hooked"):
-        return
-    commit = connection.commit
+def _hook(connection) -> None:
+    """Wrap the connection's commit, rollback, savepoint rollback and close (once per
+    connection object) and put an execute wrapper in front of its statements."""
+    commit, rollback, savepoint_rollback, close = (
+        connection.commit, connection.rollback, connection.savepoint_rollback, connection.close
+    )  # fmt: skip
 
     def commit_with_audit():
+        # A failure here propagates from ``commit``: ``Atomic.__exit__`` rolls back.
         flush_pending(connection.alias)
         commit()
 
-    connection.commit = commit_with_audit
-    connection._audit_commit_hooked = True
+    def rollback_dropping_audit():
+        connection._audit_buffer.events = []
+        rollback()
+
+    def savepoint_rollback_dropping_audit(sid):
+        buffer = connection._audit_buffer
+        buffer.events = [(e, sids) for e, sids in buffer.events if sid not in sids]
+        savepoint_rollback(sid)
+
+    def close_dropping_audit():
+        connection._audit_buffer.events = []
+        close()
 
     def flush_before_audit_sql(execute, sql, params, many, context):
-        # Any statement on the audit tables (the ORM, or raw SQL such as a migration or the
-        # tamper tests) runs after this transaction's buffered events are written.
-        buffer = connection.__dict__.get("_audit_buffer")
-        if buffer is not None and buffer.events and _AUDIT_TABLES.search(sql or ""):
+        # Any statement on the audit tables (the ORM, or raw SQL such as the tamper tests)
+        # runs after this transaction's buffered events are written.
+        if connection._audit_buffer.events and _AUDIT_TABLES.search(sql or ""):
             flush_pending(connection.alias)
         return execute(sql, params, many, context)
 
+    connection.commit = commit_with_audit
+    connection.rollback = rollback_dropping_audit
+    connection.savepoint_rollback = savepoint_rollback_dropping_audit
+    connection.close = close_dropping_audit
     connection.execute_wrappers.insert(0, flush_before_audit_sql)
 
 
 _AUDIT_TABLES = re.compile(r"core_audit(event|chainhead)\b")
 
 
-def _marker() -> None:
-    """Stands for one buffered event in ``run_on_commit`` (does nothing after commit)."""
-
-
 def _append(connection, event: AuditEvent) -> None:
-    marker = functools.partial(_marker)  # a distinct object per event
-    transaction.on_commit(marker, using=connection.alias)
-    buffer = _buffer(connection)
-    buffer.events.append((event, marker))
-    buffer.seen = connection.run_on_commit
+    _buffer(connection).events.append((event, tuple(connection.savepoint_ids)))
     event._audit_buffered = True
 
 
@@ -254,16 +250,13 @@ def _tip(connection, chain: str) -> tuple[int, str]:
     return buffered or head
 
 
-
-
 def flush_pending(alias: str | None = None) -> int:
     """Write this transaction's buffered events: one INSERT for all, one head UPDATE per chain."""
     connection = connections[alias or _heads_alias()]
     buffer = connection.__dict__.get("_audit_buffer")
     if buffer is None or not buffer.events or getattr(_flushing, "active", False):
         return 0
-    buffer.prune(connection)
-    events = [event for event, _marker in buffer.events]
+    events = [event for event, _sids in buffer.events]
     buffer.events = []
     if not events:
         return 0
