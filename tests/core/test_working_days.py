@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import requires_postgres
+from workflows.core import working_days
 from workflows.core.models import CalendarDay
 from workflows.core.working_days import Calendar, add_working_days, load_from_library, working_days_between
 
@@ -159,3 +161,84 @@ def test_long_holiday_run_pushes_the_search_bound():
     exceptions = {D(2026, 3, 2) + datetime.timedelta(days=i): CalendarDay.Kind.HOLIDAY for i in range(60)}
     cal = Calendar(exceptions)
     assert cal.add_working_days(D(2026, 2, 27), 1) == _reference_add(exceptions, D(2026, 2, 27), 1) == D(2026, 5, 1)
+
+
+# --- the stored calendar: one snapshot per calendar version (issue 19 item 5) ---------
+
+
+def _as_committed():
+    """As if the rows written so far had been committed by another process: this
+    transaction no longer counts as changing the calendar, and the version is new."""
+    connection = working_days.connections[working_days._calendar_alias()]
+    connection._calendar_changed_in = None
+    working_days._new_version()
+
+
+def test_stored_calendar_is_read_once_per_version(fixed_calendar, django_assert_num_queries):
+    """MSL 22 deadlines on every page: after the first snapshot of a calendar version,
+    ``Calendar()`` reads nothing more from the database."""
+    _as_committed()
+    Calendar()
+    with django_assert_num_queries(0):
+        assert Calendar().add_working_days(D(2026, 9, 29), 3) == D(2026, 10, 9)
+
+
+def test_a_change_in_this_transaction_is_seen_at_once(fixed_calendar):
+    """A holiday saved in the current transaction (the admin form, before its deadline
+    recomputation runs) counts immediately, although other processes see it only after commit."""
+    assert Calendar().add_working_days(D(2026, 10, 8), 1) == D(2026, 10, 9)
+    CalendarDay.objects.create(date=D(2026, 10, 9), kind=CalendarDay.Kind.HOLIDAY, name="补充")
+    assert Calendar().add_working_days(D(2026, 10, 8), 1) == D(2026, 10, 10)
+
+
+def test_a_committed_change_elsewhere_replaces_the_snapshot(fixed_calendar):
+    """Another process committed a change (new version token): the next ``Calendar()`` is
+    rebuilt from the rows. Without a new token a row written behind the model's back
+    (``bulk_create``, no signal) is not seen - the contract ``calendar_tables_changed`` states."""
+    _as_committed()
+    assert Calendar().add_working_days(D(2026, 10, 8), 1) == D(2026, 10, 9)
+    CalendarDay.objects.bulk_create([CalendarDay(date=D(2026, 10, 9), kind=CalendarDay.Kind.HOLIDAY)])
+    assert Calendar().add_working_days(D(2026, 10, 8), 1) == D(2026, 10, 9)  # same version: cached
+    working_days.cache.set(working_days.VERSION_KEY, "committed-elsewhere")
+    assert Calendar().add_working_days(D(2026, 10, 8), 1) == D(2026, 10, 10)
+
+
+def test_commit_of_a_change_issues_a_new_version(db, django_capture_on_commit_callbacks):
+    """Saving or deleting a calendar row replaces the version token when the transaction
+    commits (not before: other processes must not rebuild from uncommitted rows)."""
+    before = working_days.calendar_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        day = CalendarDay.objects.create(date=D(2027, 5, 3), kind=CalendarDay.Kind.HOLIDAY)
+    assert working_days.calendar_version() == before
+    for callback in callbacks:
+        callback()
+    after = working_days.calendar_version()
+    assert after != before
+    with django_capture_on_commit_callbacks(execute=True):
+        day.delete()
+    assert working_days.calendar_version() not in (before, after)
+
+
+@requires_postgres
+def test_sql_working_days_match_the_loop_over_random_dates(db):
+    """The dashboard's SQL durations (``Calendar.through_sql``) count exactly what the
+    day-by-day loop counts, for random date pairs over 2022-2028 on the real 2024-2026
+    schedule (holidays, make-up days, redundant rows, years without a schedule)."""
+    import random
+
+    from django.db.models import F
+
+    rng = random.Random(19)
+    first, span = D(2022, 6, 1).toordinal(), D(2028, 6, 30).toordinal() - D(2022, 6, 1).toordinal()
+    days = sorted({D.fromordinal(first + rng.randrange(span)) for _ in range(400)})
+    # The rows only carry dates into SQL; the calendar compared is the hand-built one.
+    CalendarDay.objects.bulk_create([CalendarDay(date=day, kind=CalendarDay.Kind.HOLIDAY) for day in days])
+    cal = Calendar(LIBRARY)
+    through = dict(CalendarDay.objects.values_list("date").annotate(n=cal.through_sql(F("date"))))
+    assert set(through) == set(days)
+    for _ in range(2000):
+        start, end = rng.choice(days), rng.choice(days)
+        assert through[end] - through[start] == _reference_between(LIBRARY, start, end)
+    # and with no exceptions at all (the sentinel keeps the array non-empty)
+    plain = dict(CalendarDay.objects.values_list("date").annotate(n=Calendar({}).through_sql(F("date"))))
+    assert plain[days[-1]] - plain[days[0]] == _reference_between({}, days[0], days[-1])

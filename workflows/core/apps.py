@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Connect the receivers: sign-in starts the staff session clocks; a lockout is audited.
-        from . import lockout, otp, security, sendback  # noqa: F401
+        from . import lockout, otp, security, sendback, working_days  # noqa: F401
 
         sendback.connect()

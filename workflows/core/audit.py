@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,13 +136,14 @@ def _chained_event(
     return event
 
 
-# ``chain -> (seq, hash)`` of the heads this transaction has locked and written. Once
-# ``audit_record`` has locked a head row (``SELECT … FOR UPDATE``) it stays locked until the
-# transaction ends, so nobody else can move it and the next event of the same chain in the
-# same transaction need not read it again (a task completion appends several events to its
-# case's chain). ``TransactionMemo`` forgets it on commit, rollback and savepoint rollback;
-# the unique (chain, seq) index stays the second line of defence.
+# ``chain -> (seq, hash)`` of the heads this transaction has locked, as stored. Once a head
+# row is locked (``SELECT … FOR UPDATE``) it stays locked until the transaction ends, so
+# nobody else can move it and the next event of the same chain in the same transaction need
+# not read it again. ``TransactionMemo`` forgets it on commit, rollback and savepoint
+# rollback; the unique (chain, seq) index stays the second line of defence.
 _locked_heads = TransactionMemo()
+# Set while the buffer is written or a head is locked: statements that must not flush it.
+_flushing = threading.local()
 
 
 def _heads_alias() -> str:
@@ -148,19 +151,134 @@ def _heads_alias() -> str:
 
 
 def _locked_head(chain: str) -> tuple[int, str]:
-    """``(seq, hash)`` of the chain's head, locked for this transaction (created if new)."""
+    """``(seq, hash)`` of the chain's stored head, locked for this transaction (created if new)."""
     heads = _locked_heads.current(_heads_alias())
     if heads and chain in heads:
         return heads[chain]
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
+    quiet, _flushing.active = getattr(_flushing, "active", False), True  # locking the head writes nothing
+    try:
+        head, _ = AuditChainHead._base_manager.select_for_update().get_or_create(chain=chain)
+    finally:
+        _flushing.active = quiet
+    if heads is not None:
+        heads[chain] = (head.seq, head.hash)
     return head.seq, head.hash
 
 
-def _advance_head(chain: str, seq: int, hash_: str) -> None:
-    AuditChainHead.objects.filter(chain=chain).update(seq=seq, hash=hash_)
-    heads = _locked_heads.current(_heads_alias())
-    if heads is not None:
-        heads[chain] = (seq, hash_)
+# --- events buffered per transaction (issue 19 item 2) ---------------------------------
+# ``audit_record`` computes an event (seq, prev_hash, hash) at once but writes it later: all
+# events of a transaction go in with one multi-row INSERT and one UPDATE per chain head,
+# right before COMMIT (``flush_pending``, hooked into the connection's ``commit``), or
+# earlier whenever any statement touches the audit tables (a read inside the transaction
+# sees its own events), or an event's ``pk`` is asked for. Like Django's ``on_commit``
+# callbacks, each buffered event remembers the savepoints open when it was recorded: a
+# rollback to one of them drops it, and a rollback of the transaction drops them all, so an
+# event undone with its change is never written.
+
+
+class _Buffer:
+    def __init__(self):
+        self.events: list[tuple[AuditEvent, tuple[str, ...]]] = []  # (event, open savepoints)
+
+    def tip(self, chain: str) -> tuple[int, str] | None:
+        for event, _sids in reversed(self.events):
+            if event.chain == chain:
+                return event.seq, event.hash
+        return None
+
+
+def _buffer(connection) -> _Buffer:
+    buffer = connection.__dict__.get("_audit_buffer")
+    if buffer is None:
+        buffer = connection._audit_buffer = _Buffer()
+        _hook(connection)
+    return buffer
+
+
+def _hook(connection) -> None:
+    """Wrap the connection's commit, rollback, savepoint rollback and close (once per
+    connection object) and put an execute wrapper in front of its statements."""
+    commit, rollback, savepoint_rollback, close = (
+        connection.commit, connection.rollback, connection.savepoint_rollback, connection.close
+    )  # fmt: skip
+
+    def commit_with_audit():
+        # A failure here propagates from ``commit``: ``Atomic.__exit__`` rolls back.
+        flush_pending(connection.alias)
+        commit()
+
+    def rollback_dropping_audit():
+        connection._audit_buffer.events = []
+        rollback()
+
+    def savepoint_rollback_dropping_audit(sid):
+        buffer = connection._audit_buffer
+        buffer.events = [(e, sids) for e, sids in buffer.events if sid not in sids]
+        savepoint_rollback(sid)
+
+    def close_dropping_audit():
+        connection._audit_buffer.events = []
+        close()
+
+    def flush_before_audit_sql(execute, sql, params, many, context):
+        # Any statement on the audit tables (the ORM, or raw SQL such as the tamper tests)
+        # runs after this transaction's buffered events are written.
+        if connection._audit_buffer.events and _AUDIT_TABLES.search(sql or ""):
+            flush_pending(connection.alias)
+        return execute(sql, params, many, context)
+
+    connection.commit = commit_with_audit
+    connection.rollback = rollback_dropping_audit
+    connection.savepoint_rollback = savepoint_rollback_dropping_audit
+    connection.close = close_dropping_audit
+    connection.execute_wrappers.insert(0, flush_before_audit_sql)
+
+
+_AUDIT_TABLES = re.compile(r"core_audit(event|chainhead)\b")
+
+
+def _append(connection, event: AuditEvent) -> None:
+    _buffer(connection).events.append((event, tuple(connection.savepoint_ids)))
+    event._audit_buffered = True
+
+
+def _tip(connection, chain: str) -> tuple[int, str]:
+    """Where the next event of ``chain`` goes: after this transaction's last buffered event
+    of the chain, else after the locked stored head."""
+    head = _locked_head(chain)
+    buffered = _buffer(connection).tip(chain)
+    return buffered or head
+
+
+def flush_pending(alias: str | None = None) -> int:
+    """Write this transaction's buffered events: one INSERT for all, one head UPDATE per chain."""
+    connection = connections[alias or _heads_alias()]
+    buffer = connection.__dict__.get("_audit_buffer")
+    if buffer is None or not buffer.events or getattr(_flushing, "active", False):
+        return 0
+    events = [event for event, _sids in buffer.events]
+    buffer.events = []
+    if not events:
+        return 0
+    _flushing.active = True
+    try:
+        with transaction.atomic(using=connection.alias, savepoint=False):
+            AuditEvent._base_manager.using(connection.alias).bulk_create(events)
+            tips: dict[str, AuditEvent] = {}
+            for event in events:
+                tips[event.chain] = event
+            heads = _locked_heads.current(connection.alias)
+            for chain, event in tips.items():
+                AuditChainHead._base_manager.using(connection.alias).filter(chain=chain).update(
+                    seq=event.seq, hash=event.hash
+                )
+                if heads is not None:
+                    heads[chain] = (event.seq, event.hash)
+    finally:
+        _flushing.active = False
+    for event in events:
+        event._audit_buffered = False
+    return len(events)
 
 
 def audit_record(
@@ -178,20 +296,21 @@ def audit_record(
 
     ``action`` must be declared in ``workflows.core.events`` (checked by ``check_action``).
     Locks the chain head row, so appends to one chain are serialised; the
-    unique (chain, seq) constraint is the second line of defence.
+    unique (chain, seq) constraint is the second line of defence. The event is written
+    with the transaction's other events before it commits (``flush_pending``).
     """
     check_action(action)
     chain = chain or chain_for(target, process_id)
     # No savepoint of its own: the event belongs to the caller's change, and a failure here
-    # must fail that change (two statements fewer per event, about a sixth of a case's total).
+    # must fail that change.
     with transaction.atomic(savepoint=False):
-        seq, prev_hash = _locked_head(chain)
+        connection = connections[_heads_alias()]
+        seq, prev_hash = _tip(connection, chain)
         event = _chained_event(
             chain=chain, seq=seq + 1, prev_hash=prev_hash, action=action, target=target, actor=actor,
             on_behalf_of=on_behalf_of, process_id=process_id, changes=changes, data=data,
         )  # fmt: skip
-        event.save()
-        _advance_head(chain, event.seq, event.hash)
+        _append(connection, event)
     return event
 
 
@@ -203,26 +322,22 @@ def audit_record_many(
     process_id: int | None = None,
     actor=None,
 ) -> list[AuditEvent]:
-    """Append one event per ``(target, data)`` to ``chain``, in one go.
-
-    The same events ``audit_record`` would write one by one (same seq,
-    prev_hash and hash), but the chain head is locked and updated once and the
-    events are inserted with one statement. Call inside the change's transaction.
+    """Append one event per ``(target, data)`` to ``chain``: the same events ``audit_record``
+    would append one by one (same seq, prev_hash and hash). Call inside the change's transaction.
     """
     check_action(action)
+    events = []
     with transaction.atomic(savepoint=False):
-        seq, prev = _locked_head(chain)
-        events = []
+        connection = connections[_heads_alias()]
+        seq, prev = _tip(connection, chain)
         for target, data in items:
             event = _chained_event(
                 chain=chain, seq=seq + 1, prev_hash=prev, action=action, target=target, actor=actor,
                 on_behalf_of=None, process_id=process_id, changes=None, data=data,
             )  # fmt: skip
+            _append(connection, event)
             events.append(event)
             seq, prev = event.seq, event.hash
-        if events:
-            AuditEvent.objects.bulk_create(events)
-            _advance_head(chain, seq, prev)
     return events
 
 

@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from .models import County, Township, Village
-from .scope import user_scope
+from .scope import claimable_q, user_scope
 
 
 class CaseFields(models.Model):
@@ -143,6 +143,14 @@ def separation_excluded(process, node_name: str) -> frozenset[int]:
 
 
 class CaseTaskQuerySet(TaskQuerySet):
+    def coerce_for(self, flow_classes):
+        """viewflow's ``coerce_for`` (tasks of ``flow_classes``, with their process), the
+        flow named by ``flow_task`` instead of a filter on the joined process row."""
+        nodes = [node for flow_class in flow_classes for node in flow_nodes(flow_class)]
+        qs = self.filter(flow_task__in=nodes).select_related("process")
+        qs._coerced = True
+        return qs
+
     def filter_available(self, flow_classes, user):
         """Tasks of ``flow_classes`` whose case lies in ``user``'s regions."""
         qs = super().filter_available(flow_classes, user)
@@ -162,7 +170,11 @@ class CaseTaskQuerySet(TaskQuerySet):
         return qs.filter(Q(owner=user) | stand_in_q(flow_classes, user, inbox_q))
 
     def queue(self, flow_classes, user):
-        return super().queue(flow_classes, user).without_separated(flow_classes, user)
+        """viewflow's queue (human, NEW, claimable by permission) with the permission test as
+        a row comparison (``scope.claimable_q``, not viewflow's concatenation), minus
+        separation-of-duty exclusions."""
+        qs = self.filter_available(flow_classes, user).filter(flow_task_type="HUMAN", status=STATUS.NEW)
+        return qs.filter(claimable_q(user)).without_separated(flow_classes, user)
 
 
 def stand_in_q(flow_classes, user, inbox_q) -> models.Q:
@@ -173,13 +185,25 @@ def stand_in_q(flow_classes, user, inbox_q) -> models.Q:
     return q
 
 
+def flow_nodes(flow_class, *, human: bool = False) -> list:
+    """The nodes of ``flow_class`` (only its human tasks with ``human``). ``flow_task`` of a
+    task row is ``<flow class reference>.<node name>``: filtering on these names the flow
+    without joining ``viewflow_process`` for its ``flow_class``."""
+    nodes = flow_class.instance.nodes()
+    return [n for n in nodes if not human or getattr(n, "task_type", None) == "HUMAN"]
+
+
 def case_scope_q(flow_classes, user) -> models.Q:
-    """Q over Task rows: the task's case lies in the user's regions."""
+    """Q over Task rows: the task's case lies in the user's regions.
+
+    The flow is read from ``flow_task`` and the region from the process model's own row
+    (a semi-join on its primary key, which is the task's ``process_id``): no join to
+    ``viewflow_process`` (issue 19 item 4)."""
     scope = user_scope(user)
     q = models.Q(pk__in=[])
     for flow_class in flow_classes:
-        name = flow_class.process_class._meta.model_name
-        q |= models.Q(process__flow_class=flow_class) & scope.case_filter(prefix=f"process__{name}__")
+        cases = flow_class.process_class._default_manager.filter(scope.case_filter()).values("pk")
+        q |= models.Q(flow_task__in=flow_nodes(flow_class), process_id__in=cases)
     return q
 
 

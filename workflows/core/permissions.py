@@ -84,7 +84,7 @@ def _sync_user_permissions(user) -> dict[str, list[str]]:
         user.save(update_fields=["is_staff"])
     if hasattr(user, "_scope_cache"):
         del user._scope_cache
-    for attr in ("_perm_cache", "_user_perm_cache", "_viewflow_per_object_perm_cache"):
+    for attr in ("_perm_cache", "_user_perm_cache", "_viewflow_per_object_perm_cache", "_object_permission_pairs"):
         if hasattr(user, attr):
             delattr(user, attr)
     return {"added": added, "removed": removed}

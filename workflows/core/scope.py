@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
@@ -95,17 +96,55 @@ def prime_viewflow_object_perms(user) -> None:
     row's content type and permission)."""
     if not getattr(user, "is_authenticated", False) or hasattr(user, "_viewflow_per_object_perm_cache"):
         return
-    from guardian.models import GroupObjectPermission
-
     if not user.is_active:  # no scope is read for an inactive user: viewflow's own lookup
         return
-    rows = user_scope(user).object_permissions
-    perms = {f"{app}.{codename}_{pk}" for _ct, app, codename, pk in rows}
-    group_rows = GroupObjectPermission.objects.filter(group__user=user).values_list(
+    perms = {f"{perm}_{pk}" for perm, pk in object_permission_pairs(user)}
+    user._viewflow_per_object_perm_cache = perms
+
+
+def object_permission_pairs(user) -> frozenset[tuple[str, str]]:
+    """``("app.codename", object pk)`` of every guardian object permission of ``user`` and
+    of their groups: the rows ``prime_viewflow_object_perms`` reads, as pairs (kept on the
+    user object, like viewflow's string cache, for the request)."""
+    cached = getattr(user, "_object_permission_pairs", None)
+    if cached is not None:
+        return cached
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    if user.is_active:
+        rows = [(app, codename, pk) for _ct, app, codename, pk in user_scope(user).object_permissions]
+    else:  # no scope is read for an inactive user; viewflow still lists by its object rows
+        rows = list(
+            UserObjectPermission.objects.filter(user=user).values_list(
+                "content_type__app_label", "permission__codename", "object_pk"
+            )
+        )
+    rows += GroupObjectPermission.objects.filter(group__user=user).values_list(
         "content_type__app_label", "permission__codename", "object_pk"
     )
-    perms |= {f"{app}.{codename}_{pk}" for app, codename, pk in group_rows}
-    user._viewflow_per_object_perm_cache = perms
+    pairs = frozenset((f"{app}.{codename}", str(pk)) for app, codename, pk in rows)
+    user._object_permission_pairs = pairs
+    return pairs
+
+
+def claimable_q(user) -> Q:
+    """Q over Task rows ``user`` may claim by permission: viewflow's ``user_queue`` test
+    (no permission required, already theirs, a global permission, or the object permission
+    the task names), with the object test as a row comparison
+    ``(owner_permission, owner_permission_obj_pk) IN ((…, …), …)`` instead of viewflow's
+    ``COALESCE(owner_permission, '') || '_' || owner_permission_obj_pk IN (…)``: the
+    concatenation hides both columns from ``vf_task_new_by_permission``, the row comparison
+    is an index condition on it (issue 19 item 4)."""
+    if user.is_superuser:
+        return Q()
+    q = Q(owner_permission__isnull=True) | Q(owner=user)
+    global_perms = user.get_all_permissions()
+    if global_perms:
+        q |= Q(owner_permission__in=sorted(global_perms))
+    pairs = object_permission_pairs(user)
+    if pairs:
+        q |= Q(TupleIn(Tuple(F("owner_permission"), F("owner_permission_obj_pk")), sorted(pairs)))
+    return q
 
 
 def regions_where(user, codename: str, klass):

@@ -34,7 +34,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.signals import task_finished
 
-from .cases import CaseFields, forget_separation, household_member_model
+from .cases import CaseFields, flow_nodes, forget_separation, household_member_model
 from .models import CaseActorRecord, StaffProfile, StaffRelative
 
 ERR_SEPARATION = _(
@@ -196,7 +196,7 @@ def excluded_tasks_q(flow_classes, user) -> Q:
     mine = Q(user=user) | Q(on_behalf_of=user)
     for flow_class in flow_classes:
         process_class = flow_class.process_class
-        in_flow = Q(process__flow_class=flow_class)
+        in_flow = Q(flow_task__in=flow_nodes(flow_class))  # no join to viewflow_process
         rules = getattr(process_class, "separation_rules", None) or {}
         for node_name in rules:
             forbidden = forbidden_nodes(flow_class, node_name)
@@ -216,11 +216,12 @@ def excluded_tasks_q(flow_classes, user) -> Q:
             q |= in_flow & Q(flow_task__in=nodes) & Exists(case_excluded)
         household_field = getattr(process_class, "household_field", None)
         if conflict_ids and household_field:
-            model = process_class._meta.model_name
-            members = household_member_model(process_class).objects.filter(
-                household_id=OuterRef(f"process__{model}__{household_field}_id"), id_number__in=conflict_ids
+            # Correlated on the task's process_id alone (no join from the task to its case).
+            # (the household's ``members`` relation, as ``household_member_model`` reads it)
+            cases = process_class._default_manager.filter(
+                pk=OuterRef("process_id"), **{f"{household_field}__members__id_number__in": conflict_ids}
             )
-            q |= in_flow & Exists(members)
+            q |= in_flow & Exists(cases)
     return q
 
 

@@ -15,10 +15,15 @@ milliseconds per page (issue 19).
 from __future__ import annotations
 
 import datetime
+import uuid
 from bisect import bisect_left
 
-from django.db import transaction
-from django.dispatch import Signal
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db.models import Func, IntegerField
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.utils import NotSupportedError
+from django.dispatch import Signal, receiver
 
 from .models import CalendarDay, CalendarYear
 
@@ -41,10 +46,14 @@ class Calendar:
     """A snapshot of the calendar exceptions, for many look-ups in one request."""
 
     def __init__(self, exceptions: dict[datetime.date, str] | None = None, years: set[int] | None = None):
+        if exceptions is None and years is None:
+            # The stored calendar: share the precomputed counts of the snapshot of the
+            # current calendar version (no query unless the calendar changed).
+            shared = _stored_snapshot()
+            self.__dict__.update(shared.__dict__)
+            return
         if exceptions is None:
             exceptions = dict(CalendarDay.objects.values_list("date", "kind"))
-            if years is None:
-                years = loaded_years()
         self.exceptions = exceptions
         # Years whose official schedule is loaded; a hand-built snapshot knows the years it holds.
         self.years = frozenset({d.year for d in exceptions} if years is None else years)
@@ -114,6 +123,112 @@ class Calendar:
     def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
         return self.working_days_through(end) - self.working_days_through(start)
+
+    def through_sql(self, date_expression) -> WorkingDaysThrough:
+        """``working_days_through`` of a date column, as a PostgreSQL expression: a report
+        sums or averages durations in the database instead of fetching a row per case."""
+        return WorkingDaysThrough(date_expression, ordinals=self._ordinals, shifts=self._shift)
+
+
+class WorkingDaysThrough(Func):
+    """SQL twin of ``Calendar.working_days_through`` (PostgreSQL): the closed-form weekday
+    count plus the running exception shift, found with ``width_bucket`` over the sorted
+    exception ordinals (a binary search per row, like ``bisect``). A sentinel ordinal 0
+    keeps the threshold array non-empty. NULL dates give NULL."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, *, ordinals: list[int], shifts: list[int]):
+        super().__init__(expression)
+        self.thresholds = [0, *ordinals]
+        self.shifts = list(shifts)  # PostgreSQL arrays count from 1: shifts[k + 1] is _shift[k]
+
+    def as_sql(self, compiler, connection, **extra):
+        if connection.vendor != "postgresql":
+            raise NotSupportedError("WorkingDaysThrough needs PostgreSQL (width_bucket over an array)")
+        sql, params = compiler.compile(self.source_expressions[0])
+        ordinal = f"(({sql}) - DATE '0001-01-01' + 1)"
+        # _weekdays_before(ordinal + 1) + shift[number of exception ordinals <= ordinal]
+        template = f"(5 * ({ordinal} / 7) + LEAST({ordinal} %% 7, 5) + (%s::int[])[width_bucket({ordinal}, %s::int[])])"
+        return template, [*params, *params, self.shifts, *params, self.thresholds]
+
+
+# --- one snapshot per calendar version, shared by every request of the process -------------
+# ``Calendar()`` used to read every ``CalendarDay`` and ``CalendarYear`` row and rebuild the
+# running counts on each call (several times per request). The built snapshot is now kept
+# per process under a version token held in the shared cache. Every change of the holiday
+# tables (admin, ``load_from_library``, any save or delete) replaces the token once its
+# transaction commits, so every process rebuilds on its next call; inside the changing
+# transaction itself (not yet committed, so other processes must not see it) the snapshot
+# is read afresh from the database. The token is read *before* the rows, so a snapshot is
+# never stored under a token newer than the rows it was built from.
+
+VERSION_KEY = "core:calendar-version"
+_snapshots: dict[str, Calendar] = {}
+
+
+def _calendar_alias() -> str:
+    return router.db_for_read(CalendarDay) or DEFAULT_DB_ALIAS
+
+
+def _changed_in_this_transaction() -> bool:
+    connection = connections[_calendar_alias()]
+    marker = getattr(connection, "_calendar_changed_in", None)
+    return marker is not None and connection.in_atomic_block and connection.atomic_blocks[:1] == [marker]
+
+
+def _load_snapshot() -> Calendar:
+    return Calendar(dict(CalendarDay.objects.values_list("date", "kind")), loaded_years())
+
+
+def calendar_version() -> str:
+    """The token of the committed calendar (a fresh one if the cache has none)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or ""
+    return version
+
+
+def _stored_snapshot() -> Calendar:
+    if _changed_in_this_transaction():
+        return _load_snapshot()
+    version = calendar_version()
+    snapshot = _snapshots.get(version)
+    if snapshot is None:
+        snapshot = _load_snapshot()
+        _snapshots.clear()  # only the current version is worth keeping
+        _snapshots[version] = snapshot
+    return snapshot
+
+
+def _new_version() -> None:
+    _snapshots.clear()
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def calendar_tables_changed() -> None:
+    """Call after writing ``CalendarDay`` / ``CalendarYear`` rows without model signals
+    (``bulk_create``, ``update``): the rest of this transaction reads the tables afresh,
+    and every process drops its snapshot once the transaction commits."""
+    connection = connections[_calendar_alias()]
+    if connection.in_atomic_block:
+        connection._calendar_changed_in = connection.atomic_blocks[0]
+    transaction.on_commit(_new_version, using=_calendar_alias())
+
+
+@receiver(post_save, sender=CalendarDay)
+@receiver(post_delete, sender=CalendarDay)
+@receiver(post_save, sender=CalendarYear)
+@receiver(post_delete, sender=CalendarYear)
+def _calendar_row_changed(sender, **kwargs):
+    calendar_tables_changed()
+
+
+@receiver(post_migrate)
+def _tables_flushed(sender, **kwargs):
+    # Migrations and ``flush`` (TransactionTestCase teardown) write without model signals.
+    _new_version()
 
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
@@ -195,6 +310,8 @@ def load_from_library(years: range | None = None, *, actor=None) -> int:
     source = f"chinesecalendar {getattr(chinese_calendar, '__version__', '')}".strip()
     new_years = [y for y in sorted(library_years()) if (years is None or y in years) and y not in loaded_years()]
     CalendarYear.objects.bulk_create([CalendarYear(year=y, source=source) for y in new_years])
+    if new_years:
+        calendar_tables_changed()
     if first is not None:  # a year marked loaded moves no date; new rows do
         recompute_deadlines(since=first, actor=actor, reason=source)
     return created

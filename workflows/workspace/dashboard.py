@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -123,23 +124,38 @@ def county_figures(county: County, *, year: int | None = None, today: datetime.d
         by_stage = rows[r["process__case_index__township_id"]].by_stage
         by_stage[title] = by_stage.get(title, 0) + r["n"]
 
-    # One row per decided case and the constant-time calendar: measured at 1M cases, this
-    # beats grouping by date in SQL (75 ms for the rows against 190 ms for the grouped counts).
+    # Durations are working-day counts through the decision date minus those through the
+    # acceptance date (``Calendar.working_days_through``): on PostgreSQL summed per township
+    # in SQL (``Calendar.through_sql``), elsewhere one row per decided case.
     calendar = Calendar()
-    durations: dict[int, list[int]] = defaultdict(list)
     decided = cases.filter(decided_on__range=(start, end), outcome__in=Outcome.values)
-    for township_id, outcome, accepted_on, decided_on in decided.values_list(
-        "township_id", "outcome", "accepted_on", "decided_on"
-    ):
-        row = rows[township_id]
-        if outcome == Outcome.APPROVED:
-            row.approvals += 1
-        else:
-            row.refusals += 1
-        if accepted_on:
-            durations[township_id].append(calendar.working_days_between(accepted_on, decided_on))
-    for township_id, values in durations.items():
-        rows[township_id].avg_working_days = (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"))
+    timed = Q(accepted_on__isnull=False)
+    if connection.vendor == "postgresql":
+        totals = decided.values("township_id").annotate(
+            approvals=Count("pk", filter=Q(outcome=Outcome.APPROVED)),
+            decisions=Count("pk"),
+            timed=Count("pk", filter=timed),
+            days=Sum(calendar.through_sql(F("decided_on")) - calendar.through_sql(F("accepted_on")), filter=timed),
+        )
+        for r in totals.order_by():
+            row = rows[r["township_id"]]
+            row.approvals, row.refusals = r["approvals"], r["decisions"] - r["approvals"]
+            if r["timed"]:
+                row.avg_working_days = (Decimal(r["days"]) / r["timed"]).quantize(Decimal("0.1"))
+    else:
+        durations: dict[int, list[int]] = defaultdict(list)
+        for township_id, outcome, accepted_on, decided_on in decided.values_list(
+            "township_id", "outcome", "accepted_on", "decided_on"
+        ):
+            row = rows[township_id]
+            if outcome == Outcome.APPROVED:
+                row.approvals += 1
+            else:
+                row.refusals += 1
+            if accepted_on:
+                durations[township_id].append(calendar.working_days_between(accepted_on, decided_on))
+        for township_id, values in durations.items():
+            rows[township_id].avg_working_days = (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"))
 
     _ta_payments(county, rows, year)
     _funds(county, rows, year)

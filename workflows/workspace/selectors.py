@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from workflows.core.cases import CaseTask
+from workflows.core.cases import CaseTask, flow_nodes
 from workflows.core.models import County, Township
-from workflows.core.scope import prime_viewflow_object_perms, regions_where, user_scope
+from workflows.core.scope import claimable_q, regions_where, user_scope
 from workflows.core.separation import excluded_tasks_q
 from workflows.core.standins import inbox_q
 from workflows.core.working_days import Calendar
@@ -54,11 +54,15 @@ def node_by_value(value: str):
 
 
 def _tasks(user) -> QuerySet:
-    """Human tasks of case flows whose case lies in ``user``'s regions (indexed cases only)."""
-    return (
-        CaseTask.objects.filter(process__flow_class__in=case_flows(), flow_task_type="HUMAN")
-        .filter(user_scope(user).case_filter(prefix=IDX))
-        .select_related("process__case_index__township", "process__case_index__village", "owner")
+    """Human tasks of case flows whose case lies in ``user``'s regions (indexed cases only).
+
+    The flow is named by ``flow_task`` and the region is a semi-join on the case index by
+    ``process_id``: the filters (and so the paginator's count) join neither
+    ``viewflow_process`` nor the case index; only the sort and the display columns do."""
+    nodes = [node for flow_class in case_flows() for node in flow_nodes(flow_class, human=True)]
+    indexed = CaseIndex.objects.filter(user_scope(user).case_filter()).values("process_id")
+    return CaseTask.objects.filter(flow_task__in=nodes, flow_task_type="HUMAN", process_id__in=indexed).select_related(
+        "process__case_index__township", "process__case_index__village", "owner"
     )
 
 
@@ -69,8 +73,7 @@ def inbox_tasks(user) -> QuerySet:
 
 def queue_tasks(user) -> QuerySet:
     """Unclaimed tasks ``user`` may claim by role and region, minus separation-of-duty exclusions."""
-    prime_viewflow_object_perms(user)
-    return _tasks(user).filter(status=STATUS.NEW).user_queue(user).exclude(excluded_tasks_q(case_flows(), user))
+    return _tasks(user).filter(claimable_q(user), status=STATUS.NEW).exclude(excluded_tasks_q(case_flows(), user))
 
 
 def archive_tasks(user) -> QuerySet:

@@ -16,10 +16,23 @@ from django.utils.translation import gettext_lazy as _
 ERR_APPEND_ONLY = _("审计记录只能追加，不能修改或删除。")
 
 
+class _FlushFirstManager(models.Manager):
+    """Every read of the audit tables first writes the events the current transaction has
+    buffered (``workflows.core.audit.flush_pending``), so it sees them."""
+
+    def get_queryset(self):
+        from workflows.core.audit import flush_pending
+
+        flush_pending(self.db)
+        return super().get_queryset()
+
+
 class AuditChainHead(models.Model):
     chain = models.CharField(_("链"), max_length=64, primary_key=True)
     seq = models.PositiveBigIntegerField(_("最新序号"), default=0)
     hash = models.CharField(_("最新哈希"), max_length=64, blank=True)
+
+    objects = _FlushFirstManager()
 
     class Meta:
         verbose_name = _("审计链头")
@@ -58,6 +71,8 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(_("前一哈希"), max_length=64, blank=True)
     hash = models.CharField(_("哈希"), max_length=64)
 
+    objects = _FlushFirstManager()
+
     class Meta:
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
@@ -75,3 +90,16 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(str(ERR_APPEND_ONLY))
+
+    @property
+    def pk(self):
+        """The row id; an event still buffered by ``audit_record`` is written first."""
+        if self.id is None and self.__dict__.get("_audit_buffered"):
+            from workflows.core.audit import flush_pending
+
+            flush_pending(self._state.db)
+        return self.id
+
+    @pk.setter
+    def pk(self, value):
+        self.id = value
