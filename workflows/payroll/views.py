@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -97,9 +97,10 @@ def roll_detail(request, pk: int):
     )
 
 
-@require_POST
 def roll_freeze(request, pk: int):
-    roll = _visible_roll(request.user, pk)
+    roll = _visible_roll(request.user, pk)  # 404 outside the user's townships, whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.roll_freeze(roll=roll, actor=request.user)
     except ValidationError as exc:
@@ -160,9 +161,10 @@ def _visible_line(user, pk: int) -> PaymentRollLine:
     return line
 
 
-@require_POST
 def line_return(request, pk: int):
-    line = _visible_line(request.user, pk)
+    line = _visible_line(request.user, pk)  # 404 outside the user's townships, whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ReturnForm(request.POST)
     try:
         if not form.is_valid():
@@ -177,9 +179,10 @@ def line_return(request, pk: int):
     return redirect("payroll:detail", line.roll_id)
 
 
-@require_POST
 def line_reissue(request, pk: int):
-    line = _visible_line(request.user, pk)
+    line = _visible_line(request.user, pk)  # 404 outside the user's townships, whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ReissueForm(request.POST)
     try:
         if not form.is_valid():
