@@ -25,12 +25,14 @@ lint:
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
-# One process, tests in file order (what CI runs). Faster, for a developer:
-#   make pytest XDIST="-n auto --dist loadgroup"   one xdist worker per core; tests of one
-#       xdist_group (browser, real Celery worker, seed_demo) run together (tests/conftest.py)
+# One xdist worker per core (what CI runs); the tests of one xdist_group (browser, real Celery
+# worker, seed_demo) run one after another on one worker (tests/conftest.py), and every
+# per-process resource is per worker: test database (pytest-django suffixes it), media folder,
+# Celery queue, ports (0), cache keys. In file order; variants for a developer:
+#   make pytest XDIST=                             one process
 #   make pytest ORDER=--randomly-seed=random       pytest-randomly: a shuffled order, its seed
 #       printed at the top (--randomly-seed=N repeats it); an order that fails is a bug to fix
-XDIST ?=
+XDIST ?= -n auto --dist loadgroup
 ORDER ?= -p no:randomly
 pytest:
 	$(PY) -m pytest -q $(XDIST) $(ORDER) $(PYTEST_ARGS)
