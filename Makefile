@@ -5,7 +5,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test bootstrap bootstrap-dev lint migrations-check pytest worker beat sandbox bench messages
+.PHONY: demo test bootstrap bootstrap-dev lint migrations-check pytest worker beat sandbox bench messages docs
 
 demo: bootstrap
 	$(PY) scripts/run_demo.py --host $(HOST) --port $(PORT)
@@ -46,6 +46,11 @@ beat:
 
 bench:
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The flow diagrams of docs/flows/*.md, generated from the flow classes
+# (tests/core/test_flow_docs.py fails when a committed one is stale).
+docs:
+	$(PY) manage.py flow_docs
 
 # Translations: refresh the English catalogue from the (Chinese) source strings, then
 # translate the new empty msgstr entries in locale/en/LC_MESSAGES/django.po and compile.
