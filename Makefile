@@ -5,12 +5,12 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test bootstrap bootstrap-dev lint migrations-check pytest worker beat sandbox bench messages docs
+.PHONY: demo test bootstrap bootstrap-dev lint migrations-check typecheck pytest worker beat sandbox bench messages docs
 
 demo: bootstrap
 	$(PY) scripts/run_demo.py --host $(HOST) --port $(PORT)
 
-test: bootstrap-dev lint migrations-check pytest
+test: bootstrap-dev lint migrations-check typecheck pytest
 
 bootstrap:
 	scripts/bootstrap.sh runtime
@@ -24,6 +24,10 @@ lint:
 
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
+
+# mypy + django-stubs on the modules listed in pyproject.toml [tool.mypy] files
+typecheck:
+	.venv/bin/mypy
 
 # One xdist worker per core (what CI runs); the tests of one xdist_group (browser, real Celery
 # worker, seed_demo) run one after another on one worker (tests/conftest.py), and every

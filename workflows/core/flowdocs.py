@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.module_loading import import_string
 from viewflow.workflow import flow
+from viewflow.workflow.base import Flow, Node
 
 BLOCK = re.compile(
     r"(?P<open><!-- flow-diagram: (?P<path>[\w.]+) -->\n)(?P<body>.*?)(?P<close><!-- /flow-diagram -->)", re.S
@@ -37,7 +38,7 @@ def docs_dir() -> Path:
     return Path(settings.BASE_DIR) / "docs" / "flows"
 
 
-def _shape(node) -> tuple[str, str]:
+def _shape(node: Node) -> tuple[str, str]:
     if isinstance(node, flow.Start | flow.StartHandle):
         return "([", "])"
     if isinstance(node, flow.End):
@@ -49,11 +50,11 @@ def _shape(node) -> tuple[str, str]:
     return "[[", "]]"  # system steps: Function, Handle, Timer, Join, Split, jobs
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return str(value).replace('"', "'")
 
 
-def render(flow_class) -> str:
+def render(flow_class: type[Flow]) -> str:
     """The mermaid diagram of ``flow_class`` (a fenced code block)."""
     instance = flow_class.instance
     nodes = list(instance.nodes())
@@ -78,7 +79,7 @@ def render(flow_class) -> str:
 def rewrite(text: str) -> str:
     """``text`` with every flow-diagram block regenerated."""
 
-    def block(match: re.Match) -> str:
+    def block(match: re.Match[str]) -> str:
         return match["open"] + render(import_string(match["path"])) + match["close"]
 
     return BLOCK.sub(block, text)
