@@ -19,8 +19,8 @@ from .lists import PAGE_SIZE
 def notification_list(request):
     """My notifications, newest first; opening the page leaves them unread until marked read
     (all, or one by following it). The opt-out settings below them."""
-    from .forms import NotificationSettingsForm
-    from .models import Notification, NotificationSettings
+    from ..forms import NotificationSettingsForm
+    from ..models import Notification, NotificationSettings
 
     current = NotificationSettings.objects.filter(user=request.user).first() or NotificationSettings(user=request.user)
     if request.method == "POST":
@@ -41,8 +41,8 @@ def notification_list(request):
 @require_POST
 def notification_read(request):
     """Mark mine read: one (``pk``, then open its case) or all."""
-    from . import notifications
-    from .models import Notification
+    from .. import notifications
+    from ..models import Notification
 
     pk = request.POST.get("pk")
     if pk:
