@@ -5,12 +5,12 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test bootstrap bootstrap-dev lint migrations-check pytest worker beat sandbox bench messages mutation
+.PHONY: demo test bootstrap bootstrap-dev lint migrations-check typecheck pytest worker beat sandbox bench messages docs mutation
 
 demo: bootstrap
 	$(PY) scripts/run_demo.py --host $(HOST) --port $(PORT)
 
-test: bootstrap-dev lint migrations-check pytest
+test: bootstrap-dev lint migrations-check typecheck pytest
 
 bootstrap:
 	scripts/bootstrap.sh runtime
@@ -25,12 +25,18 @@ lint:
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
-# One process, tests in file order (what CI runs). Faster, for a developer:
-#   make pytest XDIST="-n auto --dist loadgroup"   one xdist worker per core; tests of one
-#       xdist_group (browser, real Celery worker, seed_demo) run together (tests/conftest.py)
+# mypy + django-stubs on the modules listed in pyproject.toml [tool.mypy] files
+typecheck:
+	.venv/bin/mypy
+
+# One xdist worker per core (what CI runs); the tests of one xdist_group (browser, real Celery
+# worker, seed_demo) run one after another on one worker (tests/conftest.py), and every
+# per-process resource is per worker: test database (pytest-django suffixes it), media folder,
+# Celery queue, ports (0), cache keys. In file order; variants for a developer:
+#   make pytest XDIST=                             one process
 #   make pytest ORDER=--randomly-seed=random       pytest-randomly: a shuffled order, its seed
 #       printed at the top (--randomly-seed=N repeats it); an order that fails is a bug to fix
-XDIST ?=
+XDIST ?= -n auto --dist loadgroup
 ORDER ?= -p no:randomly
 pytest:
 	$(PY) -m pytest -q $(XDIST) $(ORDER) $(PYTEST_ARGS)
@@ -53,6 +59,10 @@ bench:
 TARGETS ?=
 mutation:
 	$(PY) scripts/mutation.py $(TARGETS)
+# The flow diagrams of docs/flows/*.md, generated from the flow classes
+# (tests/core/test_flow_docs.py fails when a committed one is stale).
+docs:
+	$(PY) manage.py flow_docs
 
 # Translations: refresh the English catalogue from the (Chinese) source strings, then
 # translate the new empty msgstr entries in locale/en/LC_MESSAGES/django.po and compile.

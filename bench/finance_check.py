@@ -96,10 +96,10 @@ def main(argv=None) -> int:
 
         # Record when the fan-out's HTTP work starts and ends, to separate the
         # parallel query phase from the fixed database/flow work around it.
-        from workflows.finance_check import services
+        from workflows.finance_check import dispatch
 
         windows: list[tuple[float, float]] = []
-        original = services.query_with_retries
+        original = dispatch.query_with_retries
 
         def query_with_retries(*a, **kw):
             start = time.perf_counter()
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
             finally:
                 windows.append((start, time.perf_counter()))
 
-        services.query_with_retries = query_with_retries
+        dispatch.query_with_retries = query_with_retries
         # SQL statements (round trips) of one check: the load-independent part of
         # the fixed work. Only this thread touches the database.
         statements = [0]
@@ -133,7 +133,7 @@ def main(argv=None) -> int:
             phases.append(max(b for _, b in windows) - min(a for a, _ in windows))
             per_check.append(statements[0])
         load_after = os.getloadavg()
-        services.query_with_retries = original
+        dispatch.query_with_retries = original
         outcomes = {FinanceCheckProcess.objects.get(pk=c.pk).status for c in checks}
         if outcomes != {"DONE"}:
             raise SystemExit(f"a benchmark check did not finish: {outcomes}")

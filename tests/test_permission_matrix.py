@@ -8,7 +8,7 @@ page, only roles holding a node's permission on the case's region may claim
 its task. A URL without a matrix entry fails with its route printed.
 
 Run alone: ``.venv/bin/pytest tests/test_permission_matrix.py -q``. To add
-entries, see the docstring of ``workflows/core/permission_matrix.py``.
+entries, see the docstring of ``workflows/core/permission_matrix/__init__.py``.
 """
 
 from __future__ import annotations

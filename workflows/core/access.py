@@ -10,7 +10,12 @@ half of it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django_stubs_ext import StrOrPromise
+
+from workflows.core.types import AnyUser
 
 from .models import County, Township, Village
 from .scope import regions_where
@@ -21,7 +26,7 @@ REGION_MODELS = {"county": County, "township": Township, "village": Village}
 LEVEL_OF = {codename: level for level, model in REGION_MODELS.items() for codename, _label in model._meta.permissions}
 
 
-def holds(user, codename: str, *, county=_UNSET, township=_UNSET, village=_UNSET) -> bool:
+def holds(user: AnyUser, codename: str, *, county: Any = _UNSET, township: Any = _UNSET, village: Any = _UNSET) -> bool:
     """Does ``user`` hold ``core.<codename>`` on the one region named (an instance or its pk)?
 
     ``holds(actor, "act_approver", township=process.township_id)``. A region of ``None`` (a
@@ -38,7 +43,15 @@ def holds(user, codename: str, *, county=_UNSET, township=_UNSET, village=_UNSET
     return regions_where(user, codename, REGION_MODELS[level]).filter(pk=pk).exists()
 
 
-def access_case(user, process, codename: str, *, error, node: str | None = None, separation_error=None) -> None:
+def access_case(
+    user: AnyUser,
+    process: Any,
+    codename: str,
+    *,
+    error: StrOrPromise,
+    node: str | None = None,
+    separation_error: StrOrPromise | None = None,
+) -> None:
     """Raise ``PermissionDenied(error)`` unless ``user`` holds ``codename`` on the case's
     region (its county, township or village, by the codename's level); with ``node``, also
     ``PermissionDenied(separation_error)`` when ``user`` is excluded from that step of the

@@ -6,16 +6,17 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django_stubs_ext import StrOrPromise
 
 CENT = Decimal("0.01")
 
 
-def round_to_fen(value) -> Decimal:
+def round_to_fen(value: Decimal | int | str) -> Decimal:
     """A computed amount rounded half-up to the fen (1.005 -> 1.01): standards, gaps, amounts."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def exact_positive_amount(value, *, error) -> Decimal:
+def exact_positive_amount(value: Decimal | int | str, *, error: StrOrPromise) -> Decimal:
     """An amount a person entered for a payment or a credit: more than zero and no finer
     than the fen (nothing is rounded away), else ``ValidationError(error)``."""
     amount = Decimal(value)
@@ -24,7 +25,7 @@ def exact_positive_amount(value, *, error) -> Decimal:
     return amount.quantize(CENT)
 
 
-def non_negative_amount(value, *, error) -> Decimal | None:
+def non_negative_amount(value: Decimal | int | str | None, *, error: StrOrPromise) -> Decimal | None:
     """An optional recorded amount (``None`` stays ``None``) at the fen, never negative, else
     ``ValidationError(error)``. Rounds as ``Decimal.quantize`` does by default (half-even)."""
     if value is None:

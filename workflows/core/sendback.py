@@ -33,6 +33,7 @@ from viewflow.workflow.status import STATUS
 from workflows.core.audit import audit_record
 
 from .models import SendBack
+from .receivers import connect_models
 
 ERR_SEND_BACK_NOT_YOURS = _("只能退回本人已领取的待办任务。")
 ERR_SEND_BACK_TARGET = _("该环节不能退回到所选步骤，或本案件尚未办理过该步骤。")
@@ -150,7 +151,7 @@ def _on_task_finished(sender, process, task, **kwargs):
 
 def _on_task_created(sender, instance, created=False, raw=False, **kwargs):
     """A task of the sending node was created again: the case is back (RETURNED)."""
-    if raw or not created or not issubclass(sender, Task) or instance.flow_task_type != "HUMAN":
+    if raw or not created or instance.flow_task_type != "HUMAN":
         return
     SendBack.objects.filter(
         process_id=instance.process_id, from_node=instance.flow_task.name, state=SendBack.State.RESUBMITTED
@@ -159,7 +160,7 @@ def _on_task_created(sender, instance, created=False, raw=False, **kwargs):
 
 def connect() -> None:
     task_finished.connect(_on_task_finished, dispatch_uid="core.sendback.finished")
-    post_save.connect(_on_task_created, dispatch_uid="core.sendback.created")
+    connect_models(post_save, _on_task_created, Task, dispatch_uid="core.sendback.created")
 
 
 __all__ = [

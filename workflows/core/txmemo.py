@@ -25,7 +25,7 @@ def transaction_epoch(alias: str = DEFAULT_DB_ALIAS) -> object | None:
 class TransactionMemo(threading.local):
     """One dict per thread and database alias, emptied whenever the transaction changes."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._by_alias: dict[str, tuple[object, dict]] = {}
 
     def current(self, alias: str = DEFAULT_DB_ALIAS) -> dict | None:

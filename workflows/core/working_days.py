@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from bisect import bisect_left
+from typing import Any
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -24,6 +25,8 @@ from django.db.models import Func, IntegerField
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.db.utils import NotSupportedError
 from django.dispatch import Signal, receiver
+
+from workflows.core.types import Actor
 
 from .models import CalendarDay, CalendarYear
 
@@ -256,12 +259,14 @@ def missing_schedule_year(today: datetime.date) -> int | None:
     return None if CalendarYear.objects.filter(year=year).exists() else year
 
 
-def recompute_deadlines(*, since: datetime.date, actor=None, reason: str) -> int:
+def recompute_deadlines(*, since: datetime.date, actor: Actor = None, reason: str) -> int:
     """After a calendar change on ``since`` or later: a fresh snapshot goes to every
     programme's receiver, which moves the deadlines it stored (one audit event per case
     that moved). A deadline before ``since`` counts no changed day, so receivers may skip
     it. Returns the number of cases moved."""
-    responses = calendar_changed.send(sender=Calendar, calendar=Calendar(), since=since, actor=actor, reason=reason)
+    responses: list[tuple[Any, Any]] = calendar_changed.send(
+        sender=Calendar, calendar=Calendar(), since=since, actor=actor, reason=reason
+    )
     return sum(result for _, result in responses if isinstance(result, int))
 
 
@@ -273,7 +278,7 @@ def library_years() -> set[int]:
 
 
 @transaction.atomic
-def load_from_library(years: range | None = None, *, actor=None) -> int:
+def load_from_library(years: range | None = None, *, actor: Actor = None) -> int:
     """Copy holidays and make-up days from the ``chinesecalendar`` package.
 
     Existing rows (possibly corrected by hand) are left alone. Every year the

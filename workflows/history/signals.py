@@ -23,7 +23,6 @@ keep "task.created": the chart shows them waiting.
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models.signals import post_init, post_save, pre_save
 from viewflow.workflow import flow
@@ -32,6 +31,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.core.audit import audit_record
+from workflows.core.receivers import connect_models
 from workflows.core.txmemo import TransactionMemo
 
 # status a task moved to -> event action (for changes without a viewflow signal)
@@ -193,9 +193,8 @@ def connect() -> None:
     vf_signals.task_finished.connect(on_task_finished, dispatch_uid="history.task_finished")
     vf_signals.flow_started.connect(on_flow_started, dispatch_uid="history.flow_started")
     vf_signals.flow_finished.connect(on_flow_finished, dispatch_uid="history.flow_finished")
-    pre_save.connect(before_task_saved, dispatch_uid="history.task_pre_save")
-    post_save.connect(on_task_saved, dispatch_uid="history.task_post_save")
-    # post_init fires for every model instance: connect it to the task models only.
-    for model in apps.get_models():
-        if issubclass(model, Task):
-            post_init.connect(on_task_loaded, sender=model, dispatch_uid=f"history.task_post_init.{model._meta.label}")
+    # Saves and loads of task rows only: each task model (viewflow's Task and the flows'
+    # proxies, e.g. CaseTask), not every model of the project.
+    connect_models(pre_save, before_task_saved, Task, dispatch_uid="history.task_pre_save")
+    connect_models(post_save, on_task_saved, Task, dispatch_uid="history.task_post_save")
+    connect_models(post_init, on_task_loaded, Task, dispatch_uid="history.task_post_init")

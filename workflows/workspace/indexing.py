@@ -17,9 +17,39 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from viewflow.workflow.models import Process
 
+from workflows.core.receivers import connect_models
+from workflows.core.txmemo import TransactionMemo
+
 from .models import CaseIndex, Outcome
 
 SAMPLE_FLOW_LABEL = "skeleton"
+
+
+class _WrittenThisTransaction:
+    """What this transaction already wrote to the index, so that a case saved several times
+    in one transaction (a viewflow activation saves its process two or three times) is
+    written once, and again only when its index columns change. Kept in a
+    ``TransactionMemo``: forgotten at commit, rollback and savepoint rollback; nothing is
+    remembered in autocommit. Only the save receiver consults it: an explicit
+    ``refresh_case_index`` (reindex, a repair) always writes."""
+
+    def __init__(self):
+        self._memo = TransactionMemo()
+
+    def changed(self, process_pk: int, values: dict) -> bool:
+        """True when ``values`` differ from what this transaction last wrote for the case
+        (and remember them as written)."""
+        memo = self._memo.current()
+        if memo is None:
+            return True
+        key = ("row", process_pk)
+        if memo.get(key) == values:
+            return False
+        memo[key] = dict(values)
+        return True
+
+
+_written = _WrittenThisTransaction()
 
 
 @cache
@@ -111,8 +141,10 @@ def index_values(process) -> dict:
     }
 
 
-def refresh_case_index(process) -> CaseIndex | None:
-    """Write the index row of ``process`` (a case of a registered flow); returns it."""
+def refresh_case_index(process, *, unless_written: bool = False) -> CaseIndex | None:
+    """Write the index row of ``process`` (a case of a registered flow); returns it.
+    ``unless_written``: skip the write when this transaction already wrote these values
+    (the save receivers: once per transaction and state, see ``_WrittenThisTransaction``)."""
     from workflows.core.flows import coerce
 
     process = coerce(process)
@@ -120,6 +152,8 @@ def refresh_case_index(process) -> CaseIndex | None:
         return None
     values = index_values(process)
     row = CaseIndex(process_id=process.pk, **values)
+    if not _written.changed(process.pk, values) and unless_written:
+        return row  # this transaction already wrote exactly these values
     # One INSERT … ON CONFLICT DO UPDATE instead of update_or_create's savepoint, locked
     # read, write and release: this runs on every save of a case, inside its transaction.
     CaseIndex.objects.bulk_create(
@@ -140,11 +174,11 @@ def rebuild_case_index() -> int:
 # --- receivers -------------------------------------------------------------------
 
 
-def _on_any_saved(sender, instance, raw=False, **kwargs):
-    """Any model save: refresh the index when it is a case process (cheap class check first)."""
-    if raw or not issubclass(sender, Process):
+def _on_process_saved(sender, instance, raw=False, **kwargs):
+    """A process row saved: refresh the index when it is a case of a registered flow."""
+    if raw:
         return
-    refresh_case_index(instance)
+    refresh_case_index(instance, unless_written=True)
 
 
 def _on_member_saved(sender, instance, raw=False, **kwargs):
@@ -165,7 +199,8 @@ def _on_payment_saved(sender, instance, raw=False, **kwargs):
 def connect() -> None:
     """Called from ``WorkspaceConfig.ready`` (no flow import at start-up: the flows are
     looked up at the first save)."""
-    post_save.connect(_on_any_saved, dispatch_uid="workspace.index.process")
+    # Each process model (viewflow's Process and the flows' subclasses/proxies), not every model.
+    connect_models(post_save, _on_process_saved, Process, dispatch_uid="workspace.index.process")
     from workflows.households.models import HouseholdMember
 
     post_save.connect(_on_member_saved, sender=HouseholdMember, dispatch_uid="workspace.index.member")

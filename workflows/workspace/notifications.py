@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from workflows.core.receivers import connect_models
 from workflows.core.task_actions import task_transferred, task_urged
 
 from .models import Notification, NotificationSettings
@@ -108,7 +109,7 @@ def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):
     engine gives straight to someone (a send-back's or withdrawal's redo) is assigned
     only after this runs; its queue is told too, and the message leads to a case where
     the task is already taken — harmless, and cheaper than a check on every claim."""
-    if raw or not created or not issubclass(sender, Task) or instance.flow_task_type != "HUMAN":
+    if raw or not created or instance.flow_task_type != "HUMAN":
         return
     if instance.status != STATUS.NEW or instance.owner_id:
         return
@@ -185,7 +186,7 @@ def connect() -> None:
     post_save.connect(_on_overdue_alert, sender="dibao.OverdueAlert", dispatch_uid="workspace.notifications.overdue")
     task_urged.connect(_on_urged, dispatch_uid="workspace.notifications.urged")
     task_transferred.connect(_on_transferred, dispatch_uid="workspace.notifications.transferred")
-    post_save.connect(_on_task_saved, dispatch_uid="workspace.notifications.new_task")
+    connect_models(post_save, _on_task_saved, Task, dispatch_uid="workspace.notifications.new_task")
     from workflows.temporary_assistance.signals import emergency_place_case_opened
 
     emergency_place_case_opened.connect(_on_emergency_place_case, dispatch_uid="workspace.notifications.shared_case")

@@ -43,16 +43,7 @@ from .evidence import (
     pending_sources,
     unavailable_sources,
 )
-from .queries import (
-    _POOL,
-    _POOL_LOCK,
-    _POOL_PID,
-    _advance_run_queries,
-    _query_pool,
-    queries_advance,
-    queries_fan_out,
-    query_with_retries,
-)
+from .queries import _advance_run_queries, queries_advance, queries_fan_out
 from .request import (
     _audit_on_check_and_case,
     _requesting_process_id,
@@ -74,9 +65,6 @@ __all__ = [
     "HALTED_ACTION",
     "REFUSED_ACTION",
     "RESUMED_ACTION",
-    "_POOL",
-    "_POOL_LOCK",
-    "_POOL_PID",
     "ConsentMissing",
     "QueriesPending",
     "_advance_run_queries",
@@ -85,7 +73,6 @@ __all__ = [
     "_evidence_audit_data",
     "_evidence_fields",
     "_log_unavailable",
-    "_query_pool",
     "_requesting_process_id",
     "_rules_label",
     "check_authorisations",
@@ -107,7 +94,6 @@ __all__ = [
     "queries_advance",
     "queries_fan_out",
     "query_authorisations",
-    "query_with_retries",
     "retry_delay",
     "single_person_rule",
     "unavailable_sources",

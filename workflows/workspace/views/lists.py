@@ -1,36 +1,30 @@
-"""Staff workspace pages: task lists, bulk actions, the case workspace, the county dashboard."""
+"""Task lists (待办) and their bulk actions: claim, release, reassign, send back, withdraw, transfer, urge."""
 
 from __future__ import annotations
 
-import copy
-import csv
 import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.models import Task
 
 from workflows.caseload.selectors import recheck_counts
-from workflows.core import sendback, task_actions, working_days
-from workflows.core.flows import case_readable, case_visible, coerce
-from workflows.core.models import County
+from workflows.core import sendback, task_actions
+from workflows.core.flows import case_visible
 from workflows.core.scope import user_scope
 from workflows.core.working_days import Calendar
 
-from . import dashboard, selectors, services
-from .forms import FilterForm, ReassignForm, SendBackForm, TaskForm, TaskSelectionForm, TransferForm, UrgeForm
-from .models import CaseIndex
+from .. import selectors, services
+from ..forms import FilterForm, ReassignForm, SendBackForm, TaskForm, TaskSelectionForm, TransferForm, UrgeForm
 
 PAGE_SIZE = 20
 
@@ -310,221 +304,3 @@ def urge(request):
     else:
         messages.success(request, _("已催办，已通知办理人。"))
     return _to_case(request, task)
-
-
-# --- notifications (消息) ------------------------------------------------------------------
-
-
-def notification_list(request):
-    """My notifications, newest first; opening the page leaves them unread until marked read
-    (all, or one by following it). The opt-out settings below them."""
-    from .forms import NotificationSettingsForm
-    from .models import Notification, NotificationSettings
-
-    current = NotificationSettings.objects.filter(user=request.user).first() or NotificationSettings(user=request.user)
-    if request.method == "POST":
-        form = NotificationSettingsForm(request.POST, instance=current)
-        if form.is_valid():
-            form.save()
-            messages.success(request, _("消息设置已保存。"))
-            return redirect("workspace:notifications")
-    else:
-        form = NotificationSettingsForm(instance=current)
-    page = Paginator(
-        Notification.objects.filter(user=request.user).select_related("actor").order_by("-created_at", "-pk"),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
-    return render(request, "workspace/notifications.html", {"page": page, "form": form, "kind": "notifications"})
-
-
-@require_POST
-def notification_read(request):
-    """Mark mine read: one (``pk``, then open its case) or all."""
-    from . import notifications
-    from .models import Notification
-
-    pk = request.POST.get("pk")
-    if pk:
-        picked = TaskForm({"task": pk})
-        if not picked.is_valid():
-            raise Http404
-        note = get_object_or_404(Notification, pk=picked.cleaned_data["task"], user=request.user)
-        notifications.mark_read(user=request.user, pks=[note.pk])
-        if note.process_id and Process.objects.filter(pk=note.process_id).exists():
-            return redirect("workspace:case", process_pk=note.process_id)
-        return redirect("workspace:notifications")
-    notifications.mark_read(user=request.user)
-    messages.success(request, _("已全部标为已读。"))
-    return redirect("workspace:notifications")
-
-
-# --- case workspace ----------------------------------------------------------------------
-
-
-def _task_form(request, task):
-    """The node's own task form (unbound), for the case page; it posts to the node's execute
-    view, which validates it and calls the service as usual. None when the node has no form
-    view, or its form cannot be built outside that view (the page then links to it)."""
-    view_func = getattr(task.flow_task, "_view", None)
-    view_class = getattr(view_func, "view_class", None)
-    if view_class is None or not hasattr(view_class, "get_form"):
-        return None
-    inner = copy.copy(request)  # the node view reads request.activation, as viewflow sets it
-    inner.activation = task.flow_task.activation_class(task)
-    try:
-        view = view_class(**(getattr(view_func, "view_initkwargs", None) or {}))
-        view.setup(inner, process_pk=task.process_id, task_pk=task.pk)
-        return view.get_form()
-    except Exception:  # a view that needs its own dispatch: fall back to the link
-        logger.warning("task form of %s not rendered inline", task.flow_task, exc_info=True)
-        return None
-
-
-def case_workspace(request, process_pk: int):
-    """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
-    from workflows.caseload.selectors import benefit_of_case
-    from workflows.documents.selectors import documents_for_case
-    from workflows.history import selectors as history
-
-    base = get_object_or_404(Process, pk=process_pk)
-    process = coerce(base)
-    # a read-only share (the registration township of a case helped elsewhere) sees the page, acts on nothing
-    if not case_readable(request.user, process):
-        raise Http404
-    read_only = not case_visible(request.user, process)
-    index = CaseIndex.objects.filter(process_id=process.pk).select_related("township", "village").first()
-    household, members = selectors.case_household(process)
-    tasks = list(Task.objects.filter(process_id=process.pk).select_related("owner").order_by("created", "pk"))
-    mine, claimable = [], []
-    for task in tasks:
-        node = task.flow_task
-        if task.status == STATUS.ASSIGNED and task.owner_id == request.user.pk:
-            mine.append(
-                {
-                    "task": task,
-                    "title": node.task_title or node.name,
-                    "url": selectors._task_url(task, "index"),
-                    "execute_url": selectors._task_url(task, "execute"),
-                    "form": _task_form(request, task),
-                }
-            )
-        elif task.status == STATUS.NEW and task.flow_task_type == "HUMAN" and node.can_assign(request.user, task):
-            claimable.append({"task": task, "title": node.task_title or node.name})
-    # 撤回: my submissions whose next step nobody has claimed yet
-    sent_by_me = task_actions.withdrawable_by(process.pk, request.user, tasks)
-    withdrawable = [
-        {"task": task, "title": task.flow_task.task_title, "sent_title": sent_by_me[task.pk].flow_task.task_title}
-        for task in tasks
-        if task.pk in sent_by_me
-    ]
-    # 催办: the case is overdue and I supervise its township or county
-    urgeable = []
-    if index is not None and services.task_overdue(index) and services.may_urge(request.user, index):
-        urgeable = [
-            {"task": t, "title": t.flow_task.task_title}
-            for t in tasks
-            if t.flow_task_type == "HUMAN" and t.status in (STATUS.NEW, STATUS.ASSIGNED)
-        ]
-    events = list(history.case_events(process))
-    # a case on public notice (dibao/特困): staff record objections received in person (MSL 19)
-    notice = getattr(process, "current_notice", None)
-    return render(
-        request,
-        "workspace/case.html",
-        {
-            "process": process,
-            "index": index,
-            "due_provisional": working_days.is_provisional(index.due_on if index else None),
-            "household": household,
-            "members": members,
-            "finance": selectors.case_finance(process),
-            "documents": list(documents_for_case(process.pk)),
-            "events": [(e, history.action_label(e.action)) for e in events[-30:]],
-            "event_count": len(events),
-            "path": [(t, history.node_title(process, t.flow_task.name)) for t in tasks],
-            "chart_svg": mark_safe(history.flow_chart_svg(process)),  # noqa: S308 - viewflow renders it from the flow definition
-            "mine": mine,
-            "claimable": claimable,
-            "withdrawable": withdrawable,
-            "urgeable": urgeable,
-            "send_back": None if read_only else sendback.open_send_back(process),
-            "read_only": read_only,
-            "open_notice": notice if notice is not None and notice.is_open() else None,
-            "benefit": benefit_of_case(process.pk),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-# --- county dashboard ---------------------------------------------------------------------
-
-
-def _county_or_denied(user, county_pk: int) -> County:
-    county = get_object_or_404(County, pk=county_pk)
-    if not selectors.dashboard_counties(user).filter(pk=county.pk).exists():
-        if not selectors.dashboard_counties(user).exists():
-            raise PermissionDenied
-        raise Http404
-    return county
-
-
-def county_index(request):
-    """The user's (first) county dashboard."""
-    county = selectors.dashboard_counties(request.user).first()
-    if county is None:
-        raise PermissionDenied
-    return redirect("workspace:county", county_pk=county.pk)
-
-
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
-
-
-def county_dashboard(request, county_pk: int):
-    county = _county_or_denied(request.user, county_pk)
-    year = _year(request)
-    rows, stages = dashboard.county_figures(county, year=year)
-    trends = dashboard.county_trends(county, year=year)
-    return render(
-        request,
-        "workspace/county.html",
-        {
-            "kind": "county",
-            "county": county,
-            "year": year,
-            "rows": rows,
-            "stages": stages,
-            "stage_rows": [(r, [r.by_stage.get(s, 0) for s in stages]) for r in rows],
-            "charts": dashboard.dashboard_charts(rows),
-            "trends": trends,
-            "trends_chart": dashboard.trends_chart(trends, year=year),
-            "totals": {
-                "open_cases": sum(r.open_cases for r in rows),
-                "overdue": sum(r.overdue for r in rows),
-                "approvals": sum(r.approvals for r in rows),
-                "refusals": sum(r.refusals for r in rows),
-                "ta_paid": sum((r.ta_paid for r in rows), dashboard.ZERO),
-                "referrals_open": sum(r.referrals_open for r in rows),
-                "referrals_overdue": sum(r.referrals_overdue for r in rows),
-                "conferences": sum(r.conferences for r in rows),
-            },
-            "rechecks": recheck_counts(today=timezone.localdate(), county=county),
-        },
-    )
-
-
-def county_csv(request, county_pk: int):
-    county = _county_or_denied(request.user, county_pk)
-    year = _year(request)
-    rows, stages = dashboard.county_figures(county, year=year)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="county-{county.code}-{year}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM correctly
-    writer = csv.writer(response)
-    for line in dashboard.csv_rows(rows, stages):
-        writer.writerow(line)
-    return response

@@ -1,0 +1,123 @@
+"""The county's staff-relative register (工作人员近亲属名录, MSL 11): reads, the audited
+services that maintain it (one line at a time or by CSV/XLSX import) and the matching of
+household members against it at filing.
+
+County officers (``act_county_officer`` on the county) maintain their county's lines; nobody
+else may change the register. A line names a village-committee member, a township staff
+member or a case handler, where they work, and one near relative they declared, or the
+person alone (relation "self"). ID numbers are stored normalised so filing matches them.
+
+A package (``common``, ``lines``, ``importing``, ``matching``); every name is re-exported
+here, and the names tests patch (``_duplicate``, ``_problems``) are called through it.
+"""
+
+from .common import (
+    AUDITED_FIELDS,
+    COLUMNS,
+    ERR_DUPLICATE_LINE,
+    ERR_FILE_EMPTY,
+    ERR_FILE_ROWS,
+    ERR_FILE_SIZE,
+    ERR_FILE_TYPE,
+    ERR_FILE_UNREADABLE,
+    ERR_MISSING_COLUMNS,
+    ERR_NOT_COUNTY_OFFICER,
+    ERR_PREVIEW_EXPIRED,
+    ERR_REGION_MISMATCH,
+    ERR_RELATIVE_IS_STAFF,
+    ERR_REQUIRED,
+    ERR_SELF_WITH_RELATIVE,
+    ERR_UNKNOWN_POSITION,
+    ERR_UNKNOWN_REGION,
+    ERR_UNKNOWN_RELATION,
+    HEADER_OF,
+    MASKED_FIELDS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    PREVIEW_MAX_AGE,
+    PREVIEW_SALT,
+    REQUIRED_COLUMNS,
+)
+from .importing import (
+    ImportReport,
+    RowProblem,
+    StaffRegisterResource,
+    _county_snapshot,
+    _label_or_value,
+    _problems,
+    _run,
+    preview_from_token,
+    preview_token,
+    read_table,
+    staff_register_import,
+)
+from .lines import (
+    RegisterLineInput,
+    _audit_value,
+    _changes,
+    _clean_line,
+    _duplicate,
+    _snapshot,
+    officer_counties,
+    register_line_for,
+    register_lines,
+    require_officer_counties,
+    staff_register_line_delete,
+    staff_register_line_save,
+)
+from .matching import LINK_SOURCES, RegisterMatch, link_descriptions, register_matches
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "COLUMNS",
+    "ERR_DUPLICATE_LINE",
+    "ERR_FILE_EMPTY",
+    "ERR_FILE_ROWS",
+    "ERR_FILE_SIZE",
+    "ERR_FILE_TYPE",
+    "ERR_FILE_UNREADABLE",
+    "ERR_MISSING_COLUMNS",
+    "ERR_NOT_COUNTY_OFFICER",
+    "ERR_PREVIEW_EXPIRED",
+    "ERR_REGION_MISMATCH",
+    "ERR_RELATIVE_IS_STAFF",
+    "ERR_REQUIRED",
+    "ERR_SELF_WITH_RELATIVE",
+    "ERR_UNKNOWN_POSITION",
+    "ERR_UNKNOWN_REGION",
+    "ERR_UNKNOWN_RELATION",
+    "HEADER_OF",
+    "LINK_SOURCES",
+    "MASKED_FIELDS",
+    "MAX_IMPORT_BYTES",
+    "MAX_IMPORT_ROWS",
+    "PREVIEW_MAX_AGE",
+    "PREVIEW_SALT",
+    "REQUIRED_COLUMNS",
+    "ImportReport",
+    "RegisterLineInput",
+    "RegisterMatch",
+    "RowProblem",
+    "StaffRegisterResource",
+    "_audit_value",
+    "_changes",
+    "_clean_line",
+    "_county_snapshot",
+    "_duplicate",
+    "_label_or_value",
+    "_problems",
+    "_run",
+    "_snapshot",
+    "link_descriptions",
+    "officer_counties",
+    "preview_from_token",
+    "preview_token",
+    "read_table",
+    "register_line_for",
+    "register_lines",
+    "register_matches",
+    "require_officer_counties",
+    "staff_register_import",
+    "staff_register_line_delete",
+    "staff_register_line_save",
+]
