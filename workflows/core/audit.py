@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -281,6 +282,13 @@ def flush_pending(alias: str | None = None) -> int:
     return len(events)
 
 
+#: Sent for every event as it is recorded (inside the change's transaction). Events are
+#: written in one batch just before the transaction commits, without ``post_save``, so a
+#: receiver that reacts to an event listens here: ``event_recorded.connect(fn)``, called as
+#: ``fn(sender=AuditEvent, event=event)``.
+event_recorded = Signal()
+
+
 def audit_record(
     *,
     action: str,
@@ -311,6 +319,7 @@ def audit_record(
             on_behalf_of=on_behalf_of, process_id=process_id, changes=changes, data=data,
         )  # fmt: skip
         _append(connection, event)
+    event_recorded.send(sender=AuditEvent, event=event)
     return event
 
 
@@ -338,6 +347,8 @@ def audit_record_many(
             _append(connection, event)
             events.append(event)
             seq, prev = event.seq, event.hash
+    for event in events:
+        event_recorded.send(sender=AuditEvent, event=event)
     return events
 
 

@@ -8,17 +8,16 @@ class PortalConfig(AppConfig):
     verbose_name = _("申请人服务")
 
     def ready(self):
-        from django.db.models.signals import post_save
         from viewflow.workflow.signals import task_finished
 
-        from workflows.core.models import AuditEvent
+        from workflows.core.audit import event_recorded
 
         from .receivers import on_audit_event, on_correction_ordered, on_task_finished
 
         task_finished.connect(on_task_finished, dispatch_uid="portal.task_finished")
         # MSL 18: the dibao service tells a failed check by a letter and this event (both check
         # paths, the flow's wait and the re-check after an objection, write it); no signal of its own
-        post_save.connect(on_audit_event, sender=AuditEvent, dispatch_uid="portal.check_failure_notice")
+        event_recorded.connect(on_audit_event, dispatch_uid="portal.check_failure_notice")
         try:
             from workflows.sampling.signals import correction_ordered
         except ImportError:  # sampling not installed

@@ -97,7 +97,7 @@ def on_correction_ordered(sender, record, review, due_on, **kwargs) -> None:
     notification_queue(process=process, stage=Stage.CORRECTION, round=round_, extra={"correction_due_on": due_on})
 
 
-def on_audit_event(sender, instance, created, **kwargs) -> None:
+def on_audit_event(sender, event, **kwargs) -> None:
     """MSL 18: a failed data check told to the applicant (the dibao service's
     ``dibao.check_failure_notice`` event, written in the same transaction as the
     notice letter, both for the first check and for a re-check after an objection)
@@ -106,10 +106,10 @@ def on_audit_event(sender, instance, created, **kwargs) -> None:
     Queued once that transaction commits: this runs inside ``audit_record``, before
     the audit chain's head moves on, so it may not write audit rows of its own here.
     """
-    if not created or instance.action != "dibao.check_failure_notice" or not instance.process_id:
+    if event.action != "dibao.check_failure_notice" or not event.process_id:
         return
-    process_id = instance.process_id
-    check_id = (instance.data or {}).get("check_id")
+    process_id = event.process_id
+    check_id = (event.data or {}).get("check_id")
 
     def queue() -> None:
         from workflows.dibao.models import DibaoProcess
