@@ -351,6 +351,42 @@ def notification_read(request):
     return redirect("workspace:notifications")
 
 
+# --- documents whose render failed (issue 19) -------------------------------------------
+
+
+def document_failures(request):
+    """文书生成失败: letters and notices of my cases that could not be rendered after every retry."""
+    return render(
+        request,
+        "workspace/document_failures.html",
+        {"rows": selectors.failed_documents(request.user), "kind": "document_failures"},
+    )
+
+
+@require_POST
+def document_retry(request):
+    """Ask again for a failed document; back to the case or to the list (``next``)."""
+    from workflows.documents.models import PendingDocument
+    from workflows.documents.services import document_render_retry
+
+    picked = TaskForm({"task": request.POST.get("pk")})
+    if not picked.is_valid():
+        raise Http404
+    row = PendingDocument.objects.filter(pk=picked.cleaned_data["task"]).first()
+    process = Process.objects.filter(pk=row.process_id).first() if row else None
+    if process is None or not case_visible(request.user, process):
+        raise Http404
+    try:
+        document_render_retry(pending=row, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("已重新提交生成，稍后刷新查看。"))
+    if request.POST.get("next") == "case":
+        return redirect("workspace:case", process_pk=row.process_id)
+    return redirect("workspace:document_failures")
+
+
 # --- case workspace ----------------------------------------------------------------------
 
 
@@ -375,7 +411,7 @@ def _task_form(request, task):
 
 def case_workspace(request, process_pk: int):
     """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
-    from workflows.documents.selectors import documents_for_case
+    from workflows.documents.selectors import documents_for_case, pending_documents_for_case
     from workflows.history import selectors as history
 
     base = get_object_or_404(Process, pk=process_pk)
@@ -429,6 +465,7 @@ def case_workspace(request, process_pk: int):
             "members": members,
             "finance": selectors.case_finance(process),
             "documents": list(documents_for_case(process.pk)),
+            "pending_documents": list(pending_documents_for_case(process.pk)),
             "events": [(e, history.action_label(e.action)) for e in events[-30:]],
             "event_count": len(events),
             "path": [(t, history.node_title(process, t.flow_task.name)) for t in tasks],
