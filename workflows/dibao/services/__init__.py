@@ -123,6 +123,7 @@ from .notice import (
     objection_contact_for,
     objection_record,
     objection_route_choose,
+    village_notices_pdf,
 )
 from .opinion import _bands_of, _deductions_of, _recorded_version, amount_compute, dibao_propose
 from .termination import TERMINATION_LEGAL_BASIS, can_terminate, case_terminate, termination_letter_data
@@ -245,4 +246,5 @@ __all__ = [
     "validate_household",
     "validate_member",
     "validate_upload",
+    "village_notices_pdf",
 ]

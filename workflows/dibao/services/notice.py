@@ -90,6 +90,16 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
     return notice
 
 
+def village_notices_pdf(*, village, at: datetime.datetime | None = None) -> bytes | None:
+    """One PDF of every notice on display in ``village`` (a page per household, as each is
+    posted alone), for printing the village's notice board in one go; None when none is open."""
+    from ..documents import render_notices_pdf
+    from ..selectors import notices_posted_in
+
+    notices = [notice_data(notice.process, notice) for notice in notices_posted_in(village, at=at)]
+    return render_notices_pdf(notices) if notices else None
+
+
 @transaction.atomic
 def objection_record(
     *,
