@@ -242,6 +242,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # A QueuedHandle task still NEW after this many minutes lost its job message (publish failed,
 # or a dead worker's message not yet redelivered): requeue_stale_handles sends it again.
 QUEUED_HANDLE_STALE_MINUTES = env.float("QUEUED_HANDLE_STALE_MINUTES", default=2.0)
+# Letters and notices are rendered after commit (workflows/documents/tasks.py): attempts
+# before a document is marked failed and listed for the office, first retry delay (doubling).
+DOCUMENT_RENDER_ATTEMPTS = env.int("DOCUMENT_RENDER_ATTEMPTS", default=3)
+DOCUMENT_RENDER_RETRY_SECONDS = env.int("DOCUMENT_RENDER_RETRY_SECONDS", default=30)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -259,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
     # QUEUED_HANDLE_STALE_MINUTES + 1 minute of the broker coming back.
     "requeue-stale-handles": {
         "task": "workflows.core.tasks.requeue_stale_handles",
+        "schedule": 60.0,
+    },
+    # Documents whose render job was never published (broker outage) are sent again.
+    "requeue-pending-documents": {
+        "task": "workflows.documents.tasks.requeue_pending_documents",
         "schedule": 60.0,
     },
     "anchor-history": {

@@ -197,9 +197,11 @@ def home_visit(process, user, inv1, inv2, **kw):
 
 
 def propose(process, user, approve=True):
-    return do(
-        process, "propose", user, services.dibao_propose, approve=approve, note="符合条件" if approve else "不符合"
-    )
+    """The opinion; a notice it posts is rendered when the opinion commits (issue 19)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return do(
+            process, "propose", user, services.dibao_propose, approve=approve, note="符合条件" if approve else "不符合"
+        )
 
 
 def pass_notice(process, monkeypatch):
@@ -214,4 +216,6 @@ def pass_notice(process, monkeypatch):
 def sign_all(process, handler, chief, head, *, approve=True, reasons=()):
     process = do(process, "sign_handler", handler, services.decision_sign, role="handler", opinion="同意")
     process = do(process, "sign_section_chief", chief, services.decision_sign, role="section_chief", opinion="同意")
-    return do(process, "sign_township_head", head, services.dibao_decide, approve=approve, reasons=list(reasons))
+    # the decision letter is rendered when the decision commits (issue 19)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return do(process, "sign_township_head", head, services.dibao_decide, approve=approve, reasons=list(reasons))

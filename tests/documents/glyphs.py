@@ -129,3 +129,31 @@ def tofu_problems(pdf: bytes, text: str) -> list[str]:
     image = rasterise(pdf)
     problems += tofu_problems_in_cells(image, [(char, box) for char, _, box in cells])
     return problems
+
+
+def embedded_glyphs(pdf: bytes, text: str) -> dict[str, tuple[str, bool]]:
+    """For each character of ``text``: (the embedded face whose cmap maps it to a glyph other
+    than .notdef, whether that glyph has an outline). A character no embedded face maps is
+    absent from the answer: it was printed as a missing-glyph box, or not at all."""
+    import io
+
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    found: dict[str, tuple[str, bool]] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+            face = TTFont(io.BytesIO(stream.get_object().get_data()))
+            cmap, glyphs = face.getBestCmap() or {}, face.getGlyphSet()
+            for char in text:
+                name = cmap.get(ord(char))
+                if name is None or name == ".notdef" or char in found:
+                    continue
+                pen = BoundsPen(glyphs)
+                glyphs[name].draw(pen)
+                found[char] = (str(font["/BaseFont"]).split("+")[-1], pen.bounds is not None)
+    return found

@@ -21,6 +21,13 @@ def _seq(process, action, nth=0):
     return list(seqs.values_list("seq", flat=True))[nth]
 
 
+def _stored(event_data: dict) -> int | None:
+    """The stored PDF of the document an event asked for."""
+    from workflows.documents.models import PendingDocument
+
+    return PendingDocument.objects.get(pk=event_data["pending_document"]).document_id
+
+
 def _notice_as_of(events, seq):
     """The last notice posted at or before event ``seq`` (what the timeline shows then)."""
     return [e for e in events if e.action == "dibao.notice_posted" and e.seq <= seq][-1]
@@ -66,12 +73,13 @@ def test_replay_before_objection_shows_original_notice_and_amount_after_it_the_n
     assert before.objects[key]["notice_round"] == 1
     assert before.objects[key]["proposed_amount"] == f"{first_amount:.2f}"
     notice = _notice_as_of(events, objection - 1).data
-    assert (notice["document"], notice["amount"]) == (first_notice.document_id, f"{first_amount:.2f}")
+    # the notice PDF is rendered after commit: the event names the request, which names the PDF (issue 19)
+    assert (_stored(notice), notice["amount"]) == (first_notice.document_id, f"{first_amount:.2f}")
 
     assert after.objects[key]["notice_round"] == 2
     assert after.objects[key]["proposed_amount"] == f"{second_amount:.2f}"
     notice = _notice_as_of(events, second_posted).data
-    assert (notice["document"], notice["amount"]) == (second_notice.document_id, f"{second_amount:.2f}")
+    assert (_stored(notice), notice["amount"]) == (second_notice.document_id, f"{second_amount:.2f}")
 
     changes = selectors.state_diff(before, after)
     assert changes[f"{key}.notice_round"] == [1, 2]

@@ -14,6 +14,10 @@ class DibaoConfig(AppConfig):
 
         calendar_changed.connect(on_calendar_changed, dispatch_uid="dibao.calendar_changed")
 
+        from .rendering import register_renderers
+
+        register_renderers()  # letters and notices rendered after commit (documents app)
+
         try:
             from workflows.finance_check.signals import finance_check_finished
         except ImportError:  # the finance check app is not installed yet

@@ -187,3 +187,14 @@ def case_summary(process: DibaoProcess) -> dict:
         "objections": objections_of(process),
         "notice_round": process.notice_round,
     }
+
+
+def notices_posted_in(village, *, at: datetime.datetime | None = None) -> QuerySet[NoticeRound]:
+    """The notice rounds on public display in ``village`` at ``at`` (now), by case number:
+    what the village's notice board shows (MSL 19)."""
+    at = at or timezone.now()
+    return (
+        NoticeRound.objects.filter(process__village=village, posted_at__lte=at, ends_at__gt=at)
+        .select_related("process__household", "process__township", "process__village")
+        .order_by("process__case_number", "round")
+    )

@@ -124,3 +124,60 @@ class CaseDocument(models.Model):
 
     def verification_path(self) -> str:
         return reverse("documents:verify", kwargs={"token": self.token})
+
+
+class PendingDocument(models.Model):
+    """A document the case asked for, rendered after the asking transaction commits.
+
+    Services record the request (``services.document_request``) in their own transaction;
+    the Celery job ``tasks.render_document`` renders the PDF outside it, stores the
+    ``CaseDocument`` and marks the row ``rendered``. A render that keeps failing is marked
+    ``failed`` after ``settings.DOCUMENT_RENDER_ATTEMPTS`` attempts and is listed for the
+    office (workspace "文书生成失败"), which can ask again. The decision that asked for the
+    document is never undone by a failed PDF.
+
+    ``renderer`` names an entry of ``workflows.documents.rendering.RENDERERS`` (registered by
+    the programme that owns the document); ``params`` are its arguments (pks only: no names,
+    no personal data).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("正在生成")
+        RENDERED = "rendered", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    process_id = models.BigIntegerField(_("案件流程号"), db_index=True)
+    kind = models.CharField(_("文书类别"), max_length=32, choices=CaseDocument.Kind.choices)
+    filename = models.CharField(_("文件名"), max_length=150)
+    renderer = models.CharField(_("生成方式"), max_length=64)
+    params = models.JSONField(_("生成参数"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    last_error = models.CharField(_("最近一次错误"), max_length=200, blank=True)
+    document = models.OneToOneField(
+        CaseDocument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="request",
+        verbose_name=_("生成的文书"),
+    )
+    created_at = models.DateTimeField(_("申请生成时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("最近更新时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("出具人"),
+    )
+
+    class Meta:
+        verbose_name = _("待生成文书")
+        verbose_name_plural = _("待生成文书")
+        ordering = ["process_id", "created_at", "pk"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="documents_pending_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.get_status_display()}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import CaseDocument
+from .models import CaseDocument, PendingDocument
 
 
 def documents_for_case(process_id: int) -> QuerySet[CaseDocument]:
@@ -14,3 +14,14 @@ def documents_for_case(process_id: int) -> QuerySet[CaseDocument]:
 
 def document_by_token(token: str) -> CaseDocument | None:
     return CaseDocument.objects.filter(token=token).first()
+
+
+def pending_documents_for_case(process_id: int) -> QuerySet[PendingDocument]:
+    """Documents the case asked for that are not stored yet: pending (rendering after commit)
+    or failed (listed for the office to retry), oldest first."""
+    return PendingDocument.objects.filter(process_id=process_id).exclude(status=PendingDocument.Status.RENDERED)
+
+
+def pending_letter_kinds(process_id: int, kinds) -> set[str]:
+    """Which of ``kinds`` the case asked for and does not have yet (pending or failed)."""
+    return set(pending_documents_for_case(process_id).filter(kind__in=kinds).values_list("kind", flat=True))

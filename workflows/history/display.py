@@ -42,6 +42,7 @@ DATA_LABELS = {
     "previous_owner": _("原办理人"),
     "flow": _("业务"),
     "document": _("文书"),
+    "pending_document": _("文书"),
     "kind": _("文书类别"),
     "sha256": _("SHA-256"),
     "raw_sha256": _("原始答复 SHA-256"),
@@ -349,6 +350,8 @@ def data_rows(event, *, masked: bool = True) -> list[tuple[str, str]]:
             continue
         if name == "document" and isinstance(value, int):
             shown = _document(value)
+        elif name == "pending_document" and isinstance(value, int):
+            shown = _pending_document(value)
         else:
             shown = value_display(event.target_type, name, value, action=event.action, masked=masked)
         rows.append((field_label(event.target_type, name), shown))
@@ -360,6 +363,18 @@ def _document(pk: int) -> str:
 
     doc = CaseDocument.objects.filter(pk=pk).first()
     return f"{doc.get_kind_display()}（{doc.filename}）" if doc else f"#{pk}"
+
+
+def _pending_document(pk: int) -> str:
+    """A document asked for in the event, rendered after commit: the stored one once it exists."""
+    from workflows.documents.models import PendingDocument
+
+    row = PendingDocument.objects.filter(pk=pk).first()
+    if row is None:
+        return f"#{pk}"
+    if row.document_id:
+        return _document(row.document_id)
+    return f"{row.get_kind_display()}（{row.get_status_display()}）"
 
 
 def target_title(key: str) -> str:

@@ -24,7 +24,7 @@ from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Decision, DibaoProcess, NoticeRound
 from workflows.dibao.selectors import deadline_of
 from workflows.documents.models import CaseDocument
-from workflows.documents.selectors import documents_for_case
+from workflows.documents.selectors import documents_for_case, pending_letter_kinds
 from workflows.temporary_assistance.models import Decision as TaDecision
 from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
@@ -143,6 +143,8 @@ class PublicStatus:
     due_provisional: bool = False  # ends in a year whose official schedule is not loaded
     missing_materials: list[str] = field(default_factory=list)
     letters: list[PublicLetter] = field(default_factory=list)
+    # a decision letter asked for and not stored yet (rendered after the decision committed)
+    letter_pending: bool = False
     notice: PublicNotice | None = None
     objection_how: str = field(default_factory=lambda: str(OBJECTION_HOW))
     decision: str = ""
@@ -277,6 +279,7 @@ def public_status(process: DibaoProcess, *, today: datetime.date | None = None) 
         due_provisional=False if done else deadline.provisional,
         missing_materials=missing,
         letters=letters_of(process),
+        letter_pending=bool(pending_letter_kinds(process.pk, LETTER_KINDS)),
         notice=_notice(process),
         decision=process.decision if done else "",
         monthly_amount=process.monthly_amount if done and process.decision == Decision.APPROVED else None,

@@ -64,6 +64,10 @@ class WorkspaceNav:
 
         return bool(self._codenames & LIST_CODENAMES)
 
+    def failed_documents_count(self) -> int:
+        """Cases of mine whose letter or notice failed to render: the office must see them."""
+        return selectors.failed_document_count(self._user)
+
     @cached_property
     def overdue(self) -> bool:
         return bool(self._codenames & OVERDUE_CODENAMES)

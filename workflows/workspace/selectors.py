@@ -281,3 +281,41 @@ def case_finance(process) -> dict:
         "reasons": result.get("reasons", []) if isinstance(result, dict) else [],
         "per_capita_income": result.get("per_capita_income") if isinstance(result, dict) else None,
     }
+
+
+def failed_documents(user) -> list:
+    """Documents of cases in ``user``'s regions whose render failed after every retry
+    (``documents.PendingDocument``), newest first, each with its case number: the office
+    sees them in "文书生成失败" and asks again (``documents.services.document_render_retry``)."""
+    from workflows.documents.models import PendingDocument
+
+    scope = user_scope(user)
+    if scope.is_empty:
+        return []
+    cases = {
+        row["process_id"]: row
+        for row in CaseIndex.objects.filter(scope.case_filter())
+        .filter(
+            process_id__in=PendingDocument.objects.filter(status=PendingDocument.Status.FAILED).values("process_id")
+        )
+        .values("process_id", "case_number", "applicant_name")
+    }
+    rows = list(
+        PendingDocument.objects.filter(status=PendingDocument.Status.FAILED, process_id__in=list(cases)).order_by(
+            "-updated_at", "-pk"
+        )
+    )
+    for row in rows:
+        row.case_number = cases[row.process_id]["case_number"]
+    return rows
+
+
+def failed_document_count(user) -> int:
+    """How many of the user's cases have a document that failed to render (the navigation badge)."""
+    from workflows.documents.models import PendingDocument
+
+    scope = user_scope(user)
+    if scope.is_empty:
+        return 0
+    failed = PendingDocument.objects.filter(status=PendingDocument.Status.FAILED).values("process_id")
+    return CaseIndex.objects.filter(scope.case_filter()).filter(process_id__in=failed).count()

@@ -25,6 +25,8 @@ urlpatterns = [
     path("case/<int:process_pk>/", views.case_workspace, name="case"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notification_read"),
+    path("documents/failed/", views.document_failures, name="document_failures"),
+    path("documents/retry/", views.document_retry, name="document_retry"),
     path("county/", views.county_index, name="county_index"),
     path("county/<int:county_pk>/", views.county_dashboard, name="county"),
     path("county/<int:county_pk>/export.csv", views.county_csv, name="county_csv"),
@@ -45,6 +47,8 @@ url_permissions = {
     "urge": StaffPage(status=405),
     "notifications": StaffPage(),  # only my own notifications
     "notification_read": StaffPage(status=405),
+    "document_failures": StaffPage(),  # the failed renders of the user's cases (empty without a region)
+    "document_retry": StaffPage(status=405),  # POST only
     "case": CasePage(),  # 404 outside the user's regions
     "county_index": StaffPage(status=302, codenames=COUNTY_ROLES),
     # a county's dashboard: 403 for staff with no county role, 404 for another county's staff

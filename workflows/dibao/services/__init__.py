@@ -115,6 +115,7 @@ from .notice import (
     objection_contact_for,
     objection_record,
     objection_route_choose,
+    village_notices_pdf,
 )
 from .opinion import _bands_of, _deductions_of, _recorded_version, amount_compute, dibao_propose
 from .termination import can_terminate, case_terminate, termination_letter_data
@@ -228,4 +229,5 @@ __all__ = [
     "validate_household",
     "validate_member",
     "validate_upload",
+    "village_notices_pdf",
 ]

@@ -63,27 +63,40 @@ def decision_letter_data(process: DibaoProcess):
     )
 
 
-def _issue_letter(process: DibaoProcess, kind: str) -> int:
-    from ..documents import render_decision_letter_pdf
+def _request_document(*, process: DibaoProcess, kind: str, filename: str, renderer: str, params: dict, actor) -> int:
+    """Ask for a PDF rendered after this transaction commits (documents module); returns the
+    pending document's pk. The case's transaction renders nothing (issue 19)."""
+    from workflows.documents.services import document_request
 
-    data = decision_letter_data(process)
-    return _issue_document(
+    row = document_request(
+        process_id=process.pk, kind=kind, filename=filename, renderer=renderer, params=params, actor=actor
+    )
+    return row.pk
+
+
+def _issue_letter(process: DibaoProcess, kind: str) -> int:
+    """Ask for the decision letter (rendered after commit, with its QR code); returns the pending pk."""
+    from ..rendering import DECISION_LETTER
+
+    return _request_document(
         process=process,
         kind=kind,
         filename=f"{process.case_number}-{kind}.pdf",
-        render=lambda url: render_decision_letter_pdf(data, verification_url=url),
+        renderer=DECISION_LETTER,
+        params={"process_id": process.pk, "kind": kind},
         actor=process.township_head_signed_by,
     )
 
 
 @transaction.atomic
 def dibao_issue_approval(*, process: DibaoProcess) -> DibaoProcess:
-    """Issue the confirmation notice (certificate) and put the case in the sampling pool."""
+    """Issue the confirmation notice (certificate) and put the case in the sampling pool.
+    The letter is rendered after commit (``_issue_letter``); its date is the decision's."""
     actor = process.township_head_signed_by
-    document_id = _issue_letter(process, "approval_letter")
+    pending_id = _issue_letter(process, "approval_letter")
     process.letter_issued_on = services._today()
     process.save(update_fields=["letter_issued_on"])
-    _audit(process, "dibao.approval_issued", actor, data={"document": document_id,
+    _audit(process, "dibao.approval_issued", actor, data={"pending_document": pending_id,
                                                           "payment_starts": process.payment_starts})  # fmt: skip
     dibao_mark_for_sampling(process=process)
     return process
@@ -93,10 +106,10 @@ def dibao_issue_approval(*, process: DibaoProcess) -> DibaoProcess:
 def dibao_issue_refusal(*, process: DibaoProcess) -> DibaoProcess:
     """Issue the refusal letter with reasons and appeal rights (MSL 21, 38; SAI 65)."""
     actor = process.township_head_signed_by
-    document_id = _issue_letter(process, "refusal_letter")
+    pending_id = _issue_letter(process, "refusal_letter")
     process.letter_issued_on = services._today()
     process.save(update_fields=["letter_issued_on"])
-    _audit(process, "dibao.refusal_issued", actor, data={"document": document_id,
+    _audit(process, "dibao.refusal_issued", actor, data={"pending_document": pending_id,
                                                          "letter_due_on": process.letter_due_on})  # fmt: skip
     return process
 

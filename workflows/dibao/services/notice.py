@@ -22,7 +22,7 @@ from ..models import (
 from .acceptance import _set_extension, _tekun_stage_due
 from .common import _audit
 from .errors import ERR_APPRAISAL_VOTES, ERR_OBJECTION_CLOSED, ERR_OBJECTION_EMPTY, ERR_SEPARATION
-from .letters import _store_document
+from .letters import _request_document
 
 
 # ==============================================================================
@@ -56,8 +56,9 @@ def notice_data(process: DibaoProcess, notice: NoticeRound):
 
 @transaction.atomic
 def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -> NoticeRound:
-    """Post a new 7-day notice round (MSL 19, TK 15) with its PDF."""
-    from ..documents import render_notice_pdf
+    """Post a new 7-day notice round (MSL 19, TK 15); its PDF is rendered after commit
+    (``notice.document_id`` is set then)."""
+    from ..rendering import PUBLIC_NOTICE
 
     at = at or timezone.now()
     process.notice_round += 1
@@ -71,12 +72,10 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
         proposed_amount=process.proposed_amount,
     )
     actor = process.proposed_by
-    pdf = render_notice_pdf(notice_data(process, notice))
-    notice.document_id = _store_document(
+    pending_id = _request_document(
         process=process, kind="public_notice", filename=f"{process.case_number}-notice-{notice.round}.pdf",
-        content=pdf, actor=actor,
+        renderer=PUBLIC_NOTICE, params={"notice_id": notice.pk}, actor=actor,
     )  # fmt: skip
-    notice.save(update_fields=["document_id"])
     changes = {"notice_round": [notice.round - 1, notice.round]}
     policy = process.spec.deadlines
     if policy.staged:
@@ -86,9 +85,19 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
         "dibao.notice_posted",
         actor,
         changes=changes,
-        data={"ends_at": notice.ends_at, "amount": notice.proposed_amount, "document": notice.document_id},
+        data={"ends_at": notice.ends_at, "amount": notice.proposed_amount, "pending_document": pending_id},
     )
     return notice
+
+
+def village_notices_pdf(*, village, at: datetime.datetime | None = None) -> bytes | None:
+    """One PDF of every notice on display in ``village`` (a page per household, as each is
+    posted alone), for printing the village's notice board in one go; None when none is open."""
+    from ..documents import render_notices_pdf
+    from ..selectors import notices_posted_in
+
+    notices = [notice_data(notice.process, notice) for notice in notices_posted_in(village, at=at)]
+    return render_notices_pdf(notices) if notices else None
 
 
 @transaction.atomic

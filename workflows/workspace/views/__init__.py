@@ -6,6 +6,7 @@ A package of one module per page family; every name is re-exported here, so
 
 from .case import _task_form, case_workspace
 from .county import _county_or_denied, _year, county_csv, county_dashboard, county_index
+from .documents import document_failures, document_retry
 from .lists import (
     PAGE_SIZE,
     CountlessPage,
@@ -46,6 +47,8 @@ __all__ = [
     "county_csv",
     "county_dashboard",
     "county_index",
+    "document_failures",
+    "document_retry",
     "notification_list",
     "notification_read",
     "reassign",

@@ -45,7 +45,7 @@ def _task_form(request, task):
 def case_workspace(request, process_pk: int):
     """Household, finance check, documents, timeline, diagram and the user's task, on one page."""
     from workflows.caseload.selectors import benefit_of_case
-    from workflows.documents.selectors import documents_for_case
+    from workflows.documents.selectors import documents_for_case, pending_documents_for_case
     from workflows.history import selectors as history
 
     base = get_object_or_404(Process, pk=process_pk)
@@ -101,6 +101,7 @@ def case_workspace(request, process_pk: int):
             "members": members,
             "finance": selectors.case_finance(process),
             "documents": list(documents_for_case(process.pk)),
+            "pending_documents": list(pending_documents_for_case(process.pk)),
             "events": [(e, history.action_label(e.action)) for e in events[-30:]],
             "event_count": len(events),
             "path": [(t, history.node_title(process, t.flow_task.name)) for t in tasks],
