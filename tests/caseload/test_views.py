@@ -117,3 +117,36 @@ def test_the_county_dashboard_counts_due_and_overdue_rechecks(region, case_worke
     html = client_for(county_officer).get(reverse("workspace:county", args=[region.county.pk])).content.decode()
     assert '<strong id="kpi-rechecks-due">1</strong>' in html
     assert '<strong id="kpi-rechecks-overdue">1</strong>' in html
+
+
+def test_a_recheck_is_run_from_the_benefit_page(region, case_worker_a, approver_a, client_for, monkeypatch):
+    """MSL 31, 9: the case worker records a death (re-check within 3 months), requests the
+    check under fresh consent and records the visit; the approver concludes 'continue', and
+    the next re-check is scheduled. A request without fresh consent shows the refusal."""
+    from tests import factories
+    from workflows.caseload.services import rechecks as rechecks_module
+
+    monkeypatch.setattr(rechecks_module, "_finance_check_request",
+                        lambda **kw: type("Check", (), {"pk": 77})())  # fmt: skip
+    benefit = open_benefit(case_worker_a, region.village_a)
+    today = timezone.localdate()
+    worker = client_for(case_worker_a)
+    url = reverse("caseload:household", args=[benefit.household_id])
+    worker.post(reverse("caseload:household_event", args=[benefit.household_id]),
+                {"event": "death", "event_on": today.isoformat()})  # fmt: skip
+    recheck = benefit.rechecks.get(outcome="")
+    assert recheck.due_on == today + relativedelta(months=3)
+    action = reverse("caseload:recheck_action", args=[benefit.household_id])
+    worker.post(action, {"recheck": recheck.pk, "step": "check"})
+    assert "复核须重新签署" in worker.get(url).content.decode()
+    for m in benefit.household.adults(today):
+        factories.ConsentFactory(member=m, signed_on=today)
+    worker.post(action, {"recheck": recheck.pk, "step": "check"})
+    worker.post(action, {"recheck": recheck.pk, "step": "visit", "visited_on": today.isoformat(), "findings": "无变化"})
+    services.recheck_record_check_result(recheck_id=recheck.pk, check_id=77, outcome="eligible", result={})
+    approver = client_for(approver_a)
+    assert "作出复核结论" in approver.get(url).content.decode()
+    approver.post(action, {"recheck": recheck.pk, "step": "decide", "outcome": "continue"})
+    recheck.refresh_from_db()
+    assert recheck.outcome == "continue" and recheck.visited_by == case_worker_a
+    assert benefit.rechecks.filter(outcome="").count() == 1

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import COUNTY_GROUNDS, SYSTEM_GROUNDS, ChangeKind, Ground
+from .models import COUNTY_GROUNDS, SYSTEM_GROUNDS, ChangeKind, Ground, RecheckOutcome
 
 #: Changes a township approver decides on the page (opening is the approval's; the end of
 #: a phase-out is the engine's).
@@ -37,3 +37,26 @@ class BenefitChangeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("每行一条，将写入变更决定书。"),
     )
+
+
+class RecheckVisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("入户日期"))
+    findings = forms.CharField(label=_("入户核查情况"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecheckDecideForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("复核结论"), choices=[(o.value, o.label) for o in RecheckOutcome if o != RecheckOutcome.OPEN]
+    )
+    ground = forms.ChoiceField(label=_("变更依据（MSL 32）"), choices=[("", "—"), *TOWNSHIP_GROUNDS], required=False)
+    new_amount = forms.DecimalField(
+        label=_("新的月保障金额（元）"), required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+    reasons = forms.CharField(label=_("书面理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class HouseholdEventForm(forms.Form):
+    event = forms.ChoiceField(
+        label=_("登记事项"), choices=[("death", _("家庭成员死亡")), ("income_change", _("报告收入变化"))]
+    )
+    event_on = forms.DateField(label=_("事件日期"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from workflows.core.access import holds
 
 from . import selectors, services
-from .forms import BenefitChangeForm
-from .models import Benefit
+from .forms import BenefitChangeForm, HouseholdEventForm, RecheckDecideForm, RecheckVisitForm
+from .models import Benefit, Recheck
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,6 +63,10 @@ def household_benefits(request, pk: int):
             "form": form if form.is_bound else None,  # its errors are summarised at the top
             "may_decide": holds(request.user, "act_approver", township=household.township_id),
             "today": timezone.localdate(),
+            "may_work": holds(request.user, "act_case_worker", township=household.township_id),
+            "visit_form": RecheckVisitForm(initial={"visited_on": timezone.localdate()}),
+            "decide_form": RecheckDecideForm(),
+            "event_form": HouseholdEventForm(initial={"event_on": timezone.localdate()}),
         },
     )
 
@@ -72,3 +77,63 @@ def recheck_list(request):
     today = timezone.localdate()
     rechecks = list(selectors.rechecks_listed(request.user, today)[:500])
     return render(request, "caseload/rechecks.html", {"rechecks": rechecks, "today": today})
+
+
+def _run(request, household, perform, done: str):
+    """Call one service; its refusal becomes a message, success a message and a redirect."""
+    try:
+        perform()
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("caseload:household", pk=household.pk)
+
+
+def recheck_action(request, pk: int):
+    """A step of an open re-check (MSL 31), posted from the benefit page: request the finance
+    check (fresh consent), record the home visit, or conclude."""
+    household = selectors.household_visible(request.user, pk)  # 404 out of scope, before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    recheck_pk = request.POST.get("recheck", "")
+    recheck = get_object_or_404(
+        Recheck, pk=int(recheck_pk) if recheck_pk.isdigit() else 0, benefit__household=household
+    )
+    step = request.POST.get("step")
+    if step == "check":
+        return _run(request, household, lambda: services.recheck_request_check(recheck=recheck, actor=request.user),
+                    _("已提请信息核对。"))  # fmt: skip
+    if step == "visit":
+        form = RecheckVisitForm(request.POST)
+        if form.is_valid():
+            return _run(request, household, lambda: services.recheck_record_visit(
+                recheck=recheck, visited_on=form.cleaned_data["visited_on"], findings=form.cleaned_data["findings"],
+                actor=request.user), _("已记录入户核查。"))  # fmt: skip
+    elif step == "decide":
+        form = RecheckDecideForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            return _run(request, household, lambda: services.recheck_decide(
+                recheck=recheck, outcome=data["outcome"], ground=data["ground"], reasons=data["reasons"],
+                new_amount=data["new_amount"], actor=request.user), _("已作出复核结论。"))  # fmt: skip
+    messages.error(request, _("请完整填写复核信息。"))
+    return redirect("caseload:household", pk=household.pk)
+
+
+def household_event(request, pk: int):
+    """Record a member's death (a re-check within 3 months) or a reported income change (a
+    re-check at once) for the household (MSL 31)."""
+    household = selectors.household_visible(request.user, pk)  # 404 out of scope, before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = HouseholdEventForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择登记事项并填写日期。"))
+        return redirect("caseload:household", pk=household.pk)
+    on = form.cleaned_data["event_on"]
+    if form.cleaned_data["event"] == "death":
+        return _run(request, household, lambda: services.recheck_on_death(household=household, died_on=on,
+                                                                          actor=request.user), _("已登记，复核已提前。"))  # fmt: skip
+    return _run(request, household, lambda: services.recheck_on_income_change(household=household, reported_on=on,
+                                                                              actor=request.user), _("已登记，复核已提前。"))  # fmt: skip
