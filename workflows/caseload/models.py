@@ -88,11 +88,12 @@ class Ground(models.TextChoices):
     PHASE_OUT_ENDED = "phase_out_ended", _("渐退期满（N22 1(3)）")
     REVOKED_BY_COUNTY = "revoked_by_county", _("县级抽查撤销审核确认（SAI 66、68）")
     CIRCUMSTANCES_CLARIFIED = "circumstances_clarified", _("暂停事由消除（MSL 32）")
+    MIGRATED = "migrated", _("从原系统迁入")
 
 
 #: Which grounds may carry which kind of change (anything else is refused).
 GROUNDS_FOR_KIND: dict[str, frozenset[str]] = {
-    ChangeKind.OPEN: frozenset({Ground.APPROVED}),
+    ChangeKind.OPEN: frozenset({Ground.APPROVED, Ground.MIGRATED}),
     ChangeKind.INCREASE: frozenset({Ground.INCOME_DECREASED, Ground.HOUSEHOLD_CHANGED, Ground.STANDARD_CHANGED}),
     ChangeKind.REDUCE: frozenset(
         {Ground.INCOME_INCREASED, Ground.HOUSEHOLD_CHANGED, Ground.MEMBER_DIED, Ground.STANDARD_CHANGED}
