@@ -273,3 +273,19 @@ def test_the_page_is_refused_to_a_case_worker(region, case_worker_a, client_for)
     client = client_for(case_worker_a)
     assert client.get(reverse("caseload:import")).status_code == 403
     assert "caseload-import-link" not in client.get(reverse("caseload:rechecks")).content.decode()
+
+
+def test_a_household_without_the_heads_own_row_is_refused(region, county_officer):
+    """Negative: the rows of a household must include the head's own row (relation 本人)."""
+    report = caseload_import(content=_csv(_rows()[1:2]), file_name="名册.csv", dry_run=False, actor=county_officer)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "户主身份证号码")]
+    assert "缺少户主本人一行" in report.problems[0].message and not Benefit.objects.exists()
+
+
+def test_the_benefit_page_shows_the_migration_in_the_history(region, county_officer, approver_a, client_for):
+    """The household's benefit page lists the opening as migrated from the previous system."""
+    caseload_import(content=_csv(_rows()), file_name="名册.csv", dry_run=False, actor=county_officer)
+    benefit = Benefit.objects.get(programme="dibao")
+    html = client_for(approver_a).get(reverse("caseload:household", args=[benefit.household_id])).content.decode()
+    assert "从原系统迁入" in html and "纳入保障" in html
+    assert "caseload-import-link" in client_for(approver_a).get(reverse("caseload:rechecks")).content.decode()

@@ -350,6 +350,7 @@ class _Household:
     values: dict
     members: list[_Member] = field(default_factory=list)
     existing: Benefit | None = None
+    faulty: bool = False  # a row of it has a problem
 
 
 def _check_row(row: dict, regions: _Regions, today: datetime.date, err) -> dict:
@@ -490,18 +491,18 @@ def _check(rows: list[dict], townships, actor, today: datetime.date, report: Imp
             for k in HOUSEHOLD_KEYS:
                 if household.values[k] is not None and values[k] is not None and values[k] != household.values[k]:
                     err(k, ERR_INCONSISTENT)
-        if values["id_number"]:
-            if any(m.id_number == values["id_number"] for m in household.members):
-                err("id_number", ERR_MEMBER_TWICE)
-            elif len(report.problems) == before:
-                household.members.append(
-                    _Member(line=line, name=values["name"], id_number=values["id_number"], relation=values["relation"],
-                            can_work=values["can_work"], is_disabled=values["is_disabled"],
-                            is_student=values["is_student"])
-                )  # fmt: skip
+        if values["id_number"] and any(m.id_number == values["id_number"] for m in household.members):
+            err("id_number", ERR_MEMBER_TWICE)
+        if len(report.problems) != before:
+            household.faulty = True
+        elif values["id_number"]:
+            household.members.append(
+                _Member(line=line, name=values["name"], id_number=values["id_number"], relation=values["relation"],
+                        can_work=values["can_work"], is_disabled=values["is_disabled"], is_student=values["is_student"])
+            )  # fmt: skip
     for household in households.values():
         has_applicant = any(m.id_number == household.applicant_id for m in household.members)
-        if not has_applicant and not any(p.row == household.line for p in report.problems):
+        if not has_applicant and not household.faulty:
             report.problems.append(
                 RowProblem(row=household.line, column=HEADER_OF["applicant_id"], message=str(ERR_NO_APPLICANT_ROW))
             )
