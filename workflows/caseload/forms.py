@@ -16,7 +16,9 @@ DECIDED_KINDS = [
     for k in (ChangeKind.INCREASE, ChangeKind.REDUCE, ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.STOP)
 ]
 TOWNSHIP_GROUNDS = [
-    (g.value, g.label) for g in Ground if g not in COUNTY_GROUNDS | SYSTEM_GROUNDS and g != Ground.APPROVED
+    (g.value, g.label)
+    for g in Ground
+    if g not in COUNTY_GROUNDS | SYSTEM_GROUNDS and g not in (Ground.APPROVED, Ground.MIGRATED)
 ]
 
 

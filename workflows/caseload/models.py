@@ -22,8 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.models.rules import RuleVersion
-
-from workflows.core.programmes import Programme
+from workflows.core.programmes import BenefitKind, Programme, all_choices
 
 from .months import month_of
 
@@ -42,11 +41,6 @@ __all__ = [
     "RecheckOutcome",
     "RecheckReason",
 ]
-
-
-class BenefitKind(models.TextChoices):
-    MONTHLY = "monthly", _("按月发放")
-    RECOGNITION = "recognition", _("认定（不发放现金）")
 
 
 class BenefitStatus(models.TextChoices):
@@ -89,11 +83,12 @@ class Ground(models.TextChoices):
     REVOKED_BY_COUNTY = "revoked_by_county", _("县级抽查撤销审核确认（SAI 66、68）")
     CIRCUMSTANCES_CLARIFIED = "circumstances_clarified", _("暂停事由消除（MSL 32）")
     APPEAL_OVERTURNED = "appeal_overturned", _("行政复议或行政诉讼撤销、变更原决定（SAI 65）")
+    MIGRATED = "migrated", _("从原系统迁入")
 
 
 #: Which grounds may carry which kind of change (anything else is refused).
 GROUNDS_FOR_KIND: dict[str, frozenset[str]] = {
-    ChangeKind.OPEN: frozenset({Ground.APPROVED}),
+    ChangeKind.OPEN: frozenset({Ground.APPROVED, Ground.MIGRATED}),
     ChangeKind.INCREASE: frozenset({Ground.INCOME_DECREASED, Ground.HOUSEHOLD_CHANGED, Ground.STANDARD_CHANGED}),
     ChangeKind.REDUCE: frozenset(
         {Ground.INCOME_INCREASED, Ground.HOUSEHOLD_CHANGED, Ground.MEMBER_DIED, Ground.STANDARD_CHANGED}
@@ -127,7 +122,7 @@ class Benefit(models.Model):
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="benefits", verbose_name=_("保障家庭")
     )
-    programme = models.CharField(_("救助类别"), max_length=32, choices=Programme.choices)
+    programme = models.CharField(_("救助类别"), max_length=32, choices=all_choices)
     kind = models.CharField(_("保障方式"), max_length=16, choices=BenefitKind.choices)
     monthly_amount = models.DecimalField(
         _("保障金额（元/月）"), default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))], **MONEY

@@ -15,6 +15,7 @@ from workflows.core.access import holds
 from . import selectors, services
 from .forms import BenefitChangeForm, HouseholdEventForm, RecheckDecideForm, RecheckVisitForm
 from .models import Benefit, Recheck
+from .services import imports
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,7 +77,11 @@ def recheck_list(request):
     """Due and overdue re-checks of the user's townships (MSL 31)."""
     today = timezone.localdate()
     rechecks = list(selectors.rechecks_listed(request.user, today)[:500])
-    return render(request, "caseload/rechecks.html", {"rechecks": rechecks, "today": today})
+    return render(
+        request,
+        "caseload/rechecks.html",
+        {"rechecks": rechecks, "today": today, "may_import": imports.may_import(request.user)},
+    )
 
 
 def _run(request, household, perform, done: str):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('caseload', '0003_appeal_restore'),
+        ('caseload', '0003_grounds_programmes'),
         ('core', '0009_sendback_moves_to_core'),
         ('documents', '0002_benefit_change_kind'),
         ('viewflow', '0015_task_scheduled'),

@@ -3,6 +3,7 @@ its approval lives here. Programme apps call ``benefit_open`` at approval and
 ``benefit_change`` for every later decision."""
 
 from .benefits import _today, benefit_change, benefit_open, benefit_restore_on_appeal, benefit_stop_on_revocation
+from .imports import caseload_import
 from .rechecks import (
     benefit_phase_out,
     household_is_stable,
@@ -25,6 +26,7 @@ __all__ = [
     "benefit_phase_out",
     "benefit_restore_on_appeal",
     "benefit_stop_on_revocation",
+    "caseload_import",
     "household_is_stable",
     "phase_outs_end",
     "recheck_decide",
