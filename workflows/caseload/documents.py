@@ -19,7 +19,6 @@ ERR_LETTER_REASONS = _("保障变更决定书必须写明依据和理由（MSL 3
 ERR_LETTER_REQUIRED = _("不能为空（字段：{field}）。")
 
 #: The legal basis printed on every change letter.
-LEGAL_BASIS = ("《社会救助暂行办法》", "《最低生活保障审核确认办法》第三十一条、第三十二条")
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class ChangeLetterData:
     old_amount: Decimal | None
     new_amount: Decimal
     phase_out_until: datetime.date | None = None
-    legal_basis: tuple[str, ...] = LEGAL_BASIS
+    legal_basis: tuple[str, ...] = ()  # the programme spec's ``change_basis``
 
     def __post_init__(self):
         object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))

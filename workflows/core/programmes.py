@@ -59,6 +59,9 @@ class IntakeCriteria:
     confirmed_by_home_visit: bool = False
     finance_check: bool = True
     spending_shock: bool = False
+    # 单人户 (domain.md §8; ZB20): a severely disabled or seriously ill member of a low-income
+    # household may apply to be enrolled alone (county rule ``SinglePersonHouseholdRule``)
+    single_person_household: bool = False
 
     def met(self, **claimed) -> bool:
         """True if every required claim is made (the one statement of the rule)."""
@@ -142,6 +145,8 @@ class ProgrammeSpec:
     recheck: RecheckPolicy = field(default_factory=RecheckPolicy)
     #: the legal basis a termination letter cites (MSL 29), when it differs from ``legal_basis``
     termination_legal_basis: tuple[str, ...] = ()
+    #: the legal basis a benefit change letter cites (re-checks and changes, MSL 31-32)
+    change_legal_basis: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -154,6 +159,10 @@ class ProgrammeSpec:
     @property
     def termination_basis(self) -> tuple[str, ...]:
         return self.termination_legal_basis or self.legal_basis
+
+    @property
+    def change_basis(self) -> tuple[str, ...]:
+        return self.change_legal_basis or self.legal_basis
 
     def __hash__(self):
         return hash(self.code)
@@ -175,10 +184,11 @@ REGISTRY: dict[str, ProgrammeSpec] = {
             process_model="dibao.DibaoProcess",
             legal_basis=("《社会救助暂行办法》", "《最低生活保障审核确认办法》"),
             termination_legal_basis=("《社会救助暂行办法》", "《最低生活保障审核确认办法》第二十九条"),
+            change_legal_basis=("《社会救助暂行办法》", "《最低生活保障审核确认办法》第三十一条、第三十二条"),
             intake_title=_("最低生活保障申请登记"),
             intake_template="dibao/intake.html",
             letters=_DIBAO_LETTERS,
-            intake=IntakeCriteria(),
+            intake=IntakeCriteria(single_person_household=True),
             deadlines=DeadlinePolicy(decision_days_delegated=20, decision_days_not_delegated=30, extended_days=45),
             benefit=BenefitPolicy(kind=BenefitKind.MONTHLY, amount_method=AmountMethod.STANDARD_GAP),
             recheck=RecheckPolicy(stable_months=12, unstable_months=6, after_death_months=3, phase_out_months=6),

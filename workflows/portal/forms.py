@@ -233,9 +233,10 @@ class ConsentsForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.members = members
         today = timezone.localdate()
-        # 单人户 (domain.md §8): a disabled or seriously ill member may ask to be enrolled alone (dibao only).
+        # 单人户 (domain.md §8): a disabled or seriously ill member may ask to be enrolled alone
+        # (the programmes whose spec allows it: dibao).
         alone = [(str(i), m.name) for i, m in enumerate(members) if m.is_disabled or m.has_serious_illness]
-        if programme == "dibao" and alone:
+        if programmes.spec(programme).intake.single_person_household and alone:
             self.fields["single_person"] = forms.ChoiceField(
                 label=_("是否为家中重度残疾或重病的成员单独申请低保（单人户）"),
                 choices=[("", _("不申请，全家一起申请")), *alone],

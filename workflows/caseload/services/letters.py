@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.core import programmes
 from workflows.documents.models import CaseDocument
 from workflows.documents.services import document_issue
 
@@ -24,6 +25,7 @@ def change_letter_data(benefit: Benefit, change: BenefitChange) -> ChangeLetterD
         old_amount=change.old_amount,
         new_amount=change.new_amount,
         phase_out_until=benefit.phase_out_until,
+        legal_basis=programmes.spec(benefit.programme).change_basis,
     )
 
 

@@ -148,7 +148,7 @@ def validate_single_person(app: ApplicationInput, programme: str) -> MemberInput
     name = (app.single_person_name or "").strip()
     if not name:
         return None
-    if programme != Programme.DIBAO:
+    if not programmes.spec(programme).intake.single_person_household:
         raise ValidationError(ERR_SINGLE_PERSON_PROGRAMME, code="single_person_programme")
     named = [m for m in app.members if m.name.strip() == name]
     if len(named) != 1:
