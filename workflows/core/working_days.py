@@ -127,7 +127,7 @@ class Calendar:
         """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
         return self.working_days_through(end) - self.working_days_through(start)
 
-    def through_sql(self, date_expression) -> WorkingDaysThrough:
+    def through_sql(self, date_expression: Any) -> WorkingDaysThrough:
         """``working_days_through`` of a date column, as a PostgreSQL expression: a report
         sums or averages durations in the database instead of fetching a row per case."""
         return WorkingDaysThrough(date_expression, ordinals=self._ordinals, shifts=self._shift)
@@ -141,12 +141,12 @@ class WorkingDaysThrough(Func):
 
     output_field = IntegerField()
 
-    def __init__(self, expression, *, ordinals: list[int], shifts: list[int]):
+    def __init__(self, expression: Any, *, ordinals: list[int], shifts: list[int]) -> None:
         super().__init__(expression)
         self.thresholds = [0, *ordinals]
         self.shifts = list(shifts)  # PostgreSQL arrays count from 1: shifts[k + 1] is _shift[k]
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         if connection.vendor != "postgresql":
             raise NotSupportedError("WorkingDaysThrough needs PostgreSQL (width_bucket over an array)")
         sql, params = compiler.compile(self.source_expressions[0])
@@ -216,7 +216,7 @@ def calendar_tables_changed() -> None:
     and every process drops its snapshot once the transaction commits."""
     connection = connections[_calendar_alias()]
     if connection.in_atomic_block:
-        connection._calendar_changed_in = connection.atomic_blocks[0]
+        connection._calendar_changed_in = connection.atomic_blocks[0]  # type: ignore[attr-defined]
     transaction.on_commit(_new_version, using=_calendar_alias())
 
 
@@ -224,12 +224,12 @@ def calendar_tables_changed() -> None:
 @receiver(post_delete, sender=CalendarDay)
 @receiver(post_save, sender=CalendarYear)
 @receiver(post_delete, sender=CalendarYear)
-def _calendar_row_changed(sender, **kwargs):
+def _calendar_row_changed(sender: Any, **kwargs: Any) -> None:
     calendar_tables_changed()
 
 
 @receiver(post_migrate)
-def _tables_flushed(sender, **kwargs):
+def _tables_flushed(sender: Any, **kwargs: Any) -> None:
     # Migrations and ``flush`` (TransactionTestCase teardown) write without model signals.
     _new_version()
 
