@@ -8,6 +8,7 @@ from django.db import connection
 from tests.dibao.conftest import approver_a2, fake_finance_check, finance_check  # noqa: F401 - fixtures (dibao cases)
 from tests.finance_check.conftest import registry_sandbox  # noqa: F401 - fixture of finance_check
 from tests.skeleton.test_flow import open_case, review
+from workflows.core.audit import flush_pending
 from workflows.core.driving import open_tasks
 from workflows.skeleton.flows import SkeletonFlow
 
@@ -27,6 +28,9 @@ class Tamper:
     def __init__(self):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # The transaction's buffered audit events are written first (the ALTER below
+                # would flush them after the SET CONSTRAINTS and leave their FK checks pending).
+                flush_pending()
                 # Deferred FK checks pending on the table block ALTER TABLE: run them now.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -109,3 +109,21 @@ def test_an_unread_event_has_no_row_until_something_needs_it(db):
         audit_record(action="test.two", target=county)
     assert _statements(queries.captured_queries, "INSERT", "core_auditevent") == 0
     assert AuditEvent.objects.filter(chain=f"core.county:{county.pk}").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_flushed_inside_a_savepoint_that_rolls_back_is_still_written():
+    """An event recorded by the outer transaction and written early by a read inside a
+    savepoint (which then fails and rolls back) belongs to the outer transaction: it is
+    written again at commit, not lost; the savepoint's own event is not."""
+    county = factories.CountyFactory(code="990193", name="保存点县")
+    with transaction.atomic():
+        audit_record(action="test.before", target=county, data={"i": 1})
+        with pytest.raises(RuntimeError), transaction.atomic():
+            audit_record(action="test.one", target=county, data={"i": 2})
+            assert AuditEvent.objects.filter(chain=f"core.county:{county.pk}").count() == 2  # flushed here
+            raise RuntimeError("the savepoint fails")
+        audit_record(action="test.two", target=county, data={"i": 3})
+    rows = list(AuditEvent.objects.filter(chain=f"core.county:{county.pk}").order_by("seq"))
+    assert [(e.action, e.seq) for e in rows] == [("test.before", 1), ("test.two", 2)]
+    assert verify_chain(f"core.county:{county.pk}") is None

@@ -180,6 +180,11 @@ def _locked_head(chain: str) -> tuple[int, str]:
 class _Buffer:
     def __init__(self):
         self.events: list[tuple[AuditEvent, tuple[str, ...]]] = []  # (event, open savepoints)
+        # Events written by a flush while savepoints were open: (event, savepoints open when it
+        # was recorded, savepoints open when it was written). Rolling back one of the latter
+        # undoes the INSERT; an event recorded before that savepoint is still the outer
+        # transaction's, so it goes back into the buffer instead of being lost.
+        self.flushed: list[tuple[AuditEvent, tuple[str, ...], tuple[str, ...]]] = []
 
     def tip(self, chain: str) -> tuple[int, str] | None:
         for event, _sids in reversed(self.events):
@@ -207,18 +212,23 @@ def _hook(connection) -> None:
         # A failure here propagates from ``commit``: ``Atomic.__exit__`` rolls back.
         flush_pending(connection.alias)
         commit()
+        connection._audit_buffer.flushed = []
 
     def rollback_dropping_audit():
-        connection._audit_buffer.events = []
+        connection._audit_buffer.events, connection._audit_buffer.flushed = [], []
         rollback()
 
     def savepoint_rollback_dropping_audit(sid):
         buffer = connection._audit_buffer
-        buffer.events = [(e, sids) for e, sids in buffer.events if sid not in sids]
+        undone = [(e, sids) for e, sids, written_in in buffer.flushed if sid in written_in and sid not in sids]
+        for event, _sids in undone:
+            event._audit_buffered = True
+        buffer.flushed = [entry for entry in buffer.flushed if sid not in entry[2]]
+        buffer.events = undone + [(e, sids) for e, sids in buffer.events if sid not in sids]
         savepoint_rollback(sid)
 
     def close_dropping_audit():
-        connection._audit_buffer.events = []
+        connection._audit_buffer.events, connection._audit_buffer.flushed = [], []
         close()
 
     def flush_before_audit_sql(execute, sql, params, many, context):
@@ -257,7 +267,8 @@ def flush_pending(alias: str | None = None) -> int:
     buffer = connection.__dict__.get("_audit_buffer")
     if buffer is None or not buffer.events or getattr(_flushing, "active", False):
         return 0
-    events = [event for event, _sids in buffer.events]
+    recorded = list(buffer.events)
+    events = [event for event, _sids in recorded]
     buffer.events = []
     if not events:
         return 0
@@ -277,6 +288,9 @@ def flush_pending(alias: str | None = None) -> int:
                     heads[chain] = (event.seq, event.hash)
     finally:
         _flushing.active = False
+    written_in = tuple(connection.savepoint_ids)
+    if written_in:
+        buffer.flushed.extend((event, sids, written_in) for event, sids in recorded)
     for event in events:
         event._audit_buffered = False
     return len(events)

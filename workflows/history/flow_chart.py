@@ -110,6 +110,8 @@ def render(grid, *, title: str = "") -> str:
                 "stroke_width": 3 if isinstance(node, flow.End) else 1.2, "fill": fill,
                 "status_label": str(status_label) if cell.status else "", "title": name, "font_size": font_size,
                 "lines": _lines(name, kind=kind, width=shape.width, height=shape.height, font_size=font_size),
+                # machine-readable hooks (tests, scripts): the node's code and its state
+                "code": node.name, "status": str(cell.status or "").lower(),
             }
         )  # fmt: skip
     edges = []
