@@ -175,7 +175,7 @@ def run_dibao(cases: int) -> list[Result]:
 
     checks = []
 
-    def fake_request(*, household, purpose, case_ref, actor):
+    def fake_request(*, household, purpose, case_ref, actor, **_):
         check = SimpleNamespace(pk=10_000 + len(checks), case_ref=case_ref, household=household)
         checks.append(check)
         return check
