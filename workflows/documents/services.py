@@ -256,7 +256,12 @@ def document_render(*, pending_pk: int) -> str:
     """
     failure: Exception | None = None
     with transaction.atomic():
-        row = PendingDocument.objects.select_for_update(of=("self",)).select_related("created_by").filter(pk=pending_pk).first()
+        row = (
+            PendingDocument.objects.select_for_update(of=("self",))
+            .select_related("created_by")
+            .filter(pk=pending_pk)
+            .first()
+        )
         if row is None or row.status != PendingDocument.Status.PENDING:
             return "skipped"
         row.attempts += 1
