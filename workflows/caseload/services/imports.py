@@ -43,12 +43,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -62,6 +60,7 @@ from workflows.core.models import County, Township, Village
 from workflows.core.models.rules import Area
 from workflows.core.money import CENT
 from workflows.core.scope import regions_where
+from workflows.core.uploads import ERR_FILE_EMPTY, ERR_FILE_ROWS, load_table
 from workflows.households.models import Household, HouseholdMember
 
 from ..models import Benefit, BenefitChange, BenefitKind, BenefitStatus, ChangeKind, Ground, Programme
@@ -71,11 +70,6 @@ from .rechecks import recheck_schedule
 
 ERR_NOT_ALLOWED = _("只有县级民政工作人员或本乡镇（街道）审批人可以导入原系统在保名册。")
 ERR_REQUIRED = _("必须填写。")
-ERR_FILE_TYPE = _("请上传 CSV（UTF-8）或 XLSX 文件。")
-ERR_FILE_UNREADABLE = _("文件无法读取，请检查文件格式。")
-ERR_FILE_SIZE = _("文件不能超过 %(mb)d MB。")
-ERR_FILE_ROWS = _("一次最多导入 %(rows)d 行。")
-ERR_FILE_EMPTY = _("文件中没有数据行。")
 ERR_MISSING_COLUMNS = _("表头缺少以下列：%(columns)s。")
 ERR_PROGRAMME = _("未知的救助类别：请填写“低保”或“特困”。")
 ERR_AREA = _("未知的户籍类别：请填写“城市”或“农村”。")
@@ -209,22 +203,7 @@ class ImportReport:
 def read_rows(*, content: bytes, file_name: str) -> list[dict]:
     """The data rows of a CSV (UTF-8, with or without BOM) or XLSX file as {header: value},
     without blank lines; ``ValidationError`` for a file that cannot be imported at all."""
-    name = (file_name or "").lower()
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError(ERR_FILE_SIZE, params={"mb": MAX_IMPORT_BYTES // (1024 * 1024)}, code="file_size")
-    try:
-        if name.endswith(".csv"):
-            dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
-        elif name.endswith(".xlsx"):
-            if not content.startswith(b"PK"):
-                raise ValidationError(ERR_FILE_UNREADABLE, code="file_unreadable")
-            dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
-        else:
-            raise ValidationError(ERR_FILE_TYPE, code="file_type")
-    except ValidationError:
-        raise
-    except Exception:  # any parser failure of a malformed upload is the importer's to fix, not a 500
-        raise ValidationError(ERR_FILE_UNREADABLE, code="file_unreadable") from None
+    dataset = load_table(content=content, file_name=file_name, max_bytes=MAX_IMPORT_BYTES)
     headers = [str(h or "").strip() for h in (dataset.headers or [])]
     missing = [h for h in COLUMNS if h not in headers and h not in OPTIONAL_COLUMNS]
     if missing:

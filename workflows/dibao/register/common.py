@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core.uploads import ERR_FILE_EMPTY, ERR_FILE_ROWS, ERR_FILE_SIZE, ERR_FILE_TYPE, ERR_FILE_UNREADABLE  # noqa: F401 - re-exported
+
 ERR_NOT_COUNTY_OFFICER = _("只有县级民政工作人员可以维护工作人员近亲属名录。")
 ERR_REQUIRED = _("必须填写。")
 ERR_UNKNOWN_REGION = _("未知的区划代码，或该地区不在本县。")
@@ -13,11 +15,6 @@ ERR_UNKNOWN_RELATION = _("未知的亲属关系：请填写本人、配偶、父
 ERR_SELF_WITH_RELATIVE = _("关系为“本人”时不填写亲属姓名和身份证号码。")
 ERR_RELATIVE_IS_STAFF = _("亲属身份证号码与工作人员本人相同。")
 ERR_DUPLICATE_LINE = _("本县名录中已有该工作人员与该亲属的登记。")
-ERR_FILE_TYPE = _("请上传 CSV（UTF-8）或 XLSX 文件。")
-ERR_FILE_UNREADABLE = _("文件无法读取，请检查文件格式。")
-ERR_FILE_SIZE = _("文件不能超过 %(mb)d MB。")
-ERR_FILE_ROWS = _("一次最多导入 %(rows)d 行。")
-ERR_FILE_EMPTY = _("文件中没有数据行。")
 ERR_MISSING_COLUMNS = _("表头缺少以下列：%(columns)s。")
 ERR_PREVIEW_EXPIRED = _("预检结果已失效，请重新上传文件并预检。")
 

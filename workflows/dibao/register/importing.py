@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass, field
 
 import tablib
@@ -17,14 +16,13 @@ from import_export import resources, widgets
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import County, Township, Village
+from workflows.core.uploads import load_table
 
 from .. import register  # tests patch _problems on the package
 from ..models import StaffKinRecord
 from .common import (
     ERR_FILE_EMPTY,
     ERR_FILE_ROWS,
-    ERR_FILE_SIZE,
-    ERR_FILE_TYPE,
     ERR_FILE_UNREADABLE,
     ERR_MISSING_COLUMNS,
     ERR_NOT_COUNTY_OFFICER,
@@ -149,22 +147,7 @@ class StaffRegisterResource(resources.ModelResource):
 
 def read_table(*, content: bytes, file_name: str) -> tablib.Dataset:
     """The rows of an uploaded CSV (UTF-8, with or without BOM) or XLSX file."""
-    name = (file_name or "").lower()
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError(ERR_FILE_SIZE % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}, code="file_size")
-    try:
-        if name.endswith(".csv"):
-            dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
-        elif name.endswith(".xlsx"):
-            if not content.startswith(b"PK"):
-                raise ValidationError(ERR_FILE_UNREADABLE, code="file_unreadable")
-            dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
-        else:
-            raise ValidationError(ERR_FILE_TYPE, code="file_type")
-    except ValidationError:
-        raise
-    except Exception:  # any parser failure of a malformed upload is the officer's to fix, not a 500
-        raise ValidationError(ERR_FILE_UNREADABLE, code="file_unreadable") from None
+    dataset = load_table(content=content, file_name=file_name, max_bytes=MAX_IMPORT_BYTES)
     headers = [str(h or "").strip() for h in (dataset.headers or [])]
     missing = [h for h in REQUIRED_COLUMNS if h not in headers]
     if missing:
