@@ -161,40 +161,41 @@ def _visible_line(user, pk: int) -> PaymentRollLine:
     return line
 
 
-def line_return(request, pk: int):
-    line = _visible_line(request.user, pk)  # 404 outside the user's townships, whatever the method
+def _line_post(request, pk: int, form_class, required_error, perform, done):
+    """A POST about one roll line: 404 outside the user's townships (whatever the method),
+    405 for another method; the form's value goes to one service, whose refusal becomes a
+    message."""
+    line = _visible_line(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = ReturnForm(request.POST)
+    form = form_class(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(services.ERR_REASON_REQUIRED)
-        services.line_return(line=line, reason=form.cleaned_data["reason"], actor=request.user)
+            raise ValidationError(required_error)
+        perform(line, form.cleaned_data)
     except ValidationError as exc:
         _errors(request, exc)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("已登记退回：%(name)s。更正账户后下月名册重发。") % {"name": line.payee_name})
+        messages.success(request, done(line))
     return redirect("payroll:detail", line.roll_id)
+
+
+def line_return(request, pk: int):
+    return _line_post(
+        request, pk, ReturnForm, services.ERR_REASON_REQUIRED,
+        lambda line, data: services.line_return(line=line, reason=data["reason"], actor=request.user),
+        lambda line: _("已登记退回：%(name)s。更正账户后下月名册重发。") % {"name": line.payee_name},
+    )  # fmt: skip
 
 
 def line_reissue(request, pk: int):
-    line = _visible_line(request.user, pk)  # 404 outside the user's townships, whatever the method
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = ReissueForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(services.ERR_ACCOUNT_REQUIRED)
-        services.line_reissue_ready(line=line, bank_account=form.cleaned_data["bank_account"], actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("账户已更正，下一期名册将重发这笔款项。"))
-    return redirect("payroll:detail", line.roll_id)
+    return _line_post(
+        request, pk, ReissueForm, services.ERR_ACCOUNT_REQUIRED,
+        lambda line, data: services.line_reissue_ready(line=line, bank_account=data["bank_account"], actor=request.user),
+        lambda line: _("账户已更正，下一期名册将重发这笔款项。"),
+    )  # fmt: skip
 
 
 def _deduction_households(user):
