@@ -304,14 +304,22 @@ def _default_language_restored():
     translation.deactivate()
 
 
+# Tests that open dozens of PostgreSQL connections at once (50 concurrent clients): two of
+# them on two xdist workers at the same moment exceed the server's max_connections
+# ("sorry, too many clients already"), so they run one after another on one worker.
+CONNECTION_HEAVY = ("test_concurrency", "__race", "test_chain_heads")
+
+
 def pytest_collection_modifyitems(config, items):
     """Under xdist (``--dist loadgroup``) the tests that drive chromium against the live server
     run one after another on one worker, as do the tests that start a real Celery worker: two
     browsers or two Celery worker pools at once on a 2-core machine would slow each other past
-    their timeouts."""
+    their timeouts; and so do the tests with dozens of concurrent connections."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "new_page" in names or "live_server" in names:
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif "celery_worker_process" in names:
             item.add_marker(pytest.mark.xdist_group("celery_worker"))
+        elif any(part in item.nodeid for part in CONNECTION_HEAVY):
+            item.add_marker(pytest.mark.xdist_group("many_connections"))
