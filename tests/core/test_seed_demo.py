@@ -189,6 +189,9 @@ def test_demo_phase_out_and_reduction_with_their_history(seeded, db, client):
     assert (month_of(change.decided_on), change.effective_month) == (last_month, month_of(today))
     assert phasing.phase_out_until == add_months(month_of(today), caseload_demo.PHASE_OUT_MONTHS - 1)
     assert phasing.amount_in(today) == phasing.monthly_amount > 0
+    assert caseload_demo.PHASE_OUT in _login(client, "qingshan_approver").get("/caseload/rechecks/").content.decode()
+    html = client.get(f"/caseload/household/{phasing.household_id}/").content.decode()
+    assert str(BenefitStatus.PHASING_OUT.label) in html and caseload_demo.PHASE_OUT_REASONS in html
     reduced = caseload_demo.approved_benefit(township)
     reduction = reduced.changes.get(kind=ChangeKind.REDUCE)
     assert reduction.ground == Ground.INCOME_INCREASED and reduction.reasons == caseload_demo.REDUCE_REASONS

@@ -6,7 +6,8 @@ the real ones; every date is relative to the day the demo is seeded:
 - seven recipients brought in from the "previous system" (``caseload_import``, as a county
   adopting the engine does) two months ago, so they are paid from last month and last
   month's payment roll has lines (``workflows/payroll/demo.py``); their last check dates
-  make two re-checks due this week and one overdue (MSL 31);
+  make two re-checks due this week and one overdue (MSL 31), and list the phase-out's
+  household (due in three weeks) so that its page is a click away;
 - one of them reports a change of income today: a re-check opened at once;
 - one found work: a phase-out (渐退, N22 1(3)) decided last month, running from this month;
 - the first household approved through the dibao flow (the dibao demo's) has its benefit
@@ -65,7 +66,7 @@ HOUSEHOLDS = [
     (OVERDUE, "低保", "380.00", UNSTABLE, -12, None,
      [(OVERDUE, "1970-09-09", "本人", 1, 0, 0), ("朱妻", "1972-01-15", "配偶", 0, 1, 0)]),
     (INCOME_CHANGE, "低保", "310.00", STABLE, None, 4, [(INCOME_CHANGE, "1956-02-02", "本人", 0, 0, 0)]),
-    (PHASE_OUT, "低保", "450.00", UNSTABLE, None, 3,
+    (PHASE_OUT, "低保", "450.00", UNSTABLE, 20, None,
      [(PHASE_OUT, "1985-06-18", "本人", 1, 0, 0), ("尤小五", "2015-03-03", "子女", 0, 0, 1)]),
     (RETURNED, "低保", "300.00", STABLE, None, 5, [(RETURNED, "1962-08-08", "本人", 0, 1, 0)]),
     (TEKUN, "特困", "520.00", STABLE, None, 2, [(TEKUN, "1945-11-11", "本人", 0, 1, 0)]),
