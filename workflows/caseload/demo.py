@@ -37,7 +37,7 @@ from workflows.households.models import HouseholdMember
 from workflows.households.validators import id_check_char
 
 from . import services
-from .models import Benefit, BenefitKind, BenefitStatus, ChangeKind, Ground, RecheckOutcome, RecheckReason
+from .models import Benefit, BenefitKind, ChangeKind, Ground, RecheckReason
 from .months import add_months, month_of, months_after
 from .services.imports import COLUMNS
 
@@ -162,17 +162,15 @@ def seed(region, stdout=None):
         done.append(f"{report.new} imported")
 
     benefit = demo_benefit(township, PHASE_OUT)
-    if benefit is not None and benefit.status == BenefitStatus.IN_FORCE:
+    if benefit is not None and not benefit.changes.filter(kind=ChangeKind.PHASE_OUT).exists():
         with as_of(last_month.replace(day=10)):
             services.benefit_phase_out(benefit=benefit, months=PHASE_OUT_MONTHS, reasons=PHASE_OUT_REASONS,
                                        actor=approver)  # fmt: skip
         done.append("a phase-out")
 
     benefit = demo_benefit(township, INCOME_CHANGE)
-    if (
-        benefit is not None
-        and not benefit.rechecks.filter(outcome=RecheckOutcome.OPEN, reason=RecheckReason.INCOME_CHANGE).exists()
-    ):
+    # once, even after a demo user has concluded that re-check (a re-run only tops up)
+    if benefit is not None and not benefit.rechecks.filter(reason=RecheckReason.INCOME_CHANGE).exists():
         services.recheck_on_income_change(household=benefit.household, reported_on=today, actor=worker)
         done.append("an income change")
 
