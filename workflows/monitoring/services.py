@@ -206,16 +206,19 @@ def signal_recheck_on_death(*, signal: Signal, actor) -> Signal:
 
 
 @transaction.atomic
-def signal_refer(*, signal: Signal, department: str, need: str, actor) -> Signal:
+def signal_refer(*, signal: Signal, department: str, need: str, actor, answer_working_days: int | None = None) -> Signal:
     """Handle a signal by referring the family to another department's special assistance
     (SAI 60), through the cooperation app's referral on the household's latest case."""
-    from workflows.cooperation.services import referral_create
+    from workflows.cooperation.services import REFERRAL_ANSWER_WORKING_DAYS, referral_create
 
     signal = _open_signal(signal, actor)
     cases = household_cases(signal.household_id)
     if not cases:
         raise ValidationError(ERR_NO_CASE_TO_REFER, code="no_case")
-    referral = referral_create(process=cases[0], department=department, need=need, actor=actor)
+    referral = referral_create(
+        process=cases[0], department=department, need=need, actor=actor,
+        answer_working_days=answer_working_days or REFERRAL_ANSWER_WORKING_DAYS,
+    )  # fmt: skip
     return _close(
         signal, status=Signal.Status.HANDLED, handling=Signal.Handling.REFERRAL, actor=actor,
         extra={"referral": referral, "case": cases[0], "case_ref": referral.case_ref},
