@@ -237,3 +237,14 @@ def test_overdue_signals_are_flagged_once_and_the_township_told(region, county_o
     assert services.signals_raise_overdue(today=day_after_due) == 0  # once only
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["worker_a@example.org"]
     assert AuditEvent.objects.filter(action="monitoring.signal_overdue").count() == 1
+
+
+def test_the_beat_task_runs_the_overdue_service(region, county_officer, person_a):
+    """The periodic task holds no logic: it flags today's overdue signals through the service."""
+    from workflows.monitoring.tasks import raise_overdue_signals
+
+    late = receive(county_officer, region.county, person_a.id_number)
+    Signal.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - datetime.timedelta(days=1))
+    assert raise_overdue_signals.run() == 1
+    late.refresh_from_db()
+    assert late.overdue_raised_on == timezone.localdate()

@@ -206,7 +206,9 @@ def signal_recheck_on_death(*, signal: Signal, actor) -> Signal:
 
 
 @transaction.atomic
-def signal_refer(*, signal: Signal, department: str, need: str, actor, answer_working_days: int | None = None) -> Signal:
+def signal_refer(
+    *, signal: Signal, department: str, need: str, actor, answer_working_days: int | None = None
+) -> Signal:
     """Handle a signal by referring the family to another department's special assistance
     (SAI 60), through the cooperation app's referral on the household's latest case."""
     from workflows.cooperation.services import REFERRAL_ANSWER_WORKING_DAYS, referral_create

@@ -194,9 +194,10 @@ def _home_county(user) -> County | None:
     scope = user_scope(user)
     if scope.county_ids:
         return County.objects.filter(pk__in=scope.county_ids).order_by("code").first()
-    return County.objects.filter(townships__pk__in=scope.township_ids).first() or County.objects.filter(
-        townships__villages__pk__in=scope.village_ids
-    ).first()
+    return (
+        County.objects.filter(townships__pk__in=scope.township_ids).first()
+        or County.objects.filter(townships__villages__pk__in=scope.village_ids).first()
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,7 +217,9 @@ def signal_report(request):
                 form.add_error(None, message)
         else:
             if isinstance(result, Signal):
-                messages.success(request, _("已登记预警信息，处置期限 %(due)s。") % {"due": f"{result.due_on:%Y-%m-%d}"})
+                messages.success(
+                    request, _("已登记预警信息，处置期限 %(due)s。") % {"due": f"{result.due_on:%Y-%m-%d}"}
+                )
                 if selectors.signals_visible_to(request.user).filter(pk=result.pk).exists():
                     return redirect("monitoring:signal", pk=result.pk)
             else:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from workflows.caseload.selectors import recheck_counts
 from workflows.core.models import County
-from workflows.monitoring.selectors import county_counts as monitoring_counts
 from workflows.monitoring.selectors import TownshipMonitoring
+from workflows.monitoring.selectors import county_counts as monitoring_counts
 
 from .. import dashboard, selectors
 
