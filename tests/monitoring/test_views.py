@@ -67,13 +67,18 @@ def test_the_list_costs_the_same_queries_for_3_and_for_50_signals(
     assert len(response.context["page"].object_list) == 50
 
 
-def test_a_signal_of_another_township_is_404(region, county_officer, person_b, case_worker_a, client_for):
+def test_a_signal_of_another_township_is_404(
+    region, county_officer, person_b, case_worker_a, case_worker_b, client_for
+):
     """Out of region: 404 on the page and on every handling URL, before the method is looked at."""
     signal = receive(county_officer, region.county, person_b.id_number)
     client = client_for(case_worker_a)
     assert client.get(f"/monitoring/signal/{signal.pk}/").status_code == 404
     for action in ("case", "recheck", "refer", "dismiss"):
         assert client.post(f"/monitoring/signal/{signal.pk}/{action}/", {"reason": "x"}).status_code == 404
+        assert client.get(f"/monitoring/signal/{signal.pk}/{action}/").status_code == 404
+    ours = client_for(case_worker_b).get(f"/monitoring/signal/{signal.pk}/dismiss/")
+    assert ours.status_code == 405  # in scope: the form URL takes POST only
     signal.refresh_from_db()
     assert signal.is_open
 

@@ -10,17 +10,18 @@ redirects.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.core import programmes
 from workflows.core.access import holds
@@ -121,6 +122,20 @@ def _detail(request, signal: Signal, *, status: int = 200, **forms):
     return render(request, "monitoring/signal_detail.html", context, status=status)
 
 
+def _handling(view):
+    """A handling form's POST view, given the signal: 404 outside the user's regions comes
+    before 405 for another method, so a URL never tells an outsider the signal exists."""
+
+    @functools.wraps(view)
+    def wrapped(request, pk: int):
+        signal = _visible_signal(request.user, pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, signal)
+
+    return wrapped
+
+
 @require_GET
 def signal_detail(request, pk: int):
     return _detail(request, _visible_signal(request.user, pk))
@@ -137,9 +152,8 @@ def _refused(request, signal: Signal, form, exc: ValidationError, name: str):
     return _detail(request, signal, status=400, **{name: form})
 
 
-@require_POST
-def signal_case(request, pk: int):
-    signal = _visible_signal(request.user, pk)
+@_handling
+def signal_case(request, signal: Signal):
     cases = [p for p in selectors.household_cases(signal.household_id) if p.created >= signal.received_at]
     form = CaseForm(request.POST, cases=cases)
     if not form.is_valid():
@@ -152,9 +166,8 @@ def signal_case(request, pk: int):
     return _handled(request, signal)
 
 
-@require_POST
-def signal_recheck(request, pk: int):
-    signal = _visible_signal(request.user, pk)
+@_handling
+def signal_recheck(request, signal: Signal):
     try:
         signal = services.signal_recheck_on_death(signal=signal, actor=request.user)
     except ValidationError as exc:
@@ -163,9 +176,8 @@ def signal_recheck(request, pk: int):
     return _handled(request, signal)
 
 
-@require_POST
-def signal_refer(request, pk: int):
-    signal = _visible_signal(request.user, pk)
+@_handling
+def signal_refer(request, signal: Signal):
     form = ReferralForm(request.POST)
     if not form.is_valid():
         return _detail(request, signal, status=400, refer_form=form)
@@ -176,9 +188,8 @@ def signal_refer(request, pk: int):
     return _handled(request, signal)
 
 
-@require_POST
-def signal_dismiss(request, pk: int):
-    signal = _visible_signal(request.user, pk)
+@_handling
+def signal_dismiss(request, signal: Signal):
     form = DismissForm(request.POST)
     if not form.is_valid():
         return _detail(request, signal, status=400, dismiss_form=form)
