@@ -9,20 +9,20 @@ redirects.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+# the one UTF-8-with-BOM CSV download of an import's template and error report
+from workflows.caseload.import_views import _csv_response as csv_download
 from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.models import County
@@ -278,26 +278,18 @@ def batch_upload(request):
     )  # fmt: skip
 
 
-def _csv(rows: list[list], file_name: str) -> HttpResponse:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
-
-
 @require_GET
 def batch_errors(request):
     """The last upload's problems, one line each: file line, column, reason."""
     _county_of_officer(request.user)
     rows = [[_("行号"), _("列"), _("原因")], *request.session.get(REPORT_KEY, [])]
-    return _csv(rows, "monitoring-upload-errors.csv")
+    return csv_download(rows, "monitoring-upload-errors.csv")
 
 
 @require_GET
 def batch_template(request):
     _county_of_officer(request.user)
-    return _csv([list(batch.COLUMNS)], "monitoring-upload-template.csv")
+    return csv_download([list(batch.COLUMNS)], "monitoring-upload-template.csv")
 
 
 @require_GET
