@@ -10,6 +10,13 @@ referral to another department, a death re-check, or a dismissal with its reason
 
 An ID number that matches nobody registered is an ``UnmatchedSignal``: a separate table
 for the county only, so no township query can ever show a person outside its books.
+
+Deaths come in through the department upload (source 公安部门), not by a periodic pull from
+the household-registration adapter (``finance_check/adapters/household_registration.py``):
+that registry answers a per-person status query made under a family's signed check
+authorisation (MSL 9) and returns no date of death and no feed of changes, so polling it for
+the whole registered population would be a bulk personal-data query without consent and
+would still not say when the person died.
 """
 
 from __future__ import annotations
