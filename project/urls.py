@@ -35,6 +35,7 @@ APPS = [
     "sampling",
     "cooperation",
     "caseload",
+    "monitoring",
     "history",
     "workspace",
     "portal",

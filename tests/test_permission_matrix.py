@@ -163,6 +163,20 @@ def _household(*, case, **_):
     return HouseholdFactory(village=case.village)
 
 
+def _signal(*, case, officer, **_):
+    from tests import factories
+    from workflows.monitoring.models import Signal
+
+    household = factories.HouseholdFactory(village=case.village)
+    member = factories.MemberFactory(household=household)
+    today = timezone.localdate()
+    return Signal.objects.create(
+        kind="hospitalisation", source="health_insurance", reported_by=officer, id_number=member.id_number,
+        occurred_on=today, county_id=case.county_id, household=household, member=member,
+        township_id=case.township_id, village_id=case.village_id, due_on=today,
+    )  # fmt: skip
+
+
 # ObjectPage.obj -> builder(county=, township=, case=, officer=, built=) -> the object whose pk fills the URL,
 # for each case slot (see ``pm.sees_object`` for who sees it).
 OBJECT_FACTORIES: dict[str, Callable] = {
@@ -178,6 +192,7 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "payment_roll": lambda *, township, officer, built, **_: _payment_roll(township, officer, built),
     "payment_roll_line": _payment_roll_line,
     "appeal": _appeal,
+    "signal": _signal,
 }
 
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}

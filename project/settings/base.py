@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "workflows.caseload",
     "workflows.payroll",
     "workflows.appeals",
+    "workflows.monitoring",
     "workflows.history",
     "workflows.portal",
     "workflows.workspace",
@@ -301,6 +302,10 @@ CELERY_BEAT_SCHEDULE = {
     "caseload-end-phase-outs": {
         "task": "workflows.caseload.tasks.end_phase_outs",
         "schedule": crontab(hour=1, minute=43),
+    },
+    "monitoring-raise-overdue-signals": {
+        "task": "workflows.monitoring.tasks.raise_overdue_signals",
+        "schedule": crontab(hour=6, minute=23),
     },
 }
 

@@ -81,3 +81,10 @@ def test_an_entry_for_a_missing_or_unmarked_task_is_noticed(settings):
     assert "beat entry unmarked runs workflows.sampling.tasks.start_reviews, which is not marked @periodic" in problems
     # start_reviews needs a draw: beat could not call it with no arguments.
     assert any(p.startswith("beat entry unmarked cannot call") for p in problems)
+
+
+def test_overdue_monitoring_signals_are_raised(settings):
+    """LI23: a signal not handled within the county's time is raised as overdue only if beat
+    runs the monitoring job."""
+    task = "workflows.monitoring.tasks.raise_overdue_signals"
+    assert task in PERIODIC_TASKS and task in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from workflows.caseload.selectors import recheck_counts
 from workflows.core.models import County
+from workflows.monitoring.selectors import TownshipMonitoring
+from workflows.monitoring.selectors import county_counts as monitoring_counts
 
 from .. import dashboard, selectors
 
@@ -47,6 +49,9 @@ def county_dashboard(request, county_pk: int):
     year = _year(request)
     rows, stages = dashboard.county_figures(county, year=year)
     trends = dashboard.county_trends(county, year=year)
+    # dynamic monitoring (LI23): signals received, handled and overdue per township
+    signals = monitoring_counts(county, year=year)
+    monitoring_rows = [(r.township, signals.get(r.township.pk, TownshipMonitoring())) for r in rows]
     return render(
         request,
         "workspace/county.html",
@@ -71,6 +76,12 @@ def county_dashboard(request, county_pk: int):
                 "conferences": sum(r.conferences for r in rows),
             },
             "rechecks": recheck_counts(today=timezone.localdate(), county=county),
+            "monitoring_rows": monitoring_rows,
+            "monitoring": {
+                "received": sum(c.received for c in signals.values()),
+                "handled": sum(c.handled for c in signals.values()),
+                "overdue": sum(c.overdue for c in signals.values()),
+            },
         },
     )
 
