@@ -120,6 +120,7 @@ def ta_application_submit_online(
     major_hardship: bool = False,
     language: str = "zh-hans",
     email: str = "",
+    uploads=(),
 ):
     """Start the temporary-assistance flow for an online request (channel ``online``).
 
@@ -141,6 +142,7 @@ def ta_application_submit_online(
         event_date=event_date, cause_detail=cause_detail, requested_amount=requested_amount,
         repeat_reason=repeat_reason, major_hardship=major_hardship, channel=Channel.ONLINE, actor=actor,
     )  # fmt: skip
+    _ta_store_uploads(process=process, uploads=uploads, actor=actor)
     # the preference first: finishing the start node queues the "accepted" message in its language
     ApplicantPreference.objects.create(
         process_id=process.pk, language=messages.language_or_default(language), email=email or ""
@@ -153,6 +155,22 @@ def ta_application_submit_online(
     )
     activation.execute()
     return process
+
+
+def _ta_store_uploads(*, process, uploads, actor) -> None:
+    """The applicant's proofs as documents of the case (staff see them; never a public letter)."""
+    from workflows.documents.services import document_store
+
+    for i, upload in enumerate(uploads, start=1):
+        dibao_services.validate_upload(upload.file)
+        upload.file.seek(0)
+        name = upload.file.name or ""
+        extension = name[name.rfind(".") :].lower() if "." in name else ""
+        document_store(
+            process_id=process.pk, kind="other", filename=f"{process.case_number}-{upload.kind}-{i}{extension}",
+            content=upload.file.read(), actor=actor,
+            applicant_name=process.household.head.name if process.household.head else "",
+        )  # fmt: skip
 
 
 # ==============================================================================

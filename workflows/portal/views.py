@@ -96,6 +96,13 @@ def apply_place(request):
         if village is not None:
             _save(request, "village", village.pk)
             return HttpResponseRedirect(reverse("portal:apply_household"))
+    return render(
+        request, "portal/apply_place.html", _ctx("place", **place_choices(request, chosen=_state(request).get("village")))
+    )
+
+
+def place_choices(request, *, chosen) -> dict:
+    """County -> township -> village lists from the query string (one plain form per level)."""
     counties = County.objects.order_by("code")
     county = counties.filter(pk=_int(request.GET.get("county"))).first()
     if county is None and counties.count() == 1:
@@ -103,19 +110,8 @@ def apply_place(request):
     townships = Township.objects.filter(county=county).order_by("code") if county else Township.objects.none()
     township = townships.filter(pk=_int(request.GET.get("township"))).first()
     villages = Village.objects.filter(township=township).order_by("code") if township else Village.objects.none()
-    return render(
-        request,
-        "portal/apply_place.html",
-        _ctx(
-            "place",
-            counties=counties,
-            county=county,
-            townships=townships,
-            township=township,
-            villages=villages,
-            chosen=_state(request).get("village"),
-        ),
-    )
+    return {"counties": counties, "county": county, "townships": townships, "township": township,
+            "villages": villages, "chosen": chosen, "place_url": request.resolver_match.view_name}  # fmt: skip
 
 
 def _int(value) -> int:
@@ -191,20 +187,39 @@ def apply_uploads(request):
     if stored:
         form.fields["upload_application"].required = False
     if request.method == "POST" and form.is_valid():
-        draft = _state(request).get("draft") or secrets.token_hex(16)
-        kept = {u["kind"]: u for u in stored}
-        for name, kind in form.kinds.items():
-            upload = form.cleaned_data.get(name)
-            if upload:
-                filename = get_valid_filename(upload.name)[-80:] or "upload"
-                path = default_storage.save(f"portal-drafts/{draft}/{kind}-{filename}", upload)
-                if kind in kept:
-                    default_storage.delete(kept[kind]["path"])
-                kept[kind] = {"kind": kind, "path": path, "name": filename, "size": upload.size}
+        draft, kept = keep_drafts(form, stored, _state(request).get("draft"))
         _save(request, "draft", draft)
-        _save(request, "uploads", list(kept.values()))
+        _save(request, "uploads", kept)
         return HttpResponseRedirect(reverse("portal:apply_consents"))
     return render(request, "portal/apply_uploads.html", _ctx("uploads", form=form, stored=stored))
+
+
+def keep_drafts(form: UploadsForm, stored: list[dict], draft: str | None) -> tuple[str, list[dict]]:
+    """Save the validated uploads of ``form`` in the draft directory (a new one replaces the
+    same kind); returns the draft name and what the session keeps of every upload."""
+    draft = draft or secrets.token_hex(16)
+    kept = {u["kind"]: u for u in stored}
+    for name, kind in form.kinds.items():
+        upload = form.cleaned_data.get(name)
+        if upload:
+            filename = get_valid_filename(upload.name)[-80:] or "upload"
+            path = default_storage.save(f"portal-drafts/{draft}/{kind}-{filename}", upload)
+            if kind in kept:
+                default_storage.delete(kept[kind]["path"])
+            kept[kind] = {"kind": kind, "path": path, "name": filename, "size": upload.size}
+    return draft, list(kept.values())
+
+
+def open_drafts(stored: list[dict]) -> tuple[list[File], list[dibao_services.UploadInput], dict[int, File]]:
+    """The draft files (the caller closes them), as case uploads and as proofs by member row."""
+    files = [File(default_storage.open(u["path"], "rb"), name=u["name"]) for u in stored]
+    uploads, proofs = [], {}
+    for u, f in zip(stored, files, strict=True):
+        if u["kind"].startswith(UploadsForm.EXPENSE_PROOF):
+            proofs[int(u["kind"].removeprefix(UploadsForm.EXPENSE_PROOF))] = f
+        else:
+            uploads.append(dibao_services.UploadInput(kind=u["kind"], file=f))
+    return files, uploads, proofs
 
 
 # --- 5. consents -------------------------------------------------------------------
@@ -246,13 +261,7 @@ def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput,
     d = household.cleaned_data
     consents = ConsentsForm(state["consents"], members=_members(state), programme=d.get("programme") or "dibao")
     consents.is_valid()
-    files = [File(default_storage.open(u["path"], "rb"), name=u["name"]) for u in state.get("uploads", [])]
-    uploads, proofs = [], {}
-    for u, f in zip(state.get("uploads", []), files, strict=True):
-        if u["kind"].startswith(UploadsForm.EXPENSE_PROOF):
-            proofs[int(u["kind"].removeprefix(UploadsForm.EXPENSE_PROOF))] = f
-        else:
-            uploads.append(dibao_services.UploadInput(kind=u["kind"], file=f))
+    files, uploads, proofs = open_drafts(state.get("uploads", []))
     tekun = None
     if programmes.spec(d.get("programme") or Programme.DIBAO).intake.has_claims:
         tekun = dibao_services.TekunInput(
