@@ -205,7 +205,9 @@ def test_frequency_limit_is_a_clear_error_and_writes_nothing(region, client, ta_
     """TA18 2(3): the same event is helped once. The review page shows the translated rule
     (never a 500), the household gets no second case, no upload is kept, no audit row written."""
     audits = AuditEvent.objects.count()
-    r = ta_apply(client, region, registered=("孙大海", TA_ID), emergency=_emergency(event_date=ta_case.event_date.isoformat()))
+    r = ta_apply(
+        client, region, registered=("孙大海", TA_ID), emergency=_emergency(event_date=ta_case.event_date.isoformat())
+    )
     assert r.status_code == 200 and r.request["PATH_INFO"] == BASE + "review/"
     assert "同一事件只救助一次" in r.content.decode()
     assert TemporaryAssistanceProcess.objects.count() == 1
@@ -223,7 +225,9 @@ def test_oversize_upload_is_refused(region, client, settings):
 
 def test_event_in_the_future_is_refused(region, client):
     """Negative: the event date cannot be after today (the filing service's rule)."""
-    r = ta_apply(client, region, emergency=_emergency(event_date=(timezone.localdate() + datetime.timedelta(days=3)).isoformat()))
+    r = ta_apply(
+        client, region, emergency=_emergency(event_date=(timezone.localdate() + datetime.timedelta(days=3)).isoformat())
+    )
     assert r.status_code == 200 and str(ta_services.ERR_EVENT_IN_FUTURE) in r.content.decode()
     _nothing_written()
 
@@ -240,4 +244,3 @@ def test_steps_cannot_be_skipped(region, client):
 def test_home_page_offers_the_request(client, db):
     """The portal home links to the temporary-assistance request."""
     assert BASE in client.get("/portal/").content.decode()
-

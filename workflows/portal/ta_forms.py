@@ -22,8 +22,16 @@ from workflows.dibao import services as dibao_services
 from workflows.households.validators import normalise_id_number, validate_id_number
 from workflows.temporary_assistance.models import Cause, Kind
 
-from .forms import MAX_MEMBERS, AccessibleFormMixin, BaseOnlineMemberFormSet, ConsentsForm, HouseholdForm
-from .forms import OnlineMemberForm, UploadsForm, _describe_help
+from .forms import (
+    MAX_MEMBERS,
+    AccessibleFormMixin,
+    BaseOnlineMemberFormSet,
+    ConsentsForm,
+    HouseholdForm,
+    OnlineMemberForm,
+    UploadsForm,
+    _describe_help,
+)
 
 ERR_REGISTERED_FIELD = _("已登记过的家庭请填写此项。")
 ERR_NEW_FIELD = _("第一次申请的家庭请填写此项。")

@@ -289,7 +289,9 @@ def ta_apply_review(request):
     finally:
         for f in files:
             f.close()
-    return render(request, "portal/ta_apply_review.html", _ctx(request, "review", errors=errors, **_summary(state, kwargs)))
+    return render(
+        request, "portal/ta_apply_review.html", _ctx(request, "review", errors=errors, **_summary(state, kwargs))
+    )
 
 
 def _summary(state, kwargs: dict) -> dict:

@@ -97,7 +97,9 @@ def apply_place(request):
             _save(request, "village", village.pk)
             return HttpResponseRedirect(reverse("portal:apply_household"))
     return render(
-        request, "portal/apply_place.html", _ctx("place", **place_choices(request, chosen=_state(request).get("village")))
+        request,
+        "portal/apply_place.html",
+        _ctx("place", **place_choices(request, chosen=_state(request).get("village"))),
     )
 
 
