@@ -35,6 +35,7 @@ from workflows.core.models import Village
 from workflows.core.models.rules import Area
 from workflows.core.programmes import Programme
 from workflows.dibao import services as dibao_services
+from workflows.dibao.application_input import application_input
 from workflows.dibao.models import Attachment
 from workflows.documents.services import document_record_download
 from workflows.households.models import DeclaredIncome, HouseholdMember, RigidExpense
@@ -51,6 +52,7 @@ ERR_BAD_FILE = "文件内容不是有效的 Base64。"
 ERR_TA_HOUSEHOLD = "请填写已登记家庭成员的身份证号码，或填写新家庭的成员（二选一）。"
 ERR_TA_NEW_FIELD = "新家庭须填写此项。"
 ERR_TOKEN = "无效的对接密钥。"  # noqa: S105 - a message, not a secret
+CLAIM_PREFIX = "tekun_"  # the API names the intake claims (TK 4-8) tekun_<claim>
 MAX_FILE_B64 = (dibao_services.MAX_UPLOAD_BYTES * 4) // 3 + 8
 
 
@@ -325,16 +327,10 @@ class ApplicationsView(BaseAPIView):
                 return Response({"errors": [ERR_BAD_FILE]}, status=status.HTTP_400_BAD_REQUEST)
             upload = SimpleUploadedFile(u["filename"], content, content_type="application/octet-stream")
             uploads.append(dibao_services.UploadInput(kind=u["kind"], file=upload))
-        tekun = None
-        if programmes.spec(d["programme"]).intake.has_claims:
-            tekun = dibao_services.TekunInput(
-                no_work_ability=d["tekun_no_work_ability"], no_income=d["tekun_no_income"],
-                no_supporter=d["tekun_no_supporter"],
-            )  # fmt: skip
-        members = [dibao_services.MemberInput(**m) for m in d["members"]]
-        application = dibao_services.ApplicationInput(
-            village=village, area=d["area"], address=d["address"], phone=d["phone"], bank_account=d["bank_account"],
-            members=members, deposits=d["deposits"], uploads=uploads, tekun=tekun,
+        application = application_input(
+            programme=d["programme"], village=village, household=d, uploads=uploads,
+            members=[dibao_services.MemberInput(**m) for m in d["members"]],
+            claims={k.removeprefix(CLAIM_PREFIX): v for k, v in d.items() if k.startswith(CLAIM_PREFIX)},
             entrustment_note=f"对接系统：{client.name}"[:200],
         )  # fmt: skip
         try:

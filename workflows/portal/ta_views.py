@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from workflows.households.models import HouseholdMember, RigidExpense
 from workflows.temporary_assistance.models import Cause, Kind
 from workflows.temporary_assistance.services import NewHousehold
 
-from . import grants, selectors, services
+from . import selectors, services
 from .ta_forms import (
     ERR_NOT_REGISTERED,
     TaConsentsForm,
@@ -35,7 +34,7 @@ from .ta_forms import (
     TaUploadsForm,
     ta_member_formset,
 )
-from .views import _int, _post_dict, _with_proofs, keep_drafts, open_drafts, place_choices
+from .wizard import Wizard, open_drafts, place_choices, post_dict, posted_village, with_proofs
 
 WIZARD = "portal_ta_apply"
 LAST_CASE = "portal_ta_last_case"
@@ -53,15 +52,8 @@ STEPS = {
 NEW_ONLY = ("members", "consents")
 
 
-def _state(request) -> dict:
-    return request.session.setdefault(WIZARD, {})
-
-
-def _save(request, key, value) -> None:
-    state = _state(request)
-    state[key] = value
-    request.session[WIZARD] = state
-    request.session.modified = True
+WIZARD_STORE = Wizard(WIZARD, LAST_CASE)
+_state, _save = WIZARD_STORE.state, WIZARD_STORE.save
 
 
 def _household_form(state) -> TaHouseholdForm:
@@ -108,7 +100,7 @@ def _form_step(request, step: str, form_class, template="portal/apply_form.html"
     if request.method == "POST":
         form = form_class(request.POST, **kwargs)
         if form.is_valid():
-            _save(request, step, _post_dict(request))
+            _save(request, step, post_dict(request))
             return _next(request, step)
     else:
         form = form_class(initial=_state(request).get(step), **kwargs)
@@ -119,11 +111,9 @@ def _form_step(request, step: str, form_class, template="portal/apply_form.html"
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def ta_apply_place(request):
-    if request.method == "POST":
-        village = Village.objects.filter(pk=_int(request.POST.get("village"))).first()
-        if village is not None:
-            _save(request, "place", village.pk)
-            return _next(request, "place")
+    if request.method == "POST" and (village := posted_village(request)) is not None:
+        _save(request, "place", village.pk)
+        return _next(request, "place")
     choices = place_choices(request, chosen=_state(request).get("place"))
     return render(request, "portal/apply_place.html", _ctx(request, "place", **choices))
 
@@ -138,7 +128,7 @@ def ta_apply_household(request):
     form = TaHouseholdForm(request.POST if posted else None, initial=_state(request).get("household"))
     if posted and form.is_valid():
         if form.is_new or _registered_household(_state(request), form) is not None:
-            _save(request, "household", _post_dict(request))
+            _save(request, "household", post_dict(request))
             return _next(request, "household")
         form.add_error("registered_id_number", ERR_NOT_REGISTERED)
     return render(request, "portal/apply_form.html", _ctx(request, "household", form=form))
@@ -181,17 +171,9 @@ def ta_apply_members(request):
         return redirect
     state = _state(request)
     count = _household_form(state).cleaned_data.get("members_count") or 1
-    if request.method == "POST":
-        formset = ta_member_formset(count, _kind(state), request.POST)
-        if formset.is_valid():
-            _save(request, "members", _post_dict(request))
-            return _next(request, "members")
-    else:
-        formset = ta_member_formset(count, _kind(state), state.get("members"))
-        if "members" not in state:
-            formset = ta_member_formset(count, _kind(state))
-            for i, form in enumerate(formset.forms):
-                form.initial = {"relation": "applicant" if i == 0 else ""}
+    formset, saved = WIZARD_STORE.member_rows(request, lambda data: ta_member_formset(count, _kind(state), data))
+    if saved:
+        return _next(request, "members")
     return render(request, "portal/apply_members.html", _ctx(request, "members", formset=formset))
 
 
@@ -214,9 +196,7 @@ def ta_apply_uploads(request):
     form = TaUploadsForm(request.POST if posted else None, request.FILES if posted else None,
                          members=_members(_state(request)))  # fmt: skip
     if posted and form.is_valid():
-        draft, kept = keep_drafts(form, stored, _state(request).get("draft"))
-        _save(request, "draft", draft)
-        _save(request, "uploads", kept)
+        WIZARD_STORE.save_uploads(request, form)
         return _next(request, "uploads")
     return render(request, "portal/apply_uploads.html", _ctx(request, "uploads", form=form, stored=stored))
 
@@ -253,7 +233,7 @@ def _submission(state) -> tuple[dict, list]:
             raise ValidationError(services.ERR_APPLICATION_INCOMPLETE)
         new = NewHousehold(
             village=_village(state), area=h["area"], address=h["address"], phone=h["phone"],
-            bank_account=h["bank_account"], members=_with_proofs(consents.signed_members(), proofs),
+            bank_account=h["bank_account"], members=with_proofs(consents.signed_members(), proofs),
         )  # fmt: skip
     else:
         found = _registered_household(state, household)
@@ -278,12 +258,7 @@ def ta_apply_review(request):
         kwargs, files = _submission(state)
         if request.method == "POST":
             process = services.ta_application_submit_online(**kwargs)
-            for u in state.get("uploads", []):
-                default_storage.delete(u["path"])
-            request.session.pop(WIZARD, None)
-            request.session[LAST_CASE] = process.case_number
-            grants.grant(request, process)
-            return HttpResponseRedirect(reverse("portal:ta_apply_done"))
+            return WIZARD_STORE.finish(request, process, "portal:ta_apply_done")
     except ValidationError as exc:
         errors = exc.messages
     finally:
@@ -320,7 +295,4 @@ def _summary(state, kwargs: dict) -> dict:
 
 @login_not_required
 def ta_apply_done(request):
-    case_number = request.session.get(LAST_CASE)
-    if not case_number:
-        return HttpResponseRedirect(reverse("portal:index"))
-    return render(request, "portal/ta_apply_done.html", {"case_number": case_number})
+    return WIZARD_STORE.done_page(request, "portal/ta_apply_done.html")
