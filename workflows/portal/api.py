@@ -133,6 +133,26 @@ def _validation_response(exc: ValidationError) -> Response:
     return Response({"errors": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _client_village(client: IntegrationClient, code: str) -> Village | None:
+    """A village of the client's county by its national code (any other: None, answered as 404)."""
+    return (
+        Village.objects.filter(code=code, township__county_id=client.county_id)
+        .select_related("township__county")
+        .first()
+    )
+
+
+def _filed(submit) -> Response:
+    """201 with the case number and status page of what ``submit()`` filed; 400 with the reasons if a rule refused."""
+    try:
+        process = submit()
+    except ValidationError as exc:
+        return _validation_response(exc)
+    return Response(
+        {"case_number": process.case_number, "status_url": services.status_url()}, status=status.HTTP_201_CREATED
+    )
+
+
 def _not_found() -> Response:
     return Response({"detail": ERR_NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
 
@@ -312,11 +332,7 @@ class ApplicationsView(BaseAPIView):
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         client = _client(request)
-        village = (
-            Village.objects.filter(code=d["village_code"], township__county_id=client.county_id)
-            .select_related("township__county")
-            .first()
-        )
+        village = _client_village(client, d["village_code"])
         if village is None:
             return _not_found()
         uploads = []
@@ -333,14 +349,10 @@ class ApplicationsView(BaseAPIView):
             claims={k.removeprefix(CLAIM_PREFIX): v for k, v in d.items() if k.startswith(CLAIM_PREFIX)},
             entrustment_note=f"对接系统：{client.name}"[:200],
         )  # fmt: skip
-        try:
-            process = services.application_submit_online(
+        return _filed(
+            lambda: services.application_submit_online(
                 programme=d["programme"], application=application, language=d["language"], email=d["email"]
             )
-        except ValidationError as exc:
-            return _validation_response(exc)
-        return Response(
-            {"case_number": process.case_number, "status_url": services.status_url()}, status=status.HTTP_201_CREATED
         )
 
 
@@ -534,29 +546,21 @@ class TaApplicationsView(BaseAPIView):
             if household is None:
                 return _not_found()
         else:
-            village = (
-                Village.objects.filter(code=d["village_code"], township__county_id=client.county_id)
-                .select_related("township__county")
-                .first()
-            )
+            village = _client_village(client, d["village_code"])
             if village is None:
                 return _not_found()
             new = NewHousehold(
                 village=village, area=d["area"], address=d["address"], phone=d["phone"],
                 bank_account=d["bank_account"], members=[dibao_services.MemberInput(**m) for m in d["members"]],
             )  # fmt: skip
-        try:
-            process = services.ta_application_submit_online(
+        return _filed(
+            lambda: services.ta_application_submit_online(
                 household=household, new_household=new, kind=d["assistance_kind"], cause=d["cause"],
                 event_date=d["event_date"], cause_detail=d["cause_detail"], requested_amount=d["requested_amount"],
                 repeat_reason=d["repeat_reason"], major_hardship=d["major_hardship"], language=d["language"],
                 email=d["email"],
-            )  # fmt: skip
-        except ValidationError as exc:
-            return _validation_response(exc)
-        return Response(
-            {"case_number": process.case_number, "status_url": services.status_url()}, status=status.HTTP_201_CREATED
-        )
+            )
+        )  # fmt: skip
 
 
 class TaStatusView(BaseAPIView):

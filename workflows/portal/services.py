@@ -94,15 +94,7 @@ def application_submit_online(
         process=activation.process, programme=programme, application=application, actor=actor, channel=Channel.ONLINE
     )
     activation.execute()
-    ApplicantPreference.objects.create(
-        process_id=process.pk, language=messages.language_or_default(language), email=email or ""
-    )
-    audit_record(
-        action="portal.preferences",
-        target=process,
-        process_id=process.pk,
-        changes={"language": [None, language], "email": [None, bool(email)]},
-    )
+    _preferences_record(process=process, language=language, email=email)
     return process
 
 
@@ -128,7 +120,8 @@ def ta_application_submit_online(
     (frequency rules, limits, consents for a spending-shock check) which registers a new
     household through ``households.services.household_register``. Assist first (先行救助)
     is the township's decision at its window, never requested online. Saves nothing if
-    any rule fails (``ValidationError``).
+    any rule fails (``ValidationError``). ``uploads`` (``dibao.services.UploadInput``, the web
+    form's proofs) are validated like every upload and kept as documents of the case.
     """
     from workflows.temporary_assistance import services as ta_services
     from workflows.temporary_assistance.flows import TemporaryAssistanceFlow
@@ -144,6 +137,13 @@ def ta_application_submit_online(
     )  # fmt: skip
     _ta_store_uploads(process=process, uploads=uploads, actor=actor)
     # the preference first: finishing the start node queues the "accepted" message in its language
+    _preferences_record(process=process, language=language, email=email)
+    activation.execute()
+    return process
+
+
+def _preferences_record(*, process, language: str, email: str) -> None:
+    """The applicant's language and e-mail for the messages about this case, audited."""
     ApplicantPreference.objects.create(
         process_id=process.pk, language=messages.language_or_default(language), email=email or ""
     )
@@ -153,8 +153,6 @@ def ta_application_submit_online(
         process_id=process.pk,
         changes={"language": [None, language], "email": [None, bool(email)]},
     )
-    activation.execute()
-    return process
 
 
 def _ta_store_uploads(*, process, uploads, actor) -> None:
