@@ -24,6 +24,7 @@ from workflows.core.programmes import Programme
 from workflows.core.views import CaseStartFormView, CaseTaskFormView
 
 from . import selectors, services
+from .application_input import application_input
 from .forms import (
     ADD_MEMBER,
     MAX_MEMBERS,
@@ -127,11 +128,9 @@ class DibaoStartView(CaseStartFormView):
 
     def application(self, form) -> services.ApplicationInput:
         d = form.cleaned_data
-        return services.ApplicationInput(
-            village=d["village"], area=d["area"], address=d["address"], phone=d["phone"],
-            bank_account=d["bank_account"], members=self.formset.members(), deposits=d["deposits"],
+        return application_input(
+            programme=self.programme, village=d["village"], household=d, members=self.formset.members(),
             uploads=form.uploads(), staff_links=form.staff_links(), entrustment_note=d["entrustment_note"],
-            tekun=form.tekun() if hasattr(form, "tekun") else None,
             single_person_name=d.get("single_person_name", ""),
         )  # fmt: skip
 

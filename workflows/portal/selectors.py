@@ -445,3 +445,22 @@ def ta_case_for_client(client, case_number: str) -> TemporaryAssistanceProcess |
         .select_related("township", "household")
         .first()
     )
+
+
+def ta_household_for_applicant(*, name: str, id_number: str, county):
+    """The household on record in ``county`` with a member of this name and ID number, or None.
+
+    The online form asks for both, so an ID number alone (printed on many papers) files
+    nothing in another family's name; a wrong pair and an unknown one look the same."""
+    from workflows.households.models import Household
+    from workflows.households.validators import normalise_id_number
+
+    return (
+        Household.objects.filter(
+            county=county,
+            members__id_number=normalise_id_number(id_number),
+            members__name=(name or "").strip(),
+        )
+        .select_related("village__township__county")
+        .first()
+    )

@@ -94,15 +94,7 @@ def application_submit_online(
         process=activation.process, programme=programme, application=application, actor=actor, channel=Channel.ONLINE
     )
     activation.execute()
-    ApplicantPreference.objects.create(
-        process_id=process.pk, language=messages.language_or_default(language), email=email or ""
-    )
-    audit_record(
-        action="portal.preferences",
-        target=process,
-        process_id=process.pk,
-        changes={"language": [None, language], "email": [None, bool(email)]},
-    )
+    _preferences_record(process=process, language=language, email=email)
     return process
 
 
@@ -120,6 +112,7 @@ def ta_application_submit_online(
     major_hardship: bool = False,
     language: str = "zh-hans",
     email: str = "",
+    uploads=(),
 ):
     """Start the temporary-assistance flow for an online request (channel ``online``).
 
@@ -127,7 +120,8 @@ def ta_application_submit_online(
     (frequency rules, limits, consents for a spending-shock check) which registers a new
     household through ``households.services.household_register``. Assist first (先行救助)
     is the township's decision at its window, never requested online. Saves nothing if
-    any rule fails (``ValidationError``).
+    any rule fails (``ValidationError``). ``uploads`` (``dibao.services.UploadInput``, the web
+    form's proofs) are validated like every upload and kept as documents of the case.
     """
     from workflows.temporary_assistance import services as ta_services
     from workflows.temporary_assistance.flows import TemporaryAssistanceFlow
@@ -141,7 +135,15 @@ def ta_application_submit_online(
         event_date=event_date, cause_detail=cause_detail, requested_amount=requested_amount,
         repeat_reason=repeat_reason, major_hardship=major_hardship, channel=Channel.ONLINE, actor=actor,
     )  # fmt: skip
+    _ta_store_uploads(process=process, uploads=uploads, actor=actor)
     # the preference first: finishing the start node queues the "accepted" message in its language
+    _preferences_record(process=process, language=language, email=email)
+    activation.execute()
+    return process
+
+
+def _preferences_record(*, process, language: str, email: str) -> None:
+    """The applicant's language and e-mail for the messages about this case, audited."""
     ApplicantPreference.objects.create(
         process_id=process.pk, language=messages.language_or_default(language), email=email or ""
     )
@@ -151,8 +153,22 @@ def ta_application_submit_online(
         process_id=process.pk,
         changes={"language": [None, language], "email": [None, bool(email)]},
     )
-    activation.execute()
-    return process
+
+
+def _ta_store_uploads(*, process, uploads, actor) -> None:
+    """The applicant's proofs as documents of the case (staff see them; never a public letter)."""
+    from workflows.documents.services import document_store
+
+    for i, upload in enumerate(uploads, start=1):
+        dibao_services.validate_upload(upload.file)
+        upload.file.seek(0)
+        name = upload.file.name or ""
+        extension = name[name.rfind(".") :].lower() if "." in name else ""
+        document_store(
+            process_id=process.pk, kind="other", filename=f"{process.case_number}-{upload.kind}-{i}{extension}",
+            content=upload.file.read(), actor=actor,
+            applicant_name=process.household.head.name if process.household.head else "",
+        )  # fmt: skip
 
 
 # ==============================================================================

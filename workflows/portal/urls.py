@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 
 from workflows.core.permission_matrix import PublicPage
 
-from . import api, views
+from . import api, ta_views, views
 
 schema_view = login_not_required(
     SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny], throttle_classes=[])
@@ -23,6 +23,15 @@ urlpatterns = [
     path("apply/consents/", views.apply_consents, name="apply_consents"),
     path("apply/review/", views.apply_review, name="apply_review"),
     path("apply/done/", views.apply_done, name="apply_done"),
+    # temporary assistance (临时救助): the applicant's own request
+    path("temporary-assistance/", ta_views.ta_apply_place, name="ta_apply_place"),
+    path("temporary-assistance/household/", ta_views.ta_apply_household, name="ta_apply_household"),
+    path("temporary-assistance/emergency/", ta_views.ta_apply_emergency, name="ta_apply_emergency"),
+    path("temporary-assistance/members/", ta_views.ta_apply_members, name="ta_apply_members"),
+    path("temporary-assistance/uploads/", ta_views.ta_apply_uploads, name="ta_apply_uploads"),
+    path("temporary-assistance/consents/", ta_views.ta_apply_consents, name="ta_apply_consents"),
+    path("temporary-assistance/review/", ta_views.ta_apply_review, name="ta_apply_review"),
+    path("temporary-assistance/done/", ta_views.ta_apply_done, name="ta_apply_done"),
     path("status/", views.status_lookup, name="status_lookup"),
     path("status/code/", views.otp_request, name="otp_request"),
     path("status/leave/", views.status_leave, name="status_leave"),
@@ -59,6 +68,14 @@ url_permissions = {
     "apply_consents": PublicPage(status=302),
     "apply_review": PublicPage(status=302),
     "apply_done": PublicPage(status=302),
+    "ta_apply_place": PublicPage(),
+    "ta_apply_household": PublicPage(status=302),
+    "ta_apply_emergency": PublicPage(status=302),
+    "ta_apply_members": PublicPage(status=302),
+    "ta_apply_uploads": PublicPage(status=302),
+    "ta_apply_consents": PublicPage(status=302),
+    "ta_apply_review": PublicPage(status=302),
+    "ta_apply_done": PublicPage(status=302),
     "status_lookup": PublicPage(),
     "otp_request": PublicPage(status=405),
     "status_leave": PublicPage(status=405),  # POST only

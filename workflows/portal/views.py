@@ -7,33 +7,29 @@ in a random draft directory of the default storage until then.
 
 from __future__ import annotations
 
-import dataclasses
 import mimetypes
-import secrets
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workflows.core import programmes
-from workflows.core.models import County, Township, Village
+from workflows.core.models import Village
 from workflows.core.programmes import Programme
 from workflows.dibao import services as dibao_services
+from workflows.dibao.application_input import application_input
 from workflows.documents.services import document_record_download
 from workflows.households.models import HouseholdMember, RigidExpense
 from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
 from . import grants, selectors, services, throttle
 from .forms import ConsentsForm, HouseholdForm, LookupForm, OtpRequestForm, UploadsForm, member_formset
+from .wizard import Wizard, open_drafts, place_choices, post_dict, posted_village, with_proofs
 
 WIZARD = "portal_apply"
 LAST_CASE = "portal_last_case"
@@ -41,15 +37,8 @@ STEPS = ["place", "household", "members", "uploads", "consents", "review"]
 STEP_TITLES = [_("选择地区"), _("家庭情况"), _("家庭成员"), _("上传材料"), _("授权与承诺"), _("核对并提交")]
 
 
-def _state(request) -> dict:
-    return request.session.setdefault(WIZARD, {})
-
-
-def _save(request, key, value) -> None:
-    state = _state(request)
-    state[key] = value
-    request.session[WIZARD] = state
-    request.session.modified = True
+WIZARD_STORE = Wizard(WIZARD, LAST_CASE)
+_state, _save = WIZARD_STORE.state, WIZARD_STORE.save
 
 
 def _first_missing(state: dict, upto: str) -> str | None:
@@ -77,10 +66,6 @@ def _ctx(step: str, **extra) -> dict:
             **extra}  # fmt: skip
 
 
-def _post_dict(request) -> dict:
-    return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-
-
 # --- landing ------------------------------------------------------------------
 @login_not_required
 def index(request):
@@ -91,38 +76,14 @@ def index(request):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def apply_place(request):
-    if request.method == "POST":
-        village = Village.objects.filter(pk=_int(request.POST.get("village"))).first()
-        if village is not None:
-            _save(request, "village", village.pk)
-            return HttpResponseRedirect(reverse("portal:apply_household"))
-    counties = County.objects.order_by("code")
-    county = counties.filter(pk=_int(request.GET.get("county"))).first()
-    if county is None and counties.count() == 1:
-        county = counties.first()
-    townships = Township.objects.filter(county=county).order_by("code") if county else Township.objects.none()
-    township = townships.filter(pk=_int(request.GET.get("township"))).first()
-    villages = Village.objects.filter(township=township).order_by("code") if township else Village.objects.none()
+    if request.method == "POST" and (village := posted_village(request)) is not None:
+        _save(request, "village", village.pk)
+        return HttpResponseRedirect(reverse("portal:apply_household"))
     return render(
         request,
         "portal/apply_place.html",
-        _ctx(
-            "place",
-            counties=counties,
-            county=county,
-            townships=townships,
-            township=township,
-            villages=villages,
-            chosen=_state(request).get("village"),
-        ),
+        _ctx("place", **place_choices(request, chosen=_state(request).get("village"))),
     )
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 # --- 2. household ------------------------------------------------------------------
@@ -134,7 +95,7 @@ def apply_household(request):
     if request.method == "POST":
         form = HouseholdForm(request.POST)
         if form.is_valid():
-            _save(request, "household", _post_dict(request))
+            _save(request, "household", post_dict(request))
             return HttpResponseRedirect(reverse("portal:apply_members"))
     else:
         form = HouseholdForm(initial=_state(request).get("household"))
@@ -154,17 +115,9 @@ def apply_members(request):
     if redirect := _guard(request, "members"):
         return redirect
     count = _household_form(_state(request)).cleaned_data.get("members_count") or 1
-    if request.method == "POST":
-        formset = member_formset(count, request.POST)
-        if formset.is_valid():
-            _save(request, "members", _post_dict(request))
-            return HttpResponseRedirect(reverse("portal:apply_uploads"))
-    else:
-        formset = member_formset(count, _state(request).get("members"))
-        if "members" not in _state(request):
-            formset = member_formset(count)
-            for i, form in enumerate(formset.forms):
-                form.initial = {"relation": "applicant" if i == 0 else ""}
+    formset, saved = WIZARD_STORE.member_rows(request, lambda data: member_formset(count, data))
+    if saved:
+        return HttpResponseRedirect(reverse("portal:apply_uploads"))
     return render(request, "portal/apply_members.html", _ctx("members", formset=formset))
 
 
@@ -191,18 +144,7 @@ def apply_uploads(request):
     if stored:
         form.fields["upload_application"].required = False
     if request.method == "POST" and form.is_valid():
-        draft = _state(request).get("draft") or secrets.token_hex(16)
-        kept = {u["kind"]: u for u in stored}
-        for name, kind in form.kinds.items():
-            upload = form.cleaned_data.get(name)
-            if upload:
-                filename = get_valid_filename(upload.name)[-80:] or "upload"
-                path = default_storage.save(f"portal-drafts/{draft}/{kind}-{filename}", upload)
-                if kind in kept:
-                    default_storage.delete(kept[kind]["path"])
-                kept[kind] = {"kind": kind, "path": path, "name": filename, "size": upload.size}
-        _save(request, "draft", draft)
-        _save(request, "uploads", list(kept.values()))
+        WIZARD_STORE.save_uploads(request, form)
         return HttpResponseRedirect(reverse("portal:apply_consents"))
     return render(request, "portal/apply_uploads.html", _ctx("uploads", form=form, stored=stored))
 
@@ -219,7 +161,7 @@ def apply_consents(request):
     if request.method == "POST":
         form = ConsentsForm(request.POST, members=members, programme=_programme(_state(request)))
         if form.is_valid():
-            _save(request, "consents", _post_dict(request))
+            _save(request, "consents", post_dict(request))
             return HttpResponseRedirect(reverse("portal:apply_review"))
     else:
         form = ConsentsForm(
@@ -229,41 +171,16 @@ def apply_consents(request):
 
 
 # --- 6. review and submit ---------------------------------------------------------
-def _with_proofs(
-    members: list[dibao_services.MemberInput], proofs: dict[int, File]
-) -> list[dibao_services.MemberInput]:
-    """Attach each uploaded proof to the essential spending of its member (MSL 13)."""
-    return [
-        dataclasses.replace(m, rigid_expenses=tuple(dataclasses.replace(e, proof=proofs[i]) for e in m.rigid_expenses))
-        if i in proofs and m.rigid_expenses
-        else m
-        for i, m in enumerate(members)
-    ]
-
-
 def _application(state) -> tuple[HouseholdForm, dibao_services.ApplicationInput, list]:
     household = _household_form(state)
     d = household.cleaned_data
     consents = ConsentsForm(state["consents"], members=_members(state), programme=d.get("programme") or "dibao")
     consents.is_valid()
-    files = [File(default_storage.open(u["path"], "rb"), name=u["name"]) for u in state.get("uploads", [])]
-    uploads, proofs = [], {}
-    for u, f in zip(state.get("uploads", []), files, strict=True):
-        if u["kind"].startswith(UploadsForm.EXPENSE_PROOF):
-            proofs[int(u["kind"].removeprefix(UploadsForm.EXPENSE_PROOF))] = f
-        else:
-            uploads.append(dibao_services.UploadInput(kind=u["kind"], file=f))
-    tekun = None
-    if programmes.spec(d.get("programme") or Programme.DIBAO).intake.has_claims:
-        tekun = dibao_services.TekunInput(
-            no_work_ability=d["no_work_ability"], no_income=d["no_income"], no_supporter=d["no_supporter"]
-        )
-    application = dibao_services.ApplicationInput(
-        village=Village.objects.select_related("township__county").get(pk=state["village"]),
-        area=d.get("area", ""), address=d.get("address", ""), phone=d.get("phone", ""),
-        bank_account=d.get("bank_account", ""),
-        members=_with_proofs(consents.signed_members(), proofs) if consents.members else [],
-        deposits=d.get("deposits") or Decimal("0"), uploads=uploads, tekun=tekun,
+    files, uploads, proofs = open_drafts(state.get("uploads", []))
+    application = application_input(
+        programme=d.get("programme") or Programme.DIBAO,
+        village=Village.objects.select_related("township__county").get(pk=state["village"]), household=d,
+        members=with_proofs(consents.signed_members(), proofs) if consents.members else [], uploads=uploads,
         single_person_name=consents.single_person_name() if consents.members else "",
     )  # fmt: skip
     return household, application, files
@@ -287,12 +204,7 @@ def apply_review(request):
                 language=household.cleaned_data["language"],
                 email=household.cleaned_data["email"],
             )
-            for u in state.get("uploads", []):
-                default_storage.delete(u["path"])
-            request.session.pop(WIZARD, None)
-            request.session[LAST_CASE] = process.case_number
-            grants.grant(request, process)
-            return HttpResponseRedirect(reverse("portal:apply_done"))
+            return WIZARD_STORE.finish(request, process, "portal:apply_done")
     except ValidationError as exc:
         errors = exc.messages
     finally:
@@ -325,10 +237,7 @@ def apply_review(request):
 
 @login_not_required
 def apply_done(request):
-    case_number = request.session.get(LAST_CASE)
-    if not case_number:
-        return HttpResponseRedirect(reverse("portal:index"))
-    return render(request, "portal/apply_done.html", {"case_number": case_number})
+    return WIZARD_STORE.done_page(request, "portal/apply_done.html")
 
 
 # --- status page --------------------------------------------------------------------
