@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -109,6 +110,7 @@ def recheck_action(request, pk: int):
     if step == "check":
         return _run(request, household, lambda: services.recheck_request_check(recheck=recheck, actor=request.user),
                     _("已提请信息核对。"))  # fmt: skip
+    form: RecheckVisitForm | RecheckDecideForm
     if step == "visit":
         form = RecheckVisitForm(request.POST)
         if form.is_valid():
@@ -122,8 +124,14 @@ def recheck_action(request, pk: int):
             return _run(request, household, lambda: services.recheck_decide(
                 recheck=recheck, outcome=data["outcome"], ground=data["ground"], reasons=data["reasons"],
                 new_amount=data["new_amount"], actor=request.user), _("已作出复核结论。"))  # fmt: skip
-    messages.error(request, _("请完整填写复核信息。"))
-    return redirect("caseload:household", pk=household.pk)
+    else:
+        messages.error(request, _("请完整填写复核信息。"))
+        return redirect("caseload:household", pk=household.pk)
+    # say which field is missing or wrong: the form is on the benefit page, behind a redirect
+    problems = "；".join(f"{form.fields[name].label if name in form.fields else ''}：{' '.join(errs)}"
+                        for name, errs in form.errors.items())  # fmt: skip
+    messages.error(request, _("请完整填写复核信息。%(problems)s") % {"problems": problems})
+    return redirect(f"{reverse('caseload:household', args=[household.pk])}#recheck-{recheck.pk}")
 
 
 def household_event(request, pk: int):
