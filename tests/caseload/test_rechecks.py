@@ -29,6 +29,7 @@ from workflows.caseload.models import (
 from workflows.caseload.services import errors
 from workflows.caseload.services import rechecks as rechecks_module
 from workflows.core.models import AuditEvent
+from workflows.households.models import Consent
 
 from .conftest import approve_through_flow, open_benefit
 
@@ -242,3 +243,28 @@ def test_an_income_change_opens_a_recheck_at_once(region, case_worker_a):
                                                    today=ON)  # fmt: skip
     assert recheck.reason == RecheckReason.INCOME_CHANGE and recheck.due_on == ON and recheck.opened_on == ON
     assert recheck.overdue_on(ON + datetime.timedelta(days=1))
+
+
+def test_fresh_consents_are_recorded_with_the_request_and_must_be_the_households(region, case_worker_a, stub_check):
+    """MSL 9, 31: the authorisations signed for the re-check are recorded with the request; a
+    person outside the household, or a date before the re-check opened, is refused and
+    nothing is requested."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    (recheck,) = services.recheck_on_income_change(household=benefit.household, reported_on=ON,
+                                                   actor=case_worker_a, today=ON)  # fmt: skip
+    stranger = factories.MemberFactory()
+    with pytest.raises(ValidationError):
+        services.recheck_request_check(recheck=recheck, actor=case_worker_a, on=ON, consents_from=[stranger.pk],
+                                       consents_signed_on=ON)  # fmt: skip
+    adults = [m.pk for m in benefit.household.adults(ON)]
+    with pytest.raises(ValidationError):
+        services.recheck_request_check(recheck=recheck, actor=case_worker_a, on=ON, consents_from=adults,
+                                       consents_signed_on=ON - datetime.timedelta(days=1))  # fmt: skip
+    recheck.refresh_from_db()
+    assert not recheck.finance_check_id
+    services.recheck_request_check(recheck=recheck, actor=case_worker_a, on=ON, consents_from=adults,
+                                   consents_signed_on=ON)  # fmt: skip
+    recheck.refresh_from_db()
+    assert recheck.finance_check_id
+    assert set(Consent.objects.filter(kind="check_authorisation", signed_on=ON, recorded_by=case_worker_a)
+               .values_list("member_id", flat=True)) == set(adults)  # fmt: skip

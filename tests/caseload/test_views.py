@@ -121,10 +121,10 @@ def test_the_county_dashboard_counts_due_and_overdue_rechecks(region, case_worke
 
 def test_a_recheck_is_run_from_the_benefit_page(region, case_worker_a, approver_a, client_for, monkeypatch):
     """MSL 31, 9: the case worker records a death (re-check within 3 months), requests the
-    check under fresh consent and records the visit; the approver concludes 'continue', and
+    check recording each adult's fresh authorisation and records the visit; the approver concludes 'continue', and
     the next re-check is scheduled. A request without fresh consent shows the refusal."""
-    from tests import factories
     from workflows.caseload.services import rechecks as rechecks_module
+    from workflows.households.models import Consent
 
     monkeypatch.setattr(rechecks_module, "_finance_check_request",
                         lambda **kw: type("Check", (), {"pk": 77})())  # fmt: skip
@@ -137,11 +137,16 @@ def test_a_recheck_is_run_from_the_benefit_page(region, case_worker_a, approver_
     recheck = benefit.rechecks.get(outcome="")
     assert recheck.due_on == today + relativedelta(months=3)
     action = reverse("caseload:recheck_action", args=[benefit.household_id])
-    worker.post(action, {"recheck": recheck.pk, "step": "check"})
+    check = {"recheck": recheck.pk, "step": "check", "signed_on": today.isoformat()}
+    worker.post(action, check)
     assert "复核须重新签署" in worker.get(url).content.decode()
-    for m in benefit.household.adults(today):
-        factories.ConsentFactory(member=m, signed_on=today)
-    worker.post(action, {"recheck": recheck.pk, "step": "check"})
+    adults = [m.pk for m in benefit.household.adults(today)]
+    assert adults
+    worker.post(action, {**check, "signed": adults})
+    recheck.refresh_from_db()
+    assert recheck.finance_check_id == 77
+    assert Consent.objects.filter(member_id__in=adults, kind="check_authorisation", signed_on=today,
+                                  recorded_by=case_worker_a).count() == len(adults)  # fmt: skip
     worker.post(action, {"recheck": recheck.pk, "step": "visit", "visited_on": today.isoformat(), "findings": "无变化"})
     services.recheck_record_check_result(recheck_id=recheck.pk, check_id=77, outcome="eligible", result={})
     approver = client_for(approver_a)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from workflows.core.access import holds
 
 from . import selectors, services
-from .forms import BenefitChangeForm, HouseholdEventForm, RecheckDecideForm, RecheckVisitForm
+from .forms import BenefitChangeForm, HouseholdEventForm, RecheckCheckForm, RecheckDecideForm, RecheckVisitForm
 from .models import Benefit, Recheck
 from .services import imports
 
@@ -48,7 +48,13 @@ def household_benefits(request, pk: int):
                 return redirect("caseload:household", pk=household.pk)
     benefits = list(selectors.household_benefits(household))
     posted = form.data.get("change-benefit") if form.is_bound else None
+    today = timezone.localdate()
+    adults = household.adults(today)
     for benefit in benefits:
+        for recheck in benefit.rechecks.all():
+            recheck.check_form = RecheckCheckForm(
+                adults=adults, initial={"signed_on": today}, auto_id=f"id_r{recheck.pk}_%s"
+            )
         # the form that failed stays with its benefit; every other benefit gets a fresh one
         benefit.change_form = (
             form
@@ -107,11 +113,14 @@ def recheck_action(request, pk: int):
         Recheck, pk=int(recheck_pk) if recheck_pk.isdigit() else 0, benefit__household=household
     )
     step = request.POST.get("step")
+    form: RecheckCheckForm | RecheckVisitForm | RecheckDecideForm
     if step == "check":
-        return _run(request, household, lambda: services.recheck_request_check(recheck=recheck, actor=request.user),
-                    _("已提请信息核对。"))  # fmt: skip
-    form: RecheckVisitForm | RecheckDecideForm
-    if step == "visit":
+        form = RecheckCheckForm(request.POST, adults=household.members.all())
+        if form.is_valid():
+            return _run(request, household, lambda: services.recheck_request_check(
+                recheck=recheck, consents_from=form.cleaned_data["signed"],
+                consents_signed_on=form.cleaned_data["signed_on"], actor=request.user), _("已提请信息核对。"))  # fmt: skip
+    elif step == "visit":
         form = RecheckVisitForm(request.POST)
         if form.is_valid():
             return _run(request, household, lambda: services.recheck_record_visit(
