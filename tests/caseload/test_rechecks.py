@@ -26,10 +26,11 @@ from workflows.caseload.models import (
     RecheckOutcome,
     RecheckReason,
 )
+from workflows.caseload.months import months_after
 from workflows.caseload.services import errors
 from workflows.caseload.services import rechecks as rechecks_module
 from workflows.core.models import AuditEvent
-from workflows.households.models import Consent
+from workflows.households.models import Consent, DeclaredIncome
 
 from .conftest import approve_through_flow, open_benefit
 
@@ -268,3 +269,45 @@ def test_fresh_consents_are_recorded_with_the_request_and_must_be_the_households
     assert recheck.finance_check_id
     assert set(Consent.objects.filter(kind="check_authorisation", signed_on=ON, recorded_by=case_worker_a)
                .values_list("member_id", flat=True)) == set(adults)  # fmt: skip
+
+
+def test_a_whole_countys_caseload_is_scheduled_in_chunks_at_each_households_cadence(
+    region, case_worker_a, county_officer
+):
+    """MSL 31: scheduling the county's caseload at once gives each benefit without an open
+    re-check the cadence ``recheck_months_for`` gives it (12 months stable, 6 with an able
+    member of working age), chunk by chunk; benefits already under re-check, stopped ones
+    and another county's are left alone; one audit row per chunk."""
+    stable = open_benefit(case_worker_a, region.village_a)  # one member, unable to work
+    able = open_benefit(case_worker_a, region.village_a)
+    able.household.members.update(can_work=True)
+    wage = open_benefit(case_worker_a, region.village_a)
+    DeclaredIncome.objects.create(member=wage.household.members.first(), kind="wage", monthly_amount=Decimal("800"))
+    busy = _schedule(open_benefit(case_worker_a, region.village_a))
+    stopped = open_benefit(case_worker_a, region.village_a)
+    Benefit.objects.filter(pk=stopped.pk).update(status=BenefitStatus.STOPPED)
+    other_county = factories.TownshipFactory(code="880101001", county=factories.CountyFactory(code="880101"))
+    elsewhere = open_benefit(case_worker_a, region.village_a)
+    Benefit.objects.filter(pk=elsewhere.pk).update(county=other_county.county, township=other_county)
+    expected = {b.pk: services.recheck_months_for(b, ON) for b in (stable, able, wage)}
+    assert expected == {stable.pk: 12, able.pk: 6, wage.pk: 6}
+
+    n = services.recheck_schedule_caseload(county=region.county, after=ON, actor=county_officer, chunk_size=2)
+    assert n == 3
+    for b in (stable, able, wage):
+        b.refresh_from_db()
+        recheck = b.rechecks.get(outcome="")
+        assert b.recheck_months == expected[b.pk] and recheck.due_on == b.next_recheck_due
+        assert recheck.due_on == months_after(ON, expected[b.pk]) and recheck.reason == RecheckReason.SCHEDULED
+    assert busy.benefit.rechecks.count() == 1 and not stopped.rechecks.exists() and not elsewhere.rechecks.exists()
+    chain = AuditEvent.objects.filter(action="caseload.recheck_scheduled_caseload").order_by("seq")
+    assert [e.data["scheduled"] for e in chain] == [2, 1]
+    assert services.recheck_schedule_caseload(county=region.county, after=ON, actor=None) == 0  # nothing left
+
+
+def test_only_the_county_officer_schedules_the_caseload(region, case_worker_a):
+    """A township case worker may not schedule the county's caseload; nothing is scheduled."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    with pytest.raises(PermissionDenied):
+        services.recheck_schedule_caseload(county=region.county, after=ON, actor=case_worker_a)
+    assert not benefit.rechecks.exists()

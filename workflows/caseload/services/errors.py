@@ -30,3 +30,4 @@ ERR_OUTCOME_NEEDS_CHANGE = _("调整或停止保障须选择依据并写明理�
 ERR_ADJUST_SAME_AMOUNT = _("调整后的金额与现金额相同；如不调整请选择继续享受。")
 ERR_PHASE_OUT_MONTHS = _("渐退期须为 1 至 %(max)s 个月（N22 1(3)）。")
 ERR_NOT_IN_FORCE = _("只有正常享受的保障可以进入渐退期或启动复核。")
+ERR_NOT_COUNTY_OFFICER = _("只有本县民政部门经办人可以为全县在保家庭安排复核。")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
+from workflows.core.id_numbers import age_on
 from workflows.households.models import Consent, DeclaredIncome, Household
 
 from ..models import (
@@ -54,13 +55,18 @@ def _audit(recheck: Recheck, action: str, actor, *, changes=None, data=None):
 
 
 # --- cadence -----------------------------------------------------------------------
+def able_of_working_age(born: datetime.date, *, can_work: bool, disabled: bool, student: bool, on) -> bool:
+    """A member who makes the household unstable (MSL 31): of working age on ``on`` and able
+    to work (not disabled, not a student)."""
+    return can_work and not disabled and not student and WORKING_AGE[0] <= age_on(born, on) < WORKING_AGE[1]
+
+
 def household_is_stable(household: Household, on: datetime.date) -> bool:
     """MSL 31: stable unless a member of working age is able to work (not disabled, not a
     student) or a member declares wage or business income."""
     for member in household.members.all():
-        age = member.age(on)
-        able = member.can_work and not member.is_disabled and not member.is_student
-        if able and WORKING_AGE[0] <= age < WORKING_AGE[1]:
+        if able_of_working_age(member.birth_date, can_work=member.can_work, disabled=member.is_disabled,
+                               student=member.is_student, on=on):  # fmt: skip
             return False
     unstable = DeclaredIncome.objects.filter(
         member__household=household, kind__in=UNSTABLE_INCOME_KINDS, monthly_amount__gt=0
