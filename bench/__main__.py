@@ -48,6 +48,7 @@ SUITE: dict[str, tuple[bool, list[str], list[str]]] = {
     "history": (False, ["--chains", "50", "--per-chain", "5", "--case-events", "200"], []),
     "funds": (True, ["--clients", "10", "--per-client", "2"], ["--clients", "50", "--per-client", "10"]),
     "payroll": (False, ["--benefits", "500"], ["--benefits", "5000"]),
+    "rechecks": (True, ["--sizes", "2000"], ["--sizes", "100000,1000000"]),
     "pages": (False, ["--requests", "10"], ["--requests", "50"]),
 }
 FULL_CASES = 1_000_000

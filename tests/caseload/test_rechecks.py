@@ -26,9 +26,11 @@ from workflows.caseload.models import (
     RecheckOutcome,
     RecheckReason,
 )
+from workflows.caseload.months import months_after
 from workflows.caseload.services import errors
 from workflows.caseload.services import rechecks as rechecks_module
 from workflows.core.models import AuditEvent
+from workflows.households.models import Consent, DeclaredIncome
 
 from .conftest import approve_through_flow, open_benefit
 
@@ -242,3 +244,70 @@ def test_an_income_change_opens_a_recheck_at_once(region, case_worker_a):
                                                    today=ON)  # fmt: skip
     assert recheck.reason == RecheckReason.INCOME_CHANGE and recheck.due_on == ON and recheck.opened_on == ON
     assert recheck.overdue_on(ON + datetime.timedelta(days=1))
+
+
+def test_fresh_consents_are_recorded_with_the_request_and_must_be_the_households(region, case_worker_a, stub_check):
+    """MSL 9, 31: the authorisations signed for the re-check are recorded with the request; a
+    person outside the household, or a date before the re-check opened, is refused and
+    nothing is requested."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    (recheck,) = services.recheck_on_income_change(household=benefit.household, reported_on=ON,
+                                                   actor=case_worker_a, today=ON)  # fmt: skip
+    stranger = factories.MemberFactory()
+    with pytest.raises(ValidationError):
+        services.recheck_request_check(recheck=recheck, actor=case_worker_a, on=ON, consents_from=[stranger.pk],
+                                       consents_signed_on=ON)  # fmt: skip
+    adults = [m.pk for m in benefit.household.adults(ON)]
+    with pytest.raises(ValidationError):
+        services.recheck_request_check(recheck=recheck, actor=case_worker_a, on=ON, consents_from=adults,
+                                       consents_signed_on=ON - datetime.timedelta(days=1))  # fmt: skip
+    recheck.refresh_from_db()
+    assert not recheck.finance_check_id
+    services.recheck_request_check(recheck=recheck, actor=case_worker_a, on=ON, consents_from=adults,
+                                   consents_signed_on=ON)  # fmt: skip
+    recheck.refresh_from_db()
+    assert recheck.finance_check_id
+    assert set(Consent.objects.filter(kind="check_authorisation", signed_on=ON, recorded_by=case_worker_a)
+               .values_list("member_id", flat=True)) == set(adults)  # fmt: skip
+
+
+def test_a_whole_countys_caseload_is_scheduled_in_chunks_at_each_households_cadence(
+    region, case_worker_a, county_officer
+):
+    """MSL 31: scheduling the county's caseload at once gives each benefit without an open
+    re-check the cadence ``recheck_months_for`` gives it (12 months stable, 6 with an able
+    member of working age), chunk by chunk; benefits already under re-check, stopped ones
+    and another county's are left alone; one audit row per chunk."""
+    stable = open_benefit(case_worker_a, region.village_a)  # one member, unable to work
+    able = open_benefit(case_worker_a, region.village_a)
+    able.household.members.update(can_work=True)
+    wage = open_benefit(case_worker_a, region.village_a)
+    DeclaredIncome.objects.create(member=wage.household.members.first(), kind="wage", monthly_amount=Decimal("800"))
+    busy = _schedule(open_benefit(case_worker_a, region.village_a))
+    stopped = open_benefit(case_worker_a, region.village_a)
+    Benefit.objects.filter(pk=stopped.pk).update(status=BenefitStatus.STOPPED)
+    other_county = factories.TownshipFactory(code="880101001", county=factories.CountyFactory(code="880101"))
+    elsewhere = open_benefit(case_worker_a, region.village_a)
+    Benefit.objects.filter(pk=elsewhere.pk).update(county=other_county.county, township=other_county)
+    expected = {b.pk: services.recheck_months_for(b, ON) for b in (stable, able, wage)}
+    assert expected == {stable.pk: 12, able.pk: 6, wage.pk: 6}
+
+    n = services.recheck_schedule_caseload(county=region.county, after=ON, actor=county_officer, chunk_size=2)
+    assert n == 3
+    for b in (stable, able, wage):
+        b.refresh_from_db()
+        recheck = b.rechecks.get(outcome="")
+        assert b.recheck_months == expected[b.pk] and recheck.due_on == b.next_recheck_due
+        assert recheck.due_on == months_after(ON, expected[b.pk]) and recheck.reason == RecheckReason.SCHEDULED
+    assert busy.benefit.rechecks.count() == 1 and not stopped.rechecks.exists() and not elsewhere.rechecks.exists()
+    chain = AuditEvent.objects.filter(action="caseload.recheck_scheduled_caseload").order_by("seq")
+    assert [e.data["scheduled"] for e in chain] == [2, 1]
+    assert services.recheck_schedule_caseload(county=region.county, after=ON, actor=None) == 0  # nothing left
+
+
+def test_only_the_county_officer_schedules_the_caseload(region, case_worker_a):
+    """A township case worker may not schedule the county's caseload; nothing is scheduled."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    with pytest.raises(PermissionDenied):
+        services.recheck_schedule_caseload(county=region.county, after=ON, actor=case_worker_a)
+    assert not benefit.rechecks.exists()

@@ -95,14 +95,14 @@ def _due_and_overdue(case_worker_a, village):
 
 def test_due_and_overdue_rechecks_are_listed_for_the_township(region, case_worker_a, case_worker_b, client_for):
     """MSL 31: the township's staff see due and overdue re-checks, overdue marked, in the
-    re-check list and as a count in their inbox; another township's staff see none."""
+    re-check list and in their inbox; another township's staff see none."""
     overdue, soon = _due_and_overdue(case_worker_a, region.village_a)
     client = client_for(case_worker_a)
     html = client.get(reverse("caseload:rechecks")).content.decode()
     assert html.count(reverse("caseload:household", args=[overdue.household_id])) == 1
     assert reverse("caseload:household", args=[soon.household_id]) in html and "已逾期" in html
     inbox = client.get(reverse("workspace:inbox")).content.decode()
-    assert "在保家庭复核：1 件到期，1 件已逾期。" in inbox
+    assert "1 件到期，1 件已逾期" in inbox
     other = client_for(case_worker_b)
     assert (
         reverse("caseload:household", args=[overdue.household_id])
@@ -121,10 +121,10 @@ def test_the_county_dashboard_counts_due_and_overdue_rechecks(region, case_worke
 
 def test_a_recheck_is_run_from_the_benefit_page(region, case_worker_a, approver_a, client_for, monkeypatch):
     """MSL 31, 9: the case worker records a death (re-check within 3 months), requests the
-    check under fresh consent and records the visit; the approver concludes 'continue', and
+    check recording each adult's fresh authorisation and records the visit; the approver concludes 'continue', and
     the next re-check is scheduled. A request without fresh consent shows the refusal."""
-    from tests import factories
     from workflows.caseload.services import rechecks as rechecks_module
+    from workflows.households.models import Consent
 
     monkeypatch.setattr(rechecks_module, "_finance_check_request",
                         lambda **kw: type("Check", (), {"pk": 77})())  # fmt: skip
@@ -137,11 +137,16 @@ def test_a_recheck_is_run_from_the_benefit_page(region, case_worker_a, approver_
     recheck = benefit.rechecks.get(outcome="")
     assert recheck.due_on == today + relativedelta(months=3)
     action = reverse("caseload:recheck_action", args=[benefit.household_id])
-    worker.post(action, {"recheck": recheck.pk, "step": "check"})
+    check = {"recheck": recheck.pk, "step": "check", "signed_on": today.isoformat()}
+    worker.post(action, check)
     assert "复核须重新签署" in worker.get(url).content.decode()
-    for m in benefit.household.adults(today):
-        factories.ConsentFactory(member=m, signed_on=today)
-    worker.post(action, {"recheck": recheck.pk, "step": "check"})
+    adults = [m.pk for m in benefit.household.adults(today)]
+    assert adults
+    worker.post(action, {**check, "signed": adults})
+    recheck.refresh_from_db()
+    assert recheck.finance_check_id == 77
+    assert Consent.objects.filter(member_id__in=adults, kind="check_authorisation", signed_on=today,
+                                  recorded_by=case_worker_a).count() == len(adults)  # fmt: skip
     worker.post(action, {"recheck": recheck.pk, "step": "visit", "visited_on": today.isoformat(), "findings": "无变化"})
     services.recheck_record_check_result(recheck_id=recheck.pk, check_id=77, outcome="eligible", result={})
     approver = client_for(approver_a)
@@ -150,3 +155,24 @@ def test_a_recheck_is_run_from_the_benefit_page(region, case_worker_a, approver_
     recheck.refresh_from_db()
     assert recheck.outcome == "continue" and recheck.visited_by == case_worker_a
     assert benefit.rechecks.filter(outcome="").count() == 1
+
+
+def test_an_incomplete_recheck_step_says_which_field_is_missing(region, case_worker_a, client_for):
+    """A home visit posted without its findings comes back to the re-check with the field's
+    name in the error; nothing is recorded."""
+    benefit = open_benefit(case_worker_a, region.village_a)
+    today = timezone.localdate()
+    (recheck,) = services.recheck_on_income_change(household=benefit.household, reported_on=today,
+                                                   actor=case_worker_a, today=today)  # fmt: skip
+    client = client_for(case_worker_a)
+    action = reverse("caseload:recheck_action", args=[benefit.household_id])
+    response = client.post(action, {"recheck": recheck.pk, "step": "visit", "visited_on": today.isoformat()})
+    assert response["Location"].endswith(f"#recheck-{recheck.pk}")
+    html = client.get(response["Location"]).content.decode()
+    assert "请完整填写复核信息。入户核查情况：" in html
+    recheck.refresh_from_db()
+    assert recheck.visited_on is None
+    ok = client.post(
+        action, {"recheck": recheck.pk, "step": "visit", "visited_on": today.isoformat(), "findings": "无变化"}
+    )
+    assert ok["Location"] == reverse("caseload:household", args=[benefit.household_id])

@@ -41,6 +41,21 @@ class BenefitChangeForm(forms.Form):
     )
 
 
+class RecheckCheckForm(forms.Form):
+    """Request the re-check's finance check, recording the check authorisations each adult
+    signed for it (MSL 9, 31): the one signed with the application does not count."""
+
+    signed = forms.TypedMultipleChoiceField(
+        label=_("已在复核启动后重新签署核对授权书的成年成员"), coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    signed_on = forms.DateField(label=_("授权书签署日期"))
+
+    def __init__(self, *args, adults=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed"].choices = [(m.pk, m.name) for m in adults]
+
+
 class RecheckVisitForm(forms.Form):
     visited_on = forms.DateField(label=_("入户日期"))
     findings = forms.CharField(label=_("入户核查情况"), widget=forms.Textarea(attrs={"rows": 2}))

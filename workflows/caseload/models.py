@@ -337,5 +337,12 @@ class Recheck(models.Model):
     def is_open(self) -> bool:
         return self.outcome == RecheckOutcome.OPEN
 
+    @property
+    def finance_outcome_label(self) -> str:
+        """The finance check's conclusion in words (its outcome codes are the finance check's)."""
+        from workflows.finance_check.models import Outcome
+
+        return str(dict(Outcome.choices).get(self.finance_outcome, self.finance_outcome))
+
     def overdue_on(self, today: datetime.date) -> bool:
         return self.is_open and self.due_on < today

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from workflows.core.scope import user_scope
-from workflows.households.models import Household
+from workflows.core.models import Township
+from workflows.core.scope import regions_where, user_scope
+from workflows.households.models import Household, HouseholdMember
 
 from .models import Benefit, BenefitChange, Recheck, RecheckOutcome
 
@@ -26,7 +30,7 @@ def household_benefits(household: Household) -> QuerySet[Benefit]:
     """The household's benefits, newest first, each with its history (oldest change first)
     and the people who decided and the letters, in three queries."""
     changes = BenefitChange.objects.select_related("decided_by", "letter").order_by("effective_month", "pk")
-    open_rechecks = Recheck.objects.filter(outcome=RecheckOutcome.OPEN)
+    open_rechecks = Recheck.objects.filter(outcome=RecheckOutcome.OPEN).select_related("visited_by")
     return (
         Benefit.objects.filter(household=household)
         .select_related("township")
@@ -71,3 +75,80 @@ def recheck_counts(*, today: datetime.date, township_ids=None, county=None) -> d
         overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
     )
     return {"due": figures["due"] or 0, "overdue": figures["overdue"] or 0}
+
+
+#: Re-check rows the inbox shows at most (the whole list is at ``caseload:rechecks``).
+INBOX_RECHECKS = 20
+
+
+@dataclass(frozen=True)
+class RecheckRow:
+    """One due or overdue re-check as a line of work in the inbox (MSL 31)."""
+
+    recheck: Recheck
+    head_name: str
+    programme: str
+    due_on: datetime.date
+    overdue: bool  # past its due date
+    overdue_days: int  # working days since the due date (0 over a weekend after a Friday)
+    waiting_on: str  # the role whose move it is
+    next_step: str  # what that role does next
+    url: str
+
+
+def recheck_next_step(recheck: Recheck) -> tuple[str, str]:
+    """Whose move it is in an open re-check, and what the move is: the case worker requests
+    the finance check (fresh consent) and records the home visit, the finance check answers,
+    then the approver decides (MSL 31)."""
+    if not recheck.finance_check_id:
+        return _("个案工作人员"), _("提请信息核对")
+    if not recheck.visited_on:
+        return _("个案工作人员"), _("记录入户核查")
+    if not recheck.finance_outcome:
+        return _("核对机构"), _("返回核对结果")
+    return _("审批人"), _("作出复核结论")
+
+
+def recheck_townships(user) -> list[int]:
+    """Townships where the user works re-checks: as case worker or as approver (two queries).
+    A county officer's supervision scope alone does not put re-checks in their inbox."""
+    worker = regions_where(user, "act_case_worker", Township).values_list("pk", flat=True)
+    approver = regions_where(user, "act_approver", Township).values_list("pk", flat=True)
+    return sorted(set(worker) | set(approver))
+
+
+def recheck_inbox(user, *, today: datetime.date, calendar, limit: int | None = None) -> dict:
+    """The due and overdue re-checks of the townships the user works in, the most urgent
+    first, as inbox rows with their counts: a fixed number of queries whatever the number
+    of rows (households and their members come in one prefetch, for the head's name)."""
+    townships = recheck_townships(user)
+    if not townships:
+        return {"rows": [], "due": 0, "overdue": 0}
+    counts = recheck_counts(today=today, township_ids=townships)
+    members = HouseholdMember.objects.order_by("pk")
+    rechecks = (
+        Recheck.objects.filter(_listed_q(today), township_id__in=townships)
+        .select_related("benefit", "benefit__household")
+        .prefetch_related(Prefetch("benefit__household__members", queryset=members))
+        .order_by("due_on", "pk")[: limit or INBOX_RECHECKS]
+    )
+    rows = []
+    for recheck in rechecks:
+        benefit = recheck.benefit
+        head = benefit.household.head
+        waiting_on, next_step = recheck_next_step(recheck)
+        overdue = recheck.due_on < today
+        rows.append(
+            RecheckRow(
+                recheck=recheck,
+                head_name=head.name if head else _("（未登记户主）"),
+                programme=benefit.get_programme_display(),
+                due_on=recheck.due_on,
+                overdue=overdue,
+                overdue_days=calendar.working_days_between(recheck.due_on, today) if overdue else 0,
+                waiting_on=waiting_on,
+                next_step=next_step,
+                url=f"{reverse('caseload:household', args=[benefit.household_id])}#recheck-{recheck.pk}",
+            )
+        )
+    return {"rows": rows, **counts}

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from workflows.core.access import holds
 
 from . import selectors, services
-from .forms import BenefitChangeForm, HouseholdEventForm, RecheckDecideForm, RecheckVisitForm
+from .forms import BenefitChangeForm, HouseholdEventForm, RecheckCheckForm, RecheckDecideForm, RecheckVisitForm
 from .models import Benefit, Recheck
 from .services import imports
 
@@ -47,7 +48,13 @@ def household_benefits(request, pk: int):
                 return redirect("caseload:household", pk=household.pk)
     benefits = list(selectors.household_benefits(household))
     posted = form.data.get("change-benefit") if form.is_bound else None
+    today = timezone.localdate()
+    adults = household.adults(today)
     for benefit in benefits:
+        for recheck in benefit.rechecks.all():
+            recheck.check_form = RecheckCheckForm(
+                adults=adults, initial={"signed_on": today}, auto_id=f"id_r{recheck.pk}_%s"
+            )
         # the form that failed stays with its benefit; every other benefit gets a fresh one
         benefit.change_form = (
             form
@@ -106,10 +113,14 @@ def recheck_action(request, pk: int):
         Recheck, pk=int(recheck_pk) if recheck_pk.isdigit() else 0, benefit__household=household
     )
     step = request.POST.get("step")
+    form: RecheckCheckForm | RecheckVisitForm | RecheckDecideForm
     if step == "check":
-        return _run(request, household, lambda: services.recheck_request_check(recheck=recheck, actor=request.user),
-                    _("已提请信息核对。"))  # fmt: skip
-    if step == "visit":
+        form = RecheckCheckForm(request.POST, adults=household.members.all())
+        if form.is_valid():
+            return _run(request, household, lambda: services.recheck_request_check(
+                recheck=recheck, consents_from=form.cleaned_data["signed"],
+                consents_signed_on=form.cleaned_data["signed_on"], actor=request.user), _("已提请信息核对。"))  # fmt: skip
+    elif step == "visit":
         form = RecheckVisitForm(request.POST)
         if form.is_valid():
             return _run(request, household, lambda: services.recheck_record_visit(
@@ -122,8 +133,14 @@ def recheck_action(request, pk: int):
             return _run(request, household, lambda: services.recheck_decide(
                 recheck=recheck, outcome=data["outcome"], ground=data["ground"], reasons=data["reasons"],
                 new_amount=data["new_amount"], actor=request.user), _("已作出复核结论。"))  # fmt: skip
-    messages.error(request, _("请完整填写复核信息。"))
-    return redirect("caseload:household", pk=household.pk)
+    else:
+        messages.error(request, _("请完整填写复核信息。"))
+        return redirect("caseload:household", pk=household.pk)
+    # say which field is missing or wrong: the form is on the benefit page, behind a redirect
+    problems = "；".join(f"{form.fields[name].label if name in form.fields else ''}：{' '.join(errs)}"
+                        for name, errs in form.errors.items())  # fmt: skip
+    messages.error(request, _("请完整填写复核信息。%(problems)s") % {"problems": problems})
+    return redirect(f"{reverse('caseload:household', args=[household.pk])}#recheck-{recheck.pk}")
 
 
 def household_event(request, pk: int):

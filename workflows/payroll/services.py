@@ -24,12 +24,13 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.caseload.models import Benefit, BenefitKind
+from workflows.caseload.models import PAYING, Benefit, BenefitChange, BenefitKind
 from workflows.caseload.months import add_months, month_of
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.money import round_to_fen
 from workflows.core.pii import clean_reason
+from workflows.households.models import HouseholdMember
 from workflows.temporary_assistance.models import Payment as TaPayment
 
 from .models import Deduction, LineDeduction, LineKind, PaymentRoll, PaymentRollLine, RollStatus
@@ -107,18 +108,74 @@ def _check_order(township_id: int, month: datetime.date) -> None:
         raise ValidationError(ERR_EARLIER_DRAFT, params={"month": f"{earlier.month:%Y-%m}"})
 
 
-def _benefit_lines(township_id: int, month: datetime.date, first_month: datetime.date) -> list[PaymentRollLine]:
-    benefits = list(
-        Benefit.objects.filter(township_id=township_id, kind=BenefitKind.MONTHLY, starts__lte=month)
-        .exclude(until__lt=first_month)
-        .select_related("household")
-        .prefetch_related("changes", "household__members")
-        .order_by("pk")
+def _payment_schedules(benefit_ids) -> dict[int, list[tuple[datetime.date, Decimal]]]:
+    """Per benefit, its history as (month from which, amount paid per month) in order: the
+    same reading as ``Benefit.amount_in`` (the latest change in effect decides; a status
+    that does not pay pays 0), from plain tuples of one query."""
+    schedules: dict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    changes = (
+        BenefitChange.objects.filter(benefit_id__in=benefit_ids)
+        .order_by("benefit_id", "effective_month", "pk")
+        .values_list("benefit_id", "effective_month", "new_amount", "new_status")
     )
+    for benefit_id, effective, amount, status in changes:
+        schedules[benefit_id].append((effective, amount if status in PAYING else ZERO))
+    return schedules
+
+
+def _paid_in(schedule: list[tuple[datetime.date, Decimal]], starts, first, last) -> tuple[Decimal, Decimal]:
+    """(owed for ``first``..``last``-1 month, paid for ``last``) from a benefit's schedule,
+    nothing before ``starts``: one walk over the months and the changes together."""
+    owed, amount, j = ZERO, ZERO, 0
+    for month in months_between(max(first, starts), last):
+        while j < len(schedule) and schedule[j][0] <= month:
+            amount = schedule[j][1]
+            j += 1
+        if month == last:
+            return owed, amount
+        owed += amount
+    return owed, ZERO
+
+
+def _heads(household_ids) -> dict[int, tuple[str, str]]:
+    """The payee of each household: its applicant (户主), else its first member, as
+    ``Household.head`` reads it; (name, ID number) tuples from one query."""
+    heads: dict[int, tuple[str, str]] = {}
+    applicants: set[int] = set()
+    members = (
+        HouseholdMember.objects.filter(household_id__in=household_ids)
+        .order_by("household_id", "pk")
+        .values_list("household_id", "relation", "name", "id_number")
+    )
+    for household_id, relation, name, id_number in members:
+        if relation == HouseholdMember.Relation.APPLICANT:
+            if household_id not in applicants:
+                heads[household_id] = (name, id_number)
+                applicants.add(household_id)
+        elif household_id not in heads:
+            heads[household_id] = (name, id_number)
+    return heads
+
+
+def _benefit_lines(township_id: int, month: datetime.date, first_month: datetime.date) -> list[PaymentRollLine]:
+    """One line per benefit that pays this month or is owed arrears. Read as tuples and
+    computed from the change history in bulk (four queries; ~5,000 benefits a township)."""
+    in_roll = Benefit.objects.filter(township_id=township_id, kind=BenefitKind.MONTHLY, starts__lte=month).exclude(
+        until__lt=first_month
+    )
+    benefits = list(
+        in_roll.order_by("pk").values_list(
+            "pk", "starts", "programme", "case_number", "household_id", "household__bank_account"
+        )
+    )
+    # sub-selects rather than lists of thousands of ids to send and parse
+    ids = in_roll.values("pk")
+    schedules = _payment_schedules(ids)
+    heads = _heads(in_roll.values("household_id"))
     rolled_sums = dict(
         PaymentRollLine.objects.filter(
             kind=LineKind.BENEFIT,
-            benefit__in=[b.pk for b in benefits],
+            benefit__in=ids,
             roll__status=RollStatus.FROZEN,
             roll__month__lt=month,
         )
@@ -128,23 +185,22 @@ def _benefit_lines(township_id: int, month: datetime.date, first_month: datetime
     # SQLite sums decimals as floats: back to fen before comparing with what is owed
     rolled = {pk: round_to_fen(total) for pk, total in rolled_sums.items()}
     lines = []
-    for b in benefits:
-        current = b.amount_in(month)
-        owed_before = benefit_owed(b, first_month, add_months(month, -1)) if first_month < month else ZERO
-        arrears = max(ZERO, owed_before - rolled.get(b.pk, ZERO))
+    for pk, starts, programme, case_number, household_id, bank_account in benefits:
+        owed_before, current = _paid_in(schedules.get(pk, []), starts, month_of(first_month), month)
+        arrears = max(ZERO, owed_before - rolled.get(pk, ZERO))
         if current == ZERO and arrears == ZERO:
             continue
-        name, id_number = _payee(b.household)
+        name, id_number = heads.get(household_id, ("", ""))
         lines.append(
             PaymentRollLine(
                 kind=LineKind.BENEFIT,
-                benefit=b,
-                household=b.household,
-                programme=b.programme,
-                case_number=b.case_number,
+                benefit_id=pk,
+                household_id=household_id,
+                programme=programme,
+                case_number=case_number,
                 payee_name=name,
                 payee_id_number=id_number,
-                bank_account=b.household.bank_account,
+                bank_account=bank_account,
                 current=round_to_fen(current),
                 arrears=round_to_fen(arrears),
             )

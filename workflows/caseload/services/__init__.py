@@ -4,6 +4,7 @@ its approval lives here. Programme apps call ``benefit_open`` at approval and
 
 from .benefits import _today, benefit_change, benefit_open, benefit_restore_on_appeal, benefit_stop_on_revocation
 from .imports import caseload_import
+from .recheck_bulk import recheck_schedule_caseload
 from .rechecks import (
     benefit_phase_out,
     household_is_stable,
@@ -38,4 +39,5 @@ __all__ = [
     "recheck_record_visit",
     "recheck_request_check",
     "recheck_schedule",
+    "recheck_schedule_caseload",
 ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
+from workflows.core.id_numbers import age_on
 from workflows.households.models import Consent, DeclaredIncome, Household
 
 from ..models import (
@@ -54,13 +55,18 @@ def _audit(recheck: Recheck, action: str, actor, *, changes=None, data=None):
 
 
 # --- cadence -----------------------------------------------------------------------
+def able_of_working_age(born: datetime.date, *, can_work: bool, disabled: bool, student: bool, on) -> bool:
+    """A member who makes the household unstable (MSL 31): of working age on ``on`` and able
+    to work (not disabled, not a student)."""
+    return can_work and not disabled and not student and WORKING_AGE[0] <= age_on(born, on) < WORKING_AGE[1]
+
+
 def household_is_stable(household: Household, on: datetime.date) -> bool:
     """MSL 31: stable unless a member of working age is able to work (not disabled, not a
     student) or a member declares wage or business income."""
     for member in household.members.all():
-        age = member.age(on)
-        able = member.can_work and not member.is_disabled and not member.is_student
-        if able and WORKING_AGE[0] <= age < WORKING_AGE[1]:
+        if able_of_working_age(member.birth_date, can_work=member.can_work, disabled=member.is_disabled,
+                               student=member.is_student, on=on):  # fmt: skip
             return False
     unstable = DeclaredIncome.objects.filter(
         member__household=household, kind__in=UNSTABLE_INCOME_KINDS, monthly_amount__gt=0
@@ -188,17 +194,44 @@ def _finance_check_request(**kwargs):
     return finance_check_request(**kwargs)
 
 
+def _record_fresh_consents(*, household: Household, member_ids, signed_on, since, on, actor) -> list[int]:
+    """The check authorisations the case worker saw signed for this re-check (paper forms
+    kept on file): one ``Consent`` per member named, who must belong to the household."""
+    members = {m.pk: m for m in household.members.all()}
+    unknown = [pk for pk in member_ids if pk not in members]
+    if unknown:
+        raise ValidationError(errors.ERR_NOT_A_MEMBER)
+    if member_ids and not since <= signed_on <= on:
+        raise ValidationError(errors.ERR_CONSENT_DATE % {"since": since.isoformat()})
+    for pk in member_ids:
+        Consent.objects.create(
+            member=members[pk], kind=Consent.Kind.CHECK_AUTHORISATION, signed_on=signed_on, recorded_by=actor
+        )
+    return sorted(member_ids)
+
+
 @transaction.atomic
-def recheck_request_check(*, recheck: Recheck, actor, on: datetime.date | None = None) -> Recheck:
+def recheck_request_check(
+    *,
+    recheck: Recheck,
+    actor,
+    on: datetime.date | None = None,
+    consents_from: tuple[int, ...] | list[int] = (),
+    consents_signed_on: datetime.date | None = None,
+) -> Recheck:
     """The case worker requests the finance check again (MSL 31). Only under fresh consent:
     every adult must have signed a check authorisation on or after the re-check opened
-    (MSL 9); the authorisation from the application does not cover a re-check."""
+    (MSL 9); the authorisation from the application does not cover a re-check. The
+    authorisations signed for this re-check are recorded with the request
+    (``consents_from``: member ids, signed on ``consents_signed_on``)."""
     recheck = _open_recheck_for(actor, recheck, "act_case_worker", errors.ERR_NOT_CASE_WORKER)
     if recheck.finance_check_id:
         raise ValidationError(errors.ERR_CHECK_ALREADY_REQUESTED)
     on = on or _today()
     household = recheck.benefit.household
     since = recheck.opened_on or on
+    recorded = _record_fresh_consents(household=household, member_ids=list(consents_from),
+                                      signed_on=consents_signed_on or on, since=since, on=on, actor=actor)  # fmt: skip
     fresh = set(
         Consent.objects.filter(
             member__household=household, kind=Consent.Kind.CHECK_AUTHORISATION, withdrawn_at__isnull=True,
@@ -214,7 +247,8 @@ def recheck_request_check(*, recheck: Recheck, actor, on: datetime.date | None =
     recheck.finance_check_id, recheck.check_requested_on = check.pk, on
     recheck.opened_on = recheck.opened_on or on
     recheck.save(update_fields=["finance_check_id", "check_requested_on", "opened_on"])
-    _audit(recheck, "caseload.recheck_check_requested", actor, changes={"finance_check_id": [None, check.pk]})
+    _audit(recheck, "caseload.recheck_check_requested", actor, changes={"finance_check_id": [None, check.pk]},
+           data={"consents_recorded": recorded})  # fmt: skip
     return recheck
 
 

@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
-from workflows.caseload.selectors import recheck_counts
+from workflows.caseload.selectors import recheck_inbox
 from workflows.core import sendback, task_actions
 from workflows.core.flows import case_visible
-from workflows.core.scope import user_scope
 from workflows.core.working_days import Calendar
 
 from .. import selectors, services
@@ -108,11 +107,11 @@ def task_list_context(user, params, kind: str) -> dict:
 
 def task_list(request, kind: str):
     """Inbox, queue, archive or team list: filters, sort, search, pagination; constant queries.
-    The inbox also counts the user's due and overdue re-checks (MSL 31)."""
+    The inbox also lists the due and overdue re-checks of the townships where the user works
+    (MSL 31): they are work like the tasks, with whose move it is."""
     context = task_list_context(request.user, request.GET, kind)
     if kind == "inbox":
-        townships = user_scope(request.user).township_ids
-        context["rechecks"] = recheck_counts(today=timezone.localdate(), township_ids=townships)
+        context["rechecks"] = recheck_inbox(request.user, today=timezone.localdate(), calendar=Calendar())
     return render(request, "workspace/task_list.html", context)
 
 
