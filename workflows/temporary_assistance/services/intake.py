@@ -169,7 +169,6 @@ def case_open(
             raise ValidationError(ERR_NO_CHECK_CONSENT % {"members": names}, code="no_consent")
     check_frequency(household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason)
     process.household = household
-    process.village_id, process.township_id, process.county_id = place.pk, place.township_id, place.township.county_id
     process.registration_township_id = household.township_id if emergency_village is not None else None
     process.kind, process.cause, process.event_date = kind, cause, event_date
     process.cause_detail, process.repeat_reason = cause_detail, repeat_reason
@@ -178,9 +177,30 @@ def case_open(
     process.rule, process.standard, process.township_limit = rule, standard, limit
     process.tier = process.compute_tier()
     process.opened_by = actor
-    process.save()
-    process.assign_case_number()
-    process.save(update_fields=["case_number"])
+    process.open_case(
+        county_id=place.township.county_id,
+        township_id=place.township_id,
+        village_id=place.pk,
+        action="case.open",
+        actor=actor,
+        changes={
+            "kind": [None, kind],
+            "cause": [None, cause],
+            "event_date": [None, event_date],
+            "requested_amount": [None, amount],
+            "assist_first": [None, assist_first],
+            "tier": [None, process.tier],
+            "registration_township": [None, process.registration_township_id],
+        },
+        data={
+            "household": household.pk,
+            "household_registered": registered,
+            "channel": channel,
+            "rule": rule.pk,
+            "standard": standard and standard.pk,
+            "limit": limit,
+        },
+    )
     if entrusted:
         from workflows.documents.services import document_store
 
@@ -193,30 +213,6 @@ def case_open(
             actor=actor,
             applicant_name=household.head.name if household.head else "",
         )
-    audit_record(
-        action="case.open",
-        target=process,
-        actor=actor,
-        process_id=process.pk,
-        changes={
-            "kind": [None, kind],
-            "cause": [None, cause],
-            "event_date": [None, event_date],
-            "requested_amount": [None, amount],
-            "assist_first": [None, assist_first],
-            "tier": [None, process.tier],
-            "registration_township": [None, process.registration_township_id],
-        },
-        data={
-            "case_number": process.case_number,
-            "household": household.pk,
-            "household_registered": registered,
-            "channel": channel,
-            "rule": rule.pk,
-            "standard": standard and standard.pk,
-            "limit": limit,
-        },
-    )
     if emergency_village is not None:
         _notify_registration_township(process=process, actor=actor)
     return process
