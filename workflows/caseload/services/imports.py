@@ -58,7 +58,7 @@ from workflows.core.audit import audit_record
 from workflows.core.id_numbers import age_from_id, normalise_id_number, validate_id_number
 from workflows.core.models import County, Township, Village
 from workflows.core.models.rules import Area
-from workflows.core.money import CENT
+from workflows.core.money import CENT, is_exact_amount
 from workflows.core.scope import regions_where
 from workflows.core.uploads import ERR_FILE_EMPTY, ERR_FILE_ROWS, load_table
 from workflows.households.models import Household, HouseholdMember
@@ -266,7 +266,7 @@ def _parse_amount(value) -> Decimal:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(text) from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
+    if not is_exact_amount(amount):
         raise ValueError(text)
     return amount.quantize(CENT)
 
