@@ -49,6 +49,7 @@ from django.utils.translation import gettext
 
 from workflows.core.audit import audit_record
 from workflows.core.models import County
+from workflows.core.uploads import ERR_FILE_SIZE
 from workflows.households.models import Household, HouseholdMember
 
 from ...models import Benefit, BenefitChange, BenefitKind, BenefitStatus, ChangeKind, Ground
@@ -201,6 +202,7 @@ __all__ = [
     "ERR_APPLICANT_ROW",
     "ERR_AREA",
     "ERR_DATE",
+    "ERR_FILE_SIZE",
     "ERR_FUTURE",
     "ERR_INCONSISTENT",
     "ERR_MEMBER_TWICE",
