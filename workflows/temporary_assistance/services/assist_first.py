@@ -12,6 +12,7 @@ from django.utils import timezone
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record, diff
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 from workflows.households.models import Consent, members_missing_consent
 
@@ -49,7 +50,7 @@ from .errors import (
 
 
 @transaction.atomic
-def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
+def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor: Staff) -> Payment:
     """The township pays an emergency at once from its fund; paperwork is due in N working days."""
     _lock_case(process)
     access_case(
@@ -126,7 +127,7 @@ def case_complete_paperwork(
     after_check: str,
     waivers: dict[str, str] | None = None,
     note: str = "",
-    actor,
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """Complete an assist-first payment's paperwork (TA18 2(2), ZB20 15).
 
@@ -251,7 +252,7 @@ def case_record_after_check(*, process: TemporaryAssistanceProcess, check_ref: s
 
 @transaction.atomic
 def case_decide_recovery(
-    *, process: TemporaryAssistanceProcess, recover: bool, amount=None, reason: str, actor
+    *, process: TemporaryAssistanceProcess, recover: bool, amount=None, reason: str, actor: Staff
 ) -> TemporaryAssistanceProcess:
     """The county officer decides on an assist-first payment whose after-the-fact check failed:
     recover money paid without entitlement (SAI 68), or not, with written reasons (MSL 32).
@@ -314,7 +315,9 @@ def case_mark_escalated(*, process: TemporaryAssistanceProcess) -> TemporaryAssi
 
 
 @transaction.atomic
-def case_record_escalation(*, process: TemporaryAssistanceProcess, note: str, actor) -> TemporaryAssistanceProcess:
+def case_record_escalation(
+    *, process: TemporaryAssistanceProcess, note: str, actor: Staff
+) -> TemporaryAssistanceProcess:
     """The county officer records the supervision of overdue paperwork (督办意见)."""
     access_case(
         actor,

@@ -16,6 +16,7 @@ from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Townsh
 from workflows.core.models.rules import Area
 from workflows.core.programmes import Programme
 from workflows.core.scope import regions_where
+from workflows.core.types import AnyUser, Staff
 from workflows.funds import services as funds
 from workflows.households.models import Household
 
@@ -39,29 +40,29 @@ DEFERRABLE_CONSENT_CODES = frozenset({"check_authorisation", "truthfulness"})
 # --- helpers -----------------------------------------------------------------
 
 
-def townships_for_case_worker(user):
+def townships_for_case_worker(user: AnyUser):
     return regions_where(user, "act_case_worker", Township)
 
 
-def villages_for_village_assistant(user):
+def villages_for_village_assistant(user: AnyUser):
     return regions_where(user, "act_village_assistant", Village)
 
 
-def can_open_case(user) -> bool:
+def can_open_case(user: AnyUser) -> bool:
     """Township case workers, and village assistants filing on the applicant's behalf (MSL 6)."""
     return user.is_authenticated and (
         townships_for_case_worker(user).exists() or villages_for_village_assistant(user).exists()
     )
 
 
-def households_for_intake(user):
+def households_for_intake(user: AnyUser):
     """Households ``user`` may file for: the case worker's townships, the village assistant's villages."""
     return Household.objects.filter(
         Q(township__in=townships_for_case_worker(user)) | Q(village__in=villages_for_village_assistant(user))
     )
 
 
-def _filing_channel(actor, village: Village) -> str:
+def _filing_channel(actor: Staff, village: Village) -> str:
     """The dibao intake's channel rule (MSL 6); outside the actor's regions: ``ERR_HOUSEHOLD_OUTSIDE``."""
     from workflows.dibao.services import filing_channel
 
@@ -150,7 +151,9 @@ def _require_undecided(process: TemporaryAssistanceProcess) -> None:
         raise ValidationError(ERR_ALREADY_DECIDED, code="already_decided")
 
 
-def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor, assist_first=False) -> Payment:
+def _pay(
+    *, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor: Staff, assist_first=False
+) -> Payment:
     """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock.
 
     The unpaid amount is read under the case row lock, so concurrent calls never pay more than
@@ -196,7 +199,7 @@ def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, a
     return payment
 
 
-def _decide(*, process, approve: bool, amount, reason: str, actor, extra: dict | None = None) -> dict:
+def _decide(*, process, approve: bool, amount, reason: str, actor: Staff, extra: dict | None = None) -> dict:
     keys = ("decision", "approved_amount", "decision_reason", *(extra or {}))
     old = {k: getattr(process, k) for k in keys}
     if approve:
@@ -227,7 +230,7 @@ def _queue_letter(process: TemporaryAssistanceProcess) -> None:
     transaction.on_commit(lambda: issue_decision_letter.delay(pk), robust=True)
 
 
-def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> None:
+def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor: Staff) -> None:
     """A township approval joins the county's sampling pool (domain.md §7; TK 16, MSL 20).
 
     Called in the approval's transaction. The filer and the approver may never
@@ -262,7 +265,7 @@ def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> Non
     )
 
 
-def _sync_sampling_amount(*, process: TemporaryAssistanceProcess, actor) -> None:
+def _sync_sampling_amount(*, process: TemporaryAssistanceProcess, actor: Staff) -> None:
     from workflows.sampling.services import approval_one_off_update
 
     approval_one_off_update(process_id=process.pk, one_off_amount=process.paid_amount(), actor=actor)

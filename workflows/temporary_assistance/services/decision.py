@@ -12,6 +12,7 @@ from django.utils import timezone
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 
 from ..models import Payment, TemporaryAssistanceProcess, Tier
 from .common import (
@@ -54,7 +55,13 @@ def _approval_amounts(process, approve: bool, amount, first_payment) -> tuple[De
 
 @transaction.atomic
 def case_township_approve(
-    *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    amount=None,
+    first_payment=None,
+    reason: str = "",
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """Township decision within its limit; the first (or only) payment comes from the township fund.
 
@@ -87,7 +94,13 @@ def case_township_approve(
 
 @transaction.atomic
 def case_county_approve(
-    *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    amount=None,
+    first_payment=None,
+    reason: str = "",
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """County decision above the township limit; paid by the county, not from the township fund."""
     _lock_case(process)
@@ -123,7 +136,7 @@ def case_decide_case_by_case(
     amount=None,
     first_payment=None,
     reason: str = "",
-    actor,
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """一事一议: the county coordination meeting's decision, with its date and participants."""
     _lock_case(process)

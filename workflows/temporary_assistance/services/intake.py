@@ -13,6 +13,7 @@ from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import Village
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 from workflows.households.models import Consent, Household, HouseholdMember, members_missing_consent
 from workflows.households.services import household_register
 from workflows.households.validators import mask_id_number, normalise_id_number
@@ -73,7 +74,7 @@ def validate_new_household(*, members: list, kind: str, on: datetime.date) -> No
         raise ValidationError(ERR_ID_ALREADY_REGISTERED % {"id": mask_id_number(known)}, code="id_registered")
 
 
-def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor) -> Household:
+def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor: Staff) -> Household:
     today = timezone.localdate()
     validate_new_household(members=new.members, kind=kind, on=today)
     household, _rows = household_register(
@@ -107,7 +108,7 @@ def case_open(
     entrustment=None,
     channel: str | None = None,
     emergency_village: Village | None = None,
-    actor,
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """File a request (inside the Start activation) for a household of the case worker's township,
     or, with the applicant's signed ``entrustment`` (an uploaded file), of the village assistant's village.
@@ -218,7 +219,7 @@ def case_open(
     return process
 
 
-def _check_emergency_place(*, kind: str, household, village: Village, actor) -> None:
+def _check_emergency_place(*, kind: str, household, village: Village, actor: Staff) -> None:
     """Help where the emergency happens: emergencies only, an existing household registered
     elsewhere, filed by a case worker of the township where it happened (TA18; ZB20)."""
     if kind != Kind.EMERGENCY:
@@ -229,7 +230,7 @@ def _check_emergency_place(*, kind: str, household, village: Village, actor) -> 
         raise ValidationError(ERR_EMERGENCY_PLACE_OUTSIDE, code="emergency_place_outside")
 
 
-def _notify_registration_township(*, process: TemporaryAssistanceProcess, actor) -> None:
+def _notify_registration_township(*, process: TemporaryAssistanceProcess, actor: Staff) -> None:
     """Tell the household's registration township (and its county) of the case (TA18; domain.md §8):
     an audit row on the case, and the ``emergency_place_case_opened`` signal after the commit
     (the workspace turns it into messages for that township's staff)."""
