@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 # --- finance check (spending shock, MSL 17 via workflows.finance_check) ------------------
 
 
-def finance_check_case_ref(process) -> str:
+def finance_check_case_ref(process: TemporaryAssistanceProcess) -> str:
     return f"temporary_assistance:{process.pk}"
 
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township, Village
+from workflows.core.models import County, DibaoStandard, TemporaryAssistanceRule, Township, Village
 from workflows.core.models.rules import Area
 from workflows.core.programmes import Programme
 from workflows.core.scope import regions_where
@@ -40,11 +40,11 @@ DEFERRABLE_CONSENT_CODES = frozenset({"check_authorisation", "truthfulness"})
 # --- helpers -----------------------------------------------------------------
 
 
-def townships_for_case_worker(user: AnyUser):
+def townships_for_case_worker(user: AnyUser) -> QuerySet[Township]:
     return regions_where(user, "act_case_worker", Township)
 
 
-def villages_for_village_assistant(user: AnyUser):
+def villages_for_village_assistant(user: AnyUser) -> QuerySet[Village]:
     return regions_where(user, "act_village_assistant", Village)
 
 
@@ -55,7 +55,7 @@ def can_open_case(user: AnyUser) -> bool:
     )
 
 
-def households_for_intake(user: AnyUser):
+def households_for_intake(user: AnyUser) -> QuerySet[Household]:
     """Households ``user`` may file for: the case worker's townships, the village assistant's villages."""
     return Household.objects.filter(
         Q(township__in=townships_for_case_worker(user)) | Q(village__in=villages_for_village_assistant(user))
@@ -72,7 +72,9 @@ def _filing_channel(actor: Staff, village: Village) -> str:
         raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside") from None
 
 
-def township_limit_on(county, on: datetime.date) -> tuple[TemporaryAssistanceRule, DibaoStandard | None, Decimal]:
+def township_limit_on(
+    county: County, on: datetime.date
+) -> tuple[TemporaryAssistanceRule, DibaoStandard | None, Decimal]:
     """The rule in force, the urban standard it used (if any) and the township limit (TA18 2(2))."""
     rule = TemporaryAssistanceRule.objects.in_force(county=county, on=on)
     standard = None
@@ -81,7 +83,7 @@ def township_limit_on(county, on: datetime.date) -> tuple[TemporaryAssistanceRul
     return rule, standard, rule.effective_township_limit(on=on)
 
 
-def _live_cases(household_id: int, exclude_pk: int | None):
+def _live_cases(household_id: int, exclude_pk: int | None) -> QuerySet[TemporaryAssistanceProcess]:
     """Other cases of the household that were not refused or cancelled."""
     qs = TemporaryAssistanceProcess.objects.filter(household_id=household_id).exclude(
         Q(decision=Decision.REFUSED) | Q(status=PROCESS.CANCELED)
@@ -90,7 +92,7 @@ def _live_cases(household_id: int, exclude_pk: int | None):
 
 
 def check_frequency(
-    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, exclude_pk=None
+    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, exclude_pk: int | None = None
 ) -> None:
     """One payment per event; a repeat for the same cause needs a new reason; at most N per year (TA18 2(3)).
 
@@ -108,7 +110,9 @@ def check_frequency(
     _check_yearly_count(household=household, event_date=event_date, exclude_pk=exclude_pk, live=live)
 
 
-def _check_yearly_count(*, household: Household, event_date: datetime.date, exclude_pk=None, live=None) -> None:
+def _check_yearly_count(
+    *, household: Household, event_date: datetime.date, exclude_pk: int | None = None, live: QuerySet | None = None
+) -> None:
     """At most ``max_payments_per_year`` live cases whose event falls in the same calendar year (TA18 2(3))."""
     live = live if live is not None else _live_cases(household.pk, exclude_pk)
     rule = TemporaryAssistanceRule.objects.in_force(county=household.county, on=timezone.localdate())
@@ -152,7 +156,7 @@ def _require_undecided(process: TemporaryAssistanceProcess) -> None:
 
 
 def _pay(
-    *, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor: Staff, assist_first=False
+    *, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor: Staff, assist_first: bool = False
 ) -> Payment:
     """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock.
 
@@ -199,7 +203,15 @@ def _pay(
     return payment
 
 
-def _decide(*, process, approve: bool, amount, reason: str, actor: Staff, extra: dict | None = None) -> dict:
+def _decide(
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    amount: Decimal | None,
+    reason: str,
+    actor: Staff,
+    extra: dict | None = None,
+) -> dict:
     keys = ("decision", "approved_amount", "decision_reason", *(extra or {}))
     old = {k: getattr(process, k) for k in keys}
     if approve:
@@ -251,7 +263,7 @@ def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor: Staff)
         county=process.county_id,
         township=process.township_id,
         village=process.village_id,
-        case_number=process.case_number,
+        case_number=process.case_number or "",
         approved_on=timezone.localdate(),
         approved_by_id=actor.pk,
         actor_ids=[pk for pk in (process.opened_by_id,) if pk],

@@ -41,7 +41,9 @@ from .errors import (
 # --- decisions (分级审批, SAI 48, TA18 2(2)) ---------------------------------------------
 
 
-def _approval_amounts(process, approve: bool, amount, first_payment) -> tuple[Decimal | None, Decimal | None]:
+def _approval_amounts(
+    process: TemporaryAssistanceProcess, approve: bool, amount: Decimal | None, first_payment: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
     if not approve:
         return None, None
     amount = exact_positive_amount(amount, error=ERR_AMOUNT)
@@ -58,8 +60,8 @@ def case_township_approve(
     *,
     process: TemporaryAssistanceProcess,
     approve: bool,
-    amount=None,
-    first_payment=None,
+    amount: Decimal | None = None,
+    first_payment: Decimal | None = None,
     reason: str = "",
     actor: Staff,
 ) -> TemporaryAssistanceProcess:
@@ -97,8 +99,8 @@ def case_county_approve(
     *,
     process: TemporaryAssistanceProcess,
     approve: bool,
-    amount=None,
-    first_payment=None,
+    amount: Decimal | None = None,
+    first_payment: Decimal | None = None,
     reason: str = "",
     actor: Staff,
 ) -> TemporaryAssistanceProcess:
@@ -133,8 +135,8 @@ def case_decide_case_by_case(
     approve: bool,
     meeting_date: datetime.date,
     participants: str,
-    amount=None,
-    first_payment=None,
+    amount: Decimal | None = None,
+    first_payment: Decimal | None = None,
     reason: str = "",
     actor: Staff,
 ) -> TemporaryAssistanceProcess:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,11 +103,11 @@ def case_open(
     cause: str,
     event_date: datetime.date,
     cause_detail: str,
-    requested_amount,
+    requested_amount: Decimal,
     assist_first: bool = False,
     major_hardship: bool = False,
     repeat_reason: str = "",
-    entrustment=None,
+    entrustment: UploadedFile | None = None,
     channel: str | None = None,
     emergency_village: Village | None = None,
     actor: Staff,
@@ -219,7 +221,7 @@ def case_open(
     return process
 
 
-def _check_emergency_place(*, kind: str, household, village: Village, actor: Staff) -> None:
+def _check_emergency_place(*, kind: str, household: Household | None, village: Village, actor: Staff) -> None:
     """Help where the emergency happens: emergencies only, an existing household registered
     elsewhere, filed by a case worker of the township where it happened (TA18; ZB20)."""
     if kind != Kind.EMERGENCY:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -26,7 +28,7 @@ from .errors import (
 
 
 @transaction.atomic
-def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor: Staff) -> Payment:
+def case_pay_installment(*, process: TemporaryAssistanceProcess, amount: Decimal, actor: Staff) -> Payment:
     """A further staged payment of the approved amount (township fund or county, by tier).
 
     Refused once the county's sampling review revoked the approval (SAI 66, 68), and unless the
@@ -72,7 +74,7 @@ def may_reverse_payment(user: AnyUser, payment: Payment) -> bool:
 
 
 @transaction.atomic
-def payment_reverse(*, payment: Payment, amount, reason: str, actor: Staff) -> Payment:
+def payment_reverse(*, payment: Payment, amount: Decimal, reason: str, actor: Staff) -> Payment:
     """Reverse (part of) a payment with a written reason; township-fund money returns to the fund.
 
     Township-fund payments: the township approver or the county officer; county payments: the
