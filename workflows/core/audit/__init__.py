@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from ..events import check_action
 from ..models import AuditChainHead, AuditEvent
 from ..txmemo import TransactionMemo
+from ..types import Actor, AnyUser
 from .canonical import (
     CONTENT_FIELDS,
     canonical_content,
@@ -78,15 +80,16 @@ def chain_for(target: models.Model, process_id: int | None = None) -> str:
 
 
 def _chained_event(
-    *, chain: str, seq: int, prev_hash: str, action: str, target: models.Model, actor, on_behalf_of,
-    process_id: int | None, changes, data,
+    *, chain: str, seq: int, prev_hash: str, action: str, target: models.Model, actor: AnyUser | None,
+    on_behalf_of: Actor, process_id: int | None, changes: dict[str, list[Any]] | None,
+    data: dict[str, Any] | None,
 ) -> AuditEvent:  # fmt: skip
     """An unsaved event at ``seq`` after ``prev_hash``, its own hash computed."""
     event = AuditEvent(
         chain=chain,
         seq=seq,
         occurred_at=timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=cast("User | None", actor) if getattr(actor, "is_authenticated", False) else None,
         on_behalf_of=on_behalf_of,
         action=action,
         target_type=target._meta.label_lower,
@@ -141,7 +144,7 @@ def _locked_head(chain: str) -> tuple[int, str]:
 
 
 class _Buffer:
-    def __init__(self):
+    def __init__(self) -> None:
         self.events: list[tuple[AuditEvent, tuple[str, ...]]] = []  # (event, open savepoints)
         # Events written by a flush while savepoints were open: (event, savepoints open when it
         # was recorded, savepoints open when it was written). Rolling back one of the latter
@@ -156,7 +159,9 @@ class _Buffer:
         return None
 
 
-def _buffer(connection) -> _Buffer:
+# ``connection`` is a Django connection wrapper that this module extends with attributes of
+# its own (``_audit_buffer``) and wrapped methods, hence ``Any``.
+def _buffer(connection: Any) -> _Buffer:
     buffer = connection.__dict__.get("_audit_buffer")
     if buffer is None:
         buffer = connection._audit_buffer = _Buffer()
@@ -164,37 +169,39 @@ def _buffer(connection) -> _Buffer:
     return buffer
 
 
-def _hook(connection) -> None:
+def _hook(connection: Any) -> None:
     """Wrap the connection's commit, rollback, savepoint rollback and close (once per
     connection object) and put an execute wrapper in front of its statements."""
     commit, rollback, savepoint_rollback, close = (
         connection.commit, connection.rollback, connection.savepoint_rollback, connection.close
     )  # fmt: skip
 
-    def commit_with_audit():
+    def commit_with_audit() -> None:
         # A failure here propagates from ``commit``: ``Atomic.__exit__`` rolls back.
         flush_pending(connection.alias)
         commit()
         connection._audit_buffer.flushed = []
 
-    def rollback_dropping_audit():
+    def rollback_dropping_audit() -> None:
         connection._audit_buffer.events, connection._audit_buffer.flushed = [], []
         rollback()
 
-    def savepoint_rollback_dropping_audit(sid):
+    def savepoint_rollback_dropping_audit(sid: str) -> None:
         buffer = connection._audit_buffer
         undone = [(e, sids) for e, sids, written_in in buffer.flushed if sid in written_in and sid not in sids]
         for event, _sids in undone:
-            event._audit_buffered = True
+            event.__dict__["_audit_buffered"] = True  # read by ``AuditEvent.pk``
         buffer.flushed = [entry for entry in buffer.flushed if sid not in entry[2]]
         buffer.events = undone + [(e, sids) for e, sids in buffer.events if sid not in sids]
         savepoint_rollback(sid)
 
-    def close_dropping_audit():
+    def close_dropping_audit() -> None:
         connection._audit_buffer.events, connection._audit_buffer.flushed = [], []
         close()
 
-    def flush_before_audit_sql(execute, sql, params, many, context):
+    def flush_before_audit_sql(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         # Any statement on the audit tables (the ORM, or raw SQL such as the tamper tests)
         # runs after this transaction's buffered events are written.
         if connection._audit_buffer.events and _AUDIT_TABLES.search(sql or ""):
@@ -211,12 +218,12 @@ def _hook(connection) -> None:
 _AUDIT_TABLES = re.compile(r"core_audit(event|chainhead)\b")
 
 
-def _append(connection, event: AuditEvent) -> None:
+def _append(connection: Any, event: AuditEvent) -> None:
     _buffer(connection).events.append((event, tuple(connection.savepoint_ids)))
-    event._audit_buffered = True
+    event.__dict__["_audit_buffered"] = True  # read by ``AuditEvent.pk``
 
 
-def _tip(connection, chain: str) -> tuple[int, str]:
+def _tip(connection: Any, chain: str) -> tuple[int, str]:
     """Where the next event of ``chain`` goes: after this transaction's last buffered event
     of the chain, else after the locked stored head."""
     head = _locked_head(chain)
@@ -255,7 +262,7 @@ def flush_pending(alias: str | None = None) -> int:
     if written_in:
         buffer.flushed.extend((event, sids, written_in) for event, sids in recorded)
     for event in events:
-        event._audit_buffered = False
+        event.__dict__["_audit_buffered"] = False
     return len(events)
 
 
@@ -270,8 +277,8 @@ def audit_record(
     *,
     action: str,
     target: models.Model,
-    actor=None,
-    on_behalf_of=None,
+    actor: AnyUser | None = None,
+    on_behalf_of: Actor = None,
     changes: dict[str, list[Any]] | None = None,
     data: dict[str, Any] | None = None,
     process_id: int | None = None,
@@ -306,7 +313,7 @@ def audit_record_many(
     items: Iterable[tuple[models.Model, dict[str, Any]]],
     chain: str,
     process_id: int | None = None,
-    actor=None,
+    actor: AnyUser | None = None,
 ) -> list[AuditEvent]:
     """Append one event per ``(target, data)`` to ``chain``: the same events ``audit_record``
     would append one by one (same seq, prev_hash and hash). Call inside the change's transaction.
