@@ -289,3 +289,22 @@ def test_the_benefit_page_shows_the_migration_in_the_history(region, county_offi
     html = client_for(approver_a).get(reverse("caseload:household", args=[benefit.household_id])).content.decode()
     assert "从原系统迁入" in html and "纳入保障" in html
     assert "caseload-import-link" in client_for(approver_a).get(reverse("caseload:rechecks")).content.decode()
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(region, county_officer, client_for, monkeypatch):
+    """A file larger than the import limit is refused on the form (with the limit in MB) and
+    nothing is read or written; a file within the limit is checked as usual."""
+    from workflows.caseload.services import imports
+
+    content = _csv(_rows())
+    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", len(content) - 1)
+    client = client_for(county_officer)
+    url = reverse("caseload:import")
+    page = client.post(url, {"action": "preview", "file": SimpleUploadedFile("名册.csv", content)})
+    assert page.status_code == 200
+    assert page.context["form"].errors["file"] == [str(imports.ERR_FILE_SIZE % {"mb": 0})]
+    assert "token" not in page.context and not Benefit.objects.exists()
+
+    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", len(content))
+    page = client.post(url, {"action": "preview", "file": SimpleUploadedFile("名册.csv", content)})
+    assert "token" in page.context

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from pathlib import Path
 
 import pytest
+from django.db.backends.signals import connection_created
 
 from tests.dibao.conftest import approver_a2, fake_finance_check  # noqa: F401 - fixtures
 
@@ -12,6 +15,30 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]  # fmt: skip
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+
+# Once Playwright's sync API has run in this process, pytest's fixture teardown no longer runs
+# in the contextvars context of the test's setup and call (Django keeps connections per
+# context): the test's own connection is then out of reach of the flush and of the final
+# ``close_all`` and stayed open until the process ended, so dropping the xdist worker's test
+# database failed ("is being accessed by other users"). Every connection the main thread opens
+# is remembered here and closed by ``new_page`` after the browser is gone.
+_MAIN_THREAD_CONNECTIONS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _remember_main_thread_connection(sender, connection, **kwargs):
+    if threading.current_thread() is threading.main_thread():
+        _MAIN_THREAD_CONNECTIONS.add(connection)
+
+
+connection_created.connect(_remember_main_thread_connection, dispatch_uid="e2e-main-thread-connections")
+
+
+def close_main_thread_connections() -> None:
+    """Close every connection the test process's main thread opened, whatever context holds it."""
+    for wrapper in list(_MAIN_THREAD_CONNECTIONS):
+        wrapper.close()
+
+
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -44,3 +71,4 @@ def new_page(live_server, monkeypatch, tmp_path, settings):
         for context in contexts:
             context.close()
         browser.close()
+    close_main_thread_connections()

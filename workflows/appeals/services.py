@@ -25,6 +25,7 @@ from workflows.caseload.services import benefit_restore_on_appeal
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
 from workflows.core.flows import coerce
+from workflows.core.types import AnyUser, Staff
 from workflows.core.working_days import Calendar
 from workflows.documents.models import CaseDocument
 
@@ -76,14 +77,14 @@ def appeal_deadline(kind: str, delivered_on: datetime.date) -> datetime.date:
     return add_calendar_months(delivered_on, LITIGATION_MONTHS)
 
 
-def _case(letter: CaseDocument):
+def _case(letter: CaseDocument) -> Process:
     process = Process.objects.filter(pk=letter.process_id).first()
     if process is None:
         raise ValidationError(ERR_NOT_APPEALABLE)
     return coerce(process)
 
 
-def may_record(user, case) -> bool:
+def may_record(user: AnyUser, case: Process) -> bool:
     return (
         holds(user, "act_case_worker", township=case.township_id)
         or holds(user, "act_approver", township=case.township_id)
@@ -91,7 +92,9 @@ def may_record(user, case) -> bool:
     )
 
 
-def _audit(appeal: Appeal, action: str, actor, *, changes=None, data=None) -> None:
+def _audit(
+    appeal: Appeal, action: str, actor: Staff, *, changes: dict[str, list] | None = None, data: dict | None = None
+) -> None:
     audit_record(action=action, target=appeal, actor=actor, process_id=appeal.process_id, changes=changes, data=data)
 
 
@@ -104,7 +107,7 @@ def appeal_record(
     delivered_on: datetime.date,
     filed_on: datetime.date,
     claims: str,
-    actor,
+    actor: Staff,
 ) -> Appeal:
     """Record that the household applied for reconsideration or sued against ``letter``."""
     if letter.kind not in APPEALABLE or kind not in AppealKind.values:
@@ -163,7 +166,7 @@ def appeal_decide(
     outcome: str,
     outcome_on: datetime.date,
     text: str,
-    actor,
+    actor: Staff,
     amount: Decimal | None = None,
 ) -> Appeal:
     """Record the appeal body's outcome. Setting aside a change that reduced, suspended or

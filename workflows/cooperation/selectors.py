@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from viewflow.workflow.models import Process
 
 from workflows.core.access import holds
+from workflows.core.models import County
 from workflows.core.scope import user_scope
+from workflows.core.types import AnyUser
 
 from .models import Conference, ConferenceAction, Referral
 
@@ -24,17 +27,19 @@ LIST_CODENAMES = frozenset(
 )
 
 
-def may_open_list(user) -> bool:
+def may_open_list(user: AnyUser) -> bool:
     return any(codename in LIST_CODENAMES for _ct, _app, codename, _pk in user_scope(user).object_permissions)
 
 
-def referrals_visible_to(user) -> QuerySet[Referral]:
+def referrals_visible_to(user: AnyUser) -> QuerySet[Referral]:
     """Referrals of the user's townships (county staff: every township of their county)."""
     scope = user_scope(user)
     return Referral.objects.filter(township_id__in=scope.township_ids)
 
 
-def referral_list(user, *, status: str = "", overdue: bool = False, today: datetime.date | None = None):
+def referral_list(
+    user: AnyUser, *, status: str = "", overdue: bool = False, today: datetime.date | None = None
+) -> QuerySet[Referral]:
     """The list page's rows, most urgent first; open ones by default."""
     today = today or timezone.localdate()
     qs = referrals_visible_to(user).select_related("township", "village", "household", "created_by")
@@ -54,7 +59,7 @@ class CaseCooperation:
     may_confer: bool
 
 
-def case_cooperation(user, process) -> CaseCooperation:
+def case_cooperation(user: AnyUser, process: Process) -> CaseCooperation:
     """A case's referrals and conferences (with their follow-ups) and what ``user`` may do there."""
     referrals = list(Referral.objects.filter(process_id=process.pk).select_related("created_by").order_by("pk"))
     conferences = list(
@@ -84,7 +89,7 @@ class TownshipCooperation:
     actions_open: int = 0
 
 
-def county_counts(county, *, year: int, today: datetime.date | None = None) -> dict[int, TownshipCooperation]:
+def county_counts(county: County, *, year: int, today: datetime.date | None = None) -> dict[int, TownshipCooperation]:
     """{township pk: counts} for the county dashboard: open and overdue referrals (today),
     conferences held in ``year`` and their follow-ups still open. Two grouped queries."""
     today = today or timezone.localdate()
@@ -104,7 +109,7 @@ def county_counts(county, *, year: int, today: datetime.date | None = None) -> d
         .annotate(n=Count("pk", distinct=True), open=Count("actions", filter=Q(actions__closed_on__isnull=True)))
         .order_by()
     )
-    for r in conferences:
-        row = counts.setdefault(r["township_id"], TownshipCooperation())
-        row.conferences, row.actions_open = r["n"], r["open"]
+    for c in conferences:
+        row = counts.setdefault(c["township_id"], TownshipCooperation())
+        row.conferences, row.actions_open = c["n"], c["open"]
     return counts

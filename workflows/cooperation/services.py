@@ -9,18 +9,21 @@ appear in the case's history replay next to the programme's own steps.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS
 
 from workflows.core import working_days
 from workflows.core.access import access_case, holds
 from workflows.core.audit import audit_record
 from workflows.core.flows import coerce
+from workflows.core.types import Staff
 
 from .models import Conference, ConferenceAction, Department, Need, Participant, Referral
 
@@ -52,7 +55,7 @@ ERR_ALREADY_CLOSED = _("该后续事项已办结。")
 ERR_CLOSING_NOTE = _("请填写办结情况。")
 
 
-def _case(process):
+def _case(process: Process) -> Process:
     process = coerce(process)
     if getattr(process, "township_id", None) is None:
         raise ValidationError(ERR_NOT_A_CASE, code="not_a_case")
@@ -61,7 +64,7 @@ def _case(process):
     return process
 
 
-def _case_fields(process) -> dict:
+def _case_fields(process: Process) -> dict:
     return {
         "process_id": process.pk,
         "case_ref": process.case_number or f"#{process.pk}",
@@ -71,7 +74,7 @@ def _case_fields(process) -> dict:
     }
 
 
-def _household_id(process) -> int | None:
+def _household_id(process: Process) -> int | None:
     """The case's household: its declared ``household_field`` (dibao), else a ``household`` key."""
     name = getattr(process, "household_field", None) or "household"
     return getattr(process, f"{name}_id", None)
@@ -79,7 +82,12 @@ def _household_id(process) -> int | None:
 
 @transaction.atomic
 def referral_create(
-    *, process, department: str, need: str, answer_working_days: int = REFERRAL_ANSWER_WORKING_DAYS, actor
+    *,
+    process: Process,
+    department: str,
+    need: str,
+    answer_working_days: int = REFERRAL_ANSWER_WORKING_DAYS,
+    actor: Staff,
 ) -> Referral:
     """Refer the case's household to another department's special assistance (SAI 60).
 
@@ -122,7 +130,7 @@ def referral_create(
 
 @transaction.atomic
 def referral_answer(
-    *, referral: Referral, answered_by: str, answered_on: datetime.date, outcome: str, answer: str, actor
+    *, referral: Referral, answered_by: str, answered_on: datetime.date, outcome: str, answer: str, actor: Staff
 ) -> Referral:
     """Enter the department's answer to a referral (who answered, when, the outcome)."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -162,7 +170,7 @@ class ActionInput:
     due_on: datetime.date
 
 
-def conference_grounds(process, needs) -> tuple[bool, bool]:
+def conference_grounds(process: Process, needs: Iterable[str]) -> tuple[bool, bool]:
     """(above the township limit, several needs): either makes a conference due (domain.md §8)."""
     above = bool(getattr(process, "major_hardship", False)) or process.requested_amount > process.township_limit
     return above, len(set(needs)) >= 2
@@ -171,14 +179,14 @@ def conference_grounds(process, needs) -> tuple[bool, bool]:
 @transaction.atomic
 def conference_record(
     *,
-    process,
+    process: Process,
     held_on: datetime.date,
     departments: list[str],
     participants: str,
     needs: list[str],
     decision: str,
     actions: list[ActionInput],
-    actor,
+    actor: Staff,
 ) -> Conference:
     """Record a case conference on a 急难型 temporary-assistance case above the township limit
     or with two or more needs, with its follow-up actions (each with an owner and a due date)."""
@@ -252,7 +260,7 @@ def conference_record(
 
 
 @transaction.atomic
-def conference_action_close(*, action: ConferenceAction, closing_note: str, actor) -> ConferenceAction:
+def conference_action_close(*, action: ConferenceAction, closing_note: str, actor: Staff) -> ConferenceAction:
     """Close one follow-up action of a conference, saying what was done."""
     action = ConferenceAction.objects.select_for_update().select_related("conference").get(pk=action.pk)
     township_id = action.conference.township_id

@@ -358,15 +358,9 @@ for _device_model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_device_model)
 
 
-class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+class AuditedAccessAttemptAdmin(ReadOnlyAdminMixin, AccessAttemptAdmin):
     """Axes' failure records, read-only: deleting one would unlock an account without an
     audit row; administrators unlock through the user list's action instead."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 if admin.site.is_registered(AccessAttempt):

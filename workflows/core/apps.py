@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("基础数据与配置")
 
-    def ready(self):
+    def ready(self) -> None:
         # Connect the receivers: sign-in starts the staff session clocks; a lockout is audited.
         from . import lockout, otp, security, sendback, working_days  # noqa: F401
 

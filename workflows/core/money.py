@@ -16,6 +16,12 @@ def round_to_fen(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def is_exact_amount(amount: Decimal) -> bool:
+    """A stated amount as a document or an imported file must carry it: finite, not negative
+    and no finer than the fen (nothing would be rounded away)."""
+    return amount.is_finite() and amount >= 0 and amount == amount.quantize(CENT)
+
+
 def exact_positive_amount(value: Decimal | int | str, *, error: StrOrPromise) -> Decimal:
     """An amount a person entered for a payment or a credit: more than zero and no finer
     than the fen (nothing is rounded away), else ``ValidationError(error)``."""

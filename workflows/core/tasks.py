@@ -8,8 +8,9 @@ task has no entry, or an entry names a task that does not exist or is not marked
 
 import datetime
 import logging
+from typing import TypeVar
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,10 @@ logger = logging.getLogger(__name__)
 PERIODIC_TASKS: dict[str, object] = {}
 
 
-def periodic(task):
+_T = TypeVar("_T", bound=Task)
+
+
+def periodic(task: _T) -> _T:
     """Mark a Celery task as run by beat (see the module docstring); returns it unchanged."""
     PERIODIC_TASKS[task.name] = task
     return task

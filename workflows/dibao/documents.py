@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core import programmes
+from workflows.core.money import CENT, is_exact_amount
 from workflows.documents.pdf import qr_data_uri, render_pdf
 
 if TYPE_CHECKING:
@@ -93,9 +94,9 @@ def _money(obj, name: str, *, optional: bool = False) -> None:
     value = getattr(obj, name)
     if value is None and optional:
         return
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+    if not isinstance(value, Decimal) or not is_exact_amount(value):
         raise ValueError(str(ERR_AMOUNT).format(field=name))
-    object.__setattr__(obj, name, value.quantize(Decimal("0.01")))
+    object.__setattr__(obj, name, value.quantize(CENT))
 
 
 def _positive_int(obj, name: str) -> None:

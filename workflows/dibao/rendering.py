@@ -32,10 +32,11 @@ def prepare_decision_letter(params: dict) -> Prepared:
 def prepare_public_notice(params: dict) -> Prepared:
     from .documents import render_notice_pdf
     from .models import NoticeRound
-    from .services.notice import notice_data
+    from .selectors import public_notice
 
     notice = NoticeRound.objects.get(pk=params["notice_id"])
-    data = notice_data(_case(notice.process_id), notice)
+    notice.process = _case(notice.process_id)
+    data = public_notice(notice)
     return Prepared(render=lambda _url: render_notice_pdf(data), applicant_name=data.applicant_name)
 
 

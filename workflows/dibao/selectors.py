@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from workflows.core.access import holds
 from workflows.core.models import County, Township
@@ -15,6 +17,7 @@ from workflows.core.working_days import Calendar
 from workflows.finance_check.models import Outcome
 from workflows.finance_check.selectors import halted_check_for
 
+from .documents import PublicNoticeData
 from .models import DibaoProcess, NoticeRound, Objection, OverdueAlert
 
 
@@ -111,25 +114,21 @@ def overdue_alerts_for(user) -> QuerySet[OverdueAlert] | None:
     )
 
 
-@dataclass(frozen=True)
-class PublicNoticeView:
-    """What an anonymous visitor of the objection form may see (MSL 24)."""
-
-    case_number: str
-    applicant_name: str
-    household_size: int
-    village_name: str
-    township_name: str
-    proposed_monthly_amount: object
-    notice_round: int
-    posted_on: datetime.date
-    ends_on: datetime.date
+def objection_contact_for(process: DibaoProcess) -> str:
+    # Printed on the posted notice, an official document: in the default language even
+    # when the acting case worker reads the screens in English (like ``render_pdf``).
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_("%(township)s社会事务办公室（民政窗口）") % {"township": process.township.name})
 
 
-def public_notice(notice: NoticeRound) -> PublicNoticeView:
+def public_notice(notice: NoticeRound) -> PublicNoticeData:
+    """The notice's public fields only (MSL 24; ``PublicNoticeData`` cannot carry more).
+
+    The one builder of a notice's data: the posted PDF, the village board's print and the
+    objection pages (what an anonymous visitor may see) all show the same fields."""
     process = notice.process
     head = process.household.head
-    return PublicNoticeView(
+    return PublicNoticeData(
         case_number=process.case_number,
         applicant_name=head.name if head else "",
         household_size=process.household.size,
@@ -139,6 +138,7 @@ def public_notice(notice: NoticeRound) -> PublicNoticeView:
         notice_round=notice.round,
         posted_on=timezone.localtime(notice.posted_at).date(),
         ends_on=timezone.localtime(notice.ends_at).date(),
+        objection_contact=objection_contact_for(process),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from .models import CaseDocument, PendingDocument
@@ -22,6 +24,6 @@ def pending_documents_for_case(process_id: int) -> QuerySet[PendingDocument]:
     return PendingDocument.objects.filter(process_id=process_id).exclude(status=PendingDocument.Status.RENDERED)
 
 
-def pending_letter_kinds(process_id: int, kinds) -> set[str]:
+def pending_letter_kinds(process_id: int, kinds: Iterable[str]) -> set[str]:
     """Which of ``kinds`` the case asked for and does not have yet (pending or failed)."""
     return set(pending_documents_for_case(process_id).filter(kind__in=kinds).values_list("kind", flat=True))

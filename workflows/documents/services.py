@@ -21,6 +21,7 @@ from viewflow.workflow.models import Process
 
 from workflows.core.audit import audit_record
 from workflows.core.flows import coerce
+from workflows.core.types import Actor, AnyUser, Staff
 
 from .models import CaseDocument, PendingDocument, mask_name, new_token
 from .rendering import renderer_for
@@ -59,7 +60,7 @@ def _create(
     kind: str,
     filename: str,
     content: bytes,
-    actor,
+    actor: Actor,
     token: str,
     verifiable: bool,
     applicant_name: str,
@@ -104,7 +105,7 @@ def document_issue(
     kind: str,
     filename: str,
     render: Callable[[str], bytes],
-    actor,
+    actor: Staff,
     applicant_name: str = "",
     supersedes: CaseDocument | None = None,
 ) -> CaseDocument:
@@ -138,7 +139,7 @@ def document_store(
     kind: str,
     filename: str,
     content: bytes,
-    actor,
+    actor: Staff,
     applicant_name: str = "",
     supersedes: CaseDocument | None = None,
 ) -> CaseDocument:
@@ -157,7 +158,7 @@ def document_store(
 
 
 @transaction.atomic
-def document_supersede(*, document: CaseDocument, replacement: CaseDocument, actor) -> CaseDocument:
+def document_supersede(*, document: CaseDocument, replacement: CaseDocument, actor: Actor) -> CaseDocument:
     """Mark ``document`` as replaced by ``replacement`` (same case). Its QR then verifies as superseded."""
     document = CaseDocument.objects.select_for_update().get(pk=document.pk)
     if replacement.process_id != document.process_id or replacement.pk == document.pk:
@@ -178,7 +179,7 @@ def document_supersede(*, document: CaseDocument, replacement: CaseDocument, act
 
 
 @transaction.atomic
-def document_record_download(*, document: CaseDocument, actor) -> None:
+def document_record_download(*, document: CaseDocument, actor: Staff) -> None:
     """Audit that ``actor`` downloaded ``document`` (the view checked the case scope)."""
     audit_record(
         action="document.downloaded",
@@ -191,7 +192,7 @@ def document_record_download(*, document: CaseDocument, actor) -> None:
 
 # --- documents rendered after commit ------------------------------------------------------
 def document_request(
-    *, process_id: int, kind: str, filename: str, renderer: str, params: dict, actor
+    *, process_id: int, kind: str, filename: str, renderer: str, params: dict, actor: Staff
 ) -> PendingDocument:
     """Record that the case needs a document and render it after this transaction commits.
 
@@ -293,7 +294,7 @@ def document_render(*, pending_pk: int) -> str:
     return row.status
 
 
-def _may_retry(user, process_id: int) -> bool:
+def _may_retry(user: AnyUser, process_id: int) -> bool:
     from workflows.core.access import holds
 
     process = Process.objects.filter(pk=process_id).first()
@@ -302,7 +303,7 @@ def _may_retry(user, process_id: int) -> bool:
 
 
 @transaction.atomic
-def document_render_retry(*, pending: PendingDocument, actor) -> PendingDocument:
+def document_render_retry(*, pending: PendingDocument, actor: Staff) -> PendingDocument:
     """Ask again for a document whose render failed (the office's button): the row is pending
     again with its attempts reset, and the job is queued after commit."""
     from workflows.core.queueing import enqueue_on_commit

@@ -11,18 +11,12 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     pass
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RegistryEvidence
     fields = ["source", "status", "attempts", "requested_at", "responded_at", "http_status", "raw_sha256", "error"]
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FinanceCheckProcess)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from workflows.core.scope import user_scope
+from workflows.core.types import AnyUser
 
 from .models import FundEntry, ReserveFund
 
 
-def funds_visible_to(user):
+def funds_visible_to(user: AnyUser) -> QuerySet[ReserveFund]:
     scope = user_scope(user)
     return (
         ReserveFund.objects.filter(township_id__in=scope.township_ids)
@@ -26,7 +28,7 @@ def funds_visible_to(user):
     )
 
 
-def fund_ledger(fund: ReserveFund):
+def fund_ledger(fund: ReserveFund) -> QuerySet[FundEntry]:
     return FundEntry.objects.filter(fund=fund).select_related("actor", "reverses").order_by("-pk")
 
 
@@ -51,7 +53,7 @@ def balance_by_day(fund: ReserveFund) -> list[tuple[datetime.date, Decimal, Deci
     return out
 
 
-def balance_chart(fund: ReserveFund, points) -> dict:
+def balance_chart(fund: ReserveFund, points: Iterable[tuple[datetime.date, Decimal, Decimal]]) -> dict:
     """The balance line's data for ``json_script`` (static/workspace/charts.js)."""
     return {
         "kind": "time",
@@ -74,7 +76,7 @@ def balance_chart(fund: ReserveFund, points) -> dict:
 pending_paperwork_sources: list = []
 
 
-def pending_paperwork(*, township_ids) -> list:
+def pending_paperwork(*, township_ids: Iterable[int]) -> list:
     """Cases of every registered programme that were paid from a township fund and still
     owe their paperwork."""
     return [case for source in pending_paperwork_sources for case in source(township_ids=township_ids)]

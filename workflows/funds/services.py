@@ -20,6 +20,7 @@ from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import Township
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 
 from .models import FundEntry, ReserveFund
 
@@ -43,7 +44,7 @@ def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
     return fund
 
 
-def _append(*, fund: ReserveFund, kind: str, amount: Decimal, reason: str, actor, **links) -> FundEntry:
+def _append(*, fund: ReserveFund, kind: str, amount: Decimal, reason: str, actor: Staff, **links: object) -> FundEntry:
     """Write one entry and move the cached balance. Caller holds the fund's row lock."""
     before = fund.balance
     fund.balance = before + amount
@@ -62,7 +63,9 @@ def _append(*, fund: ReserveFund, kind: str, amount: Decimal, reason: str, actor
     return entry
 
 
-def _county_credit(*, kind: str, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
+def _county_credit(
+    *, kind: str, township: Township, budget_year: int, amount: Decimal, reason: str, actor: Staff
+) -> FundEntry:
     if not holds(actor, "act_county_officer", county=township.county_id):
         raise PermissionDenied(ERR_NOT_COUNTY_OFFICER)
     if not reason.strip():
@@ -76,7 +79,7 @@ def _county_credit(*, kind: str, township: Township, budget_year: int, amount, r
 
 
 @transaction.atomic
-def fund_allocate(*, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
+def fund_allocate(*, township: Township, budget_year: int, amount: Decimal, reason: str, actor: Staff) -> FundEntry:
     """County allocates the year's reserve fund to a township (opens the fund if needed)."""
     return _county_credit(
         kind=FundEntry.Kind.ALLOCATION,
@@ -89,7 +92,7 @@ def fund_allocate(*, township: Township, budget_year: int, amount, reason: str, 
 
 
 @transaction.atomic
-def fund_replenish(*, township: Township, budget_year: int, amount, reason: str, actor) -> FundEntry:
+def fund_replenish(*, township: Township, budget_year: int, amount: Decimal, reason: str, actor: Staff) -> FundEntry:
     """County tops up a township's fund during the year."""
     return _county_credit(
         kind=FundEntry.Kind.REPLENISHMENT,
@@ -103,7 +106,13 @@ def fund_replenish(*, township: Township, budget_year: int, amount, reason: str,
 
 @transaction.atomic
 def fund_pay(
-    *, fund: ReserveFund, amount, reason: str, actor, process_id: int | None = None, case_number: str = ""
+    *,
+    fund: ReserveFund,
+    amount: Decimal,
+    reason: str,
+    actor: Staff,
+    process_id: int | None = None,
+    case_number: str = "",
 ) -> FundEntry:
     """Pay ``amount`` out of ``fund``; refuse when the balance would go below zero.
 
@@ -132,7 +141,7 @@ def fund_pay(
 
 
 @transaction.atomic
-def fund_reverse(*, payment: FundEntry, amount, reason: str, actor) -> FundEntry:
+def fund_reverse(*, payment: FundEntry, amount: Decimal, reason: str, actor: Staff) -> FundEntry:
     """Return (part of) a payment to its fund, with a written reason."""
     fund = ReserveFund.objects.select_for_update().select_related("township").get(pk=payment.fund_id)
     if not (

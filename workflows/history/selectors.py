@@ -26,6 +26,7 @@ from workflows.core.flows import coerce
 from workflows.core.models import (
     AssetLimit,
     AuditEvent,
+    County,
     DibaoStandard,
     SamplingRule,
     TemporaryAssistanceRule,
@@ -45,11 +46,11 @@ TASK_STATUS_BY_ACTION = {
 }
 
 
-def chain_of(process) -> str:
+def chain_of(process: Process) -> str:
     return f"case:{process.pk}"
 
 
-def case_events(process) -> QuerySet[AuditEvent]:
+def case_events(process: Process) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(chain=chain_of(process)).select_related("actor", "on_behalf_of").order_by("seq")
 
 
@@ -108,7 +109,7 @@ RULE_LABELS = {
 }
 
 
-def rules_in_force(county, when: datetime.datetime) -> dict[str, dict[str, Any]]:
+def rules_in_force(county: County, when: datetime.datetime) -> dict[str, dict[str, Any]]:
     """Rule versions in force for ``county`` on ``when``'s date, among rows recorded by then."""
     on = timezone.localdate(when)
     lookups = [
@@ -145,7 +146,7 @@ def rules_in_force(county, when: datetime.datetime) -> dict[str, dict[str, Any]]
     return out
 
 
-def replay(process, at: int | None = None, *, events: list[AuditEvent] | None = None) -> CaseState:
+def replay(process: Process, at: int | None = None, *, events: list[AuditEvent] | None = None) -> CaseState:
     """The case as of event ``at`` (its seq; default: the latest event)."""
     process = coerce(process)
     if events is None:
@@ -181,7 +182,7 @@ class CaseVerification:
         return self.broken is None
 
 
-def case_verification(process) -> CaseVerification:
+def case_verification(process: Process) -> CaseVerification:
     """The case chain recomputed, plus the latest anchor's record of it."""
     chain = chain_of(process)
     anchor = HistoryAnchor.objects.order_by("-pk").first()
@@ -191,7 +192,7 @@ def case_verification(process) -> CaseVerification:
     return CaseVerification(chain=chain, events=report.events, broken=broken, anchor=anchor)
 
 
-def flow_chart_svg(process, state: CaseState | None = None) -> str:
+def flow_chart_svg(process: Process, state: CaseState | None = None) -> str:
     """The flow diagram, nodes coloured by the path taken.
 
     With ``state``, node statuses come from the replayed tasks (the diagram as
@@ -213,7 +214,7 @@ def flow_chart_svg(process, state: CaseState | None = None) -> str:
     return render(grid, title=str(_("%(flow)s流程图") % {"flow": flow_class.process_title}))
 
 
-def path_taken(process) -> list[Task]:
+def path_taken(process: Process) -> list[Task]:
     """The case's tasks in the order they were created (the path through the flow)."""
     return list(Task.objects.filter(process_id=process.pk).select_related("owner").order_by("created", "pk"))
 
@@ -223,14 +224,14 @@ def visible_process(pk: int) -> Process | None:
     return coerce(process) if process else None
 
 
-def node_title(process, name: str | None) -> str:
+def node_title(process: Process, name: str | None) -> str:
     if not name:
         return ""
     node = coerce(process).flow_class.instance.node(name, no_obsolete=True)
     return str(getattr(node, "task_title", "") or name) if node else name
 
 
-def is_start_node(process, name: str | None) -> bool:
+def is_start_node(process: Process, name: str | None) -> bool:
     node = coerce(process).flow_class.instance.node(name, no_obsolete=True) if name else None
     return isinstance(node, flow.Start)
 
@@ -239,7 +240,7 @@ def is_start_node(process, name: str | None) -> bool:
 class Decision:
     """A human task done: who, when, and the changes they recorded while doing it."""
 
-    node: str
+    node: str | None
     title: str
     actor: Any
     started_at: datetime.datetime
@@ -247,9 +248,9 @@ class Decision:
     events: list[AuditEvent] = field(default_factory=list)
 
 
-def decisions(process, events: list[AuditEvent]) -> list[Decision]:
+def decisions(process: Process, events: list[AuditEvent]) -> list[Decision]:
     """Completed human tasks with the data changes their owner recorded in between."""
-    open_tasks: dict[int, Decision] = {}
+    open_tasks: dict[int | None, Decision] = {}
     out = []
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
 from workflows.core.audit import REASON_NO_CHAIN, ChainBreak, VerificationReport, audit_record, verify_chains
 from workflows.core.models import AuditChainHead, AuditEvent
+from workflows.core.types import Staff
 
 from . import selectors
 from .models import HistoryAnchor
@@ -143,7 +145,7 @@ def history_verify(*, chains: list[str] | None = None) -> HistoryVerification:
     return HistoryVerification(report=report, anchor=anchor, anchor_problems=problems)
 
 
-def viewer_record(*, viewer, process, action: str, data: dict | None = None) -> None:
+def viewer_record(*, viewer: Staff, process: Process, action: str, data: dict | None = None) -> None:
     """Log an auditor's read or export of a case on the viewer's own chain."""
     audit_record(
         action=action,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from workflows.core.models import Village
 from workflows.core.money import round_to_fen
+from workflows.core.types import Staff
 
 from .models import Consent, DeclaredIncome, Household, HouseholdMember, RigidExpense
 from .validators import normalise_id_number
@@ -26,7 +27,7 @@ def household_register(
     bank_account: str,
     members: Iterable,
     signed_on: datetime.date,
-    actor,
+    actor: Staff,
     entrusted: bool = False,
 ) -> tuple[Household, list[HouseholdMember]]:
     """Create the household, its members, their declared incomes, essential spending and signed consents.

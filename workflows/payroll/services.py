@@ -17,20 +17,24 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from workflows.caseload.models import PAYING, Benefit, BenefitChange, BenefitKind
 from workflows.caseload.months import add_months, month_of
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
+from workflows.core.models import Township
 from workflows.core.money import round_to_fen
 from workflows.core.pii import clean_reason
-from workflows.households.models import HouseholdMember
+from workflows.core.types import AnyUser, Staff
+from workflows.households.models import Household, HouseholdMember
 from workflows.temporary_assistance.models import Payment as TaPayment
 
 from .models import Deduction, LineDeduction, LineKind, PaymentRoll, PaymentRollLine, RollStatus
@@ -56,7 +60,7 @@ ERR_DEDUCTION_STALE = _("有扣减记录在名册生成后已发生变化，请�
 ERR_REASON_REQUIRED = _("请填写理由。")
 
 
-def _now():
+def _now() -> datetime.datetime:
     return timezone.now()
 
 
@@ -64,12 +68,14 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _require(user, codename: str, township_id: int, error) -> None:
+def _require(user: AnyUser, codename: str, township_id: int, error: StrOrPromise) -> None:
     if not holds(user, codename, township=township_id):
         raise PermissionDenied(error)
 
 
-def _audit(roll: PaymentRoll, action: str, actor, *, changes=None, data=None) -> None:
+def _audit(
+    roll: PaymentRoll, action: str, actor: Staff, *, changes: dict[str, list] | None = None, data: dict | None = None
+) -> None:
     audit_record(action=action, target=roll, actor=actor, changes=changes, data=data)
 
 
@@ -90,7 +96,7 @@ def benefit_owed(benefit: Benefit, first: datetime.date, through: datetime.date)
     return sum((benefit.amount_in(m) for m in months_between(start, through)), ZERO)
 
 
-def _payee(household):
+def _payee(household: Household) -> tuple[str, str]:
     head = household.head
     return (head.name, head.id_number) if head else ("", "")
 
@@ -108,7 +114,7 @@ def _check_order(township_id: int, month: datetime.date) -> None:
         raise ValidationError(ERR_EARLIER_DRAFT, params={"month": f"{earlier.month:%Y-%m}"})
 
 
-def _payment_schedules(benefit_ids) -> dict[int, list[tuple[datetime.date, Decimal]]]:
+def _payment_schedules(benefit_ids: Any) -> dict[int, list[tuple[datetime.date, Decimal]]]:
     """Per benefit, its history as (month from which, amount paid per month) in order: the
     same reading as ``Benefit.amount_in`` (the latest change in effect decides; a status
     that does not pay pays 0), from plain tuples of one query."""
@@ -123,7 +129,9 @@ def _payment_schedules(benefit_ids) -> dict[int, list[tuple[datetime.date, Decim
     return schedules
 
 
-def _paid_in(schedule: list[tuple[datetime.date, Decimal]], starts, first, last) -> tuple[Decimal, Decimal]:
+def _paid_in(
+    schedule: list[tuple[datetime.date, Decimal]], starts: datetime.date, first: datetime.date, last: datetime.date
+) -> tuple[Decimal, Decimal]:
     """(owed for ``first``..``last``-1 month, paid for ``last``) from a benefit's schedule,
     nothing before ``starts``: one walk over the months and the changes together."""
     owed, amount, j = ZERO, ZERO, 0
@@ -137,7 +145,7 @@ def _paid_in(schedule: list[tuple[datetime.date, Decimal]], starts, first, last)
     return owed, ZERO
 
 
-def _heads(household_ids) -> dict[int, tuple[str, str]]:
+def _heads(household_ids: Any) -> dict[int, tuple[str, str]]:
     """The payee of each household: its applicant (户主), else its first member, as
     ``Household.head`` reads it; (name, ID number) tuples from one query."""
     heads: dict[int, tuple[str, str]] = {}
@@ -303,7 +311,7 @@ def _apply_deductions(township_id: int, lines: list[PaymentRollLine]) -> dict[in
 
 
 @transaction.atomic
-def roll_generate(*, township, month: datetime.date, actor) -> PaymentRoll:
+def roll_generate(*, township: Township, month: datetime.date, actor: Staff) -> PaymentRoll:
     """Generate (or regenerate, while a draft) the township's roll for ``month``."""
     if not (
         holds(actor, "act_case_worker", township=township.pk) or holds(actor, "act_approver", township=township.pk)
@@ -357,7 +365,7 @@ def roll_generate(*, township, month: datetime.date, actor) -> PaymentRoll:
 
 
 @transaction.atomic
-def roll_freeze(*, roll: PaymentRoll, actor) -> PaymentRoll:
+def roll_freeze(*, roll: PaymentRoll, actor: Staff) -> PaymentRoll:
     """The township head reviews and freezes the roll: it goes to the finance bureau and
     never changes again; the deductions it applied are settled against their orders."""
     _require(actor, "act_approver", roll.township_id, ERR_NOT_APPROVER)
@@ -395,7 +403,7 @@ def roll_freeze(*, roll: PaymentRoll, actor) -> PaymentRoll:
 
 
 @transaction.atomic
-def line_return(*, line: PaymentRollLine, reason: str, actor) -> PaymentRollLine:
+def line_return(*, line: PaymentRollLine, reason: str, actor: Staff) -> PaymentRollLine:
     """Record a payment the bank returned (e.g. a closed account)."""
     line = PaymentRollLine.objects.select_for_update().select_related("roll").get(pk=line.pk)
     _require(actor, "act_case_worker", line.roll.township_id, ERR_NOT_CASE_WORKER)
@@ -419,7 +427,7 @@ def line_return(*, line: PaymentRollLine, reason: str, actor) -> PaymentRollLine
 
 
 @transaction.atomic
-def line_reissue_ready(*, line: PaymentRollLine, bank_account: str, actor) -> PaymentRollLine:
+def line_reissue_ready(*, line: PaymentRollLine, bank_account: str, actor: Staff) -> PaymentRollLine:
     """The household's account is corrected: record it, and the next roll reissues the
     returned payment."""
     line = PaymentRollLine.objects.select_for_update().select_related("roll", "household").get(pk=line.pk)
@@ -450,7 +458,15 @@ def line_reissue_ready(*, line: PaymentRollLine, bank_account: str, actor) -> Pa
 
 
 @transaction.atomic
-def deduction_order(*, household, amount, reason: str, actor, monthly_cap=None, case_number: str = "") -> Deduction:
+def deduction_order(
+    *,
+    household: Household,
+    amount: Decimal,
+    reason: str,
+    actor: Staff,
+    monthly_cap: Decimal | None = None,
+    case_number: str = "",
+) -> Deduction:
     """A recovery decision (SAI 68) to deduct ``amount`` from the household's future
     payments; the township approver decides it."""
     _require(actor, "act_approver", household.township_id, ERR_NOT_APPROVER)
@@ -483,7 +499,7 @@ def deduction_order(*, household, amount, reason: str, actor, monthly_cap=None, 
     return order
 
 
-def may_view_roll(user, roll: PaymentRoll) -> bool:
+def may_view_roll(user: AnyUser, roll: PaymentRoll) -> bool:
     """Township staff of the roll's township, county staff of its county."""
     return (
         holds(user, "view_township_cases", township=roll.township_id)
@@ -493,7 +509,7 @@ def may_view_roll(user, roll: PaymentRoll) -> bool:
 
 
 @transaction.atomic
-def roll_export_record(*, roll: PaymentRoll, fmt: str, reason: str, actor) -> None:
+def roll_export_record(*, roll: PaymentRoll, fmt: str, reason: str, actor: Staff) -> None:
     """Log the export of a frozen roll with full ID and account numbers (PIPL: who, when,
     why), before the file is produced."""
     if not may_view_roll(actor, roll) or not (

@@ -15,6 +15,7 @@ from viewflow.workflow.models import Process
 from workflows.core import models as core_models
 from workflows.core.models import County, Township
 from workflows.core.scope import user_scope
+from workflows.core.types import AnyUser, Staff
 
 from .models import DrawnCase, Finding, SamplingDraw, SamplingReviewProcess
 
@@ -34,19 +35,19 @@ def drawn_cases_without_review(draw_pk: int) -> list[int]:
     )
 
 
-def counties_for(user) -> QuerySet[County]:
+def counties_for(user: AnyUser) -> QuerySet[County]:
     """Counties whose sampling pages ``user`` may open (county staff of that county)."""
     return County.objects.filter(pk__in=user_scope(user).county_ids)
 
 
-def county_for_or_404(user, county_pk: int) -> County:
+def county_for_or_404(user: AnyUser, county_pk: int) -> County:
     county = counties_for(user).filter(pk=county_pk).first()
     if county is None:
         raise Http404("No county matches the given query.")
     return county
 
 
-def draws_visible_to(user) -> QuerySet[SamplingDraw]:
+def draws_visible_to(user: AnyUser) -> QuerySet[SamplingDraw]:
     return SamplingDraw.objects.filter(county__in=counties_for(user)).select_related("county", "rule")
 
 
@@ -119,6 +120,7 @@ def finance_evidence(programme: str, process_id: int, finance_check_id: int | No
 def case_file(process: SamplingReviewProcess) -> dict:
     """Everything the county reviewer sees: the approval, links, finance evidence, rules, corrections."""
     drawn = process.drawn_case
+    assert drawn is not None  # a review case is opened from its drawn case (``review_open``)
     record = drawn.record
     return {
         "record": record,
@@ -219,7 +221,7 @@ def error_rate_chart(rows: list[ReportRow]) -> dict:
     }
 
 
-def without_own_approvals(tasks: QuerySet, user) -> QuerySet:
+def without_own_approvals(tasks: QuerySet, user: Staff) -> QuerySet:
     """Drop review tasks of approvals ``user`` acted on (domain.md §1), as one SQL subquery."""
     from django.db.models import Exists, OuterRef
 
@@ -231,7 +233,7 @@ def without_own_approvals(tasks: QuerySet, user) -> QuerySet:
     return tasks.exclude(Q(process__flow_class=SamplingReviewFlow) & review_nodes & Exists(acted))
 
 
-def overdue_corrections_for(user) -> QuerySet:
+def overdue_corrections_for(user: AnyUser) -> QuerySet:
     """Escalated, still open corrections in the user's counties."""
     from .models import Correction
 

@@ -6,11 +6,13 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, diff
 from workflows.core.models import Township, Village
 from workflows.core.scope import regions_where
+from workflows.core.types import AnyUser, Staff
 
 from .models import SkeletonProcess
 
@@ -18,16 +20,16 @@ ERR_VILLAGE_OUTSIDE = _("所选村（社区）不在您负责的乡镇。")
 ERR_OWN_CASE = _("登记人不能审核自己登记的案件。")
 
 
-def townships_for_case_worker(user):
+def townships_for_case_worker(user: AnyUser) -> QuerySet[Township]:
     return regions_where(user, "act_case_worker", Township)
 
 
-def can_open_case(user) -> bool:
+def can_open_case(user: AnyUser) -> bool:
     return user.is_authenticated and townships_for_case_worker(user).exists()
 
 
 @transaction.atomic
-def case_open(*, process: SkeletonProcess, village: Village, summary: str, actor) -> SkeletonProcess:
+def case_open(*, process: SkeletonProcess, village: Village, summary: str, actor: Staff) -> SkeletonProcess:
     """Fill a new case (inside the Start activation) for a village of the actor's township."""
     if not townships_for_case_worker(actor).filter(pk=village.township_id).exists():
         raise ValidationError(ERR_VILLAGE_OUTSIDE)
@@ -41,7 +43,7 @@ def case_open(*, process: SkeletonProcess, village: Village, summary: str, actor
 
 
 @transaction.atomic
-def case_review(*, process: SkeletonProcess, approved: bool, note: str, actor) -> SkeletonProcess:
+def case_review(*, process: SkeletonProcess, approved: bool, note: str, actor: Staff) -> SkeletonProcess:
     if actor.pk in process.excluded_actor_ids("review"):
         raise PermissionDenied(ERR_OWN_CASE)
     old = {"approved": process.approved, "review_note": process.review_note}

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
 from .models import TemporaryAssistanceProcess
 
+if TYPE_CHECKING:
+    from workflows.households.models import Household
 
-def pending_assist_first(*, township_ids):
+    from .models import Payment
+
+
+def pending_assist_first(*, township_ids: Iterable[int]) -> QuerySet[TemporaryAssistanceProcess]:
     """Assist-first cases whose paperwork is not completed yet (先行救助，待补办), oldest deadline first."""
     return (
         TemporaryAssistanceProcess.objects.filter(
@@ -17,7 +28,7 @@ def pending_assist_first(*, township_ids):
     )
 
 
-def case_payments(process):
+def case_payments(process: TemporaryAssistanceProcess) -> QuerySet[Payment]:
     """The staged payments of one case, oldest first, with what is left to reverse (``remaining``)."""
     from django.db.models import F
 
@@ -31,14 +42,14 @@ def case_payments(process):
     )
 
 
-def household_by_id_number(*, id_number: str, households):
+def household_by_id_number(*, id_number: str, households: QuerySet[Household]) -> Household | None:
     """The household among ``households`` (the actor's intake scope) with a member of this ID number, or None."""
     from workflows.households.validators import normalise_id_number
 
     return households.filter(members__id_number=normalise_id_number(id_number)).select_related("village").first()
 
 
-def decided_without_letter(*, decided_before):
+def decided_without_letter(*, decided_before: datetime.datetime) -> QuerySet:
     """Pks of decided cases that have no decision / refusal letter yet (the letter sweep), oldest first."""
     from django.db.models import Exists, OuterRef
 

@@ -27,7 +27,7 @@ class CalendarDay(models.Model):
         verbose_name_plural = _("节假日与调休")
         ordering = ["date"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
 
 
@@ -49,5 +49,5 @@ class CalendarYear(models.Model):
         verbose_name_plural = _("已公布的年度节假日安排")
         ordering = ["year"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.year)

@@ -38,5 +38,5 @@ class SendBack(models.Model):
         db_table = "workspace_sendback"
         indexes = [models.Index(fields=["process", "state"], name="ws_sendback_process_state")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.process_id} {self.from_node}→{self.to_node}"

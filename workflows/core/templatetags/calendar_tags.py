@@ -1,5 +1,7 @@
 """The calendar-horizon warning (issue 15 item 5), for the county dashboard and the admin index."""
 
+import datetime
+
 from django import template
 from django.utils import timezone
 
@@ -9,6 +11,6 @@ register = template.Library()
 
 
 @register.inclusion_tag("core/_calendar_warning.html")
-def calendar_warning(today=None):
+def calendar_warning(today: datetime.date | None = None) -> dict[str, int | None]:
     """From 1 November: next year's official schedule is not loaded yet."""
     return {"missing_year": missing_schedule_year(today or timezone.localdate())}

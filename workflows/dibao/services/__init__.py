@@ -9,6 +9,7 @@ wherever ``X`` lives.
 
 # Re-exported for callers that reach the choice through the module (``services.Channel``).
 from ..models import Channel
+from ..selectors import objection_contact_for
 from .acceptance import (
     CHECK_START_DAYS,
     INVESTIGATION_START_DAYS,
@@ -110,9 +111,7 @@ from .letters import (
 from .notice import (
     _resolve_objections,
     appraisal_record,
-    notice_data,
     notice_post,
-    objection_contact_for,
     objection_record,
     objection_route_choose,
     village_notices_pdf,
@@ -218,7 +217,6 @@ __all__ = [
     "filing_channel",
     "home_visit_record",
     "match_staff_relatives",
-    "notice_data",
     "notice_post",
     "objection_contact_for",
     "objection_record",

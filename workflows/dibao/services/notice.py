@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
 from ..models import (
     DemocraticAppraisal,
@@ -28,32 +26,6 @@ from .letters import _request_document
 # ==============================================================================
 # Public notice and objections (MSL 19, 24; TK 15)
 # ==============================================================================
-def objection_contact_for(process: DibaoProcess) -> str:
-    # Printed on the posted notice, an official document: in the default language even
-    # when the acting case worker reads the screens in English (like ``render_pdf``).
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(_("%(township)s社会事务办公室（民政窗口）") % {"township": process.township.name})
-
-
-def notice_data(process: DibaoProcess, notice: NoticeRound):
-    """The notice's public fields only (``PublicNoticeData`` cannot carry more)."""
-    from ..documents import PublicNoticeData
-
-    head = process.household.head
-    return PublicNoticeData(
-        case_number=process.case_number,
-        applicant_name=head.name if head else "",
-        household_size=process.household.size,
-        village_name=process.village.name,
-        township_name=process.township.name,
-        proposed_monthly_amount=notice.proposed_amount,
-        notice_round=notice.round,
-        posted_on=timezone.localtime(notice.posted_at).date(),
-        ends_on=timezone.localtime(notice.ends_at).date(),
-        objection_contact=objection_contact_for(process),
-    )
-
-
 @transaction.atomic
 def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -> NoticeRound:
     """Post a new 7-day notice round (MSL 19, TK 15); its PDF is rendered after commit
@@ -94,9 +66,9 @@ def village_notices_pdf(*, village, at: datetime.datetime | None = None) -> byte
     """One PDF of every notice on display in ``village`` (a page per household, as each is
     posted alone), for printing the village's notice board in one go; None when none is open."""
     from ..documents import render_notices_pdf
-    from ..selectors import notices_posted_in
+    from ..selectors import notices_posted_in, public_notice
 
-    notices = [notice_data(notice.process, notice) for notice in notices_posted_in(village, at=at)]
+    notices = [public_notice(notice) for notice in notices_posted_in(village, at=at)]
     return render_notices_pdf(notices) if notices else None
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db.models import Model
 
 DEFAULT_CORRECTION_WORKING_DAYS = 10
 
 
-def _pk(value) -> int:
+def _pk(value: int | Model) -> int:
     return value if isinstance(value, int) else value.pk
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from workflows.core.audit import audit_record
 from workflows.core.models import County, SamplingRule
 from workflows.core.queueing import enqueue_on_commit
+from workflows.core.types import Actor
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.sampling.services.<name>`` reaches every caller.
@@ -57,8 +58,8 @@ def _pool_for(county_id: int, period_end: datetime.date) -> tuple[list[draw_algo
         county_id=county_id, approved_on__lte=period_end, process_id__in=open_complaints.values("process_id")
     ).values("pk", "township_id", "process_id", "pooled_in_id")
     by_process = {}
-    for r in complained:
-        by_process[r["process_id"]] = r
+    for c in complained:
+        by_process[c["process_id"]] = c
     for complaint_id, process_id in open_complaints.filter(process_id__in=list(by_process)).values_list(
         "pk", "process_id"
     ):
@@ -72,9 +73,9 @@ def _pool_for(county_id: int, period_end: datetime.date) -> tuple[list[draw_algo
         elif r["staff_relative"]:
             forced = draw_algo.STAFF_RELATIVE
         entries.append(draw_algo.PoolEntry(pk, r["township_id"], forced, False))
-    for r in by_process.values():
-        if r["pk"] not in records:
-            entries.append(draw_algo.PoolEntry(r["pk"], r["township_id"], draw_algo.COMPLAINT, True))
+    for c in by_process.values():
+        if c["pk"] not in records:
+            entries.append(draw_algo.PoolEntry(c["pk"], c["township_id"], draw_algo.COMPLAINT, True))
     entries.sort(key=lambda e: e.record_id)
     return entries, complaints
 
@@ -127,7 +128,7 @@ def draw_run(
     period_start: datetime.date,
     period_end: datetime.date,
     seed: int | None = None,
-    actor=None,
+    actor: Actor = None,
     today: datetime.date | None = None,
     start_reviews: bool = True,
 ) -> SamplingDraw:
@@ -230,7 +231,7 @@ def due_periods(county: County, today: datetime.date) -> list[tuple[datetime.dat
         if oldest is None:
             return []
         day = oldest
-    periods = []
+    periods: list[tuple[datetime.date, datetime.date]] = []
     while True:
         try:
             rule = SamplingRule.objects.in_force(county=county, on=day)

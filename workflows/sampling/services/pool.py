@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 
 from workflows.core import programmes
 from workflows.core.audit import audit_record
-from workflows.core.models import Village
+from workflows.core.models import County, Township, Village
 from workflows.core.money import non_negative_amount
+from workflows.core.types import Actor, Staff
 
 from ..models import (
     ApprovalActor,
@@ -30,9 +31,9 @@ def approval_register(
     *,
     process_id: int,
     programme: str,
-    county,
-    township,
-    village,
+    county: County | int,
+    township: Township | int,
+    village: Village,
     case_number: str,
     approved_on: datetime.date,
     approved_by_id: int,
@@ -43,7 +44,7 @@ def approval_register(
     staff_relative: bool,
     rule_versions: dict[str, int],
     finance_check_id: int | None,
-    actor=None,
+    actor: Actor = None,
 ) -> ApprovalRecord:
     """Put a final township approval into the county's sampling pool (TK 16, MSL 20).
 
@@ -107,7 +108,7 @@ def approval_register(
 
 
 @transaction.atomic
-def approval_actor_add(*, process_id: int, user_id: int, actor=None) -> bool:
+def approval_actor_add(*, process_id: int, user_id: int, actor: Actor = None) -> bool:
     """Record one more person who acted on a registered approval after it was registered
     (e.g. who completed assist-first paperwork): they may never review it (domain.md §1).
 
@@ -129,7 +130,7 @@ def approval_actor_add(*, process_id: int, user_id: int, actor=None) -> bool:
 
 
 @transaction.atomic
-def approval_one_off_update(*, process_id: int, one_off_amount, actor=None) -> ApprovalRecord | None:
+def approval_one_off_update(*, process_id: int, one_off_amount: Decimal, actor: Actor = None) -> ApprovalRecord | None:
     """Keep a one-off approval's amount equal to what was actually paid (staged payments,
     reversals), so a revocation recovers exactly the money paid (SAI 68). No-op when the
     case is not in the pool or the amount is unchanged."""
@@ -151,7 +152,7 @@ def approval_one_off_update(*, process_id: int, one_off_amount, actor=None) -> A
 
 
 @transaction.atomic
-def complaint_register(*, process_id: int, received_on: datetime.date, summary: str, actor) -> Complaint:
+def complaint_register(*, process_id: int, received_on: datetime.date, summary: str, actor: Staff) -> Complaint:
     """Register a complaint about a case; the case is forced into the county's next draw (TK 16)."""
     complaint = Complaint.objects.create(
         process_id=process_id,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record
 from workflows.core.money import CENT
+from workflows.core.types import Staff
 
 from .. import signals
 from ..models import (
@@ -49,7 +50,9 @@ def recovery_amount(record: ApprovalRecord, decided_on: datetime.date) -> tuple[
 
 
 @transaction.atomic
-def record_revoke(*, review: SamplingReviewProcess, reason: str, actor, on: datetime.date | None = None) -> Recovery:
+def record_revoke(
+    *, review: SamplingReviewProcess, reason: str, actor: Staff, on: datetime.date | None = None
+) -> Recovery:
     """Revoke a township approval: stop the benefit from the next month and open a recovery (SAI 66, 68).
 
     ``benefit_revoked`` is sent inside this transaction so the programme app
@@ -57,7 +60,9 @@ def record_revoke(*, review: SamplingReviewProcess, reason: str, actor, on: date
     """
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED)
-    record = ApprovalRecord.objects.select_for_update().get(pk=review.drawn_case.record_id)
+    drawn = review.drawn_case
+    assert drawn is not None  # a review case is opened from its drawn case (``review_open``)
+    record = ApprovalRecord.objects.select_for_update().get(pk=drawn.record_id)
     if record.revoked:
         raise ValidationError(ERR_ALREADY_REVOKED)
     decided_on = on or review.decided_on or timezone.localdate()
@@ -78,7 +83,7 @@ def record_revoke(*, review: SamplingReviewProcess, reason: str, actor, on: date
     record.benefit_stopped_from = stop_from
     record.save(update_fields=["revoked", "benefit_stopped_from"])
     data = {"stop_from": stop_from, "amount": amount, "months": months, "recovery": recovery.pk, "review": review.pk}
-    changes = {"revoked": [False, True], "benefit_stopped_from": [None, stop_from]}
+    changes: dict[str, list] = {"revoked": [False, True], "benefit_stopped_from": [None, stop_from]}
     audit_record(
         action="sampling.revoke", target=record, actor=actor, process_id=record.process_id, changes=changes, data=data
     )
@@ -88,7 +93,7 @@ def record_revoke(*, review: SamplingReviewProcess, reason: str, actor, on: date
 
 
 @transaction.atomic
-def recovery_settle(*, recovery: Recovery, actor) -> Recovery:
+def recovery_settle(*, recovery: Recovery, actor: Staff) -> Recovery:
     """Mark the wrongly paid money as recovered (county officer of the approval's county, once)."""
     recovery = Recovery.objects.select_for_update().select_related("record").get(pk=recovery.pk)
     access_case(actor, recovery.record, "act_county_officer", error=ERR_NOT_COUNTY_OFFICER)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record, diff
+from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 
 from .. import signals
@@ -61,7 +62,7 @@ def review_decide(
     process: SamplingReviewProcess,
     finding: str,
     note: str,
-    actor,
+    actor: Staff,
     instructions: str = "",
     today: datetime.date | None = None,
 ) -> SamplingReviewProcess:
@@ -117,7 +118,7 @@ def review_decide(
 
 
 @transaction.atomic
-def correction_complete(*, process: SamplingReviewProcess, report: str, actor) -> Correction:
+def correction_complete(*, process: SamplingReviewProcess, report: str, actor: Staff) -> Correction:
     """The township reports the correction done; the county reviews the case again."""
     access_case(actor, process, "act_case_worker", error=ERR_NOT_TOWNSHIP_CASE_WORKER)
     if not report.strip():

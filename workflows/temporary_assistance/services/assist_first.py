@@ -8,10 +8,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from viewflow.workflow.activation import Activation
 
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record, diff
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 from workflows.households.models import Consent, members_missing_consent
 
@@ -49,7 +51,7 @@ from .errors import (
 
 
 @transaction.atomic
-def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
+def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount: Decimal, actor: Staff) -> Payment:
     """The township pays an emergency at once from its fund; paperwork is due in N working days."""
     _lock_case(process)
     access_case(
@@ -77,7 +79,7 @@ def case_assist_first_pay(*, process: TemporaryAssistanceProcess, amount, actor)
     return payment
 
 
-def paperwork_deadline(activation) -> datetime.datetime:
+def paperwork_deadline(activation: Activation) -> datetime.datetime:
     """Due moment of the completion timer: the start of the day after ``paperwork_due`` (Asia/Shanghai)."""
     process = activation.process
     if type(process) is not TemporaryAssistanceProcess:
@@ -93,7 +95,7 @@ def after_check_sources() -> list[str]:
     return list(configured_sources())
 
 
-def _reconcile(process: TemporaryAssistanceProcess, receipt_amount) -> Decimal:
+def _reconcile(process: TemporaryAssistanceProcess, receipt_amount: Decimal) -> Decimal:
     """The amount on the signed receipt equals what the case paid, and the fund's ledger agrees (TA18 3(3))."""
     from django.db.models import Sum
 
@@ -122,11 +124,11 @@ def case_complete_paperwork(
     registration: bool,
     head_signer: str,
     head_signed_on: datetime.date | None,
-    receipt_amount,
+    receipt_amount: Decimal,
     after_check: str,
     waivers: dict[str, str] | None = None,
     note: str = "",
-    actor,
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """Complete an assist-first payment's paperwork (TA18 2(2), ZB20 15).
 
@@ -232,7 +234,9 @@ def case_request_after_check(*, process: TemporaryAssistanceProcess) -> None:
 
 
 @transaction.atomic
-def case_record_after_check(*, process: TemporaryAssistanceProcess, check_ref: str, outcome: str):
+def case_record_after_check(
+    *, process: TemporaryAssistanceProcess, check_ref: str, outcome: str
+) -> TemporaryAssistanceProcess:
     """Record the after-the-fact check's result (flow step); anything but "eligible" opens a recovery decision."""
     old = {
         "after_check_ref": process.after_check_ref or None,
@@ -251,7 +255,7 @@ def case_record_after_check(*, process: TemporaryAssistanceProcess, check_ref: s
 
 @transaction.atomic
 def case_decide_recovery(
-    *, process: TemporaryAssistanceProcess, recover: bool, amount=None, reason: str, actor
+    *, process: TemporaryAssistanceProcess, recover: bool, amount: Decimal | None = None, reason: str, actor: Staff
 ) -> TemporaryAssistanceProcess:
     """The county officer decides on an assist-first payment whose after-the-fact check failed:
     recover money paid without entitlement (SAI 68), or not, with written reasons (MSL 32).
@@ -314,7 +318,9 @@ def case_mark_escalated(*, process: TemporaryAssistanceProcess) -> TemporaryAssi
 
 
 @transaction.atomic
-def case_record_escalation(*, process: TemporaryAssistanceProcess, note: str, actor) -> TemporaryAssistanceProcess:
+def case_record_escalation(
+    *, process: TemporaryAssistanceProcess, note: str, actor: Staff
+) -> TemporaryAssistanceProcess:
     """The county officer records the supervision of overdue paperwork (督办意见)."""
     access_case(
         actor,

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from workflows.core.audit import audit_record, diff
 from workflows.core.programmes import Programme
+from workflows.core.types import Actor
 
 from ..models import TemporaryAssistanceProcess
 
@@ -17,12 +18,12 @@ logger = logging.getLogger(__name__)
 # --- finance check (spending shock, MSL 17 via workflows.finance_check) ------------------
 
 
-def finance_check_case_ref(process) -> str:
+def finance_check_case_ref(process: TemporaryAssistanceProcess) -> str:
     return f"temporary_assistance:{process.pk}"
 
 
 @transaction.atomic
-def case_request_finance_check(*, process: TemporaryAssistanceProcess, actor=None) -> None:
+def case_request_finance_check(*, process: TemporaryAssistanceProcess, actor: Actor = None) -> None:
     """Ask the county's finance check for this household; its completion advances the case."""
     try:
         from workflows.finance_check.services import finance_check_request

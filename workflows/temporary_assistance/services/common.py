@@ -7,15 +7,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
 from workflows.core.audit import audit_record, diff
-from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township, Village
+from workflows.core.models import County, DibaoStandard, TemporaryAssistanceRule, Township, Village
 from workflows.core.models.rules import Area
 from workflows.core.programmes import Programme
 from workflows.core.scope import regions_where
+from workflows.core.types import AnyUser, Staff
 from workflows.funds import services as funds
 from workflows.households.models import Household
 
@@ -39,29 +40,29 @@ DEFERRABLE_CONSENT_CODES = frozenset({"check_authorisation", "truthfulness"})
 # --- helpers -----------------------------------------------------------------
 
 
-def townships_for_case_worker(user):
+def townships_for_case_worker(user: AnyUser) -> QuerySet[Township]:
     return regions_where(user, "act_case_worker", Township)
 
 
-def villages_for_village_assistant(user):
+def villages_for_village_assistant(user: AnyUser) -> QuerySet[Village]:
     return regions_where(user, "act_village_assistant", Village)
 
 
-def can_open_case(user) -> bool:
+def can_open_case(user: AnyUser) -> bool:
     """Township case workers, and village assistants filing on the applicant's behalf (MSL 6)."""
     return user.is_authenticated and (
         townships_for_case_worker(user).exists() or villages_for_village_assistant(user).exists()
     )
 
 
-def households_for_intake(user):
+def households_for_intake(user: AnyUser) -> QuerySet[Household]:
     """Households ``user`` may file for: the case worker's townships, the village assistant's villages."""
     return Household.objects.filter(
         Q(township__in=townships_for_case_worker(user)) | Q(village__in=villages_for_village_assistant(user))
     )
 
 
-def _filing_channel(actor, village: Village) -> str:
+def _filing_channel(actor: Staff, village: Village) -> str:
     """The dibao intake's channel rule (MSL 6); outside the actor's regions: ``ERR_HOUSEHOLD_OUTSIDE``."""
     from workflows.dibao.services import filing_channel
 
@@ -71,7 +72,9 @@ def _filing_channel(actor, village: Village) -> str:
         raise ValidationError(ERR_HOUSEHOLD_OUTSIDE, code="outside") from None
 
 
-def township_limit_on(county, on: datetime.date) -> tuple[TemporaryAssistanceRule, DibaoStandard | None, Decimal]:
+def township_limit_on(
+    county: County, on: datetime.date
+) -> tuple[TemporaryAssistanceRule, DibaoStandard | None, Decimal]:
     """The rule in force, the urban standard it used (if any) and the township limit (TA18 2(2))."""
     rule = TemporaryAssistanceRule.objects.in_force(county=county, on=on)
     standard = None
@@ -80,7 +83,7 @@ def township_limit_on(county, on: datetime.date) -> tuple[TemporaryAssistanceRul
     return rule, standard, rule.effective_township_limit(on=on)
 
 
-def _live_cases(household_id: int, exclude_pk: int | None):
+def _live_cases(household_id: int, exclude_pk: int | None) -> QuerySet[TemporaryAssistanceProcess]:
     """Other cases of the household that were not refused or cancelled."""
     qs = TemporaryAssistanceProcess.objects.filter(household_id=household_id).exclude(
         Q(decision=Decision.REFUSED) | Q(status=PROCESS.CANCELED)
@@ -89,7 +92,7 @@ def _live_cases(household_id: int, exclude_pk: int | None):
 
 
 def check_frequency(
-    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, exclude_pk=None
+    *, household: Household, cause: str, event_date: datetime.date, repeat_reason: str, exclude_pk: int | None = None
 ) -> None:
     """One payment per event; a repeat for the same cause needs a new reason; at most N per year (TA18 2(3)).
 
@@ -107,7 +110,9 @@ def check_frequency(
     _check_yearly_count(household=household, event_date=event_date, exclude_pk=exclude_pk, live=live)
 
 
-def _check_yearly_count(*, household: Household, event_date: datetime.date, exclude_pk=None, live=None) -> None:
+def _check_yearly_count(
+    *, household: Household, event_date: datetime.date, exclude_pk: int | None = None, live: QuerySet | None = None
+) -> None:
     """At most ``max_payments_per_year`` live cases whose event falls in the same calendar year (TA18 2(3))."""
     live = live if live is not None else _live_cases(household.pk, exclude_pk)
     rule = TemporaryAssistanceRule.objects.in_force(county=household.county, on=timezone.localdate())
@@ -150,7 +155,9 @@ def _require_undecided(process: TemporaryAssistanceProcess) -> None:
         raise ValidationError(ERR_ALREADY_DECIDED, code="already_decided")
 
 
-def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor, assist_first=False) -> Payment:
+def _pay(
+    *, process: TemporaryAssistanceProcess, amount: Decimal, source: str, actor: Staff, assist_first: bool = False
+) -> Payment:
     """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock.
 
     The unpaid amount is read under the case row lock, so concurrent calls never pay more than
@@ -196,7 +203,15 @@ def _pay(*, process: TemporaryAssistanceProcess, amount: Decimal, source: str, a
     return payment
 
 
-def _decide(*, process, approve: bool, amount, reason: str, actor, extra: dict | None = None) -> dict:
+def _decide(
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    amount: Decimal | None,
+    reason: str,
+    actor: Staff,
+    extra: dict | None = None,
+) -> dict:
     keys = ("decision", "approved_amount", "decision_reason", *(extra or {}))
     old = {k: getattr(process, k) for k in keys}
     if approve:
@@ -227,7 +242,7 @@ def _queue_letter(process: TemporaryAssistanceProcess) -> None:
     transaction.on_commit(lambda: issue_decision_letter.delay(pk), robust=True)
 
 
-def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> None:
+def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor: Staff) -> None:
     """A township approval joins the county's sampling pool (domain.md §7; TK 16, MSL 20).
 
     Called in the approval's transaction. The filer and the approver may never
@@ -248,7 +263,7 @@ def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> Non
         county=process.county_id,
         township=process.township_id,
         village=process.village_id,
-        case_number=process.case_number,
+        case_number=process.case_number or "",
         approved_on=timezone.localdate(),
         approved_by_id=actor.pk,
         actor_ids=[pk for pk in (process.opened_by_id,) if pk],
@@ -262,7 +277,7 @@ def _register_for_sampling(*, process: TemporaryAssistanceProcess, actor) -> Non
     )
 
 
-def _sync_sampling_amount(*, process: TemporaryAssistanceProcess, actor) -> None:
+def _sync_sampling_amount(*, process: TemporaryAssistanceProcess, actor: Staff) -> None:
     from workflows.sampling.services import approval_one_off_update
 
     approval_one_off_update(process_id=process.pk, one_off_amount=process.paid_amount(), actor=actor)

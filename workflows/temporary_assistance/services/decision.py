@@ -12,6 +12,7 @@ from django.utils import timezone
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 
 from ..models import Payment, TemporaryAssistanceProcess, Tier
 from .common import (
@@ -40,7 +41,9 @@ from .errors import (
 # --- decisions (分级审批, SAI 48, TA18 2(2)) ---------------------------------------------
 
 
-def _approval_amounts(process, approve: bool, amount, first_payment) -> tuple[Decimal | None, Decimal | None]:
+def _approval_amounts(
+    process: TemporaryAssistanceProcess, approve: bool, amount: Decimal | None, first_payment: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
     if not approve:
         return None, None
     amount = exact_positive_amount(amount, error=ERR_AMOUNT)
@@ -54,7 +57,13 @@ def _approval_amounts(process, approve: bool, amount, first_payment) -> tuple[De
 
 @transaction.atomic
 def case_township_approve(
-    *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    amount: Decimal | None = None,
+    first_payment: Decimal | None = None,
+    reason: str = "",
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """Township decision within its limit; the first (or only) payment comes from the township fund.
 
@@ -87,7 +96,13 @@ def case_township_approve(
 
 @transaction.atomic
 def case_county_approve(
-    *, process: TemporaryAssistanceProcess, approve: bool, amount=None, first_payment=None, reason: str = "", actor
+    *,
+    process: TemporaryAssistanceProcess,
+    approve: bool,
+    amount: Decimal | None = None,
+    first_payment: Decimal | None = None,
+    reason: str = "",
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """County decision above the township limit; paid by the county, not from the township fund."""
     _lock_case(process)
@@ -120,10 +135,10 @@ def case_decide_case_by_case(
     approve: bool,
     meeting_date: datetime.date,
     participants: str,
-    amount=None,
-    first_payment=None,
+    amount: Decimal | None = None,
+    first_payment: Decimal | None = None,
     reason: str = "",
-    actor,
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """一事一议: the county coordination meeting's decision, with its date and participants."""
     _lock_case(process)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import Village
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import Staff
 from workflows.households.models import Consent, Household, HouseholdMember, members_missing_consent
 from workflows.households.services import household_register
 from workflows.households.validators import mask_id_number, normalise_id_number
@@ -73,7 +76,7 @@ def validate_new_household(*, members: list, kind: str, on: datetime.date) -> No
         raise ValidationError(ERR_ID_ALREADY_REGISTERED % {"id": mask_id_number(known)}, code="id_registered")
 
 
-def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor) -> Household:
+def _register_household(*, new: NewHousehold, kind: str, entrusted: bool, actor: Staff) -> Household:
     today = timezone.localdate()
     validate_new_household(members=new.members, kind=kind, on=today)
     household, _rows = household_register(
@@ -100,14 +103,14 @@ def case_open(
     cause: str,
     event_date: datetime.date,
     cause_detail: str,
-    requested_amount,
+    requested_amount: Decimal,
     assist_first: bool = False,
     major_hardship: bool = False,
     repeat_reason: str = "",
-    entrustment=None,
+    entrustment: UploadedFile | None = None,
     channel: str | None = None,
     emergency_village: Village | None = None,
-    actor,
+    actor: Staff,
 ) -> TemporaryAssistanceProcess:
     """File a request (inside the Start activation) for a household of the case worker's township,
     or, with the applicant's signed ``entrustment`` (an uploaded file), of the village assistant's village.
@@ -169,7 +172,6 @@ def case_open(
             raise ValidationError(ERR_NO_CHECK_CONSENT % {"members": names}, code="no_consent")
     check_frequency(household=household, cause=cause, event_date=event_date, repeat_reason=repeat_reason)
     process.household = household
-    process.village_id, process.township_id, process.county_id = place.pk, place.township_id, place.township.county_id
     process.registration_township_id = household.township_id if emergency_village is not None else None
     process.kind, process.cause, process.event_date = kind, cause, event_date
     process.cause_detail, process.repeat_reason = cause_detail, repeat_reason
@@ -178,9 +180,30 @@ def case_open(
     process.rule, process.standard, process.township_limit = rule, standard, limit
     process.tier = process.compute_tier()
     process.opened_by = actor
-    process.save()
-    process.assign_case_number()
-    process.save(update_fields=["case_number"])
+    process.open_case(
+        county_id=place.township.county_id,
+        township_id=place.township_id,
+        village_id=place.pk,
+        action="case.open",
+        actor=actor,
+        changes={
+            "kind": [None, kind],
+            "cause": [None, cause],
+            "event_date": [None, event_date],
+            "requested_amount": [None, amount],
+            "assist_first": [None, assist_first],
+            "tier": [None, process.tier],
+            "registration_township": [None, process.registration_township_id],
+        },
+        data={
+            "household": household.pk,
+            "household_registered": registered,
+            "channel": channel,
+            "rule": rule.pk,
+            "standard": standard and standard.pk,
+            "limit": limit,
+        },
+    )
     if entrusted:
         from workflows.documents.services import document_store
 
@@ -193,36 +216,12 @@ def case_open(
             actor=actor,
             applicant_name=household.head.name if household.head else "",
         )
-    audit_record(
-        action="case.open",
-        target=process,
-        actor=actor,
-        process_id=process.pk,
-        changes={
-            "kind": [None, kind],
-            "cause": [None, cause],
-            "event_date": [None, event_date],
-            "requested_amount": [None, amount],
-            "assist_first": [None, assist_first],
-            "tier": [None, process.tier],
-            "registration_township": [None, process.registration_township_id],
-        },
-        data={
-            "case_number": process.case_number,
-            "household": household.pk,
-            "household_registered": registered,
-            "channel": channel,
-            "rule": rule.pk,
-            "standard": standard and standard.pk,
-            "limit": limit,
-        },
-    )
     if emergency_village is not None:
         _notify_registration_township(process=process, actor=actor)
     return process
 
 
-def _check_emergency_place(*, kind: str, household, village: Village, actor) -> None:
+def _check_emergency_place(*, kind: str, household: Household | None, village: Village, actor: Staff) -> None:
     """Help where the emergency happens: emergencies only, an existing household registered
     elsewhere, filed by a case worker of the township where it happened (TA18; ZB20)."""
     if kind != Kind.EMERGENCY:
@@ -233,7 +232,7 @@ def _check_emergency_place(*, kind: str, household, village: Village, actor) -> 
         raise ValidationError(ERR_EMERGENCY_PLACE_OUTSIDE, code="emergency_place_outside")
 
 
-def _notify_registration_township(*, process: TemporaryAssistanceProcess, actor) -> None:
+def _notify_registration_township(*, process: TemporaryAssistanceProcess, actor: Staff) -> None:
     """Tell the household's registration township (and its county) of the case (TA18; domain.md §8):
     an audit row on the case, and the ``emergency_place_case_opened`` signal after the commit
     (the workspace turns it into messages for that township's staff)."""

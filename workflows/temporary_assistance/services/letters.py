@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Decision, Kind, Payment, TemporaryAssistanceProcess, Tier
+
+if TYPE_CHECKING:
+    from workflows.documents.models import CaseDocument
+
+    from ..documents import TemporaryAssistanceLetterData
 
 # --- letters (MSL 21, 38; SAI 65) --------------------------------------------------------
 
@@ -34,7 +40,7 @@ def _issuer(process: TemporaryAssistanceProcess) -> str:
     return str(_("%(county)s民政局") % {"county": process.county.name})
 
 
-def letter_data(process: TemporaryAssistanceProcess):
+def letter_data(process: TemporaryAssistanceProcess) -> TemporaryAssistanceLetterData:
     """The letter of a decided case, in Chinese whatever language the acting user reads (official document)."""
     from django.conf import settings
     from django.utils import translation
@@ -60,7 +66,7 @@ def letter_data(process: TemporaryAssistanceProcess):
         )
 
 
-def case_issue_letter(*, process_id: int):
+def case_issue_letter(*, process_id: int) -> CaseDocument | None:
     """Issue the decision or refusal letter of a decided case, once (the letter job; idempotent).
 
     Runs after the decision committed. The case row lock makes a redelivered job find the first

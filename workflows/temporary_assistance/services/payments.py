@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from workflows.core.access import access_case, holds
 from workflows.core.audit import audit_record
 from workflows.core.money import exact_positive_amount
+from workflows.core.types import AnyUser, Staff
 from workflows.funds import services as funds
 
 from ..models import Payment, TemporaryAssistanceProcess, Tier
@@ -25,7 +28,7 @@ from .errors import (
 
 
 @transaction.atomic
-def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) -> Payment:
+def case_pay_installment(*, process: TemporaryAssistanceProcess, amount: Decimal, actor: Staff) -> Payment:
     """A further staged payment of the approved amount (township fund or county, by tier).
 
     Refused once the county's sampling review revoked the approval (SAI 66, 68), and unless the
@@ -52,7 +55,7 @@ def case_pay_installment(*, process: TemporaryAssistanceProcess, amount, actor) 
     return _pay(process=process, amount=amount, source=Payment.Source.COUNTY, actor=actor)
 
 
-def reversal_sources_for(user, process: TemporaryAssistanceProcess) -> frozenset[str]:
+def reversal_sources_for(user: AnyUser, process: TemporaryAssistanceProcess) -> frozenset[str]:
     """Payment sources of ``process`` whose payments ``user`` may reverse (TA18 3(3); domain.md §6).
 
     Township-fund money: the township approver of the case's township, or the county officer of
@@ -66,12 +69,12 @@ def reversal_sources_for(user, process: TemporaryAssistanceProcess) -> frozenset
     return frozenset(sources)
 
 
-def may_reverse_payment(user, payment: Payment) -> bool:
+def may_reverse_payment(user: AnyUser, payment: Payment) -> bool:
     return payment.source in reversal_sources_for(user, payment.process)
 
 
 @transaction.atomic
-def payment_reverse(*, payment: Payment, amount, reason: str, actor) -> Payment:
+def payment_reverse(*, payment: Payment, amount: Decimal, reason: str, actor: Staff) -> Payment:
     """Reverse (part of) a payment with a written reason; township-fund money returns to the fund.
 
     Township-fund payments: the township approver or the county officer; county payments: the

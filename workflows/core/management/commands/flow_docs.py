@@ -2,7 +2,9 @@
 the flow classes (see ``workflows.core.flowdocs``); ``--check`` changes nothing and fails
 when a committed diagram is stale."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows.core import flowdocs
 
@@ -10,10 +12,10 @@ from workflows.core import flowdocs
 class Command(BaseCommand):
     help = "Regenerate the mermaid flow diagrams in docs/flows/*.md from the flow classes."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="fail when a committed diagram is stale")
 
-    def handle(self, *args, check=False, **options):
+    def handle(self, *args: Any, check: bool = False, **options: Any) -> None:
         if check:
             stale = flowdocs.stale_documents()
             if stale:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from workflows.core.working_days import library_years, load_from_library, loaded_years
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "Upgrade the package (requirements.txt) when it publishes a new year."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         created = load_from_library()
         carried, loaded = sorted(library_years()), sorted(loaded_years())
         self.stdout.write(f"calendar rows created: {created}")

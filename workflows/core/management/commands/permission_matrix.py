@@ -4,7 +4,9 @@ docs/permissions.md includes the ``--markdown`` output; regenerate it after
 adding URLs. Without ``--markdown`` it lists URLs that have no matrix entry.
 """
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from workflows.core import permission_matrix as pm
 
@@ -12,10 +14,10 @@ from workflows.core import permission_matrix as pm
 class Command(BaseCommand):
     help = "Print the permission matrix (every URL x role -> expected status)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--markdown", action="store_true", help="Markdown table for docs/permissions.md")
 
-    def handle(self, *args, markdown=False, **options):
+    def handle(self, *args: Any, markdown: bool = False, **options: Any) -> None:
         if markdown:
             self.stdout.write(pm.markdown())
             return

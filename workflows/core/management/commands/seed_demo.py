@@ -6,6 +6,7 @@ rows. Re-running is safe: each app's seed is idempotent.
 """
 
 from importlib import import_module
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -19,7 +20,7 @@ from workflows.core.models import StaffAssignment
 class Command(BaseCommand):
     help = "Create the demo county, staff, rules and cases in every stage (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             region = core_demo.seed(stdout=self.stdout)
         for config in apps.get_app_configs():

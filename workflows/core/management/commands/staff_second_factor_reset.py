@@ -3,8 +3,10 @@ member's second factor when no administrator can sign in to do it in the admin (
 administrator lost their phone and recovery codes). Audited like the admin's action, with
 no actor: the operator's shell session is the record of who ran it."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows.core.otp import second_factor_reset
 
@@ -12,10 +14,10 @@ from workflows.core.otp import second_factor_reset
 class Command(BaseCommand):
     help = "Remove a user's TOTP authenticator and recovery codes (audited); they enrol again at the next sign-in."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args: Any, username: str, **options: Any) -> None:
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
