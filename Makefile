@@ -58,7 +58,7 @@ bench:
 # Score and the survivors judged equivalent: docs/testing.md.
 TARGETS ?=
 mutation:
-	$(PY) scripts/mutation.py $(TARGETS)
+	$(PY) scripts/mutation.py $(MUTATION_ARGS) $(TARGETS)
 # The flow diagrams of docs/flows/*.md, generated from the flow classes
 # (tests/core/test_flow_docs.py fails when a committed one is stale).
 docs:
