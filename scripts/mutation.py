@@ -21,6 +21,7 @@ random sample of a target's mutants when the whole set cannot be checked in time
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -37,28 +38,29 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "means_test": (
         ["workflows/finance_check/means_test/*.py"],
         ["tests/finance_check/test_means_test__rules.py", "tests/finance_check/test_means_test__rigid_expenses.py",
-         "tests/finance_check/test_means_test__single_person.py"],
+         "tests/finance_check/test_means_test__single_person.py", "tests/finance_check/test_means_test__mutants.py"],
     ),
     "working_days": (
         ["workflows/core/working_days.py"],
-        ["tests/core/test_working_days.py", "tests/core/test_calendar_horizon.py"],
+        ["tests/core/test_working_days.py", "tests/core/test_calendar_horizon.py", "tests/core/test_working_days__mutants.py"],
     ),
     "deadlines": (
         ["workflows/dibao/services/acceptance.py"],
-        ["tests/dibao/test_deadlines.py"],
+        ["tests/dibao/test_deadlines.py", "tests/dibao/test_acceptance__mutants.py"],
     ),
     "sampling_draw": (
         ["workflows/sampling/draw.py"],
-        ["tests/sampling/test_draw__properties.py", "tests/sampling/test_services__draw.py"],
+        ["tests/sampling/test_draw__properties.py", "tests/sampling/test_services__draw.py",
+         "tests/sampling/test_draw__mutants.py"],
     ),
     "funds": (
         ["workflows/funds/services.py"],
-        ["tests/funds"],
+        ["tests/funds"],  # the PostgreSQL concurrency tests are deselected by MARKERS
     ),
     "separation": (
         ["workflows/core/separation.py"],
         ["tests/core/test_permissions_separation.py", "tests/core/test_separation_memo.py",
-         "tests/sampling/test_separation__queue.py"],
+         "tests/sampling/test_separation__queue.py", "tests/core/test_separation__mutants.py"],
     ),
 }  # fmt: skip
 
@@ -71,6 +73,8 @@ TIMEOUT_MULTIPLIER = 2.0
 # Tests that need PostgreSQL, a Celery worker or a browser never run per mutant.
 MARKERS = "not postgres and not worker and not browser"
 NICE = ["nice", "-n", "10"]
+# --recheck runs one whole pytest (start-up included) per mutant.
+RECHECK_TIMEOUT = 300
 
 # The scratch copy's settings: the test settings with a file-based SQLite test database
 # that every mutant's pytest reuses (migrating one per mutant cost ~13 s each).
@@ -183,6 +187,53 @@ def score_line(counts: dict[str, int]) -> str:
     )
 
 
+def recheck(target: str) -> dict[str, str]:
+    """Run the current tests (new ``*__mutants.py`` files included) against each mutant the
+    last run left alive, one pytest per mutant, without regenerating the mutants.
+
+    mutmut's trampolines pick the active mutant from ``MUTANT_UNDER_TEST``; the tests are
+    copied into the scratch copy first. Returns mutant -> killed / survived / timeout.
+    """
+    where = WORK / target
+    for dest in (where / "tests", where / "mutants" / "tests"):
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(ROOT / "tests", dest, ignore=IGNORED)
+    tests = [t for t in TARGETS[target][1] if (ROOT / t).exists()]
+    alive = [name for name, status in statuses(where).items() if status in ("survived", "no tests", "timeout")]
+    verdicts: dict[str, str] = {}
+    for name in alive:
+        command = [
+            *NICE,
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:randomly",
+            "-q",
+            "-x",
+            "--ds=project.settings.mutation",
+            "--reuse-db",
+            "-m",
+            MARKERS,
+            *tests,
+        ]
+        try:
+            done = subprocess.run(
+                command,
+                cwd=where / "mutants",
+                env={**os.environ, "MUTANT_UNDER_TEST": name},
+                capture_output=True,
+                timeout=RECHECK_TIMEOUT,
+            )
+            verdicts[name] = (
+                "killed" if done.returncode == 1 else "survived" if done.returncode == 0 else f"exit {done.returncode}"
+            )
+        except subprocess.TimeoutExpired:
+            verdicts[name] = "timeout"
+        print(f"{name}: {statuses(where)[name]} -> {verdicts[name]}", flush=True)
+    return verdicts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="*", default=list(TARGETS), help=f"any of: {' '.join(TARGETS)}")
@@ -190,6 +241,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sample", type=int, metavar="N", help="check a random sample of N mutants per target")
     parser.add_argument("--seed", type=int, default=15, help="seed of the --sample draw")
     parser.add_argument("--resume", action="store_true", help="continue the targets' last run")
+    parser.add_argument("--recheck", action="store_true", help="the current tests against the last run's survivors")
     parser.add_argument("--show", action="store_true", help="list the survivors of the targets' last run")
     args = parser.parse_args(argv)
     unknown = [t for t in args.targets if t not in TARGETS]
@@ -198,6 +250,10 @@ def main(argv=None) -> int:
     if args.show:
         for target in args.targets:
             subprocess.run([str(MUTMUT), "results"], cwd=WORK / target, check=False)
+        return 0
+    if args.recheck:
+        for target in args.targets:
+            recheck(target)
         return 0
     for target in args.targets:
         run(target, children=args.max_children, size=args.sample, seed=args.seed, resume=args.resume)
