@@ -78,10 +78,16 @@ RECHECK_TIMEOUT = 300
 
 # The scratch copy's settings: the test settings with a file-based SQLite test database
 # that every mutant's pytest reuses (migrating one per mutant cost ~13 s each).
-SETTINGS = """from .test import *  # noqa: F403
+# Hypothesis does not shrink a failing example there: shrinking can take longer than the
+# timeout and would turn a kill into a timeout.
+SETTINGS = """from hypothesis import Phase, settings
+
+from .test import *  # noqa: F403
 from .test import DATABASES
 
 DATABASES["default"]["TEST"] = {{"NAME": {db!r}}}
+settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile("mutation")
 """
 
 COPIED = ["workflows", "project", "templates", "locale", "static", "tests", "manage.py", "pyproject.toml"]
@@ -90,6 +96,14 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "mutant
 
 def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
+def write_settings(where: Path) -> None:
+    for settings in (where / "project" / "settings", where / "mutants" / "project" / "settings"):
+        if settings.exists():
+            (settings / "mutation.py").write_text(
+                SETTINGS.format(db=str((where / "test-db.sqlite3").resolve())), "utf-8"
+            )
 
 
 def prepare(target: str, *, resume: bool = False) -> Path:
@@ -109,9 +123,7 @@ def prepare(target: str, *, resume: bool = False) -> Path:
         elif src.exists():
             shutil.copy2(src, where / name)
     tests = [t for t in tests if (ROOT / t).exists()]
-    (where / "project" / "settings" / "mutation.py").write_text(
-        SETTINGS.format(db=str((where / "test-db.sqlite3").resolve())), "utf-8"
-    )
+    write_settings(where)
     pytest_args = ["-p", "no:randomly", "-q", "-x", "--ds=project.settings.mutation", "--reuse-db", "-m", MARKERS]
     config = (
         "\n[tool.mutmut]\n"
@@ -195,6 +207,7 @@ def recheck(target: str) -> dict[str, str]:
     copied into the scratch copy first. Returns mutant -> killed / survived / timeout.
     """
     where = WORK / target
+    write_settings(where)
     for dest in (where / "tests", where / "mutants" / "tests"):
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(ROOT / "tests", dest, ignore=IGNORED)
