@@ -21,6 +21,7 @@ random sample of a target's mutants when the whole set cannot be checked in time
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -201,7 +202,7 @@ def score_line(counts: dict[str, int]) -> str:
 
 def recheck(target: str) -> dict[str, str]:
     """Run the current tests (new ``*__mutants.py`` files included) against each mutant the
-    last run left alive, one pytest per mutant, without regenerating the mutants.
+    last run left alive or timed out, one pytest per mutant, without regenerating the mutants.
 
     mutmut's trampolines pick the active mutant from ``MUTANT_UNDER_TEST``; the tests are
     copied into the scratch copy first. Returns mutant -> killed / survived / timeout.
@@ -212,9 +213,18 @@ def recheck(target: str) -> dict[str, str]:
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(ROOT / "tests", dest, ignore=IGNORED)
     tests = [t for t in TARGETS[target][1] if (ROOT / t).exists()]
-    alive = [name for name, status in statuses(where).items() if status in ("survived", "no tests", "timeout")]
+    # A survivor outlived the target's other tests: only the new ones can kill it now.
+    new_tests = [t for t in tests if t.endswith("__mutants.py")]
+    # A timed-out mutant reruns only the tests mutmut found reaching its function.
+    reaching = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))[
+        "tests_by_mangled_function_name"
+    ]
+    found = statuses(where)
+    alive = [n for n in found if found[n] == "survived"] + [n for n in found if found[n] == "timeout"]
     verdicts: dict[str, str] = {}
     for name in alive:
+        status = found[name]
+        selection = new_tests if status == "survived" else sorted(reaching[name.rsplit("__mutmut_", 1)[0]])
         command = [
             *NICE,
             sys.executable,
@@ -228,7 +238,7 @@ def recheck(target: str) -> dict[str, str]:
             "--reuse-db",
             "-m",
             MARKERS,
-            *tests,
+            *selection,
         ]
         try:
             done = subprocess.run(
@@ -243,7 +253,7 @@ def recheck(target: str) -> dict[str, str]:
             )
         except subprocess.TimeoutExpired:
             verdicts[name] = "timeout"
-        print(f"{name}: {statuses(where)[name]} -> {verdicts[name]}", flush=True)
+        print(f"{name}: {status} -> {verdicts[name]}", flush=True)
     return verdicts
 
 

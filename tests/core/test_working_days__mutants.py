@@ -94,3 +94,13 @@ def test_a_calendar_change_tells_each_programme_the_new_calendar_and_who(db):
     assert seen["since"] == D(2027, 1, 1)
     assert seen["actor"] == user
     assert seen["reason"] == "国务院办公厅通知"
+
+
+def test_library_years_are_those_with_holidays_or_make_up_days(monkeypatch):
+    """The library's horizon (MSL 22's calendar) is every year it has a holiday *or* a
+    make-up working day for: a year with holidays only still counts."""
+    import chinese_calendar
+
+    monkeypatch.setattr(chinese_calendar, "holidays", {D(2030, 10, 1): "National Day"})
+    monkeypatch.setattr(chinese_calendar, "workdays", {D(2031, 9, 27): "National Day"})
+    assert working_days.library_years() == {2030, 2031}
