@@ -51,8 +51,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "sampling_draw": (
         ["workflows/sampling/draw.py"],
-        ["tests/sampling/test_draw__properties.py", "tests/sampling/test_services__draw.py",
-         "tests/sampling/test_draw__mutants.py"],
+        ["tests/sampling/test_services__draw.py", "tests/sampling/test_draw__mutants.py"],
     ),
     "funds": (
         ["workflows/funds/services.py"],
@@ -64,6 +63,9 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
          "tests/sampling/test_separation__queue.py", "tests/core/test_separation__mutants.py"],
     ),
 }  # fmt: skip
+# Slow tests (Hypothesis properties: 20 s and more) are left out of the per-mutant run and
+# run by --recheck against its survivors only.
+SLOW_TESTS: dict[str, list[str]] = {"sampling_draw": ["tests/sampling/test_draw__properties.py"]}
 
 # Generous timeouts: mutmut kills a mutant after (estimated test time + constant) x
 # multiplier x 2 wall-clock seconds, and a loaded machine must not turn a slow run into a
@@ -213,7 +215,8 @@ def recheck(target: str) -> dict[str, str]:
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(ROOT / "tests", dest, ignore=IGNORED)
     tests = [t for t in TARGETS[target][1] if (ROOT / t).exists()]
-    # A survivor outlived the target's other tests: only the new ones can kill it now.
+    # A survivor outlived the target's per-mutant tests: only the new and the slow ones can
+    # kill it now.
     new_tests = [t for t in tests if t.endswith("__mutants.py")]
     # A timed-out mutant reruns only the tests mutmut found reaching its function.
     reaching = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))[
@@ -224,7 +227,11 @@ def recheck(target: str) -> dict[str, str]:
     verdicts: dict[str, str] = {}
     for name in alive:
         status = found[name]
-        selection = new_tests if status == "survived" else sorted(reaching[name.rsplit("__mutmut_", 1)[0]])
+        selection = (
+            [*new_tests, *SLOW_TESTS.get(target, [])]
+            if status == "survived"
+            else sorted(reaching[name.rsplit("__mutmut_", 1)[0]])
+        )
         command = [
             *NICE,
             sys.executable,
