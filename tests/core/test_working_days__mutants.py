@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from tests import factories
+from tests.conftest import is_postgres
 from workflows.core import working_days
 from workflows.core.models import CalendarDay, CalendarYear
 from workflows.core.working_days import Calendar, calendar_changed, is_provisional, recompute_deadlines
@@ -104,3 +105,16 @@ def test_library_years_are_those_with_holidays_or_make_up_days(monkeypatch):
     monkeypatch.setattr(chinese_calendar, "holidays", {D(2030, 10, 1): "National Day"})
     monkeypatch.setattr(chinese_calendar, "workdays", {D(2031, 9, 27): "National Day"})
     assert working_days.library_years() == {2030, 2031}
+
+
+@pytest.mark.skipif(is_postgres(), reason="the refusal is what SQLite gives")
+def test_sql_durations_are_refused_outside_postgresql(db):
+    """The dashboard's SQL durations need PostgreSQL (``width_bucket`` over an array): on
+    another database the query is refused, never answered with wrong counts."""
+    from django.db.models import F
+    from django.db.utils import NotSupportedError
+
+    CalendarDay.objects.create(date=D(2026, 10, 1), kind=HOLIDAY)
+    query = CalendarDay.objects.annotate(n=Calendar({}).through_sql(F("date")))
+    with pytest.raises(NotSupportedError):
+        list(query)
