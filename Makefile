@@ -55,6 +55,7 @@ bench:
 # mutates its modules and runs only its own tests, in a scratch copy under .mutation/.
 #   make mutation                         every target (see scripts/mutation.py)
 #   make mutation TARGETS="means_test"    some: means_test working_days deadlines sampling_draw funds separation
+#   make mutation TARGETS=means_test MUTATION_ARGS="--sample 100 --seed 15"   a random sample
 # Score and the survivors judged equivalent: docs/testing.md.
 TARGETS ?=
 mutation:
