@@ -47,7 +47,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "deadlines": (
         ["workflows/dibao/services/acceptance.py"],
-        ["tests/dibao/test_deadlines.py", "tests/dibao/test_acceptance__mutants.py"],
+        ["tests/dibao/test_deadlines.py", "tests/core/test_calendar_horizon.py",
+         "tests/dibao/test_acceptance__mutants.py"],
     ),
     "sampling_draw": (
         ["workflows/sampling/draw.py"],
