@@ -55,10 +55,11 @@ bench:
 # mutates its modules and runs only its own tests, in a scratch copy under .mutation/.
 #   make mutation                         every target (see scripts/mutation.py)
 #   make mutation TARGETS="means_test"    some: means_test working_days deadlines sampling_draw funds separation
+#   make mutation TARGETS=means_test MUTATION_ARGS="--sample 100 --seed 15"   a random sample
 # Score and the survivors judged equivalent: docs/testing.md.
 TARGETS ?=
 mutation:
-	$(PY) scripts/mutation.py $(TARGETS)
+	$(PY) scripts/mutation.py $(MUTATION_ARGS) $(TARGETS)
 # The flow diagrams of docs/flows/*.md, generated from the flow classes
 # (tests/core/test_flow_docs.py fails when a committed one is stale).
 docs:

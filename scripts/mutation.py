@@ -9,11 +9,21 @@ which of those tests reach each function, then runs just those per mutant). A ta
 runs in a scratch copy of the project (``.mutation/<target>/``, git-ignored), so the
 working tree is never touched. The summary line per target ("killed / total = score")
 is what docs/testing.md records; ``--show`` lists the survivors with their diffs.
+
+Frugal on a shared machine: one mutmut child by default, run under ``nice -n 10``. Each
+mutant's pytest reuses one SQLite test database built once per target (``--reuse-db``
+on a file in the scratch copy) instead of migrating a fresh one, and skips the
+PostgreSQL, Celery-worker and browser tests. A timeout is reported apart from a kill:
+it is not evidence that a test noticed the change. ``--sample N --seed S`` checks a
+random sample of a target's mutants when the whole set cannot be checked in time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
 import re
 import shutil
 import subprocess
@@ -29,30 +39,60 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "means_test": (
         ["workflows/finance_check/means_test/*.py"],
         ["tests/finance_check/test_means_test__rules.py", "tests/finance_check/test_means_test__rigid_expenses.py",
-         "tests/finance_check/test_means_test__single_person.py"],
+         "tests/finance_check/test_means_test__single_person.py", "tests/finance_check/test_means_test__mutants.py"],
     ),
     "working_days": (
         ["workflows/core/working_days.py"],
-        ["tests/core/test_working_days.py", "tests/core/test_calendar_horizon.py"],
+        ["tests/core/test_working_days.py", "tests/core/test_calendar_horizon.py", "tests/core/test_working_days__mutants.py"],
     ),
     "deadlines": (
         ["workflows/dibao/services/acceptance.py"],
-        ["tests/dibao/test_deadlines.py"],
+        ["tests/dibao/test_deadlines.py", "tests/core/test_calendar_horizon.py",
+         "tests/dibao/test_acceptance__mutants.py"],
     ),
     "sampling_draw": (
         ["workflows/sampling/draw.py"],
-        ["tests/sampling/test_draw__properties.py", "tests/sampling/test_services__draw.py"],
+        ["tests/sampling/test_services__draw.py", "tests/sampling/test_draw__mutants.py"],
     ),
     "funds": (
         ["workflows/funds/services.py"],
-        ["tests/funds"],
+        ["tests/funds"],  # the PostgreSQL concurrency tests are deselected by MARKERS
     ),
     "separation": (
         ["workflows/core/separation.py"],
         ["tests/core/test_permissions_separation.py", "tests/core/test_separation_memo.py",
-         "tests/sampling/test_separation__queue.py"],
+         "tests/sampling/test_separation__queue.py", "tests/core/test_separation__mutants.py"],
     ),
 }  # fmt: skip
+# Slow tests (Hypothesis properties: 20 s and more) are left out of the per-mutant run and
+# run by --recheck against its survivors only.
+SLOW_TESTS: dict[str, list[str]] = {"sampling_draw": ["tests/sampling/test_draw__properties.py"]}
+
+# Generous timeouts: mutmut kills a mutant after (estimated test time + constant) x
+# multiplier x 2 wall-clock seconds, and a loaded machine must not turn a slow run into a
+# false "killed by timeout" (and mutants that loop forever must not cost minutes each).
+# The constant covers pytest's start-up in the forked child.
+TIMEOUT_CONSTANT = 3.0
+TIMEOUT_MULTIPLIER = 2.0
+# Tests that need PostgreSQL, a Celery worker or a browser never run per mutant.
+MARKERS = "not postgres and not worker and not browser"
+NICE = ["nice", "-n", "10"]
+# --recheck runs one whole pytest (start-up included) per mutant.
+RECHECK_TIMEOUT = 300
+
+# The scratch copy's settings: the test settings with a file-based SQLite test database
+# that every mutant's pytest reuses (migrating one per mutant cost ~13 s each).
+# Hypothesis does not shrink a failing example there: shrinking can take longer than the
+# timeout and would turn a kill into a timeout.
+SETTINGS = """from hypothesis import Phase, settings
+
+from .test import *  # noqa: F403
+from .test import DATABASES
+
+DATABASES["default"]["TEST"] = {{"NAME": {db!r}}}
+settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile("mutation")
+"""
 
 COPIED = ["workflows", "project", "templates", "locale", "static", "tests", "manage.py", "pyproject.toml"]
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "mutants")
@@ -62,10 +102,21 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
-def prepare(target: str) -> Path:
-    """A fresh copy of the project with the target's mutmut configuration."""
+def write_settings(where: Path) -> None:
+    for settings in (where / "project" / "settings", where / "mutants" / "project" / "settings"):
+        if settings.exists():
+            (settings / "mutation.py").write_text(
+                SETTINGS.format(db=str((where / "test-db.sqlite3").resolve())), "utf-8"
+            )
+
+
+def prepare(target: str, *, resume: bool = False) -> Path:
+    """A fresh copy of the project with the target's mutmut configuration (with ``resume``,
+    the last run's copy, so mutmut checks only the mutants it has no result for)."""
     modules, tests = TARGETS[target]
     where = WORK / target
+    if resume and where.exists():
+        return where
     if where.exists():
         shutil.rmtree(where)
     where.mkdir(parents=True)
@@ -76,12 +127,16 @@ def prepare(target: str) -> Path:
         elif src.exists():
             shutil.copy2(src, where / name)
     tests = [t for t in tests if (ROOT / t).exists()]
+    write_settings(where)
+    pytest_args = ["-p", "no:randomly", "-q", "-x", "--ds=project.settings.mutation", "--reuse-db", "-m", MARKERS]
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["workflows"]\n'
         f"only_mutate = {_toml_list(modules)}\n"
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:randomly", "-q", "-x"]\n'
+        f"pytest_add_cli_args = {_toml_list(pytest_args)}\n"
+        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
+        f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
         f"also_copy = {_toml_list([n for n in COPIED if n not in ('workflows', 'tests', 'pyproject.toml')])}\n"
     )
     pyproject = where / "pyproject.toml"
@@ -89,32 +144,135 @@ def prepare(target: str) -> Path:
     return where
 
 
-def summary(where: Path) -> dict[str, int]:
-    """Counts per mutmut status (killed, survived, timeout, no tests, ...)."""
+def statuses(where: Path) -> dict[str, str]:
+    """Every mutant's mutmut status (killed, survived, timeout, no tests, not checked, ...)."""
     out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=where, capture_output=True, text=True)
+    found = (re.match(r"\s*(\S+): (.+)$", line) for line in out.stdout.splitlines())
+    return {m.group(1): m.group(2).strip() for m in found if m}
+
+
+def summary(where: Path, *, only: set[str] | None = None, names: bool = False):
+    """Counts per status, of every mutant or of ``only`` (or, with ``names``, the names)."""
+    found = statuses(where)
+    if names:
+        return list(found)
     counts: dict[str, int] = {}
-    for line in out.stdout.splitlines():
-        match = re.match(r"\s*(\S+): (.+)$", line)
-        if match:
-            counts[match.group(2).strip()] = counts.get(match.group(2).strip(), 0) + 1
+    for name, status in found.items():
+        if only is None or name in only:
+            counts[status] = counts.get(status, 0) + 1
     return counts
 
 
-def run(target: str, *, children: int) -> tuple[int, int]:
-    where = prepare(target)
-    subprocess.run([str(MUTMUT), "run", "--max-children", str(children)], cwd=where, check=False)
-    counts = summary(where)
-    killed = counts.get("killed", 0) + counts.get("timeout", 0)
-    total = sum(counts.values())
-    score = 100 * killed / total if total else 0.0
-    print(f"{target}: killed {killed} / {total} = {score:.1f} %  {counts}")
-    return killed, total
+def _mutmut(where: Path, *args: str) -> None:
+    subprocess.run([*NICE, str(MUTMUT), *args], cwd=where, check=False)
+
+
+def sample(where: Path, *, size: int, seed: int, children: int) -> list[str]:
+    """A reproducible random sample of the target's mutant names.
+
+    mutmut names its mutants only once it has generated them: a run restricted to a
+    pattern that matches no mutant generates them all (and records which tests reach
+    each function) without checking any.
+    """
+    _mutmut(where, "run", "--max-children", str(children), "no.such.mutant*")
+    names = sorted(summary(where, names=True))
+    return sorted(random.Random(seed).sample(names, min(size, len(names))))
+
+
+def run(target: str, *, children: int, size: int | None = None, seed: int = 0, resume: bool = False) -> dict[str, int]:
+    where = prepare(target, resume=resume)
+    names: list[str] = []
+    if size is not None:
+        names = sample(where, size=size, seed=seed, children=children)
+        (where / "sample.txt").write_text("\n".join(names) + "\n", "utf-8")
+    _mutmut(where, "run", "--max-children", str(children), *names)
+    counts = summary(where, only=set(names) if names else None)
+    print(f"{target}: {score_line(counts)}" + (f"  (random sample of {len(names)}, seed {seed})" if names else ""))
+    return counts
+
+
+def score_line(counts: dict[str, int]) -> str:
+    """Killed and timed out apart; the score counts kills only over the mutants checked."""
+    killed, timeout = counts.get("killed", 0), counts.get("timeout", 0)
+    checked = sum(n for status, n in counts.items() if status != "not checked")
+    score = 100 * killed / checked if checked else 0.0
+    return (
+        f"{checked} checked of {sum(counts.values())}: killed {killed}, timeout {timeout}, "
+        f"survived {counts.get('survived', 0)}, no tests {counts.get('no tests', 0)}; "
+        f"score (killed / checked) {score:.1f} %, with timeouts {100 * (killed + timeout) / checked if checked else 0:.1f} %"
+    )
+
+
+def recheck(target: str) -> dict[str, str]:
+    """Run the current tests (new ``*__mutants.py`` files included) against each mutant the
+    last run left alive or timed out, one pytest per mutant, without regenerating the mutants.
+
+    mutmut's trampolines pick the active mutant from ``MUTANT_UNDER_TEST``; the tests are
+    copied into the scratch copy first. Returns mutant -> killed / survived / timeout.
+    """
+    where = WORK / target
+    write_settings(where)
+    for dest in (where / "tests", where / "mutants" / "tests"):
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(ROOT / "tests", dest, ignore=IGNORED)
+    tests = [t for t in TARGETS[target][1] if (ROOT / t).exists()]
+    # A survivor outlived the target's per-mutant tests: only the new and the slow ones can
+    # kill it now.
+    new_tests = [t for t in tests if t.endswith("__mutants.py")]
+    # A timed-out mutant reruns only the tests mutmut found reaching its function.
+    reaching = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))[
+        "tests_by_mangled_function_name"
+    ]
+    found = statuses(where)
+    alive = [n for n in found if found[n] == "survived"] + [n for n in found if found[n] == "timeout"]
+    verdicts: dict[str, str] = {}
+    for name in alive:
+        status = found[name]
+        selection = (
+            [*new_tests, *SLOW_TESTS.get(target, [])]
+            if status == "survived"
+            else sorted(reaching[name.rsplit("__mutmut_", 1)[0]])
+        )
+        command = [
+            *NICE,
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:randomly",
+            "-q",
+            "-x",
+            "--ds=project.settings.mutation",
+            "--reuse-db",
+            "-m",
+            MARKERS,
+            *selection,
+        ]
+        try:
+            done = subprocess.run(
+                command,
+                cwd=where / "mutants",
+                env={**os.environ, "MUTANT_UNDER_TEST": name},
+                capture_output=True,
+                timeout=RECHECK_TIMEOUT,
+            )
+            verdicts[name] = (
+                "killed" if done.returncode == 1 else "survived" if done.returncode == 0 else f"exit {done.returncode}"
+            )
+        except subprocess.TimeoutExpired:
+            verdicts[name] = "timeout"
+        print(f"{name}: {status} -> {verdicts[name]}", flush=True)
+    return verdicts
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="*", default=list(TARGETS), help=f"any of: {' '.join(TARGETS)}")
-    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument("--sample", type=int, metavar="N", help="check a random sample of N mutants per target")
+    parser.add_argument("--seed", type=int, default=15, help="seed of the --sample draw")
+    parser.add_argument("--resume", action="store_true", help="continue the targets' last run")
+    parser.add_argument("--recheck", action="store_true", help="the current tests against the last run's survivors")
     parser.add_argument("--show", action="store_true", help="list the survivors of the targets' last run")
     args = parser.parse_args(argv)
     unknown = [t for t in args.targets if t not in TARGETS]
@@ -122,12 +280,14 @@ def main(argv=None) -> int:
         parser.error(f"unknown target(s): {' '.join(unknown)}")
     if args.show:
         for target in args.targets:
-            where = WORK / target
-            subprocess.run([str(MUTMUT), "results"], cwd=where, check=False)
+            subprocess.run([str(MUTMUT), "results"], cwd=WORK / target, check=False)
         return 0
-    results = [run(t, children=args.max_children) for t in args.targets]
-    killed, total = sum(k for k, _ in results), sum(t for _, t in results)
-    print(f"all: killed {killed} / {total} = {100 * killed / total if total else 0:.1f} %")
+    if args.recheck:
+        for target in args.targets:
+            recheck(target)
+        return 0
+    for target in args.targets:
+        run(target, children=args.max_children, size=args.sample, seed=args.seed, resume=args.resume)
     return 0
 
 
