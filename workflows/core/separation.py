@@ -36,6 +36,7 @@ from viewflow.workflow.signals import task_finished
 
 from .cases import CaseFields, flow_nodes, forget_separation, household_member_model
 from .models import CaseActorRecord, StaffProfile, StaffRelative
+from .scope import fresh_access_caches
 
 ERR_SEPARATION = _(
     "根据职责分离规定，您不能办理本案件的这一环节：您已办理过本案件需要回避的环节，"
@@ -132,6 +133,7 @@ def conflict_id_numbers(user) -> frozenset[str]:
     """ID numbers ``user`` may not act on: their own and their declared relatives'."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
+    fresh_access_caches(user)  # a relative declared a moment ago counts at once
     cached = getattr(user, "_conflict_ids_cache", None)
     if cached is not None:
         return cached
