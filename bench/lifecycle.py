@@ -275,9 +275,15 @@ def run_dibao(cases: int) -> list[Result]:
             unit="cases/s",
             baseline_name="bare viewflow flow, start + 6 human tasks + handle",
             baseline=cases / bare_s,
-            notes={"cases": cases, "ours_s": round(ours_s, 3), "bare_s": round(bare_s, 3), "human_tasks": 6,
-                   "statements_per_case": round(per_case, 1), "bare_statements_per_case": round(bare_per_case, 1)},
-        ),  # fmt: skip
+            notes={
+                "cases": cases,
+                "ours_s": round(ours_s, 3),
+                "bare_s": round(bare_s, 3),
+                "human_tasks": 6,
+                "statements_per_case": round(per_case, 1),
+                "bare_statements_per_case": round(bare_per_case, 1),
+            },
+        ),
         Result(
             name="dibao case, SQL statements",
             value=per_case,

@@ -65,7 +65,9 @@ def test_the_case_row_is_read_once_per_task_action(region, case_worker_a, approv
     table = SkeletonProcess._meta.db_table
     with CaptureQueriesContext(connection) as ctx:
         done = complete_task(task, user=approver_a, perform=_review(approver_a))
-    case_reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
+    case_reads = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+    ]
     assert len(case_reads) == 1, case_reads
     assert type(done) is SkeletonProcess and done.approved is True
 

@@ -46,7 +46,7 @@ def test_two_approvers_completing_one_task_only_one_wins(round_, region, case_wo
         except (PermissionDenied, FlowLockFailed):
             outcomes[i] = "refused"
 
-    ok, refused, errors = run_concurrently(work, n=2)
+    _ok, refused, errors = run_concurrently(work, n=2)
     assert errors == [] and refused == []
     assert sorted(outcomes.values()) == ["done", "refused"], outcomes
     winner = users[next(i for i, o in outcomes.items() if o == "done")]

@@ -234,7 +234,9 @@ def connect_access_receivers() -> None:
             signal.connect(bump_access_generation, sender=model, dispatch_uid=f"core.scope.access.{model._meta.label}")
     user_model = get_user_model()
     for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
-        m2m_changed.connect(bump_access_generation, sender=through, dispatch_uid=f"core.scope.m2m.{through._meta.label}")
+        m2m_changed.connect(
+            bump_access_generation, sender=through, dispatch_uid=f"core.scope.m2m.{through._meta.label}"
+        )
     # Separation of duties also reads the case's household: a member added or changed may
     # exclude a member of staff (own household, declared relative) at once.
     from django.apps import apps
