@@ -16,9 +16,11 @@ item 3).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from guardian.models import UserObjectPermission
@@ -76,23 +78,43 @@ def access_generation() -> int:
     return _GENERATION[0]
 
 
+class _Pending(threading.local):
+    """Whether this thread changed access data in a transaction that has not ended yet."""
+
+    changed = False
+
+    def clear(self) -> None:
+        self.changed = False
+
+
+_PENDING = _Pending()
+
+
 def bump_access_generation(**_kwargs) -> None:
-    """Access data changed: every access cache on every user object is out of date."""
+    """Access data changed: every access cache on every user object is out of date. Changed
+    inside a transaction, what is read until that transaction ends may still roll back."""
     _GENERATION[0] += 1
+    if transaction_epoch() is not None:
+        _PENDING.changed = True
+        transaction.on_commit(_PENDING.clear)
 
 
 def fresh_access_caches(user) -> None:
     """Drop what is cached on ``user`` when access data changed since it was read, or when it
-    was read inside a transaction that is no longer the current one (committed, rolled back
-    or rolled back to a savepoint). Read outside a transaction, it lasts the request."""
+    was read after an uncommitted change of access data in a transaction that is no longer
+    the current one (committed, rolled back or rolled back to a savepoint): a rolled-back
+    grant is never served. Otherwise the cache lasts the request (the user object)."""
+    epoch = transaction_epoch()
+    if epoch is None:  # no transaction open: whatever was pending has committed or rolled back
+        _PENDING.changed = False
     stamp = getattr(user, "_access_stamp", None)
-    generation, epoch = _GENERATION[0], transaction_epoch()
+    generation = _GENERATION[0]
     if stamp is not None and stamp[0] == generation and (stamp[1] is None or stamp[1] is epoch):
         return
     for attr in _CACHED_ON_USER:
         if hasattr(user, attr):
             delattr(user, attr)
-    user._access_stamp = (generation, epoch)
+    user._access_stamp = (generation, epoch if _PENDING.changed else None)
 
 
 def user_scope(user) -> UserScope:
