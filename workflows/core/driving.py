@@ -34,7 +34,7 @@ def _locked_task(task):
     from .flows import locked_case
 
     task.refresh_from_db()
-    case = locked_case(task.process_id)
+    case = locked_case(task.process_id, adopt=True)
     if case is not None:
         task.process = case
     return task

@@ -29,10 +29,19 @@ from .txmemo import TransactionMemo
 _LOCKED_CASES = TransactionMemo()
 
 
-def locked_case(process_pk):
-    """The case instance ``CaseLock`` read and locked in the current transaction, or ``None``."""
+def locked_case(process_pk, *, adopt: bool = False):
+    """The case instance ``CaseLock`` read and locked in the current transaction, or ``None``.
+
+    ``coerce()`` serves it only once the caller adopted it (``adopt=True``: the driver, which
+    makes it the task's process, so the activation and the service share it). viewflow's own
+    paths (a Handle run, a Start) build their activation's process themselves; serving them
+    a second instance of the case would let one go stale, so there ``coerce()`` reads."""
     memo = _LOCKED_CASES.current()
-    return memo.get(process_pk) if memo else None
+    if not memo:
+        return None
+    if adopt and ("read", process_pk) in memo:
+        memo[process_pk] = memo[("read", process_pk)]
+    return memo.get(process_pk)
 
 
 def coerce(process):
@@ -57,7 +66,7 @@ class CaseLock(lock.SelectForUpdateLock):
     @contextmanager
     def __call__(self, flow_class, process_pk):
         memo = _LOCKED_CASES.current()
-        if memo is not None and process_pk in memo:
+        if memo is not None and ("read", process_pk) in memo:
             with transaction.atomic():  # viewflow's nesting: a failing node still rolls back only its own part
                 yield
             return
@@ -72,7 +81,7 @@ class CaseLock(lock.SelectForUpdateLock):
                         continue
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
                 if case is not None:
-                    _LOCKED_CASES.current()[process_pk] = case
+                    _LOCKED_CASES.current()[("read", process_pk)] = case
                 try:
                     yield
                 finally:
@@ -81,6 +90,7 @@ class CaseLock(lock.SelectForUpdateLock):
                     held = _LOCKED_CASES.current()
                     if held is not None:
                         held.pop(process_pk, None)
+                        held.pop(("read", process_pk), None)
                 break
 
 
