@@ -83,6 +83,23 @@ def bare_viewflow() -> Iterator[None]:
                 signal.sender_receivers_cache.clear()
 
 
+@contextmanager
+def counting_statements() -> Iterator[list[int]]:
+    """Count the SQL statements sent on the default connection inside the block (savepoints
+    included): ``with counting_statements() as n: …; n[0]``. Deterministic, so comparable
+    across loaded runs where wall-clock time is not."""
+    from django.db import connection
+
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        yield count
+
+
 @dataclass
 class Result:
     name: str

@@ -26,7 +26,7 @@ import random
 import time
 from types import SimpleNamespace
 
-from bench.common import Result, bare_viewflow, machine_meta, report, setup_django
+from bench.common import Result, bare_viewflow, counting_statements, machine_meta, report, setup_django
 
 
 def _region():
@@ -172,8 +172,16 @@ def run(tasks: int, client_counts: list[int]) -> list[Result]:
     for clients in client_counts:
         ours_pks = open_ours(region, tasks)
         bare_pks = open_bare(region, tasks)
-        ours = _run_clients("ours", ours_pks, region.approver.pk, clients)
-        bare = _run_clients("bare", bare_pks, region.approver.pk, clients)
+        notes = {"tasks": tasks, "clients": clients}
+        with counting_statements() as ours_statements:  # counts this process only: 1 client
+            ours = _run_clients("ours", ours_pks, region.approver.pk, clients)
+        with counting_statements() as bare_statements:
+            bare = _run_clients("bare", bare_pks, region.approver.pk, clients)
+        if clients == 1:
+            notes["statements_per_task"] = round(ours_statements[0] / tasks, 1)
+            notes["bare_statements_per_task"] = round(bare_statements[0] / tasks, 1)
+            print(f"SQL statements per task completion: {notes['statements_per_task']} "
+                  f"(bare viewflow: {notes['bare_statements_per_task']})")  # fmt: skip
         results.append(
             Result(
                 name=f"task completions, {clients} client{'s' if clients > 1 else ''}",
@@ -181,7 +189,7 @@ def run(tasks: int, client_counts: list[int]) -> list[Result]:
                 unit="tasks/s",
                 baseline_name=f"bare viewflow flow, {clients} client{'s' if clients > 1 else ''}",
                 baseline=bare,
-                notes={"tasks": tasks, "clients": clients},
+                notes=notes,
             )
         )
     return results

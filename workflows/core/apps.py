@@ -12,3 +12,6 @@ class CoreConfig(AppConfig):
         from . import lockout, otp, security, sendback, working_days  # noqa: F401
 
         sendback.connect()
+        from .scope import connect_access_receivers
+
+        connect_access_receivers()

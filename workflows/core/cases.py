@@ -128,18 +128,22 @@ def forget_separation(process) -> None:
 def separation_excluded(process, node_name: str) -> frozenset[int]:
     """``process.excluded_actor_ids(node_name)``, computed once per node, case instance and
     transaction (kept on the instance, with the transaction's ``txmemo.transaction_epoch``)."""
+    from .scope import access_generation
     from .txmemo import transaction_epoch
 
     epoch = transaction_epoch()
     if epoch is None:
         return frozenset(process.excluded_actor_ids(node_name))  # autocommit: nothing to share
+    # Also forgotten when access data changed (a relative declared, a household member added):
+    # a newly excluded user is excluded at once, in the same transaction.
+    generation = access_generation()
     memo = process.__dict__.get(_SEPARATION_MEMO)
-    if memo is None or memo[0] is not epoch:
-        memo = (epoch, {})
+    if memo is None or memo[0] is not epoch or memo[1] != generation:
+        memo = (epoch, generation, {})
         process.__dict__[_SEPARATION_MEMO] = memo
-    if node_name not in memo[1]:
-        memo[1][node_name] = frozenset(process.excluded_actor_ids(node_name))
-    return memo[1][node_name]
+    if node_name not in memo[2]:
+        memo[2][node_name] = frozenset(process.excluded_actor_ids(node_name))
+    return memo[2][node_name]
 
 
 class CaseTaskQuerySet(TaskQuerySet):

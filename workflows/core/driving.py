@@ -28,26 +28,46 @@ def start_case(start_node, *, user, perform: Callable) -> object:
     return activation.process
 
 
+def _locked_task(task):
+    """``task`` re-read under the case lock, with the case instance the lock read and keeps
+    for the transaction (``flows.locked_case``) as its process: no further case read."""
+    from .flows import locked_case
+
+    task.refresh_from_db()
+    case = locked_case(task.process_id, adopt=True)
+    if case is not None:
+        task.process = case
+    return task
+
+
+def _claim(node, task, user) -> None:
+    if not node.can_assign(user, task):
+        raise PermissionDenied(f"{user} may not claim task {task.pk}")
+    node.activation_class(task).assign(user)
+    task.assigned = timezone.now()
+    task.save(update_fields=["assigned"])
+
+
 def assign_task(task, *, user) -> None:
     """Claim a NEW task for ``user`` (the queue's "assign" button)."""
     node = task.flow_task
-    with node.flow_class.lock(task.process_id), transaction.atomic():
-        task.refresh_from_db()
-        if not node.can_assign(user, task):
-            raise PermissionDenied(f"{user} may not claim task {task.pk}")
-        activation = node.activation_class(task)
-        activation.assign(user)
-        task.assigned = timezone.now()
-        task.save(update_fields=["assigned"])
+    with node.flow_class.lock(task.process_id):  # the lock's transaction; no savepoint inside it
+        _claim(node, _locked_task(task), user)
 
 
 def complete_task(task, *, user, perform: Callable) -> object:
-    """Claim (if needed) and complete a human task as ``user``; returns the process."""
+    """Claim (if needed) and complete a human task as ``user``; returns the process.
+
+    Claim, start and complete are one transaction under one case lock (issue 19 item 3):
+    a claim that loses a race finds the task taken and is refused before anything is
+    written, and a refused or failing step leaves the task unclaimed (nothing of it
+    commits). The case row is read once, by the lock, and that instance is the one the
+    node checks, the activation and ``perform`` see."""
     node = task.flow_task
-    if task.status == STATUS.NEW:
-        assign_task(task, user=user)
-    with node.flow_class.lock(task.process_id), transaction.atomic():
-        task.refresh_from_db()
+    with node.flow_class.lock(task.process_id):
+        task = _locked_task(task)
+        if task.status == STATUS.NEW:
+            _claim(node, task, user)
         if not node.can_execute(user, task):
             raise PermissionDenied(f"{user} may not execute task {task.pk}")
         activation = node.activation_class(task)

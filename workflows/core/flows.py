@@ -9,21 +9,92 @@ checks to assigning and executing a task.
 
 from __future__ import annotations
 
+import random
+import time
+from contextlib import contextmanager
+
+from django.db import DatabaseError, transaction
 from viewflow.workflow import flow, lock
+from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process
 from viewflow.workflow.nodes.view import ViewActivation
 
 from . import separation  # noqa: F401  (connects the task_finished receiver)
 from .cases import CaseTask, separation_excluded
-from .scope import user_scope
+from .scope import has_owner_permission, user_scope
 from .standins import begin_acting, stands_in_for
+from .txmemo import TransactionMemo
+
+# The case rows locked by ``CaseLock`` in the current transaction: {process pk: instance}.
+_LOCKED_CASES = TransactionMemo()
+
+
+def locked_case(process_pk, *, adopt: bool = False):
+    """The case instance ``CaseLock`` read and locked in the current transaction, or ``None``.
+
+    ``coerce()`` serves it only once the caller adopted it (``adopt=True``: the driver, which
+    makes it the task's process, so the activation and the service share it). viewflow's own
+    paths (a Handle run, a Start) build their activation's process themselves; serving them
+    a second instance of the case would let one go stale, so there ``coerce()`` reads."""
+    memo = _LOCKED_CASES.current()
+    if not memo:
+        return None
+    if adopt and ("read", process_pk) in memo:
+        memo[process_pk] = memo[("read", process_pk)]
+    return memo.get(process_pk)
 
 
 def coerce(process):
-    """The flow's own process subclass for a base ``Process`` row."""
+    """The flow's own process subclass for a base ``Process`` row: the instance locked in this
+    transaction when there is one (issue 19 item 3: the case is read once per transaction,
+    not once per node check, activation and service)."""
     if type(process) is Process:
-        return process.coerced
+        kept = locked_case(process.pk)
+        return kept if kept is not None else process.coerced
     return process
+
+
+class CaseLock(lock.SelectForUpdateLock):
+    """viewflow's ``SELECT … FOR UPDATE NOWAIT`` on the case row (same retries), reading the
+    whole case row in that statement instead of ``SELECT 1``, and keeping the instance while
+    the lock is held (``locked_case``, ``coerce``): on the service path the lock spans the
+    transaction (``driving.complete_task``). Taken again in the same transaction
+    (viewflow's nodes lock inside the driver's lock), it asks nothing: the row is ours until
+    the transaction ends. A savepoint rollback or the end of the transaction forgets the
+    instance (``TransactionMemo``), so a rolled-back change is never served."""
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        memo = _LOCKED_CASES.current()
+        if memo is not None and ("read", process_pk) in memo:
+            with transaction.atomic():  # viewflow's nesting: a failing node still rolls back only its own part
+                yield
+            return
+        manager = flow_class.process_class._default_manager
+        for attempt in range(self.attempts):
+            with transaction.atomic():
+                try:
+                    case = manager.select_for_update(nowait=self.nowait, of=("self",)).filter(pk=process_pk).first()
+                except DatabaseError:
+                    if attempt != self.attempts - 1:
+                        time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)
+                        continue
+                    raise FlowLockFailed(f"Lock failed for {flow_class}") from None
+                if case is not None:
+                    _LOCKED_CASES.current()[("read", process_pk)] = case
+                try:
+                    yield
+                finally:
+                    # Kept while the outermost lock on the case is held, not beyond: code after
+                    # it (a test's next "request" in the same transaction) reads the row afresh.
+                    held = _LOCKED_CASES.current()
+                    if held is not None:
+                        held.pop(process_pk, None)
+                        held.pop(("read", process_pk), None)
+                break
+
+
+case_lock = CaseLock()
 
 
 def case_visible(user, process) -> bool:
@@ -50,7 +121,7 @@ def case_readable(user, process) -> bool:
 
 
 class CaseFlow(flow.Flow):
-    lock_impl = lock.select_for_update_lock
+    lock_impl = case_lock
     task_class = CaseTask
 
     def has_view_permission(self, user, obj=None):
@@ -88,14 +159,31 @@ class CaseNodeMixin:
         process = coerce(task.process)
         return case_visible(user, process) and user.pk in separation_excluded(process, self.name)
 
+    def _owner_permission_pk(self, task):
+        """Pk of the region the node's permission is checked on (``None``: model-wide only).
+        ``township_of`` and its siblings name the column (``pk_of``): no region row is read."""
+        obj = self._owner_permission_obj
+        if not obj:
+            return None
+        if callable(obj):
+            pk_of = getattr(obj, "pk_of", None)
+            if pk_of is not None:
+                return pk_of(coerce(task.process))
+            obj = obj(task.process)
+        return getattr(obj, "pk", None)
+
     def _holds_node_permission(self, user, task) -> bool:
         if not task.owner_permission:
             return True
-        obj = self._owner_permission_obj(task.process) if callable(self._owner_permission_obj) else None
-        return user.has_perm(task.owner_permission, obj=obj) or user.has_perm(task.owner_permission)
+        return has_owner_permission(user, task.owner_permission, self._owner_permission_pk(task))
 
     def can_assign(self, user, task):
-        return self._allowed(user, task) and super().can_assign(user, task)
+        """viewflow's test (unclaimed, signed in, the node's permission on the case's region,
+        or model-wide), answered from the permission rows read once per request or transaction
+        (``scope.has_owner_permission``), after the region and separation checks."""
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return self._allowed(user, task) and self._holds_node_permission(user, task)
 
     def can_execute(self, user, task):
         if not self._allowed(user, task):
@@ -138,6 +226,12 @@ def county_of(process):
 
 def village_of(process):
     return coerce(process).village
+
+
+# The region's pk without reading the region (``CaseNodeMixin._owner_permission_pk``).
+township_of.pk_of = lambda process: process.township_id  # type: ignore[attr-defined]
+county_of.pk_of = lambda process: process.county_id  # type: ignore[attr-defined]
+village_of.pk_of = lambda process: process.village_id  # type: ignore[attr-defined]
 
 
 # --- Handle nodes advanced from Celery -------------------------------------

@@ -4,19 +4,30 @@ County staff see their county's townships, township staff their township,
 village assistants their villages. Computed from the guardian object
 permissions that ``workflows.core.permissions`` derives from assignments, and
 cached on the user object for the duration of a request.
+
+What is cached on a user object (scope, object permission rows, Django's permission sets,
+viewflow's per-object set, the separation conflict ID numbers) is dropped together by
+``fresh_access_caches`` as soon as any access data changes in this process (a guardian row,
+an assignment, a group membership, a staff profile or declared relative: the access generation
+moves), and a cache filled inside a transaction lives no longer than that transaction, so a
+grant that is rolled back is never served and a revocation takes effect at once (issue 19
+item 3).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from .models import County, Township, Village
+from .txmemo import transaction_epoch
 
 VIEW_CODENAMES = {"view_county_cases": "county", "view_township_cases": "township", "view_village_cases": "village"}
 
@@ -49,9 +60,67 @@ class UserScope:
         return township_id in self.township_ids or (village_id is not None and village_id in self.village_ids)
 
 
+# Bumped by ``workflows.core.receivers``-style signal handlers below whenever access data
+# changes; a plain counter: a lost increment under a thread race still changes the value.
+_GENERATION = [0]
+_CACHED_ON_USER = (
+    "_scope_cache",
+    "_object_permission_pairs",
+    "_viewflow_per_object_perm_cache",
+    "_perm_cache",
+    "_user_perm_cache",
+    "_group_perm_cache",
+    "_conflict_ids_cache",
+)
+
+
+def access_generation() -> int:
+    return _GENERATION[0]
+
+
+class _Pending(threading.local):
+    """Whether this thread changed access data in a transaction that has not ended yet."""
+
+    changed = False
+
+    def clear(self) -> None:
+        self.changed = False
+
+
+_PENDING = _Pending()
+
+
+def bump_access_generation(**_kwargs) -> None:
+    """Access data changed: every access cache on every user object is out of date. Changed
+    inside a transaction, what is read until that transaction ends may still roll back."""
+    _GENERATION[0] += 1
+    if transaction_epoch() is not None:
+        _PENDING.changed = True
+        transaction.on_commit(_PENDING.clear)
+
+
+def fresh_access_caches(user) -> None:
+    """Drop what is cached on ``user`` when access data changed since it was read, or when it
+    was read after an uncommitted change of access data in a transaction that is no longer
+    the current one (committed, rolled back or rolled back to a savepoint): a rolled-back
+    grant is never served. Otherwise the cache lasts the request (the user object)."""
+    epoch = transaction_epoch()
+    if epoch is None:  # no transaction open: whatever was pending has committed or rolled back
+        _PENDING.changed = False
+    stamp = getattr(user, "_access_stamp", None)
+    generation = _GENERATION[0]
+    if stamp is not None and stamp[0] == generation and (stamp[1] is None or stamp[1] is epoch):
+        return
+    for attr in _CACHED_ON_USER:
+        if hasattr(user, attr):
+            delattr(user, attr)
+    user._access_stamp = (generation, epoch if _PENDING.changed else None)
+
+
 def user_scope(user) -> UserScope:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return UserScope(frozenset(), frozenset(), frozenset())
+    fresh_access_caches(user)
     cached = getattr(user, "_scope_cache", None)
     if cached is not None:
         return cached
@@ -94,9 +163,12 @@ def prime_viewflow_object_perms(user) -> None:
     their groups' object permissions) from the rows ``user_scope`` reads, plus one
     query for group rows, instead of viewflow's two queries per row (it loads each
     row's content type and permission)."""
-    if not getattr(user, "is_authenticated", False) or hasattr(user, "_viewflow_per_object_perm_cache"):
+    if not getattr(user, "is_authenticated", False):
         return
     if not user.is_active:  # no scope is read for an inactive user: viewflow's own lookup
+        return
+    fresh_access_caches(user)
+    if hasattr(user, "_viewflow_per_object_perm_cache"):
         return
     perms = {f"{perm}_{pk}" for perm, pk in object_permission_pairs(user)}
     user._viewflow_per_object_perm_cache = perms
@@ -106,6 +178,7 @@ def object_permission_pairs(user) -> frozenset[tuple[str, str]]:
     """``("app.codename", object pk)`` of every guardian object permission of ``user`` and
     of their groups: the rows ``prime_viewflow_object_perms`` reads, as pairs (kept on the
     user object, like viewflow's string cache, for the request)."""
+    fresh_access_caches(user)
     cached = getattr(user, "_object_permission_pairs", None)
     if cached is not None:
         return cached
@@ -125,6 +198,21 @@ def object_permission_pairs(user) -> frozenset[tuple[str, str]]:
     pairs = frozenset((f"{app}.{codename}", str(pk)) for app, codename, pk in rows)
     user._object_permission_pairs = pairs
     return pairs
+
+
+def has_owner_permission(user, permission: str, obj_pk) -> bool:
+    """``user.has_perm(permission, obj) or user.has_perm(permission)`` (viewflow's test for
+    claiming a task), answered from the object permission rows read once per request or
+    transaction (``object_permission_pairs``) instead of guardian's queries on every call:
+    the object permission on the region of pk ``obj_pk`` (``None``: no object), or the
+    model-wide permission. An inactive user holds nothing, a superuser everything."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if obj_pk is not None and (permission, str(obj_pk)) in object_permission_pairs(user):
+        return True
+    return permission in user.get_all_permissions()
 
 
 def claimable_q(user) -> Q:
@@ -150,3 +238,38 @@ def claimable_q(user) -> Q:
 def regions_where(user, codename: str, klass):
     """Region objects of ``klass`` on which ``user`` holds ``core.<codename>``."""
     return get_objects_for_user(user, f"core.{codename}", klass=klass, with_superuser=False, accept_global_perms=False)
+
+
+def connect_access_receivers() -> None:
+    """Bump the access generation on every change of the data access decisions are made from
+    (called once from ``CoreConfig.ready``). ``QuerySet.delete`` sends ``post_delete`` per
+    row when a receiver listens, so guardian's ``remove_perm`` is seen too."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from guardian.models import GroupObjectPermission
+
+    from .models import StaffAssignment, StaffProfile, StaffRelative
+
+    for model in (UserObjectPermission, GroupObjectPermission, StaffAssignment, StaffProfile, StaffRelative):
+        for signal in (post_save, post_delete):
+            signal.connect(bump_access_generation, sender=model, dispatch_uid=f"core.scope.access.{model._meta.label}")
+    user_model = get_user_model()
+    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(
+            bump_access_generation, sender=through, dispatch_uid=f"core.scope.m2m.{through._meta.label}"
+        )
+    # Separation of duties also reads the case's household: a member added or changed may
+    # exclude a member of staff (own household, declared relative) at once.
+    from django.apps import apps
+
+    from .cases import CaseFields, household_member_model
+
+    members = {
+        household_member_model(model)
+        for model in apps.get_models()
+        if issubclass(model, CaseFields) and getattr(model, "household_field", None)
+    }
+    for model in members:
+        for signal in (post_save, post_delete):
+            signal.connect(bump_access_generation, sender=model, dispatch_uid=f"core.scope.member.{model._meta.label}")
