@@ -107,7 +107,7 @@ class DibaoProcess(CaseFields, Process):
 
     programme = models.CharField(
         _("救助类别"),
-        max_length=8,
+        max_length=16,
         choices=partial(programmes.choices_for, "dibao.DibaoProcess"),
         default=Programme.DIBAO,
     )
