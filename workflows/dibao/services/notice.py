@@ -51,6 +51,7 @@ def notice_data(process: DibaoProcess, notice: NoticeRound):
         posted_on=timezone.localtime(notice.posted_at).date(),
         ends_on=timezone.localtime(notice.ends_at).date(),
         objection_contact=objection_contact_for(process),
+        programme=process.programme,
     )
 
 
