@@ -107,6 +107,7 @@ from .letters import (
     dibao_issue_refusal,
     dibao_mark_for_sampling,
 )
+from .recognition import ERR_NO_TOWNSHIP, recognised_register_export_record
 from .notice import (
     _resolve_objections,
     appraisal_record,
@@ -220,6 +221,8 @@ __all__ = [
     "match_staff_relatives",
     "notice_data",
     "notice_post",
+    "recognised_register_export_record",
+    "ERR_NO_TOWNSHIP",
     "objection_contact_for",
     "objection_record",
     "objection_route_choose",
