@@ -120,3 +120,24 @@ def test_a_household_above_both_categories_is_refused_and_no_benefit_opens(
     process = sign_all(process, case_worker_a, approver_a, approver_a2, approve=False, reasons=["不符合低收入家庭认定条件"])
     assert process.decision == Decision.REFUSED
     assert not Benefit.objects.filter(source_case_id=process.pk).exists()
+
+
+def test_payment_rolls_leave_recognised_households_out(
+    region, low_income_rule, case_worker_a, case_worker_a2, approver_a, approver_a2, finance_check,
+    monkeypatch,
+):  # fmt: skip
+    """LI23, YKT19: a recognition pays nothing, so the township's monthly roll (generated from
+    the benefits in force) lists the dibao household next to it and not the recognised one."""
+    from tests.caseload.test_payroll import open_benefit
+    from workflows.payroll import services as payroll
+
+    process = _recognised(region, case_worker_a, case_worker_a2, approver_a, approver_a2, finance_check, monkeypatch)
+    recognised = Benefit.objects.get(source_case_id=process.pk)
+    paid = open_benefit(region.township_a, amount="600.00", starts=recognised.starts)
+    monkeypatch.setattr(payroll, "_today", lambda: recognised.starts.replace(day=20))
+    roll = payroll.roll_generate(township=region.township_a, month=recognised.starts, actor=approver_a)
+
+    households = set(roll.lines.values_list("household_id", flat=True))
+    assert paid.household_id in households
+    assert recognised.household_id not in households
+    assert roll.lines.filter(programme="low_income").count() == 0

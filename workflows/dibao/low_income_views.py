@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from workflows.core.access import holds
+from workflows.core.models import Township
+from workflows.core.scope import regions_where
 
 from . import selectors, services
 
@@ -35,7 +36,7 @@ def recognised_register(request):
             "rows": rows,
             "today": timezone.localdate(),
             # SAI 60, LI23: the township's case worker refers a recognised family to special assistance
-            "may_refer": {b.township_id for b in rows if holds(request.user, "act_case_worker", township=b.township_id)},
+            "may_refer": set(regions_where(request.user, "act_case_worker", Township).values_list("pk", flat=True)),
         },
     )
 
