@@ -6,9 +6,11 @@ household. The result names the category and computes no amount (LI23: recogniti
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal
 
 from workflows.finance_check import means_test as mt
+
+D = Decimal
 
 LIMITS = mt.AssetRules(financial_assets_per_capita=D("20000"), label="低收入财产限额")
 CRITERIA = mt.LowIncomeCriteria(

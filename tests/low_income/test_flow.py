@@ -94,7 +94,9 @@ def test_a_household_under_the_dibao_standard_is_refused_and_pointed_to_dibao(
     assert process.finance_outcome == "not_eligible"
     codes = [r["code"] for r in process.finance_result["reasons"]]
     assert "low_income_qualifies_for_dibao" in codes
-    message = next(r["message"] for r in process.finance_result["reasons"] if r["code"] == "low_income_qualifies_for_dibao")
+    message = next(
+        r["message"] for r in process.finance_result["reasons"] if r["code"] == "low_income_qualifies_for_dibao"
+    )
     assert "最低生活保障" in message and "300.00" in message
     process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2)
     with pytest.raises(ValidationError):
@@ -117,7 +119,9 @@ def test_a_household_above_both_categories_is_refused_and_no_benefit_opens(
     assert process.finance_result["low_income"]["category"] == ""
     process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2)
     process = propose(process, case_worker_a, approve=False)
-    process = sign_all(process, case_worker_a, approver_a, approver_a2, approve=False, reasons=["不符合低收入家庭认定条件"])
+    process = sign_all(
+        process, case_worker_a, approver_a, approver_a2, approve=False, reasons=["不符合低收入家庭认定条件"]
+    )
     assert process.decision == Decision.REFUSED
     assert not Benefit.objects.filter(source_case_id=process.pk).exists()
 

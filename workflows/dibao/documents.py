@@ -241,9 +241,8 @@ class DecisionLetterData:
     def template(self) -> str:
         """The programme's decision letter (its spec's ``letters``), one of this module's;
         ``ValueError`` for a programme whose letter is not a dibao-case letter."""
-        letter = programmes.spec(self.programme).letters.get("decision_letter") if programmes.is_programme(
-            self.programme
-        ) else None
+        letters = programmes.spec(self.programme).letters if programmes.is_programme(self.programme) else {}
+        letter = letters.get("decision_letter")
         if letter not in DECISION_LETTER_TEMPLATES:
             raise ValueError(str(ERR_PROGRAMME))
         return letter

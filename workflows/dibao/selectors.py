@@ -220,9 +220,8 @@ def recognised_households(user) -> QuerySet:
     from workflows.core.programmes import BenefitKind
     from workflows.households.models import HouseholdMember
 
-    category = DibaoProcess.objects.filter(pk=OuterRef("source_case_id")).values(
-        "amount_computation__category_label"
-    )[:1]
+    cases = DibaoProcess.objects.filter(pk=OuterRef("source_case_id"))
+    category = cases.values("amount_computation__category_label")[:1]
     return (
         Benefit.objects.filter(kind=BenefitKind.RECOGNITION, township_id__in=user_scope(user).township_ids)
         .exclude(status=BenefitStatus.STOPPED)

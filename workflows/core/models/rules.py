@@ -542,14 +542,18 @@ class LowIncomeRule(RuleVersion):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("家庭月人均收入低于此数、且近 12 个月刚性支出超过家庭收入的，为刚性支出困难家庭；不填则本县不认定此类。"),
+        help_text=_(
+            "家庭月人均收入低于此数、且近 12 个月刚性支出超过家庭收入的，为刚性支出困难家庭；不填则本县不认定此类。"
+        ),
         **MONEY,
     )
 
     class Meta(RuleVersion.Meta):
         verbose_name = _("低收入家庭认定规则")
         verbose_name_plural = _("低收入家庭认定规则")
-        constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="lowincomerule_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "effective_from"], name="lowincomerule_unique_version")
+        ]
 
     def __str__(self):
         return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"

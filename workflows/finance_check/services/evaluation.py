@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.core.audit import audit_record
 from workflows.core.models import AssetLimit, DibaoStandard
-from workflows.core import programmes
 from workflows.core.models.rules import LowIncomeRule, RigidExpenseRule, RuleNotConfigured, SinglePersonHouseholdRule
 from workflows.households.models import (
     DeclaredAsset,
