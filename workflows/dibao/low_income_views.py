@@ -7,11 +7,11 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from workflows.core.models import Township
 from workflows.core.scope import regions_where
@@ -41,10 +41,12 @@ def recognised_register(request):
     )
 
 
-@require_POST
 def recognised_register_csv(request):
-    """The register as CSV (no ID numbers, phones or accounts); the export is logged first."""
+    """The register as CSV (no ID numbers, phones or accounts); the export is logged first.
+    POST only, after the role check (403 before 405, like the other pages)."""
     rows = _rows(request.user)  # 403 before anything is logged
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.recognised_register_export_record(row_count=len(rows), actor=request.user)
     except PermissionDenied as exc:
