@@ -118,6 +118,7 @@ def test_notice_data_type_has_no_field_for_personal_data():
     assert names == {
         "case_number", "applicant_name", "household_size", "village_name", "township_name",
         "proposed_monthly_amount", "notice_round", "posted_on", "ends_on", "objection_contact",
+        "programme",  # which notice: a recognition without cash (LB24) posts no amount
     }  # fmt: skip
     with pytest.raises(TypeError):
         PublicNoticeData(**notice_kwargs(), id_number="x")

@@ -30,6 +30,7 @@ def test_township_staff_are_not_offered_the_county_dashboard(client_for, case_wo
         "/staff/cases/dibao/start/",
         "/staff/cases/tekun/start/",
         "/staff/cases/temporaryassistance/start/",
+        "/staff/cases/lowincome/start/",  # 低收入家庭认定 (LB24), issue 17 item 7
     }
     assert "/workspace/county/" not in worker and "/workspace/team/" not in worker
     assert client_for(case_worker_a).get("/workspace/county/").status_code == 403

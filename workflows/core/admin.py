@@ -23,7 +23,7 @@ from . import models
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_record, diff
 from .lockout import account_unlock
-from .models.rules import RigidExpenseRule, SinglePersonHouseholdRule
+from .models.rules import LowIncomeRule, RigidExpenseRule, SinglePersonHouseholdRule
 from .otp import second_factor_reset
 from .permissions import assignment_grant, assignment_revoke
 from .rule_versions import rule_version_change, rule_version_create, rule_version_withdraw
@@ -324,6 +324,13 @@ class SinglePersonHouseholdRuleAdmin(RuleVersionAdmin):
     """Whether the county enrols a disabled or seriously ill member alone, and the multiple (domain.md §8)."""
 
     list_display = ["county", "effective_from", "enabled", "income_multiple", "note"]
+
+
+@admin.register(LowIncomeRule)
+class LowIncomeRuleAdmin(RuleVersionAdmin):
+    """低收入家庭认定 (LB24): the near-dibao multiple, the asset limits, the spending-hardship line."""
+
+    list_display = ["county", "effective_from", "income_multiple", "spending_hardship_income_line", "note"]
 
 
 class StaffUserAdmin(UserAdmin):

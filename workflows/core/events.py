@@ -143,6 +143,8 @@ event("dibao.sign_handler", _("经办人签字"))
 event("dibao.sign_section_chief", _("股室负责人签字"))
 event("dibao.sign_township_head", _("乡镇负责人签字"))
 event("dibao.decide", _("审核确认决定"))
+# 低收入家庭认定 (LB24): the county's register of recognised households exported as CSV
+event("dibao.recognised_register_exported", _("导出低收入家庭名册"))
 event("dibao.approval_issued", _("发放确认通知"))
 event("dibao.refusal_issued", _("书面告知不予确认"))
 event("dibao.sampling_pool", _("纳入抽查范围"))

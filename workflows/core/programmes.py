@@ -28,6 +28,7 @@ class Programme(models.TextChoices):
     DIBAO = "dibao", _("最低生活保障")
     TEKUN = "tekun", _("特困人员救助供养")
     TEMPORARY_ASSISTANCE = "temporary_assistance", _("临时救助")
+    LOW_INCOME = "low_income", _("低收入家庭认定")
 
 
 class BenefitKind(models.TextChoices):
@@ -45,6 +46,14 @@ class AmountMethod(models.TextChoices):
     NONE = "none", _("不发放现金")
 
 
+class Eligibility(models.TextChoices):
+    """Which means test decides a case (``finance_check.means_test`` implements each once)."""
+
+    BELOW_STANDARD = "below_standard", _("人均收入低于低保标准（SAI 9）")
+    # LB24: 低保边缘家庭 (above the standard, at most a multiple of it) or 刚性支出困难家庭
+    LOW_INCOME_CATEGORIES = "low_income_categories", _("低保边缘家庭或刚性支出困难家庭（LB24）")
+
+
 @dataclass(frozen=True)
 class IntakeCriteria:
     """What an applicant must claim at intake and what the home visit must confirm.
@@ -59,6 +68,8 @@ class IntakeCriteria:
     confirmed_by_home_visit: bool = False
     finance_check: bool = True
     spending_shock: bool = False
+    #: the means test the household-finance check applies (``Eligibility``)
+    eligibility: str = Eligibility.BELOW_STANDARD
     # 单人户 (domain.md §8; ZB20): a severely disabled or seriously ill member of a low-income
     # household may apply to be enrolled alone (county rule ``SinglePersonHouseholdRule``)
     single_person_household: bool = False
@@ -224,6 +235,28 @@ REGISTRY: dict[str, ProgrammeSpec] = {
                 kind=BenefitKind.ONE_OFF, amount_method=AmountMethod.ASSESSED, starts_next_month=False
             ),
             recheck=RecheckPolicy(),
+        ),
+        ProgrammeSpec(
+            # LI23, LB24 (domain.md §8): recognised on dibao's steps, no cash; referrals follow
+            code=Programme.LOW_INCOME,
+            case_prefix="DS",
+            flow="workflows.dibao.flows.LowIncomeFlow",
+            process_model="dibao.DibaoProcess",
+            legal_basis=(
+                "《最低生活保障边缘家庭和刚性支出困难家庭认定办法》",
+                "《关于加强低收入人口动态监测做好分层分类社会救助工作的意见》",
+            ),
+            intake_title=_("低收入家庭认定申请登记"),
+            intake_template="dibao/intake.html",
+            letters={
+                "decision_letter": "pdf/dibao/low_income_decision_letter.html",
+                "check_result_notice": "pdf/dibao/check_result_notice.html",
+                "public_notice": "pdf/dibao/notice.html",
+            },
+            intake=IntakeCriteria(eligibility=Eligibility.LOW_INCOME_CATEGORIES),
+            deadlines=DeadlinePolicy(decision_days_delegated=20, decision_days_not_delegated=30, extended_days=45),
+            benefit=BenefitPolicy(kind=BenefitKind.RECOGNITION, amount_method=AmountMethod.NONE),
+            recheck=RecheckPolicy(stable_months=12, unstable_months=12, after_death_months=3),
         ),
     )
 }

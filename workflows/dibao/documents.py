@@ -57,6 +57,10 @@ _SPACES_IN_NUMBER = re.compile(r"(?<=[0-9])\s+(?=[0-9Xx])")
 _SEPARATORS_IN_NUMBER = re.compile(r"(?<=[0-9])[\s\-‐‑–—_.·/]+(?=[0-9Xx])")
 
 DECISION_LETTER_TEMPLATE = "pdf/dibao/decision_letter.html"
+#: the letter of a recognition without cash (低收入家庭认定, LB24): no amount, rights either way
+RECOGNITION_LETTER_TEMPLATE = "pdf/dibao/low_income_decision_letter.html"
+DECISION_LETTER_TEMPLATES = (DECISION_LETTER_TEMPLATE, RECOGNITION_LETTER_TEMPLATE)
+NOTICE_TEMPLATE = "pdf/dibao/notice.html"
 CHECK_RESULT_NOTICE_TEMPLATE = "pdf/dibao/check_result_notice.html"
 
 
@@ -120,20 +124,38 @@ class PublicNoticeData:
     household_size: int
     village_name: str
     township_name: str
-    proposed_monthly_amount: Decimal
+    proposed_monthly_amount: Decimal | None
     notice_round: int
     posted_on: datetime.date
     ends_on: datetime.date
     objection_contact: str
+    programme: str = programmes.Programme.DIBAO
 
     def __post_init__(self):
         _required(self, "case_number", "applicant_name", "village_name", "township_name", "objection_contact")
         _check_strings(self, hyphenated=frozenset({"case_number"}))
         _positive_int(self, "household_size")
         _positive_int(self, "notice_round")
-        _money(self, "proposed_monthly_amount")
+        _programme_label(self.programme, NOTICE_TEMPLATE)
+        if self.shows_amount:
+            _money(self, "proposed_monthly_amount")
+        elif self.proposed_monthly_amount is not None:
+            raise ValueError(str(ERR_RECOGNITION_AMOUNT))
         if (self.ends_on - self.posted_on).days < NOTICE_MIN_DAYS - 1:
             raise ValueError(str(ERR_NOTICE_PERIOD))
+
+    @property
+    def programme_label(self) -> str:
+        return _programme_label(self.programme, NOTICE_TEMPLATE)
+
+    @property
+    def shows_amount(self) -> bool:
+        """A recognition without cash (低收入家庭认定, LB24) posts no amount."""
+        return programmes.spec(self.programme).benefit.pays_cash
+
+    @property
+    def legal_basis(self) -> tuple[str, ...]:
+        return programmes.spec(self.programme).legal_basis
 
 
 def notice_data_for_household(
@@ -188,12 +210,14 @@ class DecisionLetterData:
     reasons: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()
     terminated: bool = False
+    #: the category a recognition found (低保边缘家庭 / 刚性支出困难家庭, LB24); "" otherwise
+    category_label: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "reasons", tuple(r for r in self.reasons if str(r).strip()))
         object.__setattr__(self, "legal_basis", tuple(self.legal_basis))
         _required(self, "case_number", "applicant_name", "township_name")
-        _programme_label(self.programme, DECISION_LETTER_TEMPLATE)
+        _programme_label(self.programme, self.template)
         _check_strings(self, hyphenated=frozenset({"case_number"}))
         if self.terminated and self.approved:
             raise ValueError(str(ERR_TERMINATION_APPROVED))
@@ -215,15 +239,25 @@ class DecisionLetterData:
                 raise ValueError(str(ERR_REFUSAL_AMOUNT))
 
     @property
+    def template(self) -> str:
+        """The programme's decision letter (its spec's ``letters``), one of this module's;
+        ``ValueError`` for a programme whose letter is not a dibao-case letter."""
+        letters = programmes.spec(self.programme).letters if programmes.is_programme(self.programme) else {}
+        letter = letters.get("decision_letter")
+        if letter not in DECISION_LETTER_TEMPLATES:
+            raise ValueError(str(ERR_PROGRAMME))
+        return letter
+
+    @property
     def programme_label(self) -> str:
-        return _programme_label(self.programme, DECISION_LETTER_TEMPLATE)
+        return _programme_label(self.programme, self.template)
 
 
 def render_notice_pdf(data: PublicNoticeData) -> bytes:
     """The 7-day public notice (MSL 19, 24) for posting in the village."""
     if not isinstance(data, PublicNoticeData):
         raise TypeError("render_notice_pdf takes a PublicNoticeData")
-    return render_pdf("pdf/dibao/notice.html", {"notice": data})
+    return render_pdf(NOTICE_TEMPLATE, {"notice": data})
 
 
 ERR_BATCH_VILLAGES = _("合并打印的公示须属于同一个村（社区）。")
@@ -246,7 +280,7 @@ def render_decision_letter_pdf(data: DecisionLetterData, *, verification_url: st
     if not isinstance(data, DecisionLetterData):
         raise TypeError("render_decision_letter_pdf takes a DecisionLetterData")
     return render_pdf(
-        DECISION_LETTER_TEMPLATE,
+        data.template,
         {"letter": data, "verification_url": verification_url, "qr_uri": qr_data_uri(verification_url)},
     )
 

@@ -227,3 +227,20 @@ class TekunFlow(_CaseGraph, CaseFlow):
         .Available(services.can_file)
         .Next(this.accept)
     )
+
+
+class LowIncomeFlow(_CaseGraph, CaseFlow):
+    # LB24, LI23 (domain.md §8): the same steps as dibao (application, consent-gated check,
+    # home visit, 7-day notice, township decision); the approval recognises, it pays nothing.
+    process_class = DibaoProcess
+    process_title = _("低收入家庭认定")
+    process_description = _("申请 → 受理 → 核对 → 入户调查 → 初审 → 公示 → 认定（LB24）")
+    start_codenames = frozenset({"act_case_worker", "act_village_assistant"})  # who may file (MSL 6)
+
+    # township case worker or village assistant (written entrustment)
+    start = (
+        flow.Start(views.LowIncomeStartView.as_view())
+        .Annotation(title=_("低收入家庭认定申请登记"))
+        .Available(services.can_file)
+        .Next(this.accept)
+    )

@@ -51,6 +51,7 @@ def _users_with(codename: str, region) -> forms.ModelChoiceField:
 
 # --- intake ---------------------------------------------------------------------
 class ApplicationForm(forms.Form):
+    programme = Programme.DIBAO
     village = forms.ModelChoiceField(label=_("村（社区）"), queryset=Village.objects.none())
     area = forms.ChoiceField(label=_("户籍类别"), choices=Area.choices)
     address = forms.CharField(label=_("家庭住址"), max_length=200)
@@ -92,6 +93,8 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not programmes.spec(self.programme).intake.single_person_household:
+            del self.fields["single_person_name"]  # 单人户 is a dibao rule (domain.md §8)
         bootstrap_widgets(self)
         from workflows.core.scope import regions_where
 
@@ -158,15 +161,12 @@ class ApplicationForm(forms.Form):
 
 
 class TekunApplicationForm(ApplicationForm):
+    programme = Programme.TEKUN
     no_work_ability = forms.BooleanField(label=_("无劳动能力（TK 5）"), required=False)
     no_income = forms.BooleanField(label=_("无生活来源（TK 6）"), required=False)
     no_supporter = forms.BooleanField(
         label=_("无法定赡养、抚养、扶养义务人，或其无履行义务能力（TK 7-8）"), required=False
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["single_person_name"]  # 单人户 is a dibao rule (domain.md §8)
 
     def clean(self):
         data = super().clean()
@@ -182,6 +182,13 @@ class TekunApplicationForm(ApplicationForm):
         return services.TekunInput(
             no_work_ability=d["no_work_ability"], no_income=d["no_income"], no_supporter=d["no_supporter"]
         )
+
+
+class LowIncomeApplicationForm(ApplicationForm):
+    """低收入家庭认定 (LB24): the dibao intake; the essential spending of the members' rows
+    (MSL 13) decides the 刚性支出困难家庭 category."""
+
+    programme = Programme.LOW_INCOME
 
 
 class MemberForm(forms.Form):

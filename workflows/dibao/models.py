@@ -107,7 +107,7 @@ class DibaoProcess(CaseFields, Process):
 
     programme = models.CharField(
         _("救助类别"),
-        max_length=8,
+        max_length=16,
         choices=partial(programmes.choices_for, "dibao.DibaoProcess"),
         default=Programme.DIBAO,
     )
@@ -540,7 +540,8 @@ class NoticeRound(models.Model):
     token = models.CharField(_("公示码"), max_length=43, unique=True)
     posted_at = models.DateTimeField(_("张贴时间"))
     ends_at = models.DateTimeField(_("公示期满"))
-    proposed_amount = models.DecimalField(_("拟保障金额（元/月）"), **MONEY)
+    # None for a recognition without cash (低收入家庭认定, LB24): its notice shows no amount
+    proposed_amount = models.DecimalField(_("拟保障金额（元/月）"), null=True, blank=True, **MONEY)
     document_id = models.PositiveBigIntegerField(_("公示文书"), null=True, blank=True)
 
     class Meta:

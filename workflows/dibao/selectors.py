@@ -139,6 +139,7 @@ def public_notice(notice: NoticeRound) -> PublicNoticeData:
         posted_on=timezone.localtime(notice.posted_at).date(),
         ends_on=timezone.localtime(notice.ends_at).date(),
         objection_contact=objection_contact_for(process),
+        programme=process.programme,
     )
 
 
@@ -197,4 +198,36 @@ def notices_posted_in(village, *, at: datetime.datetime | None = None) -> QueryS
         NoticeRound.objects.filter(process__village=village, posted_at__lte=at, ends_at__gt=at)
         .select_related("process__household", "process__township", "process__village")
         .order_by("process__case_number", "round")
+    )
+
+
+# --- recognised households (低收入家庭认定, LB24) ------------------------------------------
+#: Roles that open the register of recognised households (and see its menu link).
+REGISTER_CODENAMES = frozenset({"act_case_worker", "act_approver", "act_county_officer"})
+
+
+def may_open_recognised_register(user) -> bool:
+    return any(codename in REGISTER_CODENAMES for _ct, _app, codename, _pk in user_scope(user).object_permissions)
+
+
+def recognised_households(user) -> QuerySet:
+    """The households recognised without cash (低收入家庭认定, LB24) whose benefit is not
+    stopped, in the user's townships (a county officer: the county's), by township, village
+    and case number. Each row carries its category (from the case's computation) and the
+    household's members prefetched: a constant number of queries however long the list."""
+    from django.db.models import OuterRef, Prefetch, Subquery
+
+    from workflows.caseload.models import Benefit, BenefitStatus
+    from workflows.core.programmes import BenefitKind
+    from workflows.households.models import HouseholdMember
+
+    cases = DibaoProcess.objects.filter(pk=OuterRef("source_case_id"))
+    category = cases.values("amount_computation__category_label")[:1]
+    return (
+        Benefit.objects.filter(kind=BenefitKind.RECOGNITION, township_id__in=user_scope(user).township_ids)
+        .exclude(status=BenefitStatus.STOPPED)
+        .select_related("household__village", "township")
+        .prefetch_related(Prefetch("household__members", queryset=HouseholdMember.objects.order_by("pk")))
+        .annotate(category_label=Subquery(category))
+        .order_by("township__code", "household__village__code", "case_number", "pk")
     )

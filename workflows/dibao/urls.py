@@ -3,12 +3,14 @@ from django.urls import path
 from workflows.core.permission_matrix import CasePage, ObjectPage, PublicPage, StaffPage
 from workflows.core.viewsets import CaseFlowAppViewset
 
-from . import register_views, views
-from .flows import DibaoFlow, TekunFlow
+from . import low_income_views, register_views, views
+from .flows import DibaoFlow, LowIncomeFlow, TekunFlow
+from .selectors import REGISTER_CODENAMES
 
 flow_viewsets = [
     CaseFlowAppViewset(DibaoFlow, icon="family_restroom"),
     CaseFlowAppViewset(TekunFlow, icon="elderly"),
+    CaseFlowAppViewset(LowIncomeFlow, icon="diversity_3"),
 ]
 
 urlpatterns = [
@@ -29,7 +31,10 @@ urlpatterns = [
     path("case/<int:process_pk>/terminate/", views.TerminateView.as_view(), name="terminate"),
     path("case/<int:process_pk>/check-objection/", views.CheckObjectionView.as_view(), name="check_objection"),
     path("objection/<str:token>/", views.public_objection, name="public_objection"),
+    path("low-income/", low_income_views.recognised_register, name="low_income"),
+    path("low-income/export.csv", low_income_views.recognised_register_csv, name="low_income_csv"),
 ]
+
 
 _REGISTER = frozenset({"act_county_officer"})
 
@@ -52,4 +57,7 @@ url_permissions = {
     # MSL 18: township case workers only; 404 outside the user's regions
     "check_objection": CasePage(process_model="dibao.dibaoprocess", codenames=frozenset({"act_case_worker"})),
     "public_objection": PublicPage(status=404, kwargs={"token": "unknown"}),  # no login; unknown token: 404
+    # township staff see their township's recognised households, county officers their county's
+    "low_income": StaffPage(codenames=REGISTER_CODENAMES),
+    "low_income_csv": StaffPage(codenames=REGISTER_CODENAMES, status=405),  # POST: the export is logged
 }

@@ -35,6 +35,7 @@ from .forms import (
     CompleteMaterialsForm,
     DecideForm,
     HomeVisitForm,
+    LowIncomeApplicationForm,
     MemberFormSet,
     ObjectionForm,
     ObjectionRouteForm,
@@ -170,6 +171,11 @@ def intake_error_summary(form, formset) -> list[tuple[str, str]]:
 class TekunStartView(DibaoStartView):
     form_class = TekunApplicationForm
     programme = Programme.TEKUN
+
+
+class LowIncomeStartView(DibaoStartView):
+    form_class = LowIncomeApplicationForm
+    programme = Programme.LOW_INCOME
 
 
 # --- tasks ---------------------------------------------------------------------------

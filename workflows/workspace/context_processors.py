@@ -64,6 +64,13 @@ class WorkspaceNav:
 
         return bool(self._codenames & LIST_CODENAMES)
 
+    @cached_property
+    def low_income_register(self) -> bool:
+        """Opens the register of recognised low-income households (``dibao:low_income``, LB24)."""
+        from workflows.dibao.selectors import REGISTER_CODENAMES
+
+        return bool(self._codenames & REGISTER_CODENAMES)
+
     def failed_documents_count(self) -> int:
         """Cases of mine whose letter or notice failed to render: the office must see them."""
         return selectors.failed_document_count(self._user)

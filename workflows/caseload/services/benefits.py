@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
 from workflows.core.money import round_to_fen
@@ -61,12 +62,15 @@ def benefit_open(*, process, actor) -> Benefit:
     if process.household_id is None:
         raise ValidationError(errors.ERR_NO_HOUSEHOLD)
     decided_on = process.decided_on or _today()
-    amount = round_to_fen(process.monthly_amount or 0)
+    # The spec says what an approval gives: a monthly amount, or a recognition without cash
+    # (低收入家庭认定, LB24), which holds no amount whatever the case carries.
+    pays_monthly = programmes.for_process(process).benefit.pays_monthly
+    amount = round_to_fen(process.monthly_amount or 0) if pays_monthly else round_to_fen(0)
     starts = month_of(process.payment_starts) if process.payment_starts else next_month(decided_on)
     benefit = Benefit.objects.create(
         household_id=process.household_id,
         programme=process.programme,
-        kind=BenefitKind.MONTHLY if amount > 0 else BenefitKind.RECOGNITION,
+        kind=BenefitKind.MONTHLY if pays_monthly else BenefitKind.RECOGNITION,
         monthly_amount=amount,
         starts=starts,
         status=BenefitStatus.IN_FORCE,

@@ -507,3 +507,61 @@ class SinglePersonHouseholdRule(RuleVersion):
             _("%(county)s单人户规则（%(date)s 起执行）")
             % {"county": self.county, "date": self.effective_from.isoformat()}
         )
+
+
+class LowIncomeRule(RuleVersion):
+    """低收入家庭认定 (LB24, LI23; domain.md §8): the county's two categories.
+
+    低保边缘家庭: per-capita income not below the dibao standard and at most
+    ``income_multiple`` x it (default 1.5), assets within the limits below.
+    刚性支出困难家庭: essential spending over the last 12 months above the household's
+    income, per-capita income below ``spending_hardship_income_line`` (no line: the
+    category is not recognised in the county), assets within the same limits.
+    With no version in force the national default multiple applies with the county's
+    dibao asset limits (``finance_check.services.evaluation.low_income_rule``)."""
+
+    income_multiple = models.DecimalField(
+        _("低保边缘家庭收入倍数"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("9.99"))],
+        help_text=_("家庭月人均收入高于低保标准、但不超过低保标准的此倍数的，为低保边缘家庭。"),
+    )
+    financial_assets_per_capita = models.DecimalField(
+        _("人均金融资产上限（元）"),
+        help_text=_("低收入家庭的财产限额：存款、有价证券、商业保险现金价值、网络金融资产等合计，按人均计算。"),
+        **MONEY,
+    )
+    vehicles_allowed = models.BooleanField(_("允许拥有机动车"), default=False)
+    vehicle_value_limit = models.DecimalField(_("机动车价值上限（元）"), null=True, blank=True, **MONEY)
+    max_housing_units = models.PositiveSmallIntegerField(_("住房套数上限"), default=1)
+    business_entities_allowed = models.BooleanField(_("允许经营市场主体"), default=False)
+    spending_hardship_income_line = models.DecimalField(
+        _("刚性支出困难家庭人均月收入上限（元）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "家庭月人均收入低于此数、且近 12 个月刚性支出超过家庭收入的，为刚性支出困难家庭；不填则本县不认定此类。"
+        ),
+        **MONEY,
+    )
+
+    class Meta(RuleVersion.Meta):
+        verbose_name = _("低收入家庭认定规则")
+        verbose_name_plural = _("低收入家庭认定规则")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "effective_from"], name="lowincomerule_unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"
+
+    @property
+    def label(self) -> str:
+        """Names the version in a computation, e.g. "示范县低收入家庭认定规则（2025-01-01 起执行）"."""
+        return str(
+            _("%(county)s低收入家庭认定规则（%(date)s 起执行）")
+            % {"county": self.county, "date": self.effective_from.isoformat()}
+        )

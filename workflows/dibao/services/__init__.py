@@ -117,6 +117,7 @@ from .notice import (
     village_notices_pdf,
 )
 from .opinion import _bands_of, _deductions_of, _recorded_version, amount_compute, dibao_propose
+from .recognition import ERR_NO_TOWNSHIP, recognised_register_export_record
 from .termination import can_terminate, case_terminate, termination_letter_data
 
 __all__ = [
@@ -145,6 +146,7 @@ __all__ = [
     "ERR_NO_AMOUNT",
     "ERR_NO_APPLICANT",
     "ERR_NO_SIGNATORY",
+    "ERR_NO_TOWNSHIP",
     "ERR_OBJECTION_CLOSED",
     "ERR_OBJECTION_EMPTY",
     "ERR_RECHECK_PENDING",
@@ -223,6 +225,7 @@ __all__ = [
     "objection_route_choose",
     "overdue_alerts_raise",
     "payment_start_for",
+    "recognised_register_export_record",
     "termination_letter_data",
     "validate_household",
     "validate_member",

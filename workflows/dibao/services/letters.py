@@ -60,6 +60,7 @@ def decision_letter_data(process: DibaoProcess):
         payment_starts=process.payment_starts if pays_monthly else None,
         reasons=tuple(process.refusal_reasons) if not approved else (),
         legal_basis=process.spec.legal_basis,
+        category_label=(process.amount_computation or {}).get("category_label", "") if approved else "",
     )
 
 

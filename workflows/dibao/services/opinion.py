@@ -82,6 +82,20 @@ def _single_person_of(result: dict) -> dict:
     return {"single_person": dict(single), "single_person_note": note}
 
 
+MSG_RECOGNITION_COMPUTATION = _("%(category)s：仅认定身份，不发放保障金（LB24）。")
+
+
+def _recognition_computation(process: DibaoProcess, *, std, standard_id: int, size: int, per_capita) -> dict:
+    """A recognition (低收入家庭认定, LB24) computes no amount: it records the category the
+    means test found and the figures behind it, for the approver and the letter."""
+    found = process.finance_result.get("low_income") or {}
+    label = found.get("category_label") or ""
+    return {"method": "none", "standard": std, "standard_id": standard_id, "per_capita_income": per_capita,
+            "household_size": size, "category": found.get("category") or "", "category_label": label,
+            "monthly_amount": Decimal("0.00"), **_deductions_of(process.finance_result, size, per_capita),
+            "formula": str(MSG_RECOGNITION_COMPUTATION % {"category": label or "-"})}  # fmt: skip
+
+
 def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> dict:
     """The monthly amount and its computation, shown to the approver (MSL 23).
 
@@ -105,6 +119,8 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     size = int(process.finance_result.get("household_size") or household.size)
     per_capita = round_to_fen(process.finance_result.get("per_capita_income") or "0")
     std = standard.monthly_amount
+    if process.spec.benefit.amount_method == programmes.AmountMethod.NONE:
+        return _recognition_computation(process, std=std, standard_id=standard.pk, size=size, per_capita=per_capita)
     if process.spec.benefit.amount_method == programmes.AmountMethod.SUPPORT_FACTOR:
         rule = _recorded_version(TekunSupportRule, recorded.get("factor_rule_id")) or TekunSupportRule.objects.in_force(
             county=process.county, on=on
@@ -170,7 +186,8 @@ def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> 
             raise ValidationError(ERR_NO_AMOUNT)
     old = {"proposes_approval": process.proposes_approval, "proposed_amount": process.proposed_amount}
     process.proposes_approval = approve
-    process.proposed_amount = amount if approve else None
+    # a recognition (no cash) proposes no amount, and its notice shows none
+    process.proposed_amount = amount if approve and process.spec.benefit.pays_cash else None
     process.amount_computation = to_jsonable(computation)
     process.standard_id = computation["standard_id"]
     try:

@@ -33,6 +33,12 @@ Rules implemented (domain.md §3):
   essential spending) when the county rule (``SinglePersonRule``) is on and the
   household's per-capita income is at most its multiple of the standard; otherwise the
   request is refused with the reason (``_single_person_reasons``).
+- Low-income families (低收入家庭认定, LB24; domain.md §8): with ``inp.low_income`` set the
+  test folds ``LOW_INCOME_REASON_PRODUCERS``: 低保边缘家庭 (per-capita income not below the
+  standard, at most the county's multiple, default 1.5) or 刚性支出困难家庭 (the year's
+  essential spending above the year's income, per-capita income below the county's line),
+  assets within the low-income limits; a household under the standard is refused as a dibao
+  household; no amount (``result.low_income`` names the category).
 
 The package re-exports every name of its modules (``means_test.X`` works wherever ``X`` lives).
 """
@@ -48,6 +54,7 @@ from .data import (
     ExpenseRules,
     FoundIncome,
     IncomeLine,
+    LowIncomeCriteria,
     ManualSource,
     MeansTestInput,
     MeansTestResult,
@@ -60,7 +67,10 @@ from .data import (
     _jsonable,
 )
 from .figures import (
+    MONTHS_OF_SPENDING,
     Figures,
+    LowIncomeCategory,
+    LowIncomeFigures,
     SinglePersonFigures,
     _deduction_lines,
     _found_by_key,
@@ -68,9 +78,11 @@ from .figures import (
     deductible_kinds,
     figures,
     income_lines,
+    low_income_figures,
     single_person_figures,
 )
 from .reasons import (
+    LOW_INCOME_REASON_PRODUCERS,
     REASON_PRODUCERS,
     _count_reasons,
     _expense_reasons,
@@ -94,6 +106,7 @@ from .vocabulary import (
     FINANCIAL_ASSET_KINDS,
     HOUSEHOLD,
     KIND_LABELS,
+    LOW_INCOME_CATEGORY_LABELS,
     MSG_ASSET_DISCREPANCY,
     MSG_ASSET_DISCREPANCY_REVIEW,
     MSG_BUSINESS_ENTITY,
@@ -139,6 +152,9 @@ __all__ = [
     "FINANCIAL_ASSET_KINDS",
     "HOUSEHOLD",
     "KIND_LABELS",
+    "LOW_INCOME_CATEGORY_LABELS",
+    "LOW_INCOME_REASON_PRODUCERS",
+    "MONTHS_OF_SPENDING",
     "MSG_ASSET_DISCREPANCY",
     "MSG_ASSET_DISCREPANCY_REVIEW",
     "MSG_BUSINESS_ENTITY",
@@ -183,6 +199,9 @@ __all__ = [
     "Figures",
     "FoundIncome",
     "IncomeLine",
+    "LowIncomeCategory",
+    "LowIncomeCriteria",
+    "LowIncomeFigures",
     "ManualSource",
     "MeansTestInput",
     "MeansTestResult",
@@ -217,6 +236,7 @@ __all__ = [
     "figures",
     "income_lines",
     "kind_label",
+    "low_income_figures",
     "money",
     "monthly_amount",
     "monthly_standard",

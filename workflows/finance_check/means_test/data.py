@@ -105,6 +105,22 @@ class AssetRules:
 
 
 @dataclass(frozen=True)
+class LowIncomeCriteria:
+    """The county's low-income rule (低收入家庭认定, LB24; domain.md §8).
+
+    低保边缘家庭: per-capita income not below the standard and at most ``income_multiple``
+    x it. 刚性支出困难家庭: essential spending over 12 months above the household's income
+    and per-capita income below ``spending_hardship_income_line`` (None: the county
+    recognises no such category). ``asset_rules``: the low-income asset limits (None: the
+    input's own, i.e. the county's dibao limits)."""
+
+    income_multiple: Decimal = Decimal("1.50")
+    asset_rules: AssetRules | None = None
+    spending_hardship_income_line: Decimal | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Policy:
     income_discrepancy_review_threshold: Decimal = Decimal("100.00")  # yuan per month, household total
     asset_discrepancy_review_threshold: Decimal = Decimal("5000.00")  # yuan, household total
@@ -140,6 +156,9 @@ class MeansTestInput:
     # (None: the county configured none, which is the rule switched off).
     single_person_ref: str | None = None
     single_person_rule: SinglePersonRule | None = None
+    # 低收入家庭认定 (LB24): set for a programme whose spec asks for the low-income test;
+    # the result then names the category instead of computing an amount.
+    low_income: LowIncomeCriteria | None = None
 
 
 # --- outputs ------------------------------------------------------------------
@@ -216,6 +235,9 @@ class MeansTestResult:
     # 单人户 (domain.md §8): empty unless a member asked to be enrolled alone; then who, the
     # rule and multiple, the household's figures and whether the rule applied.
     single_person: dict[str, Any] = field(default_factory=dict)
+    # 低收入家庭认定 (LB24): empty unless the low-income test ran; then the category that
+    # applied ("" when none did), its label and the figures behind it.
+    low_income: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe dict: Decimals as strings with two decimals, tuples as lists."""

@@ -6,11 +6,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
 from .amounts import money, monthly_amount, monthly_standard, net_declared
-from .data import AssetLine, DeductionLine, ExpenseRules, FoundIncome, IncomeLine, MeansTestInput, SinglePersonRule
+from .data import (
+    AssetLine,
+    DeductionLine,
+    ExpenseRules,
+    FoundIncome,
+    IncomeLine,
+    LowIncomeCriteria,
+    MeansTestInput,
+    SinglePersonRule,
+)
 from .vocabulary import (
     ALWAYS_DEDUCTIBLE,
     COUNTED_INCOME_KINDS,
@@ -270,4 +280,79 @@ def figures(inp: MeansTestInput) -> Figures:
         counted=counted, excluded=excluded, deduction_lines=d_lines, requested_deductions=requested,
         deductions=deductions, net=net, per_capita=per_capita, gap=gap, amount=amount, asset_lines=a_lines,
         financial=financial, financial_per_capita=money(financial / size), single=single,
+    )  # fmt: skip
+
+
+MONTHS_OF_SPENDING = 12  # LB24: essential spending "over the last 12 months"
+
+
+class LowIncomeCategory(StrEnum):
+    """The two categories of 低收入家庭认定 (LB24)."""
+
+    NEAR_DIBAO = "near_dibao"  # 低保边缘家庭
+    SPENDING_HARDSHIP = "spending_hardship"  # 刚性支出困难家庭
+
+
+@dataclass(frozen=True)
+class LowIncomeFigures:
+    """The numbers of the low-income test (LB24; domain.md §8), from the test's figures.
+
+    ``per_capita`` is the per-capita income after the essential spending MSL 13 deducts, as
+    the dibao test reads it, so a household is either under the dibao standard or not for
+    both programmes. The spending-hardship test compares the year's essential spending (every
+    kind declared, uncapped: LB24 counts what the family spends) with the year's counted
+    income, and reads the per-capita income before deductions (``gross_per_capita``)."""
+
+    standard: Decimal
+    per_capita: Decimal
+    multiple: Decimal
+    limit: Decimal
+    gross_per_capita: Decimal
+    yearly_income: Decimal
+    yearly_spending: Decimal
+    line: Decimal | None
+    rule: str
+
+    @property
+    def below_standard(self) -> bool:
+        return self.per_capita < self.standard
+
+    @property
+    def near_dibao(self) -> bool:
+        """Not below the standard (SAI 9: dibao is "below") and at most the multiple (LB24)."""
+        return self.standard <= self.per_capita <= self.limit
+
+    @property
+    def spending_exceeds_income(self) -> bool:
+        return self.yearly_spending > self.yearly_income
+
+    @property
+    def spending_hardship(self) -> bool:
+        return self.line is not None and self.spending_exceeds_income and self.gross_per_capita < self.line
+
+    @property
+    def category(self) -> str:
+        """The category that applies ("" for none); near-dibao first (the narrower test)."""
+        if self.below_standard:
+            return ""
+        if self.near_dibao:
+            return LowIncomeCategory.NEAR_DIBAO
+        if self.spending_hardship:
+            return LowIncomeCategory.SPENDING_HARDSHIP
+        return ""
+
+
+def low_income_figures(inp: MeansTestInput, fig: Figures) -> LowIncomeFigures | None:
+    """The low-income figures when the input asks for the low-income test, else ``None``."""
+    criteria: LowIncomeCriteria | None = inp.low_income
+    if criteria is None:
+        return None
+    multiple = Decimal(criteria.income_multiple)
+    spending = money(sum((money(e.monthly_amount) for e in inp.expenses), ZERO))
+    line = criteria.spending_hardship_income_line
+    return LowIncomeFigures(
+        standard=fig.standard, per_capita=fig.per_capita, multiple=multiple, limit=money(fig.standard * multiple),
+        gross_per_capita=money(fig.counted / fig.size), yearly_income=money(fig.counted * MONTHS_OF_SPENDING),
+        yearly_spending=money(spending * MONTHS_OF_SPENDING), line=money(line) if line is not None else None,
+        rule=criteria.label,
     )  # fmt: skip

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 from .amounts import money
 from .data import MeansTestInput, MeansTestResult, Reason, _jsonable
-from .figures import Figures, deductible_kinds, figures
+from .figures import Figures, LowIncomeFigures, deductible_kinds, figures, low_income_figures
 from .vocabulary import (
     FEN,
+    LOW_INCOME_CATEGORY_LABELS,
+    LOW_INCOME_NO_RULE,
     MSG_ASSET_DISCREPANCY,
     MSG_ASSET_DISCREPANCY_REVIEW,
     MSG_BUSINESS_ENTITY,
@@ -32,6 +35,13 @@ from .vocabulary import (
     MSG_INCOME_DISCREPANCY_REVIEW,
     MSG_INCOME_EXCLUDED,
     MSG_JOB_COSTS,
+    MSG_LOW_INCOME_ABOVE_LINE,
+    MSG_LOW_INCOME_ABOVE_MULTIPLE,
+    MSG_LOW_INCOME_NEAR_DIBAO,
+    MSG_LOW_INCOME_NO_LINE,
+    MSG_LOW_INCOME_QUALIFIES_FOR_DIBAO,
+    MSG_LOW_INCOME_SPENDING_HARDSHIP,
+    MSG_LOW_INCOME_SPENDING_NOT_ABOVE,
     MSG_MEMBER_STATUS,
     MSG_SINGLE_PERSON_APPLIED,
     MSG_SINGLE_PERSON_INCOME_ABOVE,
@@ -184,6 +194,69 @@ def _income_standard_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
                     net_income=fig.net)]  # fmt: skip
 
 
+# --- 低收入家庭认定 (LB24, LI23; domain.md §8) ---------------------------------------
+
+
+def _low_income_numbers(li: LowIncomeFigures) -> dict:
+    return {"per_capita_income": li.per_capita, "standard": li.standard, "multiple": li.multiple, "limit": li.limit,
+            "gross_per_capita": li.gross_per_capita, "yearly_income": li.yearly_income,
+            "yearly_spending": li.yearly_spending, "line": li.line, "rule": li.rule or str(LOW_INCOME_NO_RULE)}  # fmt: skip
+
+
+def _low_income_dibao_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """A household under the dibao standard is a dibao household, not a low-income one (LB24:
+    低保边缘家庭 are above the standard): refused, telling staff to file for dibao instead."""
+    li = low_income_figures(inp, fig)
+    if li is None or not li.below_standard:
+        return []
+    return [_reason("low_income_qualifies_for_dibao", Severity.DISQUALIFYING, MSG_LOW_INCOME_QUALIFIES_FOR_DIBAO,
+                    **_low_income_numbers(li))]  # fmt: skip
+
+
+def _low_income_near_dibao_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """低保边缘家庭 (LB24): not below the standard and at most the county's multiple of it."""
+    li = low_income_figures(inp, fig)
+    if li is None or li.below_standard:
+        return []
+    if not li.near_dibao:
+        return []  # above the multiple: the spending test below says so
+    return [_reason("low_income_near_dibao", Severity.INFO, MSG_LOW_INCOME_NEAR_DIBAO, **_low_income_numbers(li))]
+
+
+def _low_income_spending_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
+    """刚性支出困难家庭 (LB24), asked only when the household is above the near-dibao limit:
+    the year's essential spending above its income and per-capita income below the county's
+    line. When it fails too, every unmet condition is disqualifying (no category applies)."""
+    li = low_income_figures(inp, fig)
+    if li is None or li.below_standard or li.near_dibao:
+        return []
+    numbers = _low_income_numbers(li)
+    if li.spending_hardship:
+        return [_reason("low_income_above_multiple", Severity.INFO, MSG_LOW_INCOME_ABOVE_MULTIPLE, **numbers),
+                _reason("low_income_spending_hardship", Severity.INFO, MSG_LOW_INCOME_SPENDING_HARDSHIP, **numbers)]  # fmt: skip
+    reasons = [_reason("low_income_above_multiple", Severity.DISQUALIFYING, MSG_LOW_INCOME_ABOVE_MULTIPLE, **numbers)]
+    if li.line is None:
+        reasons.append(_reason("low_income_no_line", Severity.DISQUALIFYING, MSG_LOW_INCOME_NO_LINE, **numbers))
+        return reasons
+    if not li.spending_exceeds_income:
+        reasons.append(_reason("low_income_spending_not_above", Severity.DISQUALIFYING,
+                               MSG_LOW_INCOME_SPENDING_NOT_ABOVE, **numbers))  # fmt: skip
+    if li.gross_per_capita >= li.line:
+        reasons.append(_reason("low_income_above_line", Severity.DISQUALIFYING, MSG_LOW_INCOME_ABOVE_LINE, **numbers))
+    return reasons
+
+
+def _low_income_summary(inp: MeansTestInput, fig: Figures) -> dict:
+    """What the result stores of the low-income test: the category that applied ("" for
+    none), its label, and the figures the decision and the letter cite."""
+    li = low_income_figures(inp, fig)
+    if li is None:
+        return {}
+    category = li.category
+    return _jsonable({"category": category, "category_label": str(LOW_INCOME_CATEGORY_LABELS.get(category, "")),
+                      **_low_income_numbers(li)})  # fmt: skip
+
+
 def _financial_asset_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
     """Financial assets against the configured limit (SAI 10) and registry findings above
     the declared ones."""
@@ -249,9 +322,15 @@ def evaluate(inp: MeansTestInput) -> MeansTestResult:
     outcome they add up to. Raises ``ValueError`` for a household with no members."""
     if not inp.members:
         raise ValueError("a household has at least one member")
+    producers = REASON_PRODUCERS
+    if inp.low_income is not None:
+        # LB24: the low-income categories, with the county's low-income asset limits
+        producers = LOW_INCOME_REASON_PRODUCERS
+        inp = replace(inp, asset_rules=inp.low_income.asset_rules or inp.asset_rules)
     fig = figures(inp)
-    reasons = tuple(reason for produce in REASON_PRODUCERS for reason in produce(inp, fig))
+    reasons = tuple(reason for produce in producers for reason in produce(inp, fig))
     outcome = outcome_of(reasons)
+    recognition = inp.low_income is not None  # a recognition computes no amount
     return MeansTestResult(
         outcome=outcome.value,
         household_size=fig.size,
@@ -262,7 +341,7 @@ def evaluate(inp: MeansTestInput) -> MeansTestResult:
         net_income=fig.net,
         per_capita_income=fig.per_capita,
         gap_per_capita=fig.gap,
-        monthly_amount=ZERO if outcome == Outcome.NOT_ELIGIBLE else fig.amount,
+        monthly_amount=ZERO if outcome == Outcome.NOT_ELIGIBLE or recognition else fig.amount,
         financial_assets=fig.financial,
         financial_assets_per_capita=fig.financial_per_capita,
         reasons=reasons,
@@ -270,6 +349,7 @@ def evaluate(inp: MeansTestInput) -> MeansTestResult:
         asset_lines=fig.asset_lines,
         deduction_lines=fig.deduction_lines,
         single_person=_single_person_summary(fig),
+        low_income=_low_income_summary(inp, fig),
     )
 
 
@@ -369,6 +449,22 @@ REASON_PRODUCERS = (
     _expense_reasons,
     _single_person_reasons,
     _income_standard_reasons,
+    _financial_asset_reasons,
+    _vehicle_reasons,
+    _count_reasons,
+    _identity_reasons,
+)
+
+
+# 低收入家庭认定 (LB24): the dibao test with the two categories in place of "below the
+# standard" (a household under it is refused as a dibao household); no single-person rule.
+LOW_INCOME_REASON_PRODUCERS = (
+    _standard_reasons,
+    _income_reasons,
+    _expense_reasons,
+    _low_income_dibao_reasons,
+    _low_income_near_dibao_reasons,
+    _low_income_spending_reasons,
     _financial_asset_reasons,
     _vehicle_reasons,
     _count_reasons,

@@ -85,6 +85,33 @@ MSG_SINGLE_PERSON_INCOME_ABOVE = _(
     "%(multiple)s 倍（%(limit)s 元），%(member)s 不能参照单人户单独纳入低保（%(rule)s）。"
 )
 SINGLE_PERSON_NO_RULE = _("未配置单人户规则")
+# 低收入家庭认定 (LB24; domain.md §8)
+MSG_LOW_INCOME_QUALIFIES_FOR_DIBAO = _(
+    "家庭月人均收入 %(per_capita_income)s 元低于当地低保标准 %(standard)s 元，符合最低生活保障条件，"
+    "不认定为低收入家庭：低保边缘家庭须人均收入高于当地低保标准（《最低生活保障边缘家庭和刚性支出困难家庭认定办法》）。"
+    "请告知申请人改为申请最低生活保障。"
+)
+MSG_LOW_INCOME_NEAR_DIBAO = _(
+    "家庭月人均收入 %(per_capita_income)s 元不低于当地低保标准 %(standard)s 元，且不超过低保标准的 %(multiple)s 倍"
+    "（%(limit)s 元），属于低保边缘家庭（《最低生活保障边缘家庭和刚性支出困难家庭认定办法》；%(rule)s）。"
+)
+MSG_LOW_INCOME_SPENDING_HARDSHIP = _(
+    "近 12 个月刚性支出 %(yearly_spending)s 元超过家庭收入 %(yearly_income)s 元，家庭月人均收入 %(gross_per_capita)s 元"
+    "低于本县收入上限 %(line)s 元，属于刚性支出困难家庭（《最低生活保障边缘家庭和刚性支出困难家庭认定办法》；%(rule)s）。"
+)
+MSG_LOW_INCOME_ABOVE_MULTIPLE = _(
+    "家庭月人均收入 %(per_capita_income)s 元超过当地低保标准 %(standard)s 元的 %(multiple)s 倍（%(limit)s 元），"
+    "不属于低保边缘家庭（《最低生活保障边缘家庭和刚性支出困难家庭认定办法》；%(rule)s）。"
+)
+MSG_LOW_INCOME_SPENDING_NOT_ABOVE = _(
+    "近 12 个月刚性支出 %(yearly_spending)s 元未超过家庭收入 %(yearly_income)s 元，不属于刚性支出困难家庭。"
+)
+MSG_LOW_INCOME_ABOVE_LINE = _(
+    "家庭月人均收入 %(gross_per_capita)s 元不低于本县刚性支出困难家庭收入上限 %(line)s 元，不属于刚性支出困难家庭。"
+)
+MSG_LOW_INCOME_NO_LINE = _("本县未设定刚性支出困难家庭收入上限（%(rule)s），不认定刚性支出困难家庭。")
+LOW_INCOME_CATEGORY_LABELS = {"near_dibao": _("低保边缘家庭"), "spending_hardship": _("刚性支出困难家庭")}
+LOW_INCOME_NO_RULE = _("未配置低收入家庭认定规则，按低保标准的 1.5 倍和低保财产限额")
 
 #: Every reason code of the means test (and of a refused or halted check) in people's
 #: language, for the history replay and any list that shows codes (issue 14 §5).
@@ -116,6 +143,13 @@ REASON_LABELS = {
     "single_person_rule_off": _("本县未实行单人户政策"),
     "single_person_not_qualified": _("非重度残疾或重病人员，不能参照单人户"),
     "single_person_income_above": _("家庭收入超过单人户规定倍数"),
+    "low_income_qualifies_for_dibao": _("人均收入低于低保标准，应申请最低生活保障"),
+    "low_income_near_dibao": _("属于低保边缘家庭"),
+    "low_income_spending_hardship": _("属于刚性支出困难家庭"),
+    "low_income_above_multiple": _("人均收入超过低保标准的规定倍数"),
+    "low_income_spending_not_above": _("刚性支出未超过家庭收入"),
+    "low_income_above_line": _("人均收入不低于刚性支出困难家庭收入上限"),
+    "low_income_no_line": _("本县未设定刚性支出困难家庭收入上限"),
     "no_check_authorisation": _("缺少核对授权"),
     "check_authorisation_withdrawn": _("核对授权已撤回"),
 }

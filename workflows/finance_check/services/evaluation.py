@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.core import programmes
 from workflows.core.audit import audit_record
 from workflows.core.models import AssetLimit, DibaoStandard
-from workflows.core.models.rules import RigidExpenseRule, RuleNotConfigured, SinglePersonHouseholdRule
+from workflows.core.models.rules import LowIncomeRule, RigidExpenseRule, RuleNotConfigured, SinglePersonHouseholdRule
 from workflows.households.models import (
     DeclaredAsset,
     HouseholdMember,
@@ -51,6 +52,25 @@ def single_person_rule(county, on: datetime.date) -> mt.SinglePersonRule | None:
     except RuleNotConfigured:
         return None
     return mt.SinglePersonRule(enabled=rule.enabled, income_multiple=rule.income_multiple, label=rule.label)
+
+
+def low_income_criteria(county, on: datetime.date) -> mt.LowIncomeCriteria:
+    """The county's low-income rule in force on ``on`` (LB24; domain.md §8); without one the
+    national default multiple (1.5) with the county's dibao asset limits and no
+    spending-hardship line."""
+    try:
+        rule = LowIncomeRule.objects.in_force(county=county, on=on)
+    except RuleNotConfigured:
+        return mt.LowIncomeCriteria()
+    assets = mt.AssetRules(
+        financial_assets_per_capita=rule.financial_assets_per_capita, vehicles_allowed=rule.vehicles_allowed,
+        vehicle_value_limit=rule.vehicle_value_limit, max_housing_units=rule.max_housing_units,
+        business_entities_allowed=rule.business_entities_allowed, label=rule.label,
+    )  # fmt: skip
+    return mt.LowIncomeCriteria(
+        income_multiple=rule.income_multiple, asset_rules=assets,
+        spending_hardship_income_line=rule.spending_hardship_income_line, label=rule.label,
+    )  # fmt: skip
 
 
 def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None) -> mt.MeansTestInput:
@@ -170,6 +190,9 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
         policy=means_test_policy(),
         single_person_ref=str(check.single_person_member_id) if check.single_person_member_id else None,
         single_person_rule=single_person_rule(standard.county, on) if check.single_person_member_id else None,
+        low_income=low_income_criteria(standard.county, on)
+        if programmes.spec(check.purpose).intake.eligibility == programmes.Eligibility.LOW_INCOME_CATEGORIES
+        else None,
     )
 
 
