@@ -67,3 +67,20 @@ def test_deleting_every_member_is_refused(region, case_worker_a, client_for):
     page = client_for(case_worker_a).post(URL, data)
     assert page.status_code == 200 and "请至少填写一名家庭成员" in page.text
     assert not Household.objects.exists()
+
+
+def test_monitoring_link_preselects_its_household_only_in_scope(
+    region, case_worker_a, client_for, household_a, household_b
+):
+    """LI23 (主动发现): a monitoring signal opens the intake with ``?household=<pk>`` and the
+    household is preselected; a household of another township is not offered, and a malformed
+    value is ignored rather than answered with an error."""
+    client = client_for(case_worker_a)
+    own = client.get(f"{URL}?household={household_a.pk}")
+    assert own.status_code == 200
+    assert f'<option value="{household_a.pk}" selected>' in own.text
+    other = client.get(f"{URL}?household={household_b.pk}")
+    assert other.status_code == 200
+    select = other.text.split('name="household"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{household_b.pk}"' not in select and "selected" not in select
+    assert client.get(f"{URL}?household=1%C2%B2").status_code == 200

@@ -25,6 +25,16 @@ class OpenCaseView(CaseStartFormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_initial(self):
+        # ``?household=<pk>``: a monitoring signal (LI23 主动发现) opens the intake for its
+        # household. Only a pk is passed on; the field's queryset is the user's own
+        # households, so a pk outside them is simply not offered.
+        initial = super().get_initial()
+        household = self.request.GET.get("household", "")
+        if household.isdecimal() and len(household) <= 18:
+            initial["household"] = int(household)
+        return initial
+
     def get_formset(self, bound: bool):
         if not bound:
             return forms.MemberFormSet(prefix="members")
