@@ -76,11 +76,29 @@ def appeal_deadline(kind: str, delivered_on: datetime.date) -> datetime.date:
     return add_calendar_months(delivered_on, LITIGATION_MONTHS)
 
 
-def _case(letter: CaseDocument):
+def contested(letter: CaseDocument):
+    """What ``letter`` decided on: its case, or for a letter without a case (a migrated
+    benefit's change letter) its household. Either carries ``township_id`` and
+    ``county_id``, all ``may_record`` and the appeal's regions need."""
+    if letter.process_id is None:
+        if letter.household_id is None:
+            raise ValidationError(ERR_NOT_APPEALABLE)
+        return letter.household
     process = Process.objects.filter(pk=letter.process_id).first()
     if process is None:
         raise ValidationError(ERR_NOT_APPEALABLE)
     return coerce(process)
+
+
+def letters_like(letter: CaseDocument):
+    """The letters issued under the same case (or, without a case, under the same household
+    and reference) as ``letter``: the ones an appeal found by that number may contest."""
+    same = (
+        {"process_id": letter.process_id}
+        if letter.process_id is not None
+        else {"household_id": letter.household_id, "case_number": letter.case_number}
+    )
+    return CaseDocument.objects.filter(**same, kind__in=APPEALABLE, superseded_by__isnull=True).order_by("created_at")
 
 
 def may_record(user, case) -> bool:
@@ -109,7 +127,7 @@ def appeal_record(
     """Record that the household applied for reconsideration or sued against ``letter``."""
     if letter.kind not in APPEALABLE or kind not in AppealKind.values:
         raise ValidationError(ERR_NOT_APPEALABLE)
-    case = _case(letter)
+    case = contested(letter)
     if not may_record(actor, case):
         raise PermissionDenied(ERR_NOT_STAFF)
     body, claims = " ".join((body or "").split()), (claims or "").strip()
@@ -171,8 +189,7 @@ def appeal_decide(
     to decide again gives the township a due date; any other outcome leaves things as
     they are."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    case = coerce(Process.objects.get(pk=appeal.process_id))
-    if not may_record(actor, case):
+    if not may_record(actor, appeal):  # the appeal carries the case's (household's) regions
         raise PermissionDenied(ERR_NOT_STAFF)
     if appeal.status == AppealStatus.DECIDED:
         raise ValidationError(ERR_DECIDED)

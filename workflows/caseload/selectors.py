@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -71,3 +72,39 @@ def recheck_counts(*, today: datetime.date, township_ids=None, county=None) -> d
         overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
     )
     return {"due": figures["due"] or 0, "overdue": figures["overdue"] or 0}
+
+
+#: Most households a search lists (a longer query narrows it down).
+SEARCH_LIMIT = 50
+_FULL_ID = re.compile(r"\d{17}[\dX]")
+_ID_TAIL = re.compile(r"\d{3,7}[\dX]")
+
+
+def households_search(user, query: str) -> list[Household]:
+    """Households of the user's townships (never another's) whose member is called ``query``
+    (part of the name), or whose member's ID number is ``query`` in full or ends with it (4
+    to 8 characters), each with its members and benefits, in four queries whatever the
+    number of results. The caller shows ID numbers masked only."""
+    query = " ".join((query or "").split()).upper()
+    townships = user_scope(user).township_ids
+    if len(query) < 2 or not townships:
+        return []
+    if _FULL_ID.fullmatch(query):
+        match = Q(members__id_number=query)
+    elif _ID_TAIL.fullmatch(query):
+        match = Q(members__id_number__endswith=query)
+    else:
+        match = Q(members__name__icontains=query)
+    ids = (
+        Household.objects.filter(match, township_id__in=townships)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")[:SEARCH_LIMIT]
+    )
+    benefits = Benefit.objects.order_by("-starts", "-pk")
+    return list(
+        Household.objects.filter(pk__in=list(ids))
+        .select_related("township", "village")
+        .prefetch_related("members", Prefetch("benefits", queryset=benefits))
+        .order_by("township__name", "pk")
+    )

@@ -73,6 +73,19 @@ def household_benefits(request, pk: int):
 
 
 @require_GET
+def household_search(request):
+    """Find a household of the user's townships by a member's name or ID number (in full or
+    its last digits), to reach its benefit page whether or not a re-check is due."""
+    query = request.GET.get("q", "").strip()[:40]
+    households = selectors.households_search(request.user, query)
+    return render(
+        request,
+        "caseload/search.html",
+        {"query": query, "households": households, "limit": selectors.SEARCH_LIMIT},
+    )
+
+
+@require_GET
 def recheck_list(request):
     """Due and overdue re-checks of the user's townships (MSL 31)."""
     today = timezone.localdate()
