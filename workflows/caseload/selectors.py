@@ -80,6 +80,10 @@ _FULL_ID = re.compile(r"\d{17}[\dX]")
 _ID_TAIL = re.compile(r"\d{3,7}[\dX]")
 
 
+def is_full_id_number(query: str) -> bool:
+    return bool(_FULL_ID.fullmatch(" ".join((query or "").split()).upper()))
+
+
 def households_search(user, query: str) -> list[Household]:
     """Households of the user's townships (never another's) whose member is called ``query``
     (part of the name), or whose member's ID number is ``query`` in full or ends with it (4
