@@ -157,7 +157,10 @@ def test_an_appeal_against_a_migrated_stop_is_recorded_and_setting_it_aside_pays
     assert _roll(region, stop_month, case_worker_a, approver_a, monkeypatch).line_count == 0
 
     # ``client_for`` logs one test client in as the user given: call it again to switch
-    assert "没有找到" in client_for(case_worker_b).get(reverse("appeals:new"), {"case": migrated.case_number}).content.decode()
+    assert (
+        "没有找到"
+        in client_for(case_worker_b).get(reverse("appeals:new"), {"case": migrated.case_number}).content.decode()
+    )
     client = client_for(case_worker_a)
     page = client.get(reverse("appeals:new"), {"case": migrated.case_number}).content.decode()
     assert "保障变更决定书" in page and migrated.case_number in page
