@@ -126,6 +126,7 @@ def test_the_household_page_lists_the_letter_for_its_township_only(
     download = reverse("documents:download", args=[change.letter_id])
     page = client_for(approver_a).get(reverse("caseload:household", args=[migrated.household_id])).content.decode()
     assert migrated.case_number in page and download in page
+    assert f"{reverse('appeals:new')}?case={migrated.case_number}" in page
     assert client_for(approver_a).get(download).status_code == 200
     assert client_for(county_officer).get(download).status_code == 200
     assert AuditEvent.objects.filter(action="document.downloaded").count() == 2
