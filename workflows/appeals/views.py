@@ -42,7 +42,11 @@ def _letter_by_number(user, number: str) -> CaseDocument | None:
     letter = CaseDocument.objects.filter(case_number=number).select_related("household").order_by("pk").first()
     if letter is None:
         return None
-    return letter if services.may_record(user, services.contested(letter)) else None
+    try:
+        subject = services.contested(letter)
+    except ValidationError:  # a letter whose case is gone: nothing to record against
+        return None
+    return letter if services.may_record(user, subject) else None
 
 
 @require_http_methods(["GET", "POST"])
