@@ -39,7 +39,11 @@ SETS_ASIDE = frozenset({Outcome.OVERTURNED, Outcome.REDECIDE, Outcome.CHANGED})
 
 
 class Appeal(models.Model):
-    process = models.ForeignKey("viewflow.Process", on_delete=models.PROTECT, related_name="+", verbose_name=_("案件"))
+    # Empty for a letter without a case (a migrated benefit's change letter): the letter's
+    # household anchors it, and ``case_number`` holds the benefit's reference.
+    process = models.ForeignKey(
+        "viewflow.Process", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("案件")
+    )
     case_number = models.CharField(_("案件编号"), max_length=32, blank=True)
     county = models.ForeignKey("core.County", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（区）"))
     township = models.ForeignKey(

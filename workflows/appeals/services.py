@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -28,6 +29,7 @@ from workflows.core.flows import coerce
 from workflows.core.types import AnyUser, Staff
 from workflows.core.working_days import Calendar
 from workflows.documents.models import CaseDocument
+from workflows.households.models import Household
 
 from .models import SETS_ASIDE, Appeal, AppealKind, AppealStatus, Outcome
 
@@ -77,14 +79,32 @@ def appeal_deadline(kind: str, delivered_on: datetime.date) -> datetime.date:
     return add_calendar_months(delivered_on, LITIGATION_MONTHS)
 
 
-def _case(letter: CaseDocument) -> Process:
+def contested(letter: CaseDocument) -> Process | Household:
+    """What ``letter`` decided on: its case, or for a letter without a case (a migrated
+    benefit's change letter) its household. Either carries ``township_id`` and
+    ``county_id``, all ``may_record`` and the appeal's regions need."""
+    if letter.process_id is None:
+        if letter.household_id is None:
+            raise ValidationError(ERR_NOT_APPEALABLE)
+        return letter.household
     process = Process.objects.filter(pk=letter.process_id).first()
     if process is None:
         raise ValidationError(ERR_NOT_APPEALABLE)
     return coerce(process)
 
 
-def may_record(user: AnyUser, case: Process) -> bool:
+def letters_like(letter: CaseDocument) -> QuerySet[CaseDocument]:
+    """The letters issued under the same case (or, without a case, under the same household
+    and reference) as ``letter``: the ones an appeal found by that number may contest."""
+    same = (
+        {"process_id": letter.process_id}
+        if letter.process_id is not None
+        else {"household_id": letter.household_id, "case_number": letter.case_number}
+    )
+    return CaseDocument.objects.filter(**same, kind__in=APPEALABLE, superseded_by__isnull=True).order_by("created_at")
+
+
+def may_record(user: AnyUser, case: Process | Household) -> bool:
     return (
         holds(user, "act_case_worker", township=case.township_id)
         or holds(user, "act_approver", township=case.township_id)
@@ -112,7 +132,7 @@ def appeal_record(
     """Record that the household applied for reconsideration or sued against ``letter``."""
     if letter.kind not in APPEALABLE or kind not in AppealKind.values:
         raise ValidationError(ERR_NOT_APPEALABLE)
-    case = _case(letter)
+    case = contested(letter)
     if not may_record(actor, case):
         raise PermissionDenied(ERR_NOT_STAFF)
     body, claims = " ".join((body or "").split()), (claims or "").strip()
@@ -174,8 +194,7 @@ def appeal_decide(
     to decide again gives the township a due date; any other outcome leaves things as
     they are."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    case = coerce(Process.objects.get(pk=appeal.process_id))
-    if not may_record(actor, case):
+    if not may_record(actor, appeal):  # the appeal carries the case's (household's) regions
         raise PermissionDenied(ERR_NOT_STAFF)
     if appeal.status == AppealStatus.DECIDED:
         raise ValidationError(ERR_DECIDED)

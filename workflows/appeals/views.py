@@ -9,9 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from viewflow.workflow.models import Process
 
-from workflows.core.flows import coerce
 from workflows.core.scope import user_scope
 from workflows.documents.models import CaseDocument
 
@@ -35,29 +33,28 @@ def appeal_list(request):
     return render(request, "appeals/list.html", {"kind": "appeals", "appeals": appeals[:200], "status": status})
 
 
-def _case_by_number(user, number: str):
-    """The case with this number if the user may record an appeal on it (else None)."""
+def _letter_by_number(user, number: str) -> CaseDocument | None:
+    """A letter issued under this case number (or a migrated benefit's reference) if the
+    user may record an appeal on what it decided (else None)."""
     number = (number or "").strip()
     if not number:
         return None
-    letter = CaseDocument.objects.filter(case_number=number).order_by("pk").first()
+    letter = CaseDocument.objects.filter(case_number=number).select_related("household").order_by("pk").first()
     if letter is None:
         return None
-    case = coerce(Process.objects.get(pk=letter.process_id))
-    return case if services.may_record(user, case) else None
+    try:
+        subject = services.contested(letter)
+    except ValidationError:  # a letter whose case is gone: nothing to record against
+        return None
+    return letter if services.may_record(user, subject) else None
 
 
 @require_http_methods(["GET", "POST"])
 def appeal_new(request):
     number = request.GET.get("case") or request.POST.get("case") or ""
-    case = _case_by_number(request.user, number)
-    letters = []
-    if case is not None:
-        letters = list(
-            CaseDocument.objects.filter(
-                process_id=case.pk, kind__in=services.APPEALABLE, superseded_by__isnull=True
-            ).order_by("created_at")
-        )
+    found = _letter_by_number(request.user, number)
+    case = {"case_number": found.case_number} if found is not None else None
+    letters = list(services.letters_like(found)) if found is not None else []
     form = AppealForm(request.POST or None, letters=letters) if case is not None else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data

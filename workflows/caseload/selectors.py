@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -152,3 +153,43 @@ def recheck_inbox(user, *, today: datetime.date, calendar, limit: int | None = N
             )
         )
     return {"rows": rows, **counts}
+
+
+#: Most households a search lists (a longer query narrows it down).
+SEARCH_LIMIT = 50
+_FULL_ID = re.compile(r"\d{17}[\dX]")
+_ID_TAIL = re.compile(r"\d{3,7}[\dX]")
+
+
+def is_full_id_number(query: str) -> bool:
+    return bool(_FULL_ID.fullmatch(" ".join((query or "").split()).upper()))
+
+
+def households_search(user, query: str) -> list[Household]:
+    """Households of the user's townships (never another's) whose member is called ``query``
+    (part of the name), or whose member's ID number is ``query`` in full or ends with it (4
+    to 8 characters), each with its members and benefits, in four queries whatever the
+    number of results. The caller shows ID numbers masked only."""
+    query = " ".join((query or "").split()).upper()
+    townships = user_scope(user).township_ids
+    if len(query) < 2 or not townships:
+        return []
+    if _FULL_ID.fullmatch(query):
+        match = Q(members__id_number=query)
+    elif _ID_TAIL.fullmatch(query):
+        match = Q(members__id_number__endswith=query)
+    else:
+        match = Q(members__name__icontains=query)
+    ids = (
+        Household.objects.filter(match, township_id__in=townships)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")[:SEARCH_LIMIT]
+    )
+    benefits = Benefit.objects.order_by("-starts", "-pk")
+    return list(
+        Household.objects.filter(pk__in=list(ids))
+        .select_related("township", "village")
+        .prefetch_related("members", Prefetch("benefits", queryset=benefits))
+        .order_by("township__name", "pk")
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("household/<int:pk>/recheck/", views.recheck_action, name="recheck_action"),
     path("household/<int:pk>/event/", views.household_event, name="household_event"),
     path("rechecks/", views.recheck_list, name="rechecks"),
+    path("households/", views.household_search, name="household_search"),
     path("import/", import_views.caseload_import, name="import"),
     path("import/template.csv", import_views.import_template, name="import_template"),
     path("import/report.csv", import_views.import_errors, name="import_errors"),
@@ -25,6 +26,7 @@ url_permissions = {
     "recheck_action": ObjectPage(obj="household", level="township", status=405),  # POST only
     "household_event": ObjectPage(obj="household", level="township", status=405),  # POST only
     "rechecks": StaffPage(),  # every logged-in user; the list is scoped to their townships
+    "household_search": StaffPage(),  # every logged-in user; finds only their townships' households
     # bringing an existing caseload in: county officers and township approvers
     "import": StaffPage(codenames=_IMPORT),
     "import_template": StaffPage(codenames=_IMPORT),

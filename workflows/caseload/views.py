@@ -79,6 +79,26 @@ def household_benefits(request, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def household_search(request):
+    """Find a household of the user's townships by a member's name or ID number (in full or
+    its last digits), to reach its benefit page whether or not a re-check is due. The query
+    is posted, so that an ID number never lands in a URL (access logs, browser history),
+    and a full ID number is not echoed back into the form."""
+    query = request.POST.get("q", "").strip()[:40] if request.method == "POST" else ""
+    households = selectors.households_search(request.user, query)
+    return render(
+        request,
+        "caseload/search.html",
+        {
+            "searched": request.method == "POST",
+            "query": "" if selectors.is_full_id_number(query) else query,
+            "households": households,
+            "limit": selectors.SEARCH_LIMIT,
+        },
+    )
+
+
 @require_GET
 def recheck_list(request):
     """Due and overdue re-checks of the user's townships (MSL 31)."""

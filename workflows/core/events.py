@@ -163,6 +163,7 @@ event("caseload.recheck_visit", _("复核：入户核查"))
 event("caseload.recheck_decided", _("复核结论"))
 event("caseload.benefit_migrated", _("从原系统迁入在保记录"))
 event("caseload.import", _("导入原系统在保名册"))
+event("caseload.benefit_numbered", _("为无案件的在保记录编号"))
 
 # payroll: the monthly payment roll (domain.md §8, YKT19)
 event("payroll.generate", _("生成发放名册"))

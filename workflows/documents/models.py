@@ -10,6 +10,10 @@ applicant's name masked (张*三).
 The row keeps a snapshot of what the verification page needs (case number,
 township name, masked name) so that the page never has to read the case or
 the household.
+
+A document is anchored on its case (``process_id``) or, for a household whose benefit has
+no case behind it (a caseload brought in from the county's former system, issue 17 item 9),
+on the ``household``: exactly one of the two is set. The snapshot is the same either way.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ def new_token() -> str:
 
 def document_upload_to(instance: CaseDocument, filename: str) -> str:
     # A random directory per file: paths cannot be guessed even where media is served.
-    return f"case-documents/{instance.process_id}/{secrets.token_hex(16)}/{get_valid_filename(filename)}"
+    anchor = instance.process_id if instance.process_id is not None else f"h{instance.household_id}"
+    return f"case-documents/{anchor}/{secrets.token_hex(16)}/{get_valid_filename(filename)}"
 
 
 def mask_name(name: str) -> str:
@@ -59,7 +64,16 @@ class CaseDocument(models.Model):
         CASE_FILE = "case_file", _("案卷")
         OTHER = "other", _("其他文书")
 
-    process_id = models.BigIntegerField(_("案件流程号"), db_index=True)
+    process_id = models.BigIntegerField(_("案件流程号"), null=True, blank=True, db_index=True)
+    # A letter on a benefit without a case (migrated caseload): its household instead.
+    household = models.ForeignKey(
+        "households.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("保障家庭"),
+    )
     kind = models.CharField(_("文书类别"), max_length=32, choices=Kind.choices)
     file = models.FileField(_("文件"), upload_to=document_upload_to, max_length=255)
     filename = models.CharField(_("文件名"), max_length=150)
@@ -93,9 +107,16 @@ class CaseDocument(models.Model):
         verbose_name_plural = _("案件文书")
         ordering = ["process_id", "created_at", "pk"]
         indexes = [models.Index(fields=["process_id", "kind"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(process_id__isnull=False, household__isnull=True)
+                | models.Q(process_id__isnull=True, household__isnull=False),
+                name="documents_one_anchor",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.case_number or self.process_id} #{self.pk}"
+        return f"{self.get_kind_display()} {self.case_number or self.process_id or self.household_id} #{self.pk}"
 
     def save(self, *args, **kwargs):
         """Insert freely; afterwards only ``superseded_by`` may be set, once."""

@@ -1,7 +1,8 @@
 """Issuing, storing and superseding case documents.
 
 Every document is audited on its case chain ("case:<process pk>") with the
-kind, size and SHA-256 only: no names, no file names, no content.
+kind, size and SHA-256 only: no names, no file names, no content. A letter anchored on a
+household (a benefit with no case behind it) is audited on the document's own chain.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from viewflow.workflow.models import Process
 from workflows.core.audit import audit_record
 from workflows.core.flows import coerce
 from workflows.core.types import Actor, AnyUser, Staff
+from workflows.households.models import Household
 
 from .models import CaseDocument, PendingDocument, mask_name, new_token
 from .rendering import renderer_for
@@ -54,9 +56,17 @@ def _case_snapshot(process_id: int) -> tuple[str, str]:
     return getattr(process, "case_number", "") or "", getattr(township, "name", "") or ""
 
 
+def _household_snapshot(household: Household | None, case_number: str) -> tuple[str, str]:
+    # The reference the letter prints (the benefit's number) is the caller's: a household
+    # may hold several benefits, so it cannot be read from the household.
+    if household is None or household.pk is None:
+        raise ValidationError(ERR_NO_CASE, code="no_case")
+    return case_number, household.township.name
+
+
 def _create(
     *,
-    process_id: int,
+    process_id: int | None,
     kind: str,
     filename: str,
     content: bytes,
@@ -65,15 +75,21 @@ def _create(
     verifiable: bool,
     applicant_name: str,
     supersedes: CaseDocument | None,
+    household: Household | None = None,
+    case_number: str = "",
 ) -> CaseDocument:
     if kind not in CaseDocument.Kind.values:
         raise ValidationError(ERR_UNKNOWN_KIND, code="kind")
     if not content:
         raise ValidationError(ERR_EMPTY_CONTENT, code="empty")
-    case_number, township_name = _case_snapshot(process_id)
+    if process_id is not None:
+        case_number, township_name = _case_snapshot(process_id)
+    else:
+        case_number, township_name = _household_snapshot(household, case_number)
     digest = hashlib.sha256(content).hexdigest()
     document = CaseDocument(
         process_id=process_id,
+        household=household if process_id is None else None,
         kind=kind,
         filename=filename[:150],
         sha256=digest,
@@ -101,13 +117,15 @@ def _create(
 
 def document_issue(
     *,
-    process_id: int,
+    process_id: int | None,
     kind: str,
     filename: str,
     render: Callable[[str], bytes],
     actor: Staff,
     applicant_name: str = "",
     supersedes: CaseDocument | None = None,
+    household: Household | None = None,
+    case_number: str = "",
 ) -> CaseDocument:
     """Issue a document carrying a verification QR code.
 
@@ -115,6 +133,8 @@ def document_issue(
     ``render(url)`` for the PDF bytes (outside any lock this function takes;
     inside the caller's transaction if there is one) and stores the file.
     ``applicant_name`` is kept masked only (张*三), for the verification page.
+    Without a case (``process_id=None``) the document is anchored on ``household`` and
+    records ``case_number`` (the reference the letter prints) in its snapshot.
     """
     token = new_token()
     content = render(verification_url(token))
@@ -129,6 +149,8 @@ def document_issue(
             verifiable=True,
             applicant_name=applicant_name,
             supersedes=supersedes,
+            household=household,
+            case_number=case_number,
         )
 
 
@@ -161,7 +183,8 @@ def document_store(
 def document_supersede(*, document: CaseDocument, replacement: CaseDocument, actor: Actor) -> CaseDocument:
     """Mark ``document`` as replaced by ``replacement`` (same case). Its QR then verifies as superseded."""
     document = CaseDocument.objects.select_for_update().get(pk=document.pk)
-    if replacement.process_id != document.process_id or replacement.pk == document.pk:
+    same_anchor = (replacement.process_id, replacement.household_id) == (document.process_id, document.household_id)
+    if not same_anchor or replacement.pk == document.pk:
         raise ValidationError(ERR_SUPERSEDE_OTHER_CASE, code="other_case")
     if document.superseded_by_id is not None:
         raise ValidationError(ERR_ALREADY_SUPERSEDED, code="superseded")

@@ -5,8 +5,9 @@ without logging in. The page shows only what the letter itself shows (kind,
 case number, issuing township, date, SHA-256) and the masked name; an
 unknown token gets a 404 page with the same look and no hint why.
 
-``download``: staff only, and only for cases in their regions; anything else
-is a 404, so a document's existence does not leak. Each download is audited.
+``download``: staff only, and only for cases (or, for a letter without a case, the
+household) in their regions; anything else is a 404, so a document's existence does not
+leak. Each download is audited.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from viewflow.workflow.models import Process
 
 from workflows.core.flows import case_visible
+from workflows.core.scope import user_scope
 
 from .models import CaseDocument
 from .selectors import document_by_token
@@ -47,11 +49,18 @@ def verify(request, token: str):
     return _with_headers(render(request, "documents/verify.html", {"document": document}))
 
 
+def _visible(user, document: CaseDocument) -> bool:
+    if document.process_id is None:
+        household = document.household
+        return user_scope(user).covers(township_id=household.township_id, village_id=household.village_id)
+    process = Process.objects.filter(pk=document.process_id).first()
+    return process is not None and case_visible(user, process)
+
+
 @require_GET
 def download(request, pk: int):
-    document = CaseDocument.objects.filter(pk=pk).first()
-    process = Process.objects.filter(pk=document.process_id).first() if document else None
-    if process is None or not case_visible(request.user, process):
+    document = CaseDocument.objects.select_related("household").filter(pk=pk).first()
+    if document is None or not _visible(request.user, document):
         raise Http404("No document matches the given query.")
     document_record_download(document=document, actor=request.user)
     content_type = mimetypes.guess_type(document.filename)[0] or "application/octet-stream"
