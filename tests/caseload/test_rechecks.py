@@ -105,6 +105,24 @@ def test_the_cadences_are_county_rules(region, case_worker_a):
     assert _schedule(benefit).due_on == datetime.date(2027, 12, 10)
 
 
+@pytest.mark.parametrize(("programme", "months"), [("dibao", 6), ("tekun", 12), ("low_income", 12)])
+def test_a_programme_rechecked_at_one_cadence_ignores_the_households_stability(
+    region, case_worker_a, county_officer, programme, months
+):
+    """MSL 31 halves the cadence for 低保 households with an able-bodied member of working
+    age; 特困 and 低收入家庭 (domain.md §8: "re-checked yearly") are re-checked at the county's
+    yearly cadence whatever the household, at approval and when the county's caseload is
+    scheduled at once (``RecheckPolicy.by_stability``)."""
+    able = open_benefit(case_worker_a, region.village_a)
+    able.household.members.update(can_work=True)
+    Benefit.objects.filter(pk=able.pk).update(programme=programme)
+    able.refresh_from_db()
+    assert services.recheck_months_for(able, ON) == months
+    assert services.recheck_schedule_caseload(county=region.county, after=ON, actor=county_officer) == 1
+    able.refresh_from_db()
+    assert able.recheck_months == months and able.next_recheck_due == months_after(ON, months)
+
+
 # --- running a re-check --------------------------------------------------------------
 @pytest.fixture
 def stub_check(monkeypatch):

@@ -139,6 +139,13 @@ class RecheckPolicy:
     def periodic(self) -> bool:
         return self.stable_months is not None
 
+    @property
+    def by_stability(self) -> bool:
+        """Whether the cadence depends on the household (MSL 31 for 低保: yearly when stable,
+        half-yearly otherwise). A programme re-checked at one cadence (特困, 低收入家庭: yearly)
+        takes the county's stable cadence for every household."""
+        return self.unstable_months != self.stable_months
+
 
 @dataclass(frozen=True)
 class ProgrammeSpec:

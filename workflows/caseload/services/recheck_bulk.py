@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import County
@@ -74,15 +75,17 @@ def recheck_schedule_caseload(*, county: County, after: datetime.date, actor, ch
     done, last = 0, 0
     while True:
         with transaction.atomic():
-            batch = list(todo.filter(pk__gt=last).values_list("pk", "household_id", "township_id")[:chunk_size])
+            batch = list(
+                todo.filter(pk__gt=last).values_list("pk", "household_id", "township_id", "programme")[:chunk_size]
+            )
             if not batch:
                 return done
             last = batch[-1][0]
-            unstable = _unstable_households({household for _pk, household, _t in batch}, after)
+            unstable = _unstable_households({household for _pk, household, _t, _p in batch}, after)
             by_cadence: dict[bool, list[int]] = defaultdict(list)
             rechecks = []
-            for pk, household, township in batch:
-                stable = household not in unstable
+            for pk, household, township, programme in batch:
+                stable = household not in unstable or not programmes.spec(programme).recheck.by_stability
                 by_cadence[stable].append(pk)
                 rechecks.append(Recheck(benefit_id=pk, county_id=county.pk, township_id=township,
                                         reason=RecheckReason.SCHEDULED, due_on=due[stable][1]))  # fmt: skip

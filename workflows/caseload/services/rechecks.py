@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
 from workflows.core.id_numbers import age_on
@@ -75,9 +76,12 @@ def household_is_stable(household: Household, on: datetime.date) -> bool:
 
 
 def recheck_months_for(benefit: Benefit, on: datetime.date) -> int:
-    """The county's cadence for this household on ``on`` (MSL 31)."""
+    """The county's cadence for this benefit on ``on`` (MSL 31); the programme says whether
+    the household's stability matters (``RecheckPolicy.by_stability``)."""
     rule = CaseloadRule.for_county(benefit.county_id, on)
-    return rule.stable_recheck_months if household_is_stable(benefit.household, on) else rule.unstable_recheck_months
+    if not programmes.spec(benefit.programme).recheck.by_stability or household_is_stable(benefit.household, on):
+        return rule.stable_recheck_months
+    return rule.unstable_recheck_months
 
 
 @transaction.atomic
