@@ -61,7 +61,9 @@ class TownshipFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     county = factory.SubFactory(CountyFactory)
-    code = factory.LazyAttributeSequence(lambda o, n: f"{o.county.code}{n + 1:03d}")
+    # three digits after the parent's code (the column's width): the sequence runs across a
+    # whole xdist worker and passes 999, so it wraps, staying clear of 001-099 the fixtures use
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.county.code}{100 + n % 900:03d}")
     name = factory.Sequence(lambda n: f"测试镇{n}")
 
 
@@ -71,7 +73,7 @@ class VillageFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     township = factory.SubFactory(TownshipFactory)
-    code = factory.LazyAttributeSequence(lambda o, n: f"{o.township.code}{n + 1:03d}")
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.township.code}{100 + n % 900:03d}")  # see TownshipFactory
     name = factory.Sequence(lambda n: f"测试村{n}")
     is_urban = False
 

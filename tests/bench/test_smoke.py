@@ -41,6 +41,7 @@ def test_small_suite_prints_every_figure_with_a_ratio(tmp_path):
     assert {r["name"] for r in results} == {
         "case lifecycle (start, review, handle, end)",
         "dibao application -> decision (refusal path)",
+        "dibao case, SQL statements",  # issue 19: statements per case against bare viewflow's
     }
     for r in results:
         assert r["value"] > 0 and r["baseline"] > 0 and r["baseline_name"]

@@ -94,7 +94,8 @@ def test_a_valid_csv_brings_benefits_in_with_their_next_recheck(region, county_o
     """Two households come in with their members; each benefit is in force from its original
     start month, paid by the engine from next month, opened by a "migrated" history row (no
     workflow case), and its next re-check is 12 months after the last check for the elderly
-    couple and 6 months for the household with a member able to work (MSL 31)."""
+    couple — and for the 特困 household too, although a member is able to work: 特困 is
+    re-checked yearly whatever the household (its spec; MSL 31's half-year is 低保's)."""
     checked = _today() - datetime.timedelta(days=100)
     processes = Process.objects.count()
     report = caseload_import(content=_csv(_rows(checked)), file_name="名册.csv", dry_run=False, actor=county_officer)
@@ -108,7 +109,7 @@ def test_a_valid_csv_brings_benefits_in_with_their_next_recheck(region, county_o
     assert old.kind == BenefitKind.MONTHLY and old.status == "in_force" and old.source_case_id is None
     assert old.starts == datetime.date(2021, 3, 1) and young.starts == datetime.date(2023, 11, 1)
     assert (old.recheck_months, old.next_recheck_due) == (12, months_after(checked, 12))
-    assert (young.recheck_months, young.next_recheck_due) == (6, months_after(checked, 6))
+    assert (young.recheck_months, young.next_recheck_due) == (12, months_after(checked, 12))
     assert Recheck.objects.get(benefit=old, outcome="").due_on == months_after(checked, 12)
     (opening,) = old.changes.all()
     assert (opening.kind, opening.ground) == (ChangeKind.OPEN, Ground.MIGRATED)
