@@ -195,6 +195,7 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "signal": _signal,
 }
 
+
 def _redecision_case(flow_class, county, township, village):
     """A re-decision case: it needs the refused case and the appeal that set it aside."""
     from workflows.skeleton.flows import SkeletonFlow

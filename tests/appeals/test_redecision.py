@@ -11,12 +11,19 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from tests.conftest import _staff
-from tests.dibao.conftest import approver_a2, fake_finance_check  # noqa: F401 - fixtures
-from tests.dibao.conftest import accept, file_case, home_visit, member, propose, sign_all
+from tests.dibao.conftest import (
+    accept,
+    file_case,
+    home_visit,
+    member,
+    propose,
+    sign_all,
+)
 from workflows.appeals import services
 from workflows.appeals.flows import RedecisionFlow
 from workflows.appeals.models import AppealKind, Outcome, RedecisionProcess
@@ -44,7 +51,9 @@ def approver_a3(region):
 def refused(region, case_worker_a, case_worker_a2, approver_a, approver_a2, fake_finance_check):
     """A dibao case refused by approver_a2 (township head), its refusal letter issued."""
     members = [member(income="900.00"), member("李四", relation="spouse", birth=datetime.date(1972, 5, 2), seq=202)]
-    process = fake_finance_check.finish(accept(file_case(case_worker_a, region.village_a, members=members), case_worker_a))
+    process = fake_finance_check.finish(
+        accept(file_case(case_worker_a, region.village_a, members=members), case_worker_a)
+    )
     process = home_visit(process, case_worker_a, case_worker_a, case_worker_a2)
     process = propose(process, case_worker_a, approve=False)
     process = sign_all(process, case_worker_a, approver_a, approver_a2, approve=False, reasons=["人均收入高于低保标准"])
@@ -153,9 +162,7 @@ def test_an_approval_needs_an_amount_and_reasons(refused, case_worker_a, approve
     assert not Benefit.objects.exists()
 
 
-def test_refusing_again_issues_a_new_letter_with_reasons_and_rights(
-    refused, case_worker_a, approver_a, approver_a3
-):
+def test_refusing_again_issues_a_new_letter_with_reasons_and_rights(refused, case_worker_a, approver_a, approver_a3):
     """MSL 21, 38; SAI 65: a new refusal letter states its reasons and the appeal rights; the
     set-aside letter is superseded; no benefit opens."""
     from tests.documents.glyphs import pdf_text_compact
@@ -163,7 +170,9 @@ def test_refusing_again_issues_a_new_letter_with_reasons_and_rights(
     process, letter = refused
     redecision = redecision_of(set_aside(letter, case_worker_a, approver_a))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        redecision = decide(redecision, approver_a3, approve=False, reasons="重新核对后家庭存款超过限额。", monthly_amount=None)
+        redecision = decide(
+            redecision, approver_a3, approve=False, reasons="重新核对后家庭存款超过限额。", monthly_amount=None
+        )
     new = redecision.letter
     assert new.process_id == process.pk and new.kind == CaseDocument.Kind.REFUSAL_LETTER and new.pk != letter.pk
     letter.refresh_from_db()
@@ -184,3 +193,33 @@ def test_the_refused_cases_history_shows_the_appeal_and_the_new_decision(
              "caseload.benefit_open", "appeals.redecided"]  # fmt: skip
     assert [a for a in actions if a in steps] == steps
     assert history.replay(process).seq == AuditEvent.objects.filter(chain=f"case:{process.pk}").count()
+
+
+def test_the_appeal_page_links_the_redecision(refused, case_worker_a, approver_a, client_for):
+    _, letter = refused
+    appeal = set_aside(letter, case_worker_a, approver_a)
+    body = client_for(case_worker_a).get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
+    assert redecision_of(appeal).case_number in body
+
+
+def test_the_task_page_shows_the_appeal_and_the_due_date_and_decides(
+    refused, case_worker_a, approver_a, approver_a3, client_for
+):
+    """The approver claims the task from the inbox and decides on the task page, which
+    states the set-aside letter, the outcome and the due date."""
+    _, letter = refused
+    redecision = redecision_of(set_aside(letter, case_worker_a, approver_a))
+    task = open_tasks(redecision, RedecisionFlow.redecide).get()
+    client = client_for(approver_a3)
+    assert client.post(RedecisionFlow.redecide.reverse("assign", args=[redecision.pk, task.pk])).status_code == 302
+    url = RedecisionFlow.redecide.reverse("index", args=[redecision.pk, task.pk])
+    page = client.get(url, follow=True)
+    body = page.content.decode()
+    assert page.status_code == 200 and redecision.due_on.strftime("%Y-%m-%d") in body and "示范县人民政府" in body
+    response = client.post(
+        page.redirect_chain[-1][0] if page.redirect_chain else url,
+        {"approve": "0", "reasons": "重新核对后家庭存款超过限额。", "monthly_amount": ""},
+    )
+    assert response.status_code == 302
+    redecision.refresh_from_db()
+    assert redecision.approved is False and redecision.letter_id is not None

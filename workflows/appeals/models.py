@@ -115,7 +115,9 @@ class RedecisionProcess(CaseFields, Process):
     actor_kinds = {"redecide": "approved"}
     process_summary_template = "{{ process.case_number }}"
 
-    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="redecision", verbose_name=_("复议或诉讼"))
+    appeal = models.OneToOneField(
+        Appeal, on_delete=models.PROTECT, related_name="redecision", verbose_name=_("复议或诉讼")
+    )
     original = models.ForeignKey(
         "viewflow.Process", on_delete=models.PROTECT, related_name="+", verbose_name=_("被撤销决定的案件")
     )

@@ -118,6 +118,7 @@ def appeal_detail(request, pk: int):
 
 class RedecideView(CaseTaskFormView):
     form_class = RedecideForm
+    template_name = "appeals/redecide.html"
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "redecision": self.process}
