@@ -122,8 +122,11 @@ def test_the_task_is_in_the_inbox_of_another_approver_not_the_original_decider(
         decide(redecision, approver_a2, approve=True, reasons="重新核算后符合条件。", monthly_amount=D("500.00"))
     url = RedecisionFlow.redecide.reverse("index", args=[redecision.pk, task.pk])
     assert client_for(approver_b).get(url).status_code == 404
-    inbox = client_for(approver_a3).get("/workspace/inbox/?scope=queue")
-    assert inbox.status_code == 200
+    # the workspace queue lists the task, with its due date, for approver_a3 only
+    shown = client_for(approver_a3).get("/workspace/queue/").content.decode()
+    assert redecision.case_number in shown and redecision.due_on.strftime("%Y-%m-%d") in shown
+    assert redecision.case_number not in client_for(approver_a2).get("/workspace/queue/").content.decode()
+    assert redecision.case_number not in client_for(approver_b).get("/workspace/queue/").content.decode()
 
 
 def test_approval_opens_the_benefit_with_arrears_in_the_next_roll(
