@@ -186,8 +186,10 @@ def test_refusing_again_issues_a_new_letter_with_reasons_and_rights(refused, cas
 
 
 def test_the_refused_cases_history_shows_the_appeal_and_the_new_decision(
-    refused, case_worker_a, approver_a, approver_a3
+    refused, case_worker_a, approver_a, approver_a3, client_for
 ):
+    """The refused case's own history (its audit chain and the history page) shows the
+    appeal, the order to decide again, the new decision and the benefit it opened."""
     process, letter = refused
     redecision = redecision_of(set_aside(letter, case_worker_a, approver_a))
     decide(redecision, approver_a3, approve=True, reasons="重新核算后符合条件。", monthly_amount=D("500"))
@@ -196,6 +198,9 @@ def test_the_refused_cases_history_shows_the_appeal_and_the_new_decision(
              "caseload.benefit_open", "appeals.redecided"]  # fmt: skip
     assert [a for a in actions if a in steps] == steps
     assert history.replay(process).seq == AuditEvent.objects.filter(chain=f"case:{process.pk}").count()
+    page = client_for(approver_a3).get(reverse("history:case", args=[process.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "撤销不予确认决定后待重新决定" in body and "撤销后重新作出决定" in body
 
 
 def test_the_appeal_page_links_the_redecision(refused, case_worker_a, approver_a, client_for):
