@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
@@ -104,8 +105,6 @@ def _refused_on(process: RedecisionProcess) -> datetime.date:
     decided = getattr(original, "decided_on", None)
     if decided is not None:
         return decided
-    from django.utils import timezone
-
     return timezone.localtime(process.appeal.letter.created_at).date()
 
 
@@ -120,8 +119,6 @@ def redecision_decide(
     on: datetime.date | None = None,
 ) -> RedecisionProcess:
     """The township approver's new decision (inside the task's activation)."""
-    from django.utils import timezone
-
     on = on or timezone.localdate()
     if actor.pk in process.excluded_actor_ids("redecide"):
         raise PermissionDenied(ERR_SEPARATION)
