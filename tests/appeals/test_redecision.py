@@ -149,6 +149,17 @@ def test_approval_opens_the_benefit_with_arrears_in_the_next_roll(
     benefit = Benefit.objects.get(source_case_id=process.pk)
     assert (benefit.status, benefit.monthly_amount, benefit.starts) == (BenefitStatus.IN_FORCE, D("500.00"), starts)
     assert redecision.status == STATUS.DONE and redecision.approved
+    # TK 16, MSL 20: the new approval joins the county's sampling pool; no one who acted on
+    # the case (nor the new decider) may review it
+    from workflows.sampling.models import ApprovalRecord
+
+    record = ApprovalRecord.objects.get(process_id=process.pk)
+    assert (record.approved_by_id, record.monthly_amount, record.payment_starts) == (
+        approver_a3.pk,
+        D("500.00"),
+        starts,
+    )
+    assert {approver_a3.pk, case_worker_a.pk} <= set(record.actors.values_list("user_id", flat=True))
     line = roll(add_months(starts, 1)).lines.get(kind=LineKind.BENEFIT)
     assert (line.current, line.arrears) == (D("500.00"), D("500.00"))
 

@@ -154,6 +154,7 @@ def redecision_decide(
             actor=actor,
         )  # fmt: skip
         data.update(benefit=benefit.pk, starts=starts, monthly_amount=monthly_amount)
+        _join_sampling_pool(process, original=original, starts=starts, actor=actor)
     else:
         process.letter = _refusal_letter(process, reasons=reasons, on=on, actor=actor)
         data["letter"] = process.letter.pk
@@ -187,3 +188,22 @@ def _refusal_letter(process: RedecisionProcess, *, reasons: str, on: datetime.da
         applicant_name=letter.applicant_name,
         supersedes=process.appeal.letter,
     )
+
+
+def _join_sampling_pool(process: RedecisionProcess, *, original, starts: datetime.date, actor: Staff) -> None:
+    """A township approval, even one made again after an appeal, joins the county's sampling
+    pool (TK 16, MSL 20), under the refused case. Everyone the engine recorded on that case
+    (and the new decider) is excluded from reviewing it (``approval_register``). The rule
+    versions are not repeated here: the refused case's chain holds those it applied."""
+    from workflows.sampling.services import approval_register
+
+    pays_monthly = programmes.spec(process.programme).benefit.pays_monthly
+    approval_register(
+        process_id=original.pk, programme=process.programme, county=process.county_id,
+        township=process.township_id, village=process.village, case_number=original.case_number or "",
+        approved_on=process.decided_on, approved_by_id=actor.pk, actor_ids=[actor.pk],
+        monthly_amount=process.monthly_amount if pays_monthly else None,
+        payment_starts=starts if pays_monthly else None, one_off_amount=None,
+        staff_relative=bool(getattr(original, "staff_relative", False)), rule_versions={},
+        finance_check_id=getattr(original, "finance_check_id", None), actor=actor,
+    )  # fmt: skip
