@@ -195,6 +195,23 @@ OBJECT_FACTORIES: dict[str, Callable] = {
     "signal": _signal,
 }
 
+
+def _redecision_case(flow_class, county, township, village):
+    """A re-decision case: it needs the refused case and the appeal that set it aside."""
+    from workflows.skeleton.flows import SkeletonFlow
+
+    original = _default_case(SkeletonFlow, county, township, village)
+    officer = factories.UserFactory()
+    appeal = _appeal(case=original, officer=officer)
+    return flow_class.process_class.objects.create(
+        flow_class=flow_class, status=STATUS.NEW, county=county, township=township, village=village,
+        appeal=appeal, original=original, household=factories.HouseholdFactory(village=village), programme="dibao",
+        due_on=timezone.localdate(),
+    )  # fmt: skip
+
+
+CASE_FACTORIES["appeals.redecisionprocess"] = _redecision_case
+
 ADMIN_KWARGS = {"object_id": "1", "content_type_id": "1", "app_label": "core", "url": "x", "id": "1"}
 
 

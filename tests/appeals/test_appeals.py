@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.caseload.conftest import open_benefit
 from workflows.appeals import services
-from workflows.appeals.models import Appeal, AppealKind, AppealStatus, Outcome
+from workflows.appeals.models import Appeal, AppealKind, AppealStatus, Outcome, RedecisionProcess
 from workflows.caseload.models import BenefitStatus, ChangeKind, Ground
 from workflows.caseload.months import add_months, month_of
 from workflows.caseload.services import benefit_change
@@ -158,6 +158,8 @@ def test_an_order_to_decide_again_gives_a_due_date(stopped, case_worker_a, appro
                            actor=approver_a)  # fmt: skip
     appeal.refresh_from_db()
     assert appeal.redecide_by is not None and appeal.redecide_by > today + datetime.timedelta(days=15)
+    # a change letter is not a refused case: no re-decision case opens (test_redecision.py)
+    assert not RedecisionProcess.objects.filter(appeal=appeal).exists()
 
 
 def test_recording_through_the_pages(client_for, stopped, case_worker_a, case_worker_b):

@@ -33,3 +33,15 @@ class OutcomeForm(forms.Form):
         help_text=_("仅在“变更原决定”时填写"),
     )
     text = forms.CharField(label=_("结果说明（文书号、主要内容）"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RedecideForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("重新决定结论"),
+        choices=[("1", _("确认享受")), ("0", _("不予确认"))],
+        coerce=lambda v: v == "1",
+    )
+    monthly_amount = forms.DecimalField(
+        label=_("每月金额（元）"), max_digits=10, decimal_places=2, min_value=0, required=False
+    )
+    reasons = forms.CharField(label=_("决定理由"), widget=forms.Textarea)

@@ -13,6 +13,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from workflows.core.cases import CaseFields
 
 
 class AppealKind(models.TextChoices):
@@ -97,3 +100,73 @@ class Appeal(models.Model):
     @property
     def sets_aside(self) -> bool:
         return self.outcome in SETS_ASIDE
+
+
+class RedecisionProcess(CaseFields, Process):
+    """The township's new decision after an appeal set a refusal aside with an order to
+    decide again (SAI 65; 行政复议法 art. 64). A case of its own, linked to the appeal and
+    to the refused case: the refused case stays finished as it was decided (its history is
+    evidence), while this task puts the decision before a township approver again, in the
+    inbox of the township, with the due date the order set. Its audit rows are written into
+    the refused case's chain, so the case history shows refusal, appeal and new decision."""
+
+    CASE_PREFIX = "CX"
+    household_field = "household"
+    actor_kinds = {"redecide": "approved"}
+    process_summary_template = "{{ process.case_number }}"
+
+    appeal = models.OneToOneField(
+        Appeal, on_delete=models.PROTECT, related_name="redecision", verbose_name=_("复议或诉讼")
+    )
+    original = models.ForeignKey(
+        "viewflow.Process", on_delete=models.PROTECT, related_name="+", verbose_name=_("被撤销决定的案件")
+    )
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("家庭")
+    )
+    programme = models.CharField(_("救助项目"), max_length=32)
+    due_on = models.DateField(_("重新作出决定期限"))
+    approved = models.BooleanField(_("重新决定结论"), null=True)
+    reasons = models.TextField(_("决定理由"), blank=True)
+    monthly_amount = models.DecimalField(_("每月金额"), max_digits=10, decimal_places=2, null=True, blank=True)
+    decided_on = models.DateField(_("重新决定日期"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("重新决定人")
+    )
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("原决定人")
+    )
+    letter = models.ForeignKey(
+        "documents.CaseDocument", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("新的决定书")
+    )
+
+    class Meta:
+        verbose_name = _("撤销后重新决定")
+        verbose_name_plural = _("撤销后重新决定")
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.case_number or f"#{self.pk}"
+
+    def excluded_actor_ids(self, node_name: str) -> set[int]:
+        # Whoever decided the refusal the appeal body set aside (the official the refusal
+        # letter was issued in the name of) may not decide again: the order asks for a fresh
+        # look, and the first decider would be judging their own overturned decision
+        # (domain.md §1).
+        excluded = super().excluded_actor_ids(node_name)
+        if self.refused_by_id:
+            excluded.add(self.refused_by_id)
+        return excluded
+
+    @classmethod
+    def separation_sql(cls, user) -> list[tuple[frozenset[str], models.Q]]:
+        """``excluded_actor_ids`` as SQL for the queue and inbox."""
+        return [(frozenset({"redecide"}), models.Q(refused_by=user))]
+
+    def is_approved(self) -> bool:
+        return bool(self.approved)
+
+    @property
+    def effective_due_on(self):
+        """The due date the workspace index shows on the task until it is decided."""
+        return None if self.decided_on else self.due_on

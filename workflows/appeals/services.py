@@ -206,6 +206,7 @@ def appeal_decide(
     if not text:
         raise ValidationError(ERR_REQUIRED)
     old = {"status": appeal.status, "outcome": appeal.outcome}
+    reopen = False
     change = appeal.benefit_change
     if outcome == Outcome.CHANGED and amount is None:
         raise ValidationError(ERR_AMOUNT)
@@ -221,6 +222,7 @@ def appeal_decide(
         )
     elif outcome == Outcome.REDECIDE:
         appeal.redecide_by = Calendar().add_working_days(outcome_on, REDECIDE_WORKING_DAYS)
+        reopen = True
     appeal.status, appeal.outcome, appeal.outcome_on, appeal.outcome_text = (
         AppealStatus.DECIDED,
         outcome,
@@ -240,4 +242,9 @@ def appeal_decide(
             "redecide_by": appeal.redecide_by,
         },
     )
+    if reopen:
+        from .redecision import redecision_start, reopens
+
+        if reopens(appeal):  # a refused case: a township approver decides again
+            redecision_start(appeal=appeal, actor=actor)
     return appeal

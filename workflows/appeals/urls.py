@@ -1,8 +1,12 @@
 from django.urls import path
 
 from workflows.core.permission_matrix import ObjectPage, StaffPage
+from workflows.core.viewsets import CaseFlowAppViewset
 
 from . import views
+from .flows import RedecisionFlow
+
+flow_viewsets = [CaseFlowAppViewset(RedecisionFlow, icon="gavel")]
 
 urlpatterns = [
     path("", views.appeal_list, name="list"),

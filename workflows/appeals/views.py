@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.core.scope import user_scope
+from workflows.core.views import CaseTaskFormView
 from workflows.documents.models import CaseDocument
 
-from . import services
-from .forms import AppealForm, OutcomeForm
+from . import redecision, services
+from .forms import AppealForm, OutcomeForm, RedecideForm
 from .models import Appeal, AppealStatus
 
 
@@ -113,3 +114,21 @@ def appeal_detail(request, pk: int):
             messages.success(request, _("已登记复议或诉讼结果。"))
             return redirect("appeals:detail", appeal.pk)
     return render(request, "appeals/detail.html", {"kind": "appeals", "appeal": appeal, "form": form})
+
+
+class RedecideView(CaseTaskFormView):
+    form_class = RedecideForm
+    template_name = "appeals/redecide.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "redecision": self.process}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        redecision.redecision_decide(
+            process=self.process,
+            approve=data["approve"],
+            reasons=data["reasons"],
+            monthly_amount=data["monthly_amount"],
+            actor=self.request.user,
+        )
