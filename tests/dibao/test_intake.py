@@ -168,3 +168,29 @@ def test_decision_page_shows_the_amount_computation_to_the_township_head(
     html = page.content.decode()
     assert "(400.00 − 100.00) × 2 = 600.00" in html
     assert "办理期限" in html
+
+
+def test_a_monitoring_link_prefills_the_household_of_the_users_own_villages(region, case_worker_a, client_for):
+    """LI23 (主动发现): ``?household=<pk>`` from a monitoring signal prefills a new application
+    with the record's village, address and members' names and relations, never their ID
+    numbers, phone or bank account (a full number shown to staff is a logged access); a
+    household of another township is ignored, and so is a malformed value."""
+    from tests import factories
+
+    own = factories.HouseholdFactory(village=region.village_a, address="青山村三组 8 号", phone="13800000000")
+    factories.MemberFactory(household=own, name="王秀英", relation="applicant")
+    other = factories.HouseholdFactory(village=region.village_b, address="河口村一组 1 号")
+    factories.MemberFactory(household=other, name="赵德明", relation="applicant")
+    client = client_for(case_worker_a)
+
+    page = client.get(f"{START_URL}?household={own.pk}").content.decode()
+    assert 'value="王秀英"' in page and "青山村三组 8 号" in page
+    assert f'<option value="{region.village_a.pk}" selected>' in page
+    member_id = own.members.get().id_number
+    assert member_id not in page and "13800000000" not in page
+
+    for query in (f"?household={other.pk}", "?household=1%C2%B2", "?household=abc"):
+        page = client.get(f"{START_URL}{query}")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "赵德明" not in html and "河口村一组" not in html and 'value="王秀英"' not in html

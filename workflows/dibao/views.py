@@ -76,9 +76,39 @@ class DibaoStartView(CaseStartFormView):
             kwargs["files"] = self.staging.files_with_staged(kwargs["files"])
         return kwargs
 
+    @cached_property
+    def preselected(self):
+        """``?household=<pk>``: a monitoring signal (LI23 主动发现) opens the intake for a
+        household on record. Only a household of a village this user may file for is used;
+        anything else is ignored, as if no household had been named."""
+        from workflows.households.models import Household
+
+        raw = self.request.GET.get("household", "")
+        if self.request.method != "GET" or not raw.isdecimal() or len(raw) > 18:
+            return None
+        villages = self.get_form_class()(user=self.request.user).fields["village"].queryset
+        return Household.objects.filter(pk=int(raw), village__in=villages).prefetch_related("members").first()
+
+    def get_initial(self):
+        # The record's place and members' names prefill a new application (a fresh household
+        # snapshot, MSL 7). ID numbers, phone and bank account are not copied onto the page: a
+        # full personal number shown to staff is a logged access with a reason, and the
+        # application needs the ID cards anyway.
+        initial = super().get_initial()
+        household = self.preselected
+        if household is not None:
+            initial.update(village=household.village_id, area=household.area, address=household.address)
+        return initial
+
     def get_formset(self):
         if self.request.method != "POST":
-            return MemberFormSet(prefix="members")
+            household = self.preselected
+            rows = [
+                {"name": m.name, "relation": m.relation, "is_student": m.is_student, "is_disabled": m.is_disabled,
+                 "has_serious_illness": m.has_serious_illness, "can_work": m.can_work}
+                for m in (household.members.all() if household is not None else ())
+            ]  # fmt: skip
+            return MemberFormSet(prefix="members", initial=rows or None)
         files = self.staging.files_with_staged(self.request.FILES)
         if ADD_MEMBER in self.request.POST:
             return member_formset_adding_row(self.request.POST, files)
