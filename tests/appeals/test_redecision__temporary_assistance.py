@@ -13,8 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.appeals.test_redecision import approver_a3, decide, redecision_of, set_aside  # noqa: F401 - fixture
-from tests.temporary_assistance.conftest import fund_a, household_a  # noqa: F401 - fixtures
+from tests.appeals.test_redecision import decide, redecision_of, set_aside
 from tests.temporary_assistance.helpers import do, file_case
 from workflows.appeals.flows import RedecisionFlow
 from workflows.appeals.models import Outcome, RedecisionProcess
@@ -44,14 +43,14 @@ def refuse(process, user, node, service):
 
 
 @pytest.fixture
-def ta_refused(region, case_worker_a, approver_a, household_a, fund_a):  # noqa: F811 - fixtures
+def ta_refused(region, case_worker_a, approver_a, household_a, fund_a):
     """A township-tier temporary-assistance case refused by approver_a, its refusal letter issued."""
     process = file_case(case_worker_a, household_a, requested_amount=min(D("1500.00"), township_limit(region)))
     return refuse(process, approver_a, F.township_approve, ta.case_township_approve)
 
 
 def test_a_set_aside_ta_refusal_opens_a_task_for_another_approver(
-    ta_refused, region, case_worker_a, approver_a, approver_a3, approver_b, client_for  # noqa: F811
+    ta_refused, region, case_worker_a, approver_a, approver_a3, approver_b, client_for
 ):
     """SAI 65: the order to decide again reopens the refused temporary-assistance case as a
     township approver's task; the refusing approver may not take it (domain.md §1) and
@@ -87,7 +86,13 @@ def test_the_original_decider_may_not_decide_again(ta_refused, case_worker_a, ap
 
 
 def test_approval_within_the_limit_pays_once_from_the_township_fund(
-    ta_refused, region, case_worker_a, approver_a, approver_a3, fund_a, client_for  # noqa: F811
+    ta_refused,
+    region,
+    case_worker_a,
+    approver_a,
+    approver_a3,
+    fund_a,
+    client_for,
 ):
     """TA18 3(3), SAI 48: the amount is recorded on the refused case and paid once from the
     township reserve fund, whose ledger still sums to its balance; the case joins the
@@ -122,7 +127,13 @@ def test_approval_within_the_limit_pays_once_from_the_township_fund(
 
 
 def test_approval_above_the_township_limit_is_refused_with_a_referral(
-    region, case_worker_a, county_officer, approver_a, approver_a3, household_a, fund_a  # noqa: F811
+    region,
+    case_worker_a,
+    county_officer,
+    approver_a,
+    approver_a3,
+    household_a,
+    fund_a,
 ):
     """SAI 48, TA18 2(2): the township may not approve above its limit, even on re-decision;
     the approver is told to refer to the county, nothing is paid and the task stays open."""
@@ -141,7 +152,11 @@ def test_approval_above_the_township_limit_is_refused_with_a_referral(
 
 
 def test_refusing_again_issues_a_new_ta_refusal_letter_with_rights(
-    ta_refused, case_worker_a, approver_a, approver_a3, fund_a  # noqa: F811
+    ta_refused,
+    case_worker_a,
+    approver_a,
+    approver_a3,
+    fund_a,
 ):
     """MSL 21, 38; SAI 65: a new refusal gives a new temporary-assistance letter with the
     new reasons and the appeal rights; it supersedes the set-aside letter; nothing is paid."""
