@@ -18,7 +18,7 @@ from tests.temporary_assistance.helpers import do, file_case
 from workflows.appeals.flows import RedecisionFlow
 from workflows.appeals.models import Outcome, RedecisionProcess
 from workflows.appeals.redecision import redecision_decide
-from workflows.appeals.redecision_ta import ERR_REFER_COUNTY
+from workflows.appeals.redecision_ta import ERR_REFER_COUNTY, approval_letter
 from workflows.core.driving import open_tasks
 from workflows.core.models import AuditEvent
 from workflows.documents.models import CaseDocument
@@ -93,6 +93,7 @@ def test_approval_within_the_limit_pays_once_from_the_township_fund(
     approver_a3,
     fund_a,
     client_for,
+    django_capture_on_commit_callbacks,
 ):
     """TA18 3(3), SAI 48: the amount is recorded on the refused case and paid once from the
     township reserve fund, whose ledger still sums to its balance; the case joins the
@@ -101,8 +102,9 @@ def test_approval_within_the_limit_pays_once_from_the_township_fund(
     before = fund_a.balance
     redecision = redecision_of(set_aside(letter, case_worker_a, approver_a))
     amount = process.requested_amount
-    redecision = decide(redecision, approver_a3, approve=True, reasons="复议撤销，重新核实。", monthly_amount=None,
-                        amount=amount)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        redecision = decide(redecision, approver_a3, approve=True, reasons="复议撤销，重新核实。",
+                            monthly_amount=None, amount=amount)  # fmt: skip
     assert redecision.approved is True and redecision.one_off_amount == amount
     process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
     assert process.decision == Decision.APPROVED and process.approved_amount == amount
@@ -112,6 +114,12 @@ def test_approval_within_the_limit_pays_once_from_the_township_fund(
     assert fund_a.balance == before - amount
     fund_verify(fund_a)
     assert ApprovalRecord.objects.get(process_id=process.pk).one_off_amount == amount
+    # the applicant's letter now grants the amount; the set-aside refusal is superseded, once
+    letter.refresh_from_db()
+    current = CaseDocument.objects.get(process_id=process.pk, kind=CaseDocument.Kind.TA_DECISION, superseded_by=None)
+    assert letter.superseded_by_id == current.pk and ta.case_issue_letter(process_id=process.pk) == current
+    assert approval_letter(original_pk=process.pk, set_aside_pk=letter.pk) == current
+    assert f"{amount:,.2f}" in "".join(_pdf_text(current).split())
     with pytest.raises(ValidationError):  # nothing is paid twice: the re-decision is made
         redecision_decide(
             process=redecision, approve=True, reasons="再次", monthly_amount=None, amount=amount, actor=approver_a3

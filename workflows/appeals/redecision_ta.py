@@ -17,6 +17,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.money import exact_positive_amount
@@ -61,7 +62,41 @@ def approve_one_off(
     changes = ta._decide(process=original, approve=True, amount=amount, reason=reasons, actor=actor)
     payment = ta._pay(process=original, amount=amount, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
     ta._register_for_sampling(process=original, actor=actor)
+    # The applicant gets a decision letter granting the amount in place of the set-aside
+    # refusal; rendered after the commit, never under the case and fund locks.
+    original_pk, set_aside_pk = original.pk, process.appeal.letter_id
+    transaction.on_commit(lambda: approval_letter(original_pk=original_pk, set_aside_pk=set_aside_pk), robust=True)
     return {"amount": amount, "payment": payment.pk, "decision": changes.get("decision")}
+
+
+def approval_letter(*, original_pk: int, set_aside_pk: int) -> CaseDocument:
+    """Issue the decision letter of the approved case, superseding the set-aside refusal,
+    once: a second call finds the letter already superseded. The programme's own letter job
+    (queued by the decision) then finds this letter as the case's current one."""
+    from workflows.documents.services import document_issue
+    from workflows.temporary_assistance.documents import render_letter_pdf
+    from workflows.temporary_assistance.models import TemporaryAssistanceProcess
+    from workflows.temporary_assistance.services.letters import letter_data
+
+    with transaction.atomic():
+        original = (
+            TemporaryAssistanceProcess.objects.select_for_update(of=("self",))
+            .select_related("household", "township", "county", "decided_by")
+            .get(pk=original_pk)
+        )
+        set_aside = CaseDocument.objects.select_for_update().get(pk=set_aside_pk)
+        if set_aside.superseded_by_id:
+            return CaseDocument.objects.get(pk=set_aside.superseded_by_id)
+        data = letter_data(original)
+        return document_issue(
+            process_id=original.pk,
+            kind=CaseDocument.Kind.TA_DECISION,
+            filename=f"{original.case_number}-decision-{set_aside.pk}.pdf",
+            render=lambda url: render_letter_pdf(data, verification_url=url),
+            actor=original.decided_by,
+            applicant_name=data.applicant_name,
+            supersedes=set_aside,
+        )
 
 
 def refusal_letter(*, process: RedecisionProcess, original, reasons: str, on: datetime.date, actor: Staff):
