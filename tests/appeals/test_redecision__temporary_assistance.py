@@ -129,6 +129,8 @@ def test_approval_within_the_limit_pays_once_from_the_township_fund(
     steps = ["case.township_decision", "appeals.recorded", "appeals.decided", "appeals.redecision_opened",
              "case.payment", "appeals.redecided"]  # fmt: skip
     assert [a for a in actions if a in steps] == steps
+    row = AuditEvent.objects.get(chain=f"case:{process.pk}", action="appeals.redecided")
+    assert row.changes["decision"] == ["refused", "approved"] and row.changes["approved_amount"][0] is None
     assert history.replay(process).seq == AuditEvent.objects.filter(chain=f"case:{process.pk}").count()
     page = client_for(approver_a3).get(reverse("history:case", args=[process.pk]))
     assert page.status_code == 200 and "撤销后重新作出决定" in page.content.decode()

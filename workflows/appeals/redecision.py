@@ -184,10 +184,12 @@ def _decide_one_off(
 
     original = coerce(Process.objects.get(pk=process.original_id))
     data: dict = {"appeal": process.appeal_id, "reasons": reasons}
+    changes: dict = {"approved": [None, approve]}
     if approve:
         data.update(redecision_ta.approve_one_off(
             process=process, original=original, amount=amount, reasons=reasons, on=on, actor=actor
         ))  # fmt: skip
+        changes.update(data.pop("changes"))
         process.one_off_amount = data["amount"]
     else:
         process.letter = redecision_ta.refusal_letter(
@@ -197,7 +199,7 @@ def _decide_one_off(
     process.approved, process.reasons, process.monthly_amount = approve, reasons, None
     process.decided_on, process.decided_by = on, actor
     process.save()
-    _audit(process, "appeals.redecided", actor, changes={"approved": [None, approve]}, data=data)
+    _audit(process, "appeals.redecided", actor, changes=changes, data=data)
     return process
 
 

@@ -66,7 +66,9 @@ def approve_one_off(
     # refusal; rendered after the commit, never under the case and fund locks.
     original_pk, set_aside_pk = original.pk, process.appeal.letter_id
     transaction.on_commit(lambda: approval_letter(original_pk=original_pk, set_aside_pk=set_aside_pk), robust=True)
-    return {"amount": amount, "payment": payment.pk, "decision": changes.get("decision")}
+    # The refused case's own decision fields changed: their old and new values go into the
+    # re-decision's audit row on that case's chain (``changes``).
+    return {"amount": amount, "payment": payment.pk, "changes": changes}
 
 
 def approval_letter(*, original_pk: int, set_aside_pk: int) -> CaseDocument:
