@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from tests.conftest import _staff
 from tests.dibao.conftest import (
     accept,
     file_case,
@@ -31,7 +30,7 @@ from workflows.appeals.redecision import redecision_decide
 from workflows.caseload.models import Benefit, BenefitStatus
 from workflows.caseload.months import add_months, month_of
 from workflows.core.driving import complete_task, open_tasks
-from workflows.core.models import AuditEvent, Role
+from workflows.core.models import AuditEvent
 from workflows.core.working_days import Calendar
 from workflows.documents.models import CaseDocument
 from workflows.history import selectors as history
@@ -39,12 +38,6 @@ from workflows.payroll import services as payroll
 from workflows.payroll.models import LineKind
 
 D = Decimal
-
-
-@pytest.fixture
-def approver_a3(region):
-    """A third township-A approver: neither signed nor decided the refusal."""
-    return _staff("approver_a3", Role.APPROVER, region.township_a)
 
 
 @pytest.fixture

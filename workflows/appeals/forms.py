@@ -44,4 +44,12 @@ class RedecideForm(forms.Form):
     monthly_amount = forms.DecimalField(
         label=_("每月金额（元）"), max_digits=10, decimal_places=2, min_value=0, required=False
     )
+    amount = forms.DecimalField(
+        label=_("临时救助金额（元）"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("仅临时救助填写；不得超过乡镇审批限额，超过的须报县民政局审批"),
+    )
     reasons = forms.CharField(label=_("决定理由"), widget=forms.Textarea)

@@ -129,6 +129,9 @@ class RedecisionProcess(CaseFields, Process):
     approved = models.BooleanField(_("重新决定结论"), null=True)
     reasons = models.TextField(_("决定理由"), blank=True)
     monthly_amount = models.DecimalField(_("每月金额"), max_digits=10, decimal_places=2, null=True, blank=True)
+    one_off_amount = models.DecimalField(
+        _("救助金额"), max_digits=10, decimal_places=2, null=True, blank=True
+    )  # a one-off benefit (temporary assistance) approved on re-decision
     decided_on = models.DateField(_("重新决定日期"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("重新决定人")

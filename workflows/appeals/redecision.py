@@ -38,11 +38,19 @@ ERR_DONE = _("这件重新决定已经办结。")
 
 #: Refusals a re-decision can reopen: the case-based programmes' refusal letter.
 REOPENABLE = frozenset({CaseDocument.Kind.REFUSAL_LETTER})
+#: A temporary-assistance decision letter, when the decision it states was a refusal.
+REOPENABLE_IF_REFUSED = frozenset({CaseDocument.Kind.TA_DECISION})
 
 
 def reopens(appeal: Appeal) -> bool:
     """Does an order to decide again on ``appeal`` reopen a case here?"""
-    return appeal.process_id is not None and appeal.letter.kind in REOPENABLE
+    if appeal.process_id is None:
+        return False
+    if appeal.letter.kind in REOPENABLE:
+        return True
+    from .redecision_ta import is_refusal
+
+    return appeal.letter.kind in REOPENABLE_IF_REFUSED and is_refusal(coerce(Process.objects.get(pk=appeal.process_id)))
 
 
 def _first_of_next_month(day: datetime.date) -> datetime.date:
@@ -116,9 +124,11 @@ def redecision_decide(
     reasons: str,
     monthly_amount: Decimal | None,
     actor: Staff,
+    amount: Decimal | None = None,
     on: datetime.date | None = None,
 ) -> RedecisionProcess:
-    """The township approver's new decision (inside the task's activation)."""
+    """The township approver's new decision (inside the task's activation). ``amount`` is
+    the one-off amount of a programme paying once (temporary assistance)."""
     on = on or timezone.localdate()
     if actor.pk in process.excluded_actor_ids("redecide"):
         raise PermissionDenied(ERR_SEPARATION)
@@ -128,6 +138,8 @@ def redecision_decide(
     if not reasons:
         raise ValidationError(ERR_REASONS)
     spec = programmes.spec(process.programme)
+    if spec.benefit.kind == programmes.BenefitKind.ONE_OFF:
+        return _decide_one_off(process, approve=approve, reasons=reasons, amount=amount, on=on, actor=actor)
     if approve and spec.benefit.pays_monthly:
         if monthly_amount is None or monthly_amount <= 0:
             raise ValidationError(ERR_AMOUNT)
@@ -160,6 +172,34 @@ def redecision_decide(
         data["letter"] = process.letter.pk
     process.save()
     _audit(process, "appeals.redecided", actor, changes={"approved": [None, approve]}, data=data)
+    return process
+
+
+def _decide_one_off(
+    process: RedecisionProcess, *, approve: bool, reasons: str, amount: Decimal | None, on: datetime.date, actor: Staff
+) -> RedecisionProcess:
+    """A one-off benefit (temporary assistance): approve records and pays the amount through
+    the programme's services; refuse issues its refusal letter again (``redecision_ta``)."""
+    from . import redecision_ta
+
+    original = coerce(Process.objects.get(pk=process.original_id))
+    data: dict = {"appeal": process.appeal_id, "reasons": reasons}
+    changes: dict = {"approved": [None, approve]}
+    if approve:
+        data.update(redecision_ta.approve_one_off(
+            process=process, original=original, amount=amount, reasons=reasons, on=on, actor=actor
+        ))  # fmt: skip
+        changes.update(data.pop("changes"))
+        process.one_off_amount = data["amount"]
+    else:
+        process.letter = redecision_ta.refusal_letter(
+            process=process, original=original, reasons=reasons, on=on, actor=actor
+        )
+        data["letter"] = process.letter.pk
+    process.approved, process.reasons, process.monthly_amount = approve, reasons, None
+    process.decided_on, process.decided_by = on, actor
+    process.save()
+    _audit(process, "appeals.redecided", actor, changes=changes, data=data)
     return process
 
 

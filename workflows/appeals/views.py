@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from workflows.core import programmes
 from workflows.core.scope import user_scope
 from workflows.core.views import CaseTaskFormView
 from workflows.documents.models import CaseDocument
@@ -120,8 +121,23 @@ class RedecideView(CaseTaskFormView):
     form_class = RedecideForm
     template_name = "appeals/redecide.html"
 
+    def get_form(self, form_class=None):
+        # Only the amount the programme pays: monthly, one-off, or none (a recognition).
+        form = super().get_form(form_class)
+        benefit = programmes.spec(self.process.programme).benefit
+        if not benefit.pays_monthly:
+            del form.fields["monthly_amount"]
+        if benefit.kind != programmes.BenefitKind.ONE_OFF:
+            del form.fields["amount"]
+        return form
+
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "redecision": self.process}
+        benefit = programmes.spec(self.process.programme).benefit
+        return {
+            **super().get_context_data(**kwargs),
+            "redecision": self.process,
+            "one_off": benefit.kind == programmes.BenefitKind.ONE_OFF,
+        }
 
     def perform(self, form):
         data = form.cleaned_data
@@ -129,6 +145,7 @@ class RedecideView(CaseTaskFormView):
             process=self.process,
             approve=data["approve"],
             reasons=data["reasons"],
-            monthly_amount=data["monthly_amount"],
+            monthly_amount=data.get("monthly_amount"),
+            amount=data.get("amount"),
             actor=self.request.user,
         )
