@@ -74,6 +74,20 @@ def test_an_upheld_ta_refusal_opens_nothing(ta_refused, case_worker_a, approver_
     assert not RedecisionProcess.objects.filter(appeal=appeal).exists()
 
 
+def test_a_county_tier_ta_refusal_is_not_reopened_as_a_township_task(
+    region, case_worker_a, approver_a, county_officer, household_a, fund_a
+):
+    """TA18 3(3): above the township limit the county decides. A set-aside county refusal does
+    not come back to the township's approvers (they may not decide above their limit); the
+    order keeps its re-decision due date for the county."""
+    process = file_case(case_worker_a, household_a, requested_amount=township_limit(region) + D("500.00"))
+    assert process.is_county_tier()
+    _, letter = refuse(process, county_officer, F.county_approve, ta.case_county_approve)
+    appeal = set_aside(letter, case_worker_a, approver_a)
+    assert appeal.redecide_by is not None
+    assert not RedecisionProcess.objects.filter(appeal=appeal).exists()
+
+
 def test_the_original_decider_may_not_decide_again(ta_refused, case_worker_a, approver_a):
     """domain.md §1: the approver who refused may not decide on their own overturned refusal."""
     _, letter = ta_refused
@@ -137,24 +151,20 @@ def test_approval_within_the_limit_pays_once_from_the_township_fund(
 
 
 def test_approval_above_the_township_limit_is_refused_with_a_referral(
-    region,
-    case_worker_a,
-    county_officer,
-    approver_a,
-    approver_a3,
-    household_a,
-    fund_a,
+    ta_refused, region, case_worker_a, approver_a, approver_a3, monkeypatch
 ):
-    """SAI 48, TA18 2(2): the township may not approve above its limit, even on re-decision;
-    the approver is told to refer to the county, nothing is paid and the task stays open."""
-    limit = township_limit(region)
-    process = file_case(case_worker_a, household_a, requested_amount=limit + D("500.00"))
-    process, letter = refuse(process, county_officer, F.county_approve, ta.case_county_approve)
+    """SAI 48, TA18 2(2): the township may not approve above the limit in force on the day it
+    re-decides (here lowered since the case was filed), even on re-decision; the approver is
+    told to refer to the county, nothing is paid and the task stays open."""
+    process, letter = ta_refused
     redecision = redecision_of(set_aside(letter, case_worker_a, approver_a))
-    above = limit + D("100.00")
+    rule, standard, _limit = ta.township_limit_on(region.county, timezone.localdate())
+    lowered = D("100.00")
+    monkeypatch.setattr(ta, "township_limit_on", lambda county, on: (rule, standard, lowered))
+    amount = D("200.00")
     with pytest.raises(ValidationError) as exc:
-        decide(redecision, approver_a3, approve=True, reasons="重新核实。", monthly_amount=None, amount=above)
-    expected = ERR_REFER_COUNTY % {"amount": f"{above:,.2f}", "limit": f"{limit:,.2f}"}
+        decide(redecision, approver_a3, approve=True, reasons="重新核实。", monthly_amount=None, amount=amount)
+    expected = ERR_REFER_COUNTY % {"amount": f"{amount:,.2f}", "limit": f"{lowered:,.2f}"}
     assert exc.value.messages == [str(expected)]
     assert not Payment.objects.filter(process=process).exists()
     assert TemporaryAssistanceProcess.objects.get(pk=process.pk).decision == Decision.REFUSED

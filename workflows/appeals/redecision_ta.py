@@ -34,10 +34,13 @@ ERR_ONE_OFF_AMOUNT = _("确认救助时请填写救助金额（大于零）。")
 
 
 def is_refusal(original) -> bool:
-    """Is the temporary-assistance case ``original`` a refusal (its decision letter refused)?"""
+    """Is the temporary-assistance case ``original`` a township refusal the township re-decides?"""
     from workflows.temporary_assistance.models import Decision
 
-    return getattr(original, "decision", None) == Decision.REFUSED
+    # Only a township-tier refusal comes back to the township's approvers: above the limit
+    # (and for 一事一议) the county decided, and a township may not re-decide for it
+    # (TA18 3(3)); such an order keeps only its re-decision due date.
+    return getattr(original, "decision", None) == Decision.REFUSED and original.is_township_tier()
 
 
 def approve_one_off(
