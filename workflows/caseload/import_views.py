@@ -8,18 +8,17 @@ which townships a row may name.
 from __future__ import annotations
 
 import base64
-import csv
-import io
 
 from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from workflows.core.uploads import csv_response
 
 from .services import imports
 
@@ -104,20 +103,11 @@ def caseload_import(request):
     return render(request, "caseload/import.html", context)
 
 
-def _csv_response(rows: list[list], file_name: str) -> HttpResponse:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    # UTF-8 with BOM, so spreadsheets read Chinese
-    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
-
-
 @require_GET
 def import_template(request):
     """An empty CSV with the import's header row."""
     imports.require_import_townships(request.user)
-    return _csv_response([list(imports.COLUMNS)], "caseload-import-template.csv")
+    return csv_response([list(imports.COLUMNS)], "caseload-import-template.csv")
 
 
 @require_GET
@@ -127,4 +117,4 @@ def import_errors(request):
     kinds = {"error": gettext("错误（未导入）"), "difference": gettext("差异（未修改）")}
     rows = [[gettext("行号"), gettext("列"), gettext("原因"), gettext("类型")]]
     rows += [[row, column, message, kinds[kind]] for row, column, message, kind in request.session.get(REPORT_KEY, [])]
-    return _csv_response(rows, "caseload-import-report.csv")
+    return csv_response(rows, "caseload-import-report.csv")

@@ -5,10 +5,13 @@ rows are each import's own business."""
 
 from __future__ import annotations
 
+import csv
 import io
+from dataclasses import dataclass
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 ERR_FILE_TYPE = _("请上传 CSV（UTF-8）或 XLSX 文件。")
@@ -35,3 +38,22 @@ def load_table(*, content: bytes, file_name: str, max_bytes: int) -> tablib.Data
     except Exception:  # any parser failure of a malformed upload is the uploader's to fix, not a 500
         raise ValidationError(ERR_FILE_UNREADABLE, code="file_unreadable") from None
     raise ValidationError(ERR_FILE_TYPE, code="file_type")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem of one row of an imported file, for the page and the downloadable report."""
+
+    row: int  # the line of the file (the header is line 1)
+    column: str
+    message: str
+
+
+def csv_response(rows: list[list], file_name: str) -> HttpResponse:
+    """A CSV download (an import's template or error report): UTF-8 with BOM, so spreadsheets
+    read Chinese."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response

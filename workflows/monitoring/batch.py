@@ -25,6 +25,7 @@ from workflows.core.audit import audit_record
 from workflows.core.id_numbers import normalise_id_number, validate_id_number
 from workflows.core.models import County
 from workflows.core.uploads import ERR_FILE_EMPTY, ERR_FILE_ROWS, load_table
+from workflows.core.uploads import RowProblem as Problem
 
 from .models import DEPARTMENT_SOURCES, Signal, SignalKind
 from .services import signal_receive
@@ -41,13 +42,6 @@ ERR_MISSING_COLUMNS = _("表头缺少以下列：%(columns)s。")
 ERR_REQUIRED = _("必须填写。")
 ERR_KIND = _("未知的预警类别：请填写死亡、住院大额医疗费用、新办残疾证、失业登记、教育资助、收入下降或村级报告。")
 ERR_DATE = _("日期格式应为 YYYY-MM-DD，且不能晚于今天。")
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass

@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-# the one UTF-8-with-BOM CSV download of an import's template and error report
-from workflows.caseload.import_views import _csv_response as csv_download
 from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.models import County
 from workflows.core.scope import regions_where, user_scope
+
+# the one UTF-8-with-BOM CSV download of an import's template and error report
+from workflows.core.uploads import csv_response as csv_download
 
 from . import batch, selectors, services
 from .forms import SOURCE_OF_REPORT, BatchForm, CaseForm, DismissForm, ReferralForm, ReportForm

@@ -16,7 +16,7 @@ from import_export import resources, widgets
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import County, Township, Village
-from workflows.core.uploads import load_table
+from workflows.core.uploads import RowProblem, load_table
 
 from .. import register  # tests patch _problems on the package
 from ..models import StaffKinRecord
@@ -39,13 +39,6 @@ from .lines import RegisterLineInput, _changes, _clean_line, _snapshot, officer_
 
 
 # --- import ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # the line of the file (the header is line 1)
-    column: str
-    message: str
-
-
 @dataclass
 class ImportReport:
     rows: int = 0

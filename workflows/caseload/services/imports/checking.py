@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from workflows.core.id_numbers import age_from_id, normalise_id_number, validate_id_number
 from workflows.core.models.rules import Area
+from workflows.core.uploads import RowProblem
 
 from ...models import Benefit, BenefitStatus, Programme
 from ...months import next_month
@@ -47,13 +48,6 @@ from .vocabulary import (
 
 
 # --- the report ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # the line of the file (the header is line 1)
-    column: str
-    message: str
-
-
 @dataclass
 class ImportReport:
     rows: int = 0
