@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django_stubs_ext import StrOrPromise
+from django.http import HttpRequest
 
-from workflows.core.types import AnyUser
+from workflows.core.types import AnyUser, Staff, StrOrPromise
 
 from .models import County, Township, Village
 from .scope import regions_where
@@ -61,3 +62,13 @@ def access_case(
         raise PermissionDenied(error)
     if node is not None and user.pk in process.excluded_actor_ids(node):
         raise PermissionDenied(separation_error or error)
+
+
+def request_staff(request: HttpRequest) -> Staff:
+    """The signed-in user of a request only staff reach (the admin, a login-required page),
+    as the ``actor`` the services take. Those pages turn anonymous visitors away before the
+    view runs; should one get through, it is refused here rather than recorded as an actor."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

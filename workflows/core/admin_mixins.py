@@ -20,14 +20,19 @@ not revealed.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
 from .scope import user_scope
 
 
 class ScopedAdminMixin:
     scope_prefix = ""
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]  # a mixin: ModelAdmin supplies it
         if request.user.is_superuser:
             return qs
         return qs.filter(user_scope(request.user).case_filter(prefix=self.scope_prefix))
@@ -38,11 +43,11 @@ class ReadOnlyAdminMixin:
     audit): no add, change or delete in the admin, for superusers too; the change page
     shows the record read-only."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

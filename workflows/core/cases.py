@@ -8,6 +8,10 @@ on them; they are set once when the case is opened.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +21,13 @@ from viewflow.workflow.status import STATUS
 
 from .models import County, Township, Village
 from .scope import claimable_q, user_scope
+from .types import Actor, AnyUser, Staff
+
+if TYPE_CHECKING:
+    from viewflow.workflow.base import Flow, Node
+
+    #: The flows a task list or inbox covers.
+    FlowClasses: TypeAlias = Sequence[type[Flow]]
 
 
 class CaseFields(models.Model):
@@ -27,14 +38,18 @@ class CaseFields(models.Model):
 
     CASE_PREFIX = "CASE"
 
+    # viewflow's ``Process``, which every case model also inherits, supplies them.
+    created: datetime.datetime | None
+    flow_class: type[Flow]
+
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         forget_separation(self)
         super().save(*args, **kwargs)
 
-    def refresh_from_db(self, *args, **kwargs):
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         forget_separation(self)
         super().refresh_from_db(*args, **kwargs)
 
@@ -44,7 +59,17 @@ class CaseFields(models.Model):
         self.case_number = f"{self.CASE_PREFIX}-{self.township.code}-{year}-{self.pk:06d}"
         return self.case_number
 
-    def open_case(self, *, county_id, township_id, village_id, action: str, actor=None, changes=None, data=None) -> str:
+    def open_case(
+        self,
+        *,
+        county_id: int,
+        township_id: int,
+        village_id: int,
+        action: str,
+        actor: Actor = None,
+        changes: dict[str, list[Any]] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> str:
         """The tail every programme's opening step shares: place the case in its regions,
         save, give it its case number and write the opening audit row (with the number).
         Call inside the opening service's transaction, after its own checks."""
@@ -52,13 +77,13 @@ class CaseFields(models.Model):
 
         self.county_id, self.township_id, self.village_id = county_id, township_id, village_id
         self.save()
-        self.assign_case_number()
+        number = self.assign_case_number()
         self.save(update_fields=["case_number"])
         audit_record(action=action, target=self, actor=actor, process_id=self.pk, changes=changes,
-                     data={"case_number": self.case_number, **(data or {})})  # fmt: skip
-        return self.case_number
+                     data={"case_number": number, **(data or {})})  # fmt: skip
+        return number
 
-    def shift_clock_back(self, by) -> None:
+    def shift_clock_back(self, by: datetime.timedelta) -> None:
         """Demo only (``core.demo_clock``): move this case's own dates ``by`` (a timedelta)
         earlier when its running timer is fast-forwarded. Override where the process stores
         a date the timer depends on; the default has none."""
@@ -81,7 +106,7 @@ class CaseFields(models.Model):
         household_id = getattr(self, f"{self.household_field}_id", None)
         if household_id is None:
             return set()
-        members = household_member_model(type(self)).objects.filter(household_id=household_id)
+        members = household_member_model(type(self))._default_manager.filter(household_id=household_id)
         return set(members.values_list("id_number", flat=True))
 
     def excluded_actor_ids(self, node_name: str) -> set[int]:
@@ -113,19 +138,22 @@ class CaseFields(models.Model):
 _SEPARATION_MEMO = "_separation_memo"
 
 
-def household_member_model(process_class):
+def household_member_model(process_class: type[CaseFields]) -> type[models.Model]:
     """The model of the members of a case's household, reached through the case's own
     household foreign key (``household_field``) and its ``members`` relation: core names
     no household app (it sits below them)."""
-    household_model = process_class._meta.get_field(process_class.household_field).related_model
-    return household_model._meta.get_field("members").related_model
+    field_name = process_class.household_field
+    assert field_name is not None, "only for a case model with a household_field"
+    # A resolved relation's ``related_model`` is a model class (django-stubs also allows "self" or None).
+    household_model = cast("type[models.Model]", process_class._meta.get_field(field_name).related_model)
+    return cast("type[models.Model]", household_model._meta.get_field("members").related_model)
 
 
-def forget_separation(process) -> None:
+def forget_separation(process: CaseFields) -> None:
     process.__dict__.pop(_SEPARATION_MEMO, None)
 
 
-def separation_excluded(process, node_name: str) -> frozenset[int]:
+def separation_excluded(process: CaseFields, node_name: str) -> frozenset[int]:
     """``process.excluded_actor_ids(node_name)``, computed once per node, case instance and
     transaction (kept on the instance, with the transaction's ``txmemo.transaction_epoch``)."""
     from .scope import access_generation
@@ -137,7 +165,7 @@ def separation_excluded(process, node_name: str) -> frozenset[int]:
     # Also forgotten when access data changed (a relative declared, a household member added):
     # a newly excluded user is excluded at once, in the same transaction.
     generation = access_generation()
-    memo = process.__dict__.get(_SEPARATION_MEMO)
+    memo: tuple[object, int, dict[str, frozenset[int]]] | None = process.__dict__.get(_SEPARATION_MEMO)
     if memo is None or memo[0] is not epoch or memo[1] != generation:
         memo = (epoch, generation, {})
         process.__dict__[_SEPARATION_MEMO] = memo
@@ -147,7 +175,7 @@ def separation_excluded(process, node_name: str) -> frozenset[int]:
 
 
 class CaseTaskQuerySet(TaskQuerySet):
-    def coerce_for(self, flow_classes):
+    def coerce_for(self, flow_classes: FlowClasses) -> CaseTaskQuerySet:
         """viewflow's ``coerce_for`` (tasks of ``flow_classes``, with their process), the
         flow named by ``flow_task`` instead of a filter on the joined process row."""
         nodes = [node for flow_class in flow_classes for node in flow_nodes(flow_class)]
@@ -155,25 +183,25 @@ class CaseTaskQuerySet(TaskQuerySet):
         qs._coerced = True
         return qs
 
-    def filter_available(self, flow_classes, user):
+    def filter_available(self, flow_classes: FlowClasses, user: AnyUser) -> CaseTaskQuerySet:
         """Tasks of ``flow_classes`` whose case lies in ``user``'s regions."""
         qs = super().filter_available(flow_classes, user)
         return qs.filter(case_scope_q(flow_classes, user))
 
-    def without_separated(self, flow_classes, user):
+    def without_separated(self, flow_classes: FlowClasses, user: Staff) -> CaseTaskQuerySet:
         """Drop tasks ``user`` may not act on (separation of duties), in SQL."""
         from .separation import excluded_tasks_q
 
         return self.exclude(excluded_tasks_q(flow_classes, user))
 
-    def inbox(self, flow_classes, user):
+    def inbox(self, flow_classes: FlowClasses, user: AnyUser) -> CaseTaskQuerySet:
         """Assigned to ``user``, or to a principal ``user`` stands in for today."""
         from .standins import inbox_q
 
         qs = self.filter_available(flow_classes, user).filter(status=STATUS.ASSIGNED)
         return qs.filter(Q(owner=user) | stand_in_q(flow_classes, user, inbox_q))
 
-    def queue(self, flow_classes, user):
+    def queue(self, flow_classes: FlowClasses, user: Staff) -> CaseTaskQuerySet:
         """viewflow's queue (human, NEW, claimable by permission) with the permission test as
         a row comparison (``scope.claimable_q``, not viewflow's concatenation), minus
         separation-of-duty exclusions."""
@@ -181,7 +209,7 @@ class CaseTaskQuerySet(TaskQuerySet):
         return qs.filter(claimable_q(user)).without_separated(flow_classes, user)
 
 
-def stand_in_q(flow_classes, user, inbox_q) -> models.Q:
+def stand_in_q(flow_classes: FlowClasses, user: AnyUser, inbox_q: Callable[[AnyUser, str], Q]) -> models.Q:
     q = models.Q(pk__in=[])
     for flow_class in flow_classes:
         name = flow_class.process_class._meta.model_name
@@ -189,7 +217,7 @@ def stand_in_q(flow_classes, user, inbox_q) -> models.Q:
     return q
 
 
-def flow_nodes(flow_class, *, human: bool = False) -> list:
+def flow_nodes(flow_class: type[Flow], *, human: bool = False) -> list[Node]:
     """The nodes of ``flow_class`` (only its human tasks with ``human``). ``flow_task`` of a
     task row is ``<flow class reference>.<node name>``: filtering on these names the flow
     without joining ``viewflow_process`` for its ``flow_class``."""
@@ -197,7 +225,7 @@ def flow_nodes(flow_class, *, human: bool = False) -> list:
     return [n for n in nodes if not human or getattr(n, "task_type", None) == "HUMAN"]
 
 
-def case_scope_q(flow_classes, user) -> models.Q:
+def case_scope_q(flow_classes: FlowClasses, user: AnyUser) -> models.Q:
     """Q over Task rows: the task's case lies in the user's regions.
 
     The flow is read from ``flow_task`` and the region from the process model's own row

@@ -16,6 +16,8 @@ switches these triggers off inside the flush's own transaction.
 from __future__ import annotations
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 #: Tables whose TRUNCATE is refused (one migration per app adds its own).
 GUARDED_TABLES = ("core_auditevent", "funds_fundentry", "history_historyanchor")
@@ -35,7 +37,7 @@ def trigger_name(table: str) -> str:
     return f"{table}_no_truncate"
 
 
-def _create_function(apps, schema_editor):
+def _create_function(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FUNCTION)
 
@@ -44,7 +46,7 @@ def truncate_guard(table: str) -> migrations.RunPython:
     """A migration operation adding (reverse: dropping) the TRUNCATE trigger of ``table``."""
     name = trigger_name(table)
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             _create_function(apps, schema_editor)  # idempotent: each app's migration stands alone
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table};")
@@ -52,7 +54,7 @@ def truncate_guard(table: str) -> migrations.RunPython:
                 f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate();"
             )
 
-    def backwards(apps, schema_editor):
+    def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table};")
 

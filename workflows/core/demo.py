@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,6 +27,10 @@ from .models import (
 from .models.rules import AmountMethod, Area, Period, RigidExpenseRule
 from .models.staff import Role
 from .permissions import assignment_grant
+from .types import Staff
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 from .working_days import load_from_library
 
 COUNTY = ("990101", "示范县")
@@ -50,10 +55,10 @@ COUNTY_ROLES = [
 class DemoRegion:
     county: County
     townships: dict[str, Township]
-    users: dict[str, object]
+    users: dict[str, Staff]
 
 
-def _user(username: str, full_name: str, *, superuser: bool = False):
+def _user(username: str, full_name: str, *, superuser: bool = False) -> Staff:
     user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": full_name})
     if created:
         user.set_password(settings.DEMO_PASSWORD)
@@ -63,20 +68,20 @@ def _user(username: str, full_name: str, *, superuser: bool = False):
     return user
 
 
-def seed(stdout=None) -> DemoRegion:
+def seed(stdout: SupportsWrite[str] | None = None) -> DemoRegion:
     load_from_library()
     county, _ = County.objects.get_or_create(code=COUNTY[0], defaults={"name": COUNTY[1]})
     townships, users = {}, {}
     admin = _user("admin", "系统管理员", superuser=True)
     assignment_grant(user=admin, role=Role.ADMINISTRATOR, region=None, actor=None)
     users["admin"] = admin
-    for code, name, slug, urban, villages in TOWNSHIPS:
+    for code, name, slug, is_urban, villages in TOWNSHIPS:
         township, _ = Township.objects.get_or_create(code=code, defaults={"name": name, "county": county})
         townships[slug] = township
         first_village = None
         for i, vname in enumerate(villages, start=1):
             village, _ = Village.objects.get_or_create(
-                code=f"{code}{i:03d}", defaults={"name": vname, "township": township, "is_urban": urban}
+                code=f"{code}{i:03d}", defaults={"name": vname, "township": township, "is_urban": is_urban}
             )
             first_village = first_village or village
         for role, suffix, label in TOWNSHIP_ROLES:

@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 
 from .audit import audit_record
 from .cases import CaseFields
+from .types import Actor
 
 ERR_NOT_DEMO = _("只有演示环境可以快进计时（生产环境中公示期不得缩短）。")
 ERR_NO_CASE = _("没有编号为 %(number)s 的案件。")
@@ -44,13 +45,13 @@ def case_by_number(case_number: str) -> CaseFields:
     number = (case_number or "").strip().upper()
     for model in apps.get_models():
         if issubclass(model, CaseFields) and not model._meta.abstract:
-            found = model.objects.filter(case_number=number).first()
+            found = model._default_manager.filter(case_number=number).first()
             if found is not None:
                 return found
     raise ValidationError(ERR_NO_CASE, params={"number": number})
 
 
-def case_fast_forward(*, case_number: str, actor=None) -> FastForward:
+def case_fast_forward(*, case_number: str, actor: Actor = None) -> FastForward:
     """Make the case's scheduled timers due now and fire them (demo only)."""
     if not getattr(settings, "DEMO_TOOLS", False):
         raise PermissionDenied(ERR_NOT_DEMO)
@@ -79,4 +80,5 @@ def case_fast_forward(*, case_number: str, actor=None) -> FastForward:
             )  # fmt: skip
     from viewflow.workflow.timers import fire_due_timers
 
+    assert process.case_number is not None  # the case was found by its number
     return FastForward(case_number=process.case_number, timers=titles, fired=fire_due_timers())

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from viewflow.workflow.base import Node
+    from viewflow.workflow.models import Process, Task
 
-def start_case(start_node, *, user, perform: Callable) -> object:
+    from .types import Staff
+
+
+def start_case(start_node: Node, *, user: Staff, perform: Callable) -> object:
     """Run a ``flow.Start`` node as ``user``; returns the new process."""
     if not start_node.can_execute(user):
         raise PermissionDenied(f"{user} may not start {start_node.flow_class.__name__}")
@@ -28,7 +36,7 @@ def start_case(start_node, *, user, perform: Callable) -> object:
     return activation.process
 
 
-def _locked_task(task):
+def _locked_task(task: Task) -> Task:
     """``task`` re-read under the case lock, with the case instance the lock read and keeps
     for the transaction (``flows.locked_case``) as its process: no further case read."""
     from .flows import locked_case
@@ -40,7 +48,7 @@ def _locked_task(task):
     return task
 
 
-def _claim(node, task, user) -> None:
+def _claim(node: Node, task: Task, user: Staff) -> None:
     if not node.can_assign(user, task):
         raise PermissionDenied(f"{user} may not claim task {task.pk}")
     node.activation_class(task).assign(user)
@@ -48,14 +56,14 @@ def _claim(node, task, user) -> None:
     task.save(update_fields=["assigned"])
 
 
-def assign_task(task, *, user) -> None:
+def assign_task(task: Task, *, user: Staff) -> None:
     """Claim a NEW task for ``user`` (the queue's "assign" button)."""
     node = task.flow_task
     with node.flow_class.lock(task.process_id):  # the lock's transaction; no savepoint inside it
         _claim(node, _locked_task(task), user)
 
 
-def complete_task(task, *, user, perform: Callable) -> object:
+def complete_task(task: Task, *, user: Staff, perform: Callable) -> object:
     """Claim (if needed) and complete a human task as ``user``; returns the process.
 
     Claim, start and complete are one transaction under one case lock (issue 19 item 3):
@@ -77,7 +85,7 @@ def complete_task(task, *, user, perform: Callable) -> object:
     return activation.process
 
 
-def open_tasks(process, node=None):
+def open_tasks(process: Process, node: Node | None = None) -> QuerySet[Task]:
     """Unfinished tasks of a case, optionally of one node."""
     qs = process.flow_class.task_class._default_manager.filter(process_id=process.pk).exclude(
         status__in=[STATUS.DONE, STATUS.CANCELED]

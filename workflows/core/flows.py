@@ -11,25 +11,33 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
+from django.http import HttpRequest
 from viewflow.workflow import flow, lock
 from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.models import Process
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.view import ViewActivation
 
 from . import separation  # noqa: F401  (connects the task_finished receiver)
 from .cases import CaseTask, separation_excluded
+from .models import County, Township, Village
 from .scope import has_owner_permission, user_scope
 from .standins import begin_acting, stands_in_for
 from .txmemo import TransactionMemo
+from .types import AnyUser
+
+if TYPE_CHECKING:
+    from celery import Task as CeleryTask
 
 # The case rows locked by ``CaseLock`` in the current transaction: {process pk: instance}.
 _LOCKED_CASES = TransactionMemo()
 
 
-def locked_case(process_pk, *, adopt: bool = False):
+def locked_case(process_pk: int, *, adopt: bool = False) -> Process | None:
     """The case instance ``CaseLock`` read and locked in the current transaction, or ``None``.
 
     ``coerce()`` serves it only once the caller adopted it (``adopt=True``: the driver, which
@@ -44,7 +52,7 @@ def locked_case(process_pk, *, adopt: bool = False):
     return memo.get(process_pk)
 
 
-def coerce(process):
+def coerce(process: Process) -> Process:
     """The flow's own process subclass for a base ``Process`` row: the instance locked in this
     transaction when there is one (issue 19 item 3: the case is read once per transaction,
     not once per node check, activation and service)."""
@@ -64,7 +72,7 @@ class CaseLock(lock.SelectForUpdateLock):
     instance (``TransactionMemo``), so a rolled-back change is never served."""
 
     @contextmanager
-    def __call__(self, flow_class, process_pk):
+    def __call__(self, flow_class: type[flow.Flow], process_pk: int) -> Iterator[None]:
         memo = _LOCKED_CASES.current()
         if memo is not None and ("read", process_pk) in memo:
             with transaction.atomic():  # viewflow's nesting: a failing node still rolls back only its own part
@@ -81,7 +89,7 @@ class CaseLock(lock.SelectForUpdateLock):
                         continue
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
                 if case is not None:
-                    _LOCKED_CASES.current()[("read", process_pk)] = case
+                    _LOCKED_CASES.current()[("read", process_pk)] = case  # type: ignore[index]  # inside atomic(): never None
                 try:
                     yield
                 finally:
@@ -97,7 +105,7 @@ class CaseLock(lock.SelectForUpdateLock):
 case_lock = CaseLock()
 
 
-def case_visible(user, process) -> bool:
+def case_visible(user: AnyUser, process: Process) -> bool:
     process = coerce(process)
     township_id = getattr(process, "township_id", None)
     if township_id is None:
@@ -105,7 +113,7 @@ def case_visible(user, process) -> bool:
     return user_scope(user).covers(township_id=township_id, village_id=getattr(process, "village_id", None))
 
 
-def case_readable(user, process) -> bool:
+def case_readable(user: AnyUser, process: Process) -> bool:
     """May ``user`` see this case? Acting scope (``case_visible``) or a read-only share of exactly
     this case with one of the user's townships (or their county's): a process model declares it
     with ``read_only_township_ids()`` (temporary assistance at the place of emergency, TA18; ZB20).
@@ -124,7 +132,7 @@ class CaseFlow(flow.Flow):
     lock_impl = case_lock
     task_class = CaseTask
 
-    def has_view_permission(self, user, obj=None):
+    def has_view_permission(self, user: AnyUser, obj: Process | None = None) -> bool:
         if not getattr(user, "is_authenticated", False):
             return False
         if obj is None:
@@ -133,7 +141,7 @@ class CaseFlow(flow.Flow):
             return not user_scope(user).is_empty
         return case_readable(user, obj)
 
-    def has_manage_permission(self, user, obj=None):
+    def has_manage_permission(self, user: AnyUser, obj: Process | None = None) -> bool:
         # Cancelling, undoing or reviving a case by hand bypasses the legal
         # procedure (termination needs its own recorded decision, MSL 29).
         return False
@@ -148,18 +156,22 @@ class CaseNodeMixin:
       holds the node's permission themselves.
     """
 
-    def _allowed(self, user, task) -> bool:
+    # Set by viewflow's node class this mixes into.
+    name: str
+    _owner_permission_obj: Any
+
+    def _allowed(self, user: AnyUser, task: Task) -> bool:
         process = coerce(task.process)
         if not case_visible(user, process):
             return False
         return user.pk not in separation_excluded(process, self.name)
 
-    def is_separated(self, user, task) -> bool:
+    def is_separated(self, user: AnyUser, task: Task) -> bool:
         """In scope, but excluded from this task by separation of duties."""
         process = coerce(task.process)
         return case_visible(user, process) and user.pk in separation_excluded(process, self.name)
 
-    def _owner_permission_pk(self, task):
+    def _owner_permission_pk(self, task: Task) -> int | None:
         """Pk of the region the node's permission is checked on (``None``: model-wide only).
         ``township_of`` and its siblings name the column (``pk_of``): no region row is read."""
         obj = self._owner_permission_obj
@@ -172,12 +184,12 @@ class CaseNodeMixin:
             obj = obj(task.process)
         return getattr(obj, "pk", None)
 
-    def _holds_node_permission(self, user, task) -> bool:
+    def _holds_node_permission(self, user: AnyUser, task: Task) -> bool:
         if not task.owner_permission:
             return True
         return has_owner_permission(user, task.owner_permission, self._owner_permission_pk(task))
 
-    def can_assign(self, user, task):
+    def can_assign(self, user: AnyUser | None, task: Task) -> bool:
         """viewflow's test (unclaimed, signed in, the node's permission on the case's region,
         or model-wide), answered from the permission rows read once per request or transaction
         (``scope.has_owner_permission``), after the region and separation checks."""
@@ -185,10 +197,10 @@ class CaseNodeMixin:
             return False
         return self._allowed(user, task) and self._holds_node_permission(user, task)
 
-    def can_execute(self, user, task):
+    def can_execute(self, user: AnyUser, task: Task) -> bool:
         if not self._allowed(user, task):
             return False
-        if super().can_execute(user, task):
+        if super().can_execute(user, task):  # type: ignore[misc]  # a mixin: the node class supplies it
             return True
         return (
             task.owner_id is not None
@@ -196,13 +208,13 @@ class CaseNodeMixin:
             and self._holds_node_permission(user, task)
         )
 
-    def can_view(self, user, task):
+    def can_view(self, user: AnyUser, task: Task) -> bool:
         return case_visible(user, task.process)
 
 
 class CaseViewActivation(ViewActivation):
     @ViewActivation.status.super()
-    def start(self, request):
+    def start(self, request: HttpRequest) -> None:
         # A deputy starting the principal's task takes it over "on behalf of"
         # the principal (recorded on the task, the actor record and the audit).
         begin_acting(task=self.task, user=getattr(request, "user", None))
@@ -215,16 +227,16 @@ class View(CaseNodeMixin, flow.View):
     activation_class = CaseViewActivation
 
 
-def township_of(process):
+def township_of(process: Process) -> Township:
     """Permission object for township-scoped tasks (receives the base Process)."""
     return coerce(process).township
 
 
-def county_of(process):
+def county_of(process: Process) -> County:
     return coerce(process).county
 
 
-def village_of(process):
+def village_of(process: Process) -> Village:
     return coerce(process).village
 
 
@@ -251,7 +263,7 @@ from .queueing import enqueue_on_commit  # noqa: E402
 
 class QueuedHandleActivation(HandleActivation):
     @Activation.status.super()
-    def activate(self):
+    def activate(self) -> None:
         job = self.flow_task._job
         if job is None:
             return
@@ -263,7 +275,7 @@ class QueuedHandle(flow.Handle):
     activation_class = QueuedHandleActivation
     _job = None
 
-    def Job(self, celery_task):
+    def Job(self, celery_task: CeleryTask) -> QueuedHandle:
         """The Celery task (taking the task pk) that advances this node."""
         self._job = celery_task
         return self

@@ -8,6 +8,8 @@ soon as its total reaches ``AXES_FAILURE_LIMIT``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
@@ -16,8 +18,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from .audit import audit_record
+from .types import Actor, Staff
 
 
 def account_failures(*, username: str) -> int:
@@ -27,7 +31,7 @@ def account_failures(*, username: str) -> int:
 
 
 @transaction.atomic
-def account_unlock(*, user, actor) -> int:
+def account_unlock(*, user: Staff, actor: Actor) -> int:
     """Clear every recorded failure of ``user`` (all addresses) so they can sign in again.
 
     Returns how many failures were cleared; an account without failures is left alone
@@ -47,7 +51,9 @@ def account_unlock(*, user, actor) -> int:
 
 
 @receiver(user_locked_out, dispatch_uid="audit-staff-lockout")
-def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
+def audit_lockout(
+    sender: object, request: HttpRequest | None, username: str | None, ip_address: str | None, **kwargs: Any
+) -> None:
     """Audit the failure that locks an account, once: axes sends this signal again on
     every refused attempt while locked, and those are already in its failure log."""
     if not username or request is None:

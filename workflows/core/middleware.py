@@ -11,7 +11,10 @@ task gets a page saying so when they open its assign or execute URL (the
 case's existence is no secret to them).
 """
 
-from django.http import Http404
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from viewflow.workflow.models import Process, Task
 
@@ -27,17 +30,23 @@ READ_ONLY_URL_NAMES = frozenset({"process_detail", "process_chart"})
 
 
 class CaseScopeMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             return self.get_response(request)
         finally:
             # A deputy's "on behalf of" never outlives the request.
             end_acting()
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         process_pk = view_kwargs.get("process_pk")
         if process_pk is None:
             return None

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django_stubs_ext import StrOrPromise
+
+from workflows.core.types import StrOrPromise
 
 CENT = Decimal("0.01")
 

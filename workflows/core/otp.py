@@ -23,6 +23,8 @@ each device survives new password logins.
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import segno
@@ -32,7 +34,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
@@ -42,6 +44,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
 from .models import Role, StaffAssignment
+from .types import Actor, Staff
 
 #: Roles that must sign in with a second factor when ``STAFF_OTP_REQUIRED`` is on (issue 18).
 REQUIRED_ROLES = frozenset({Role.APPROVER, Role.COUNTY_OFFICER, Role.COUNTY_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR})
@@ -66,7 +69,7 @@ OPEN_BEFORE_SECOND_FACTOR = {
 # -- reads -------------------------------------------------------------------------------
 
 
-def second_factor_required(user) -> bool:
+def second_factor_required(user: Staff) -> bool:
     """Whether ``user``'s role obliges a second factor under the current setting."""
     if not settings.STAFF_OTP_REQUIRED or not user.is_authenticated:
         return False
@@ -75,22 +78,22 @@ def second_factor_required(user) -> bool:
     return StaffAssignment.objects.active().filter(user=user, role__in=REQUIRED_ROLES).exists()
 
 
-def totp_device(user) -> TOTPDevice | None:
+def totp_device(user: Staff) -> TOTPDevice | None:
     """The user's confirmed authenticator, if any (at most one: enrolment refuses a second)."""
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
-def has_second_factor(user) -> bool:
+def has_second_factor(user: Staff) -> bool:
     return next(devices_for_user(user, confirmed=True), None) is not None
 
 
-def second_factor_state(user) -> str:
+def second_factor_state(user: Staff) -> str:
     if has_second_factor(user):
         return STATE_VERIFY
     return STATE_ENROL if second_factor_required(user) else STATE_NONE
 
 
-def recovery_codes_left(user) -> int:
+def recovery_codes_left(user: Staff) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
@@ -122,7 +125,7 @@ def qr_data_uri(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def totp_enrolment_device(*, user) -> TOTPDevice:
+def totp_enrolment_device(*, user: Staff) -> TOTPDevice:
     """The unconfirmed authenticator ``user`` is enrolling (made on first call, the same
     secret on reload). Refuses when a confirmed one exists: a second device would let
     whoever holds only the password add a factor of their own."""
@@ -135,7 +138,7 @@ def totp_enrolment_device(*, user) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_enrolment_confirm(*, user, token: str, request=None) -> list[str] | None:
+def totp_enrolment_confirm(*, user: Staff, token: str, request: HttpRequest | None = None) -> list[str] | None:
     """Confirm ``user``'s pending authenticator with one code from it.
 
     On success: the device is confirmed, ``RECOVERY_CODE_COUNT`` fresh recovery codes
@@ -173,7 +176,7 @@ def _clean(token: str) -> str:
     return "".join((token or "").split()).lower()
 
 
-def _candidate_devices(user, token: str):
+def _candidate_devices(user: Staff, token: str) -> list[TOTPDevice] | list[StaticDevice]:
     """Six digits are an authenticator code, anything else a recovery code: trying the
     other kind would only add a throttle step to a device the user did not mean."""
     if token.isdigit() and len(token) == 6:
@@ -181,7 +184,7 @@ def _candidate_devices(user, token: str):
     return list(StaticDevice.objects.devices_for_user(user, confirmed=True).select_for_update())
 
 
-def second_factor_verify(*, user, token: str, request) -> bool:
+def second_factor_verify(*, user: Staff, token: str, request: HttpRequest) -> bool:
     """The code step of a sign-in. True: the session is verified (and the account's login
     failures are cleared). False: the failure is audited and counted by django-axes; if it
     was the one that locks the account, the session is signed out (``request.axes_locked_out``
@@ -219,7 +222,7 @@ def second_factor_verify(*, user, token: str, request) -> bool:
 
 
 @transaction.atomic
-def second_factor_reset(*, user, actor) -> int:
+def second_factor_reset(*, user: Staff, actor: Actor) -> int:
     """Remove every second-factor device of ``user`` (lost phone): audited, like
     ``staff.unlock``. The user enrols again at the next request if their role requires
     it. Returns how many devices went; a user without any is left alone, unaudited."""
@@ -241,7 +244,7 @@ def second_factor_reset(*, user, actor) -> int:
 
 
 @receiver(user_logged_in, dispatch_uid="staff-second-factor-state")
-def decide_second_factor(sender, request, user, **kwargs) -> None:
+def decide_second_factor(sender: object, request: HttpRequest | None, user: Staff, **kwargs: Any) -> None:
     """At the password step: what this session still owes. A sign-in that owes nothing is
     complete, and clears the account's failure count (what AXES_RESET_ON_SUCCESS did)."""
     if request is None or not hasattr(request, "session"):
@@ -256,13 +259,19 @@ class StaffSecondFactorMiddleware:
     """A signed-in session that still owes a code or an enrolment reaches only those
     pages (and logout, the language switch). After OTPMiddleware and the login check."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None

@@ -8,10 +8,12 @@ administrator's action in the admin (workflows/core/admin.py).
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from . import otp
+from .types import StaffRequest
 
 app_name = "second_factor"
 
@@ -35,20 +38,20 @@ class CodeForm(forms.Form):
     )
 
 
-def _next_url(request) -> str:
+def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return settings.LOGIN_REDIRECT_URL
 
 
-def _render(request, template, context):
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     # No navigation links before the sign-in is complete: they would only bounce back here.
     return render(request, template, {"ws_nav": None, "next": _next_url(request), **context})
 
 
 @never_cache
-def verify(request):
+def verify(request: StaffRequest) -> HttpResponse:
     """The code step: six digits from the authenticator, or one recovery code."""
     user = request.user
     if request.user.is_verified():
@@ -73,7 +76,7 @@ def verify(request):
 
 
 @never_cache
-def enrol(request):
+def enrol(request: StaffRequest) -> HttpResponse:
     """Enrol an authenticator: QR code and the secret as text, confirmed by one code.
     Forced for the roles in ``otp.REQUIRED_ROLES``; open to everyone else."""
     user = request.user
@@ -107,7 +110,7 @@ def enrol(request):
 
 
 @never_cache
-def recovery_codes(request):
+def recovery_codes(request: StaffRequest) -> HttpResponse:
     """The recovery codes just made, shown once: taken out of the session on display."""
     codes = request.session.pop(otp.FRESH_CODES_KEY, None)
     if not codes:

@@ -11,6 +11,8 @@ Reading scope (which cases a user may see) lives in ``workflows.core.scope``.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +25,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from .audit import audit_record
 from .models import County, StaffAssignment, Township, Village
 from .models.staff import Role
+from .types import Actor, Staff
 
 User = get_user_model()
 
@@ -38,12 +41,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 REGION_MODELS = (County, Township, Village)
+#: The region an assignment is for (``None``: the whole system, for an administrator).
+Region: TypeAlias = County | Township | Village
 REGION_CODENAMES = frozenset(c for codes in ROLE_PERMISSIONS.values() for c in codes)
 
 
-def _desired_permissions(user) -> set[tuple[int, str, str]]:
+def _desired_permissions(user: Staff) -> set[tuple[int, str, str]]:
     """{(content_type_id, object_pk, codename)} the active assignments grant."""
-    desired = set()
+    desired: set[tuple[int, str, str]] = set()
     cts = ContentType.objects.get_for_models(*REGION_MODELS)
     for a in StaffAssignment.objects.active().filter(user=user):
         region = a.region
@@ -55,7 +60,7 @@ def _desired_permissions(user) -> set[tuple[int, str, str]]:
     return desired
 
 
-def _current_permissions(user) -> set[tuple[int, str, str]]:
+def _current_permissions(user: Staff) -> set[tuple[int, str, str]]:
     cts = ContentType.objects.get_for_models(*REGION_MODELS).values()
     rows = UserObjectPermission.objects.filter(
         user=user, content_type__in=cts, permission__codename__in=REGION_CODENAMES
@@ -63,17 +68,18 @@ def _current_permissions(user) -> set[tuple[int, str, str]]:
     return {(ct, str(pk), code) for ct, pk, code in rows}
 
 
-def _sync_user_permissions(user) -> dict[str, list[str]]:
+def _sync_user_permissions(user: Staff) -> dict[str, list[str]]:
     desired, current = _desired_permissions(user), _current_permissions(user)
     ct_models = {ct.id: model for model, ct in ContentType.objects.get_for_models(*REGION_MODELS).items()}
-    added, removed = [], []
+    added: list[str] = []
+    removed: list[str] = []
     for ct_id, pk, codename in sorted(desired - current):
         model = ct_models[ct_id]
-        assign_perm(f"core.{codename}", user, model.objects.get(pk=pk))
+        assign_perm(f"core.{codename}", user, model._default_manager.get(pk=pk))
         added.append(f"{model._meta.model_name}:{pk}:{codename}")
     for ct_id, pk, codename in sorted(current - desired):
         model = ct_models[ct_id]
-        remove_perm(f"core.{codename}", user, model.objects.get(pk=pk))
+        remove_perm(f"core.{codename}", user, model._default_manager.get(pk=pk))
         removed.append(f"{model._meta.model_name}:{pk}:{codename}")
     # Staff flag: anyone with an active assignment may log into staff pages;
     # administrators additionally get the Django admin (no case permissions).
@@ -91,13 +97,13 @@ def _sync_user_permissions(user) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def assignment_grant(*, user, role: str, region=None, actor=None) -> StaffAssignment:
+def assignment_grant(*, user: Staff, role: str, region: Region | None = None, actor: Actor = None) -> StaffAssignment:
     """Give ``user`` the ``role`` over ``region`` and derive its object permissions.
 
     Idempotent: an identical active assignment is returned unchanged.
     Raises ``ValidationError`` (translated) when the region does not fit the role.
     """
-    fields = {"county": None, "township": None, "village": None}
+    fields: dict[str, Region | None] = {"county": None, "township": None, "village": None}
     if region is not None:
         fields[type(region).__name__.lower()] = region
     existing = StaffAssignment.objects.active().filter(user=user, role=role, **fields).first()
@@ -119,7 +125,7 @@ def assignment_grant(*, user, role: str, region=None, actor=None) -> StaffAssign
 
 
 @transaction.atomic
-def assignment_revoke(*, assignment: StaffAssignment, actor=None) -> StaffAssignment:
+def assignment_revoke(*, assignment: StaffAssignment, actor: Actor = None) -> StaffAssignment:
     """End an assignment and withdraw the permissions no other assignment still grants."""
     assignment = StaffAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.revoked_at is not None:
@@ -139,11 +145,11 @@ def assignment_revoke(*, assignment: StaffAssignment, actor=None) -> StaffAssign
     return assignment
 
 
-def _real_user(actor):
+def _real_user(actor: Actor) -> Staff | None:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def validate_region_for_role(role: str, region) -> None:
+def validate_region_for_role(role: str, region: Region | None) -> None:
     probe = StaffAssignment(role=role)
     if region is not None:
         setattr(probe, type(region).__name__.lower(), region)

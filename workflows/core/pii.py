@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from .audit import audit_record
 from .models import AuditEvent
+from .types import Staff
 
 ACTION_VIEWED = "pii.viewed"
 ACTION_EXPORTED = "pii.exported"
@@ -85,14 +86,14 @@ class PiiReasonForm(forms.Form):
         error_messages={"required": ERR_REASON_REQUIRED},
     )
 
-    def clean_reason(self):
+    def clean_reason(self) -> str:
         return clean_reason(self.cleaned_data.get("reason"))
 
 
 def pii_access_record(
     *,
-    actor,
-    case,
+    actor: Staff,
+    case: models.Model | None,
     kind: str | Sequence[str],
     fields: Sequence[str],
     reason: str,
@@ -139,7 +140,7 @@ def pii_access_record(
         )
 
 
-def pii_accesses(case):
+def pii_accesses(case: models.Model) -> models.QuerySet[AuditEvent]:
     """The personal-data accesses of ``case``, oldest first (for tests and reports)."""
     return AuditEvent.objects.filter(chain=f"case:{case.pk}", action__in=(ACTION_VIEWED, ACTION_EXPORTED)).order_by(
         "seq"

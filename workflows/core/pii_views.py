@@ -8,7 +8,7 @@ Whoever may see the case may ask (``case_visible``); anyone else gets a 404, fro
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.cache import never_cache
@@ -18,11 +18,12 @@ from viewflow.workflow.models import Process
 from .flows import case_visible, coerce
 from .id_numbers import mask_id_number
 from .pii import PiiKind, PiiReasonForm, mask_account, pii_access_record
+from .types import StaffRequest
 
 app_name = "personal_data"
 
 
-def _case(request, process_pk: int):
+def _case(request: HttpRequest, process_pk: int) -> Process:
     process = Process.objects.filter(pk=process_pk).first()
     if process is None or not case_visible(request.user, process):
         raise Http404("No case matches the given query.")
@@ -31,7 +32,7 @@ def _case(request, process_pk: int):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def case_numbers(request, process_pk: int):
+def case_numbers(request: StaffRequest, process_pk: int) -> HttpResponse:
     process = _case(request, process_pk)
     household = getattr(process, "household", None) if getattr(process, "household_id", None) else None
     members = list(household.members.order_by("pk")) if household is not None else []

@@ -18,10 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+
+from .types import StrOrPromise
+
+if TYPE_CHECKING:
+    from viewflow.workflow.base import Flow
 
 
 class Programme(models.TextChoices):
@@ -74,7 +80,7 @@ class IntakeCriteria:
     # household may apply to be enrolled alone (county rule ``SinglePersonHouseholdRule``)
     single_person_household: bool = False
 
-    def met(self, **claimed) -> bool:
+    def met(self, **claimed: object) -> bool:
         """True if every required claim is made (the one statement of the rule)."""
         return all(bool(claimed.get(name)) for name in self.claims)
 
@@ -154,7 +160,7 @@ class ProgrammeSpec:
     flow: str  # dotted path of the flow class, resolved lazily (core imports no app)
     process_model: str  # "app_label.Model" of its cases (dibao and 特困 share one)
     legal_basis: tuple[str, ...]
-    intake_title: str
+    intake_title: StrOrPromise
     intake_template: str
     letters: dict[str, str]  # document kind -> PDF template
     intake: IntakeCriteria = field(default_factory=IntakeCriteria)
@@ -167,11 +173,11 @@ class ProgrammeSpec:
     change_legal_basis: tuple[str, ...] = ()
 
     @property
-    def label(self) -> str:
+    def label(self) -> StrOrPromise:
         return Programme(self.code).label
 
     @cached_property
-    def flow_class(self):
+    def flow_class(self) -> type[Flow]:
         return import_string(self.flow)
 
     @property
@@ -182,7 +188,7 @@ class ProgrammeSpec:
     def change_basis(self) -> tuple[str, ...]:
         return self.change_legal_basis or self.legal_basis
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.code)
 
 
@@ -277,7 +283,7 @@ def spec(code: str) -> ProgrammeSpec:
         raise LookupError(f"unknown programme {code!r}") from None
 
 
-def is_programme(code) -> bool:
+def is_programme(code: object) -> bool:
     return str(code) in REGISTRY
 
 
@@ -285,7 +291,7 @@ def all_specs() -> tuple[ProgrammeSpec, ...]:
     return tuple(REGISTRY.values())
 
 
-def for_flow(flow_class) -> ProgrammeSpec | None:
+def for_flow(flow_class: type[Flow] | Flow) -> ProgrammeSpec | None:
     """The spec whose flow is ``flow_class`` (a flow class or instance), or None."""
     cls = flow_class if isinstance(flow_class, type) else type(flow_class)
     path = f"{cls.__module__}.{cls.__qualname__}"
@@ -297,12 +303,12 @@ def specs_of(process_model: str) -> tuple[ProgrammeSpec, ...]:
     return tuple(s for s in REGISTRY.values() if s.process_model.lower() == process_model.lower())
 
 
-def flows_of(process_model: str) -> tuple:
+def flows_of(process_model: str) -> tuple[type[Flow], ...]:
     """The flow classes whose cases are ``process_model`` rows (dibao and 特困 share one)."""
     return tuple(s.flow_class for s in specs_of(process_model))
 
 
-def for_process(process) -> ProgrammeSpec:
+def for_process(process: models.Model) -> ProgrammeSpec:
     """The spec of a case: its ``programme`` field, else the one programme of its model."""
     code = getattr(process, "programme", None)
     if code:
@@ -311,11 +317,11 @@ def for_process(process) -> ProgrammeSpec:
     return only
 
 
-def all_choices() -> list[tuple[str, str]]:
+def all_choices() -> list[tuple[str, StrOrPromise]]:
     """Every programme, for a column that may hold any (callable choices: no migration per programme)."""
     return [(s.code, s.label) for s in REGISTRY.values()]
 
 
-def choices_for(process_model: str) -> list[tuple[str, str]]:
+def choices_for(process_model: str) -> list[tuple[str, StrOrPromise]]:
     """The (code, label) choices of the programmes whose cases are ``process_model`` rows."""
     return [(s.code, s.label) for s in specs_of(process_model)]

@@ -11,13 +11,17 @@ again by the periodic sweeps: ``requeue_stale_handles`` (every minute, beat) for
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(celery_task, *args) -> None:
+def enqueue_on_commit(celery_task: Task, *args: object) -> None:
     """``celery_task.delay(*args)`` after commit; a publish failure is logged, never raised."""
 
     def publish() -> None:

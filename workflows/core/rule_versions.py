@@ -11,13 +11,16 @@ acceptance date. Seed data writes through the ORM and does not come here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, diff
-from .models.rules import RuleVersion
+from .models.rules import DibaoAmountRule, RuleVersion
+from .types import Actor
 
 ERR_WITHDRAW_IN_FORCE = _("已生效的版本不能撤回；如有错误，请新增一个更正版本并说明理由。")
 
@@ -26,12 +29,12 @@ def _chain(version: RuleVersion) -> str:
     return f"config:{version._meta.label_lower}"
 
 
-def _values(version: RuleVersion) -> dict:
+def _values(version: RuleVersion) -> dict[str, Any]:
     return model_to_dict(version, exclude=["id"])
 
 
 @transaction.atomic
-def rule_version_create(*, version: RuleVersion, actor) -> RuleVersion:
+def rule_version_create(*, version: RuleVersion, actor: Actor) -> RuleVersion:
     """Validate and save a new, unsaved ``version`` entered by ``actor``; audited.
 
     A version that ``corrects`` one in force is recorded as ``config.correct`` with the
@@ -60,7 +63,7 @@ def rule_version_create(*, version: RuleVersion, actor) -> RuleVersion:
 
 
 @transaction.atomic
-def rule_version_change(*, version: RuleVersion, old: dict, actor) -> RuleVersion:
+def rule_version_change(*, version: RuleVersion, old: dict[str, Any], actor: Actor) -> RuleVersion:
     """Save changes to a version not yet in force (``old``: the changed fields' previous values)."""
     version.full_clean()
     version.save()
@@ -77,7 +80,7 @@ def rule_version_change(*, version: RuleVersion, old: dict, actor) -> RuleVersio
 
 
 @transaction.atomic
-def rule_version_withdraw(*, version: RuleVersion, actor) -> None:
+def rule_version_withdraw(*, version: RuleVersion, actor: Actor) -> None:
     """Delete a version not yet in force (it never applied to anything); audited with its values."""
     model = type(version)
     stored = model._default_manager.select_for_update().filter(pk=version.pk).first()
@@ -86,7 +89,8 @@ def rule_version_withdraw(*, version: RuleVersion, actor) -> None:
     if stored.is_in_force_or_past:
         raise ValidationError(ERR_WITHDRAW_IN_FORCE)
     values = _values(stored)
-    bands = [str(b) for b in stored.bands.all()] if hasattr(stored, "bands") else None
+    banded = stored if isinstance(stored, DibaoAmountRule) else None
+    bands = [str(b) for b in banded.bands.all()] if banded is not None else None
     audit_record(
         action="config.withdraw",
         target=stored,
@@ -95,7 +99,7 @@ def rule_version_withdraw(*, version: RuleVersion, actor) -> None:
         changes=diff(values, {}),
         data={"county": stored.county_id, "effective_from": stored.effective_from, "bands": bands},
     )
-    if bands is not None:
+    if banded is not None:
         # The bands' own guard reads the version, which is still in the future here.
-        stored.bands.all().delete()
+        banded.bands.all().delete()
     stored.delete()

@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from .models import County, Township, Village
 from .txmemo import transaction_epoch
+from .types import AnyUser, Staff
+
+_Region = TypeVar("_Region", bound=Model)
 
 VIEW_CODENAMES = {"view_county_cases": "county", "view_township_cases": "township", "view_village_cases": "village"}
 
@@ -90,7 +94,7 @@ class _Pending(threading.local):
 _PENDING = _Pending()
 
 
-def bump_access_generation(**_kwargs) -> None:
+def bump_access_generation(**_kwargs: Any) -> None:
     """Access data changed: every access cache on every user object is out of date. Changed
     inside a transaction, what is read until that transaction ends may still roll back."""
     _GENERATION[0] += 1
@@ -99,7 +103,7 @@ def bump_access_generation(**_kwargs) -> None:
         transaction.on_commit(_PENDING.clear)
 
 
-def fresh_access_caches(user) -> None:
+def fresh_access_caches(user: AnyUser) -> None:
     """Drop what is cached on ``user`` when access data changed since it was read, or when it
     was read after an uncommitted change of access data in a transaction that is no longer
     the current one (committed, rolled back or rolled back to a savepoint): a rolled-back
@@ -114,10 +118,10 @@ def fresh_access_caches(user) -> None:
     for attr in _CACHED_ON_USER:
         if hasattr(user, attr):
             delattr(user, attr)
-    user._access_stamp = (generation, epoch if _PENDING.changed else None)
+    user._access_stamp = (generation, epoch if _PENDING.changed else None)  # type: ignore[union-attr]  # a cache on the user object
 
 
-def user_scope(user) -> UserScope:
+def user_scope(user: AnyUser) -> UserScope:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return UserScope(frozenset(), frozenset(), frozenset())
     fresh_access_caches(user)
@@ -142,11 +146,11 @@ def user_scope(user) -> UserScope:
     scope = UserScope(
         township_ids=township_ids, village_ids=frozenset(ids["village"]), county_ids=county_ids, object_permissions=rows
     )
-    user._scope_cache = scope
+    user._scope_cache = scope  # type: ignore[attr-defined]  # a cache on the user object
     return scope
 
 
-def user_object_permissions(user) -> tuple[tuple[int, str, str, str], ...]:
+def user_object_permissions(user: Staff) -> tuple[tuple[int, str, str, str], ...]:
     """(content type id, app label, codename, object pk) of every per-user guardian object
     permission of ``user``: one query (``user_scope`` keeps them with the scope it caches,
     so ``permissions.py`` dropping ``_scope_cache`` after a grant drops them too)."""
@@ -157,7 +161,7 @@ def user_object_permissions(user) -> tuple[tuple[int, str, str, str], ...]:
     )
 
 
-def prime_viewflow_object_perms(user) -> None:
+def prime_viewflow_object_perms(user: AnyUser) -> None:
     """Fill viewflow's per-object permission cache (``TaskQuerySet.user_queue`` reads
     ``user._viewflow_per_object_perm_cache``: ``"app.codename_pk"`` of the user's and
     their groups' object permissions) from the rows ``user_scope`` reads, plus one
@@ -171,10 +175,10 @@ def prime_viewflow_object_perms(user) -> None:
     if hasattr(user, "_viewflow_per_object_perm_cache"):
         return
     perms = {f"{perm}_{pk}" for perm, pk in object_permission_pairs(user)}
-    user._viewflow_per_object_perm_cache = perms
+    user._viewflow_per_object_perm_cache = perms  # type: ignore[attr-defined]  # a cache on the user object
 
 
-def object_permission_pairs(user) -> frozenset[tuple[str, str]]:
+def object_permission_pairs(user: Staff) -> frozenset[tuple[str, str]]:
     """``("app.codename", object pk)`` of every guardian object permission of ``user`` and
     of their groups: the rows ``prime_viewflow_object_perms`` reads, as pairs (kept on the
     user object, like viewflow's string cache, for the request)."""
@@ -196,11 +200,11 @@ def object_permission_pairs(user) -> frozenset[tuple[str, str]]:
         "content_type__app_label", "permission__codename", "object_pk"
     )
     pairs = frozenset((f"{app}.{codename}", str(pk)) for app, codename, pk in rows)
-    user._object_permission_pairs = pairs
+    user._object_permission_pairs = pairs  # type: ignore[attr-defined]  # a cache on the user object
     return pairs
 
 
-def has_owner_permission(user, permission: str, obj_pk) -> bool:
+def has_owner_permission(user: AnyUser, permission: str, obj_pk: int | str | None) -> bool:
     """``user.has_perm(permission, obj) or user.has_perm(permission)`` (viewflow's test for
     claiming a task), answered from the object permission rows read once per request or
     transaction (``object_permission_pairs``) instead of guardian's queries on every call:
@@ -215,7 +219,7 @@ def has_owner_permission(user, permission: str, obj_pk) -> bool:
     return permission in user.get_all_permissions()
 
 
-def claimable_q(user) -> Q:
+def claimable_q(user: Staff) -> Q:
     """Q over Task rows ``user`` may claim by permission: viewflow's ``user_queue`` test
     (no permission required, already theirs, a global permission, or the object permission
     the task names), with the object test as a row comparison
@@ -235,7 +239,7 @@ def claimable_q(user) -> Q:
     return q
 
 
-def regions_where(user, codename: str, klass):
+def regions_where(user: AnyUser, codename: str, klass: type[_Region]) -> QuerySet[_Region]:
     """Region objects of ``klass`` on which ``user`` holds ``core.<codename>``."""
     return get_objects_for_user(user, f"core.{codename}", klass=klass, with_superuser=False, accept_global_perms=False)
 
@@ -251,6 +255,7 @@ def connect_access_receivers() -> None:
 
     from .models import StaffAssignment, StaffProfile, StaffRelative
 
+    model: type[Model]
     for model in (UserObjectPermission, GroupObjectPermission, StaffAssignment, StaffProfile, StaffRelative):
         for signal in (post_save, post_delete):
             signal.connect(bump_access_generation, sender=model, dispatch_uid=f"core.scope.access.{model._meta.label}")

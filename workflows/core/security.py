@@ -14,6 +14,8 @@ short-lived session entries, workflows/portal/grants.py), so this leaves them al
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
@@ -38,7 +40,7 @@ def now() -> float:
 
 
 @receiver(user_logged_in, dispatch_uid="staff-session-clocks")
-def start_session_clocks(sender, request, user, **kwargs) -> None:
+def start_session_clocks(sender: object, request: HttpRequest | None, user: object, **kwargs: Any) -> None:
     """Every sign-in starts both clocks afresh (Django keeps session data when the
     same user signs in again, which would otherwise carry the old sign-in time)."""
     if request is not None and hasattr(request, "session"):
@@ -48,10 +50,10 @@ def start_session_clocks(sender, request, user, **kwargs) -> None:
 
 
 class StaffSessionTimeoutMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             expired = self._expired(request)
@@ -59,7 +61,7 @@ class StaffSessionTimeoutMiddleware:
                 return self._sign_out(request, expired)
         return self.get_response(request)
 
-    def _expired(self, request) -> str:
+    def _expired(self, request: HttpRequest) -> str:
         session = request.session
         current = now()
         signed_in = session.get(SIGNED_IN_KEY)
@@ -77,7 +79,7 @@ class StaffSessionTimeoutMiddleware:
             session[LAST_SEEN_KEY] = current
         return ""
 
-    def _sign_out(self, request, reason: str) -> HttpResponse:
+    def _sign_out(self, request: HttpRequest, reason: str) -> HttpResponse:
         next_path = request.get_full_path() if request.method == "GET" else ""
         logout(request)
         if reason == "idle":
@@ -122,12 +124,12 @@ DEFAULT_PERMISSIONS_POLICY = {
 
 
 class PermissionsPolicyMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         policy = getattr(settings, "PERMISSIONS_POLICY", None) or DEFAULT_PERMISSIONS_POLICY
         self.header = ", ".join(f"{feature}={allow}" for feature, allow in policy.items())
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response

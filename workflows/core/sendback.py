@@ -21,12 +21,14 @@ docs/workspace.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import STATUS
 
@@ -34,22 +36,26 @@ from workflows.core.audit import audit_record
 
 from .models import SendBack
 from .receivers import connect_models
+from .types import Staff
+
+if TYPE_CHECKING:
+    from viewflow.workflow.base import Flow
 
 ERR_SEND_BACK_NOT_YOURS = _("只能退回本人已领取的待办任务。")
 ERR_SEND_BACK_TARGET = _("该环节不能退回到所选步骤，或本案件尚未办理过该步骤。")
 ERR_SEND_BACK_REASON = _("请填写退回理由。")
 
 
-def declared_targets(flow_class) -> dict[str, tuple[str, ...]]:
+def declared_targets(flow_class: type[Flow]) -> dict[str, tuple[str, ...]]:
     """{node: earlier nodes it may send back to}, as the flow declares it
     (``send_back_targets`` on the flow class, next to its nodes)."""
     return getattr(flow_class, "send_back_targets", None) or {}
 
 
-def send_back_targets(task) -> list[tuple[str, str]]:
+def send_back_targets(task: Task) -> list[tuple[str, str]]:
     """(node name, title) of the earlier human steps ``task`` may send its case back to."""
     flow_class = task.flow_task.flow_class
-    out = []
+    out: list[tuple[str, str]] = []
     for name in declared_targets(flow_class).get(task.flow_task.name, ()):
         node = getattr(flow_class, name, None)
         if node is not None and getattr(node, "task_type", None) == "HUMAN":
@@ -58,7 +64,7 @@ def send_back_targets(task) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def case_send_back(*, task: Task, to_node: str, reason: str, actor) -> SendBack:
+def case_send_back(*, task: Task, to_node: str, reason: str, actor: Staff) -> SendBack:
     """Send the case of ``task`` (assigned to ``actor``) back to ``to_node`` (退回)."""
     node = task.flow_task
     flow_class = node.flow_class
@@ -106,7 +112,7 @@ def case_send_back(*, task: Task, to_node: str, reason: str, actor) -> SendBack:
     return send_back
 
 
-def direct_return_node(process) -> str | None:
+def direct_return_node(process: Process) -> str | None:
     """The node to return straight to after a resubmission (直达), or None.
 
     The flow's routing property calls this right after a send-back target node."""
@@ -119,7 +125,7 @@ def direct_return_node(process) -> str | None:
     return row
 
 
-def open_send_back(process) -> SendBack | None:
+def open_send_back(process: Process) -> SendBack | None:
     return (
         SendBack.objects.filter(process_id=process.pk)
         .exclude(state=SendBack.State.RETURNED)
@@ -132,7 +138,7 @@ def open_send_back(process) -> SendBack | None:
 # --- receivers ---------------------------------------------------------------------
 
 
-def _on_task_finished(sender, process, task, **kwargs):
+def _on_task_finished(sender: object, process: Process, task: Task, **kwargs: Any) -> None:
     """The re-done step finished: the send-back becomes RESUBMITTED (same transaction)."""
     if task.flow_task_type != "HUMAN":
         return  # only a human task is ever sent back to; spare machine steps the UPDATE
@@ -149,7 +155,9 @@ def _on_task_finished(sender, process, task, **kwargs):
         )
 
 
-def _on_task_created(sender, instance, created=False, raw=False, **kwargs):
+def _on_task_created(
+    sender: type[Task], instance: Task, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
     """A task of the sending node was created again: the case is back (RETURNED)."""
     if raw or not created or instance.flow_task_type != "HUMAN":
         return

@@ -28,8 +28,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,12 @@ from viewflow.workflow.signals import task_finished
 from .cases import CaseFields, flow_nodes, forget_separation, household_member_model
 from .models import CaseActorRecord, StaffProfile, StaffRelative
 from .scope import fresh_access_caches
+from .types import Staff
+
+if TYPE_CHECKING:
+    from viewflow.workflow.base import Flow
+
+    from .cases import FlowClasses
 
 ERR_SEPARATION = _(
     "根据职责分离规定，您不能办理本案件的这一环节：您已办理过本案件需要回避的环节，"
@@ -51,7 +58,7 @@ HUMAN_TASK_TYPES = frozenset({"HUMAN", "HUMAN_START"})
 # --- rules ---------------------------------------------------------------
 
 
-def _node_names(flow_class) -> list[str]:
+def _node_names(flow_class: type[Flow]) -> list[str]:
     return [node.name for node in flow_class.instance.nodes()]
 
 
@@ -60,7 +67,7 @@ def _match(patterns: Iterable[str], names: Iterable[str]) -> set[str]:
     return {name for name in names if any(fnmatchcase(name, p) for p in patterns)}
 
 
-def forbidden_nodes(flow_class, node_name: str) -> set[str]:
+def forbidden_nodes(flow_class: type[Flow], node_name: str) -> set[str]:
     """Nodes of ``flow_class`` whose finishers may not act on ``node_name``."""
     rules = getattr(flow_class.process_class, "separation_rules", None) or {}
     patterns = rules.get(node_name)
@@ -69,7 +76,7 @@ def forbidden_nodes(flow_class, node_name: str) -> set[str]:
     return _match(patterns, _node_names(flow_class))
 
 
-def role_kind_for(process_class, node_name: str) -> str:
+def role_kind_for(process_class: type[CaseFields], node_name: str) -> str:
     kinds = getattr(process_class, "actor_kinds", None) or {}
     return kinds.get(node_name, CaseActorRecord.Kind.ACTED)
 
@@ -78,7 +85,7 @@ def role_kind_for(process_class, node_name: str) -> str:
 
 
 @receiver(task_finished, dispatch_uid="core.separation.record_case_actor")
-def record_case_actor(sender, process, task, **kwargs):
+def record_case_actor(sender: object, process: CaseFields, task: Task, **kwargs: Any) -> None:
     """Remember who finished a human task of a case (runs inside the task's transaction)."""
     if task.flow_task_type not in HUMAN_TASK_TYPES or task.owner_id is None:
         return
@@ -131,7 +138,7 @@ def actors_of(process_ids: Iterable[int], node_names: Iterable[str]) -> dict[int
 # --- own household and declared relatives ----------------------------------
 
 
-def conflict_id_numbers(user) -> frozenset[str]:
+def conflict_id_numbers(user: Staff) -> frozenset[str]:
     """ID numbers ``user`` may not act on: their own and their declared relatives'."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -141,8 +148,8 @@ def conflict_id_numbers(user) -> frozenset[str]:
         return cached
     ids = set(StaffRelative.objects.filter(user=user).values_list("id_number", flat=True))
     ids |= {n for n in StaffProfile.objects.filter(user=user).values_list("id_number", flat=True) if n}
-    user._conflict_ids_cache = frozenset(ids)
-    return user._conflict_ids_cache
+    user._conflict_ids_cache = frozenset(ids)  # type: ignore[attr-defined]  # a cache on the user object
+    return user._conflict_ids_cache  # type: ignore[attr-defined]
 
 
 def users_related_to(id_numbers: Iterable[str]) -> set[int]:
@@ -158,13 +165,13 @@ def users_related_to(id_numbers: Iterable[str]) -> set[int]:
 # --- the rule, per case and as SQL ------------------------------------------
 
 
-def excluded_user_ids(process, node_name: str) -> set[int]:
+def excluded_user_ids(process: CaseFields, node_name: str) -> set[int]:
     """Users who may not act on ``node_name`` of ``process`` (the generic rule).
 
     One query: who finished a forbidden node of the case (and their principals),
     and staff whose own or declared relative's ID number is in the case's household.
     """
-    parts = []
+    parts: list[QuerySet[Any, int]] = []
     forbidden = forbidden_nodes(process.flow_class, node_name)
     if forbidden:
         acted = CaseActorRecord.objects.filter(process_id=process.pk, node_name__in=forbidden).order_by()
@@ -175,9 +182,12 @@ def excluded_user_ids(process, node_name: str) -> set[int]:
         # The household's ID numbers as a subquery of the same statement.
         household_id = getattr(process, f"{process.household_field}_id", None) if process.household_field else None
         if household_id is not None:
-            members = household_member_model(type(process)).objects.filter(household_id=household_id)
-            members = members.exclude(id_number="")
-            members = members.values("id_number")
+            members = (
+                household_member_model(type(process))
+                ._default_manager.filter(household_id=household_id)
+                .exclude(id_number="")
+                .values("id_number")
+            )
             for model in (StaffProfile, StaffRelative):
                 parts.append(model.objects.filter(id_number__in=members).order_by().values_list("user_id", flat=True))
     else:  # a process model with its own idea of the household
@@ -188,7 +198,7 @@ def excluded_user_ids(process, node_name: str) -> set[int]:
     return related | set(first.union(*rest) if rest else first)
 
 
-def excluded_tasks_q(flow_classes, user) -> Q:
+def excluded_tasks_q(flow_classes: FlowClasses, user: Staff) -> Q:
     """Q over Task rows ``user`` may not act on; use with ``.exclude()``.
 
     Built from the declared rules and the user's conflict ID numbers (one
@@ -215,10 +225,11 @@ def excluded_tasks_q(flow_classes, user) -> Q:
             TupleIn(Tuple(OuterRef("flow_task"), F("node_name")), pairs),
             process_id=OuterRef("process_id"),
         )
-        q |= Exists(acted)
+        # Q | Exists is a Q at run time; django-stubs types ``Q.__or__`` for a Q only.
+        q |= Exists(acted)  # type: ignore[assignment]
     # The other rules per process model (flows sharing a model, e.g. 低保 and 特困, share one
     # EXISTS), limited to the nodes they apply to by ``flow_task`` (no join to viewflow_process).
-    flows_of: dict[type, list] = defaultdict(list)
+    flows_of: dict[type[CaseFields], list[type[Flow]]] = defaultdict(list)
     for flow_class in flow_classes:
         flows_of[flow_class.process_class].append(flow_class)
     for process_class, flows in flows_of.items():
@@ -230,8 +241,8 @@ def excluded_tasks_q(flow_classes, user) -> Q:
         extra = getattr(process_class, "separation_sql", None)
         for node_names, process_q in extra(user) if extra else ():
             nodes = [getattr(flow_class, name) for flow_class in flows for name in sorted(node_names)]
-            case_excluded = process_class.objects.filter(process_q, pk=OuterRef("process_id"))
-            q |= Q(flow_task__in=nodes) & Exists(case_excluded)
+            case_excluded = process_class.objects.filter(process_q, pk=OuterRef("process_id"))  # type: ignore[attr-defined]  # a viewflow Process: ``objects``
+            q |= Q(flow_task__in=nodes) & Exists(case_excluded)  # type: ignore[assignment]  # as above
         household_field = getattr(process_class, "household_field", None)
         if conflict_ids and household_field:
             # Correlated on the task's process_id alone (no join from the task to its case).
@@ -239,7 +250,7 @@ def excluded_tasks_q(flow_classes, user) -> Q:
             cases = process_class._default_manager.filter(
                 pk=OuterRef("process_id"), **{f"{household_field}__members__id_number__in": conflict_ids}
             )
-            q |= Q(flow_task__in=[node for flow_class in flows for node in flow_nodes(flow_class)]) & Exists(cases)
+            q |= Q(flow_task__in=[node for flow_class in flows for node in flow_nodes(flow_class)]) & Exists(cases)  # type: ignore[assignment]  # as above
     return q
 
 

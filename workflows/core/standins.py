@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextvars
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -31,6 +33,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
 from .models import StandIn, Township
+from .types import Actor, AnyUser, Staff
+
+if TYPE_CHECKING:
+    from viewflow.workflow.models import Task
 
 ERR_STANDIN_SELF = _("不能指定本人作为自己的代理人。")
 ERR_STANDIN_DATES = _("代理结束日期不能早于开始日期。")
@@ -51,7 +57,13 @@ _acting: contextvars.ContextVar[Acting | None] = contextvars.ContextVar("core_ac
 
 @transaction.atomic
 def standin_create(
-    *, principal, deputy, township: Township, start_date: datetime.date, end_date: datetime.date, actor
+    *,
+    principal: Staff,
+    deputy: Staff,
+    township: Township,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    actor: Actor,
 ) -> StandIn:
     """Hand ``principal``'s approvals in ``township`` to ``deputy`` from ``start_date`` to ``end_date``."""
     if principal.pk == deputy.pk:
@@ -91,7 +103,7 @@ def standin_create(
 
 
 @transaction.atomic
-def standin_revoke(*, standin: StandIn, actor) -> StandIn:
+def standin_revoke(*, standin: StandIn, actor: Actor) -> StandIn:
     standin = StandIn.objects.select_for_update().get(pk=standin.pk)
     if standin.revoked_at is not None:
         return standin
@@ -111,27 +123,27 @@ def standin_revoke(*, standin: StandIn, actor) -> StandIn:
 # --- reading --------------------------------------------------------------
 
 
-def active_standins_for_deputy(user, on: datetime.date | None = None) -> list[StandIn]:
+def active_standins_for_deputy(user: AnyUser | None, on: datetime.date | None = None) -> list[StandIn]:
     """Stand-ins ``user`` holds today (cached on the user for the request)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return []
     on = on or timezone.localdate()
     cache = getattr(user, "_standin_cache", None)
     if cache is not None and cache[0] == on:
         return cache[1]
     rows = list(StandIn.objects.active_on(on).filter(deputy=user))
-    user._standin_cache = (on, rows)
+    user._standin_cache = (on, rows)  # type: ignore[attr-defined]  # a cache on the user object
     return rows
 
 
-def stands_in_for(user, principal_id: int, township_id: int | None) -> bool:
+def stands_in_for(user: AnyUser | None, principal_id: int, township_id: int | None) -> bool:
     """True if ``user`` is today's deputy of ``principal_id`` for ``township_id``."""
     return any(
         s.principal_id == principal_id and s.township_id == township_id for s in active_standins_for_deputy(user)
     )
 
 
-def inbox_q(user, township_path: str) -> Q:
+def inbox_q(user: AnyUser, township_path: str) -> Q:
     """Q over Task rows assigned to a principal ``user`` stands in for (per township)."""
     q = Q(pk__in=[])
     for s in active_standins_for_deputy(user):
@@ -142,7 +154,7 @@ def inbox_q(user, township_path: str) -> Q:
 # --- acting on behalf -------------------------------------------------------
 
 
-def begin_acting(*, task, user) -> Acting | None:
+def begin_acting(*, task: Task, user: AnyUser | None) -> Acting | None:
     """Called when ``user`` starts ``task``: if they act as a deputy, take the task over.
 
     Sets the task's owner to the deputy and ``task.data["on_behalf_of"]`` to
@@ -151,7 +163,7 @@ def begin_acting(*, task, user) -> Acting | None:
     """
     acting = None
     owner_id = task.owner_id
-    if owner_id and user is not None and owner_id != user.pk:
+    if owner_id and isinstance(user, User) and owner_id != user.pk:
         township_id = getattr(task.process.coerced, "township_id", None)
         if stands_in_for(user, owner_id, township_id):
             acting = Acting(task_id=task.pk, deputy_id=user.pk, principal_id=owner_id)
@@ -161,7 +173,7 @@ def begin_acting(*, task, user) -> Acting | None:
     return acting
 
 
-def current_on_behalf_of():
+def current_on_behalf_of() -> Staff | None:
     """The principal the current action is taken for, or None (pass to ``audit_record``)."""
     acting = _acting.get()
     if acting is None:
@@ -175,7 +187,7 @@ def end_acting() -> None:
     _acting.set(None)
 
 
-def record_on_behalf(*, task, deputy_id: int, principal_id: int) -> None:
+def record_on_behalf(*, task: Task, deputy_id: int, principal_id: int) -> None:
     """Audit "deputy on behalf of principal" on the case chain (inside the task's transaction)."""
     from django.contrib.auth import get_user_model
 

@@ -19,10 +19,13 @@ signal (``task_withdrawn`` / ``task_transferred``) for notifications.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import django.dispatch
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
@@ -32,6 +35,7 @@ from .audit import audit_record
 from .cases import separation_excluded
 from .flows import coerce
 from .models import SendBack
+from .types import AnyUser, Staff
 
 ERR_WITHDRAW_DENIED = _("只能撤回本人提交、且下一环节尚未被领取的办理事项。")
 ERR_WITHDRAW_NOT_ALLOWED = _("您已不能办理该环节，无法撤回。")
@@ -50,7 +54,7 @@ task_urged = django.dispatch.Signal()  # sender=flow class; task, actor (sent by
 # --- 撤回 ----------------------------------------------------------------------------
 
 
-def withdrawable(process_id: int, tasks=None) -> dict[int, Task]:
+def withdrawable(process_id: int, tasks: Iterable[Task] | None = None) -> dict[int, Task]:
     """{pk of an open NEW human task: the finished human task that led to it}.
 
     Follows ``Task.previous`` back through gateway tasks only. ``tasks``: the case's
@@ -85,12 +89,12 @@ def withdrawable(process_id: int, tasks=None) -> dict[int, Task]:
     return out
 
 
-def withdrawable_by(process_id: int, user, tasks=None) -> dict[int, Task]:
+def withdrawable_by(process_id: int, user: AnyUser, tasks: Iterable[Task] | None = None) -> dict[int, Task]:
     """``withdrawable`` restricted to submissions ``user`` made."""
     return {pk: sent for pk, sent in withdrawable(process_id, tasks).items() if sent.owner_id == user.pk}
 
 
-def task_withdraw(*, task_pk: int, actor) -> Task:
+def task_withdraw(*, task_pk: int, actor: Staff) -> Task:
     """撤回: ``actor`` takes back the submission that created the NEW task ``task_pk``;
     returns the sender's step, newly created and assigned to ``actor``."""
     task = Task.objects.select_related("process").filter(pk=task_pk).first()
@@ -135,7 +139,7 @@ def task_withdraw(*, task_pk: int, actor) -> Task:
 # --- 转办 ----------------------------------------------------------------------------
 
 
-def transfer_candidates(task) -> list:
+def transfer_candidates(task: Task) -> list[Staff]:
     """Colleagues who could execute ``task``: the node's permission on the case's region
     object, not excluded by separation of duties; the holder excluded. Two queries."""
     from guardian.shortcuts import get_users_with_perms
@@ -145,7 +149,7 @@ def transfer_candidates(task) -> list:
         return []
     obj = node._owner_permission_obj(task.process)
     codename = task.owner_permission.split(".", 1)[-1]
-    users = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)
+    users: QuerySet[Staff] = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)  # type: ignore[assignment]  # without attach_perms: a user queryset
     excluded = separation_excluded(coerce(task.process), node.name)
     return sorted(
         (u for u in users if u.is_active and u.pk != task.owner_id and u.pk not in excluded),
@@ -153,7 +157,7 @@ def transfer_candidates(task) -> list:
     )
 
 
-def task_transfer(*, task_pk: int, target_pk: int, reason: str, actor) -> Task:
+def task_transfer(*, task_pk: int, target_pk: int, reason: str, actor: Staff) -> Task:
     """转办: the holder of an assigned task gives it to ``target`` with a reason."""
     reason = (reason or "").strip()
     task = Task.objects.select_related("process").filter(pk=task_pk).first()

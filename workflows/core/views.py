@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
+from viewflow.workflow.activation import Activation
 from viewflow.workflow.flow.views import mixins as vf_mixins
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
+from .types import StaffRequest
 
-def next_task_url(request, process, done_task) -> str:
+
+class TaskRequest(StaffRequest):
+    """For annotations: the request of a task page, with the activation viewflow's node view sets."""
+
+    activation: Activation
+
+
+def next_task_url(request: StaffRequest, process: Process, done_task: Task | None) -> str:
     """Where the browser goes after a submit (issue 14 item 4): the next task of the same
     case when it is already the user's (a flow that assigns the next step to whoever did
     this one), otherwise the case's workspace page — never viewflow's own case page. Leaves
@@ -45,22 +57,23 @@ class CaseTaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplate
     """
 
     template_filename = "task.html"
+    request: TaskRequest
 
     @property
-    def activation(self):
+    def activation(self) -> Activation:
         return self.request.activation
 
     @property
-    def process(self):
+    def process(self) -> Process:
         return self.request.activation.process
 
-    def perform(self, form) -> None:
+    def perform(self, form: Any) -> None:
         raise NotImplementedError
 
-    def get_success_url(self):
+    def get_success_url(self) -> str:
         return next_task_url(self.request, self.activation.process, self.activation.task)
 
-    def form_valid(self, form):
+    def form_valid(self, form: forms.BaseForm) -> HttpResponse:
         try:
             self.perform(form)
         except ValidationError as exc:

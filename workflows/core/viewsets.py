@@ -9,7 +9,10 @@ the tasks of a principal the user stands in for today.
 
 from __future__ import annotations
 
-from django.db.models import F, Func, OuterRef, Subquery
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
 from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard
@@ -19,24 +22,35 @@ from viewflow.workflow.flow.views.detail import DetailProcessView
 from .cases import case_scope_q
 from .scope import user_scope
 
+if TYPE_CHECKING:
+    from viewflow.workflow.base import Flow
+    from viewflow.workflow.models import Process, Task
 
-def _scope_processes(view, queryset):
+
+class _FlowView(Protocol):
+    """What the helpers below read of a viewflow list view."""
+
+    request: HttpRequest
+    flow_class: type[Flow]
+
+
+def _scope_processes(view: _FlowView, queryset: QuerySet[Process]) -> QuerySet[Process]:
     return queryset.filter(user_scope(view.request.user).case_filter())
 
 
-def _with_case(view, queryset):
+def _with_case(view: _FlowView, queryset: QuerySet[Task]) -> QuerySet[Task]:
     # Load each row's case with the task: rendering a row reads the case
     # (brief, case number), which would otherwise be one query per row.
     model_name = view.flow_class.process_class._meta.model_name
     return queryset.select_related(f"process__{model_name}")
 
 
-def _scope_tasks(view, queryset):
+def _scope_tasks(view: _FlowView, queryset: QuerySet[Task]) -> QuerySet[Task]:
     return _with_case(view, queryset.filter(case_scope_q([view.flow_class], view.request.user)))
 
 
 class ScopedProcessListView(dashboard.DashboardProcessListView):
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Process]:
         # viewflow's ``DashboardProcessListView.get_queryset`` annotates
         # ``Count("task", filter=unfinished)``: an aggregate join with every task
         # that the paginator's count keeps too (docs/performance.md, finding 1).
@@ -56,13 +70,13 @@ class ScopedProcessListView(dashboard.DashboardProcessListView):
 
 class ScopedTaskListView(dashboard.DashboardTaskListView):
     @viewprop
-    def queryset(self):
+    def queryset(self) -> QuerySet[Task]:
         return _scope_tasks(self, super().queryset)
 
 
 class ScopedInboxView(list_views.FlowInboxListView):
     @viewprop
-    def queryset(self):
+    def queryset(self) -> QuerySet[Task]:
         manager = self.flow_class.task_class._default_manager
         # ``inbox`` is region-scoped already (``CaseTaskQuerySet.filter_available``)
         return _with_case(self, manager.inbox([self.flow_class], self.request.user)).order_by("-created")
@@ -70,7 +84,7 @@ class ScopedInboxView(list_views.FlowInboxListView):
 
 class ScopedQueueView(list_views.FlowQueueListView):
     @viewprop
-    def queryset(self):
+    def queryset(self) -> QuerySet[Task]:
         # viewflow's own queryset (``user_queue(user, flow_class)``) tests permissions with a
         # concatenation no index serves and joins the process for its flow class: the
         # manager's ``queue`` reads the same rows through ``vf_task_new_by_permission``.
@@ -80,15 +94,15 @@ class ScopedQueueView(list_views.FlowQueueListView):
 
 class ScopedArchiveView(list_views.FlowArchiveListView):
     @viewprop
-    def queryset(self):
+    def queryset(self) -> QuerySet[Task]:
         return _scope_tasks(self, super().queryset)
 
 
 class ScopedProcessDetailView(DetailProcessView):
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Process]:
         return super().get_queryset().filter(user_scope(self.request.user).case_filter())
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # viewflow's template offers "Cancel" to everyone; ours only to whom the flow allows it.
         context["can_cancel_process"] = self.flow_class.instance.has_manage_permission(self.request.user, self.object)
@@ -103,7 +117,7 @@ class CaseFlowAppViewset(FlowAppViewset):
     archive_view_class = ScopedArchiveView
     process_detail_view_class = ScopedProcessDetailView
 
-    def get_context_data(self, request):
+    def get_context_data(self, request: HttpRequest) -> dict[str, Any]:
         manager = self._flow_class.task_class._default_manager
         return {
             "user_inbox": manager.inbox([self._flow_class], request.user),

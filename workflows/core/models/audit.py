@@ -8,19 +8,23 @@ the previous event's ``hash``, so an edited or deleted row breaks the chain
 writer locks to append, which serialises concurrent appends to one chain.
 """
 
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+_M = TypeVar("_M", bound=models.Model)
+
 ERR_APPEND_ONLY = _("审计记录只能追加，不能修改或删除。")
 
 
-class _FlushFirstManager(models.Manager):
+class _FlushFirstManager(models.Manager[_M]):
     """Every read of the audit tables first writes the events the current transaction has
     buffered (``workflows.core.audit.flush_pending``), so it sees them."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[_M]:
         from workflows.core.audit import flush_pending
 
         flush_pending(self.db)
@@ -38,7 +42,7 @@ class AuditChainHead(models.Model):
         verbose_name = _("审计链头")
         verbose_name_plural = _("审计链头")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.chain}#{self.seq}"
 
 
@@ -80,19 +84,19 @@ class AuditEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="auditevent_chain_seq_unique")]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.chain}#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError(str(ERR_APPEND_ONLY))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError(str(ERR_APPEND_ONLY))
 
     @property
-    def pk(self):
+    def pk(self) -> int | None:
         """The row id; an event still buffered by ``audit_record`` is written first."""
         if self.id is None and self.__dict__.get("_audit_buffered"):
             from workflows.core.audit import flush_pending
@@ -101,5 +105,5 @@ class AuditEvent(models.Model):
         return self.id
 
     @pk.setter
-    def pk(self, value):
+    def pk(self, value: int | None) -> None:
         self.id = value

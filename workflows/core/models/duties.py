@@ -10,6 +10,8 @@
   the same township for a date range.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +56,7 @@ class CaseActorRecord(models.Model):
             models.Index(fields=["process_id", "on_behalf_of", "node_name"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.process_id} {self.node_name} · {self.user_id}"
 
 
@@ -70,7 +72,7 @@ class StaffProfile(models.Model):
         verbose_name = _("工作人员档案")
         verbose_name_plural = _("工作人员档案")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.user)
 
 
@@ -101,12 +103,12 @@ class StaffRelative(models.Model):
         verbose_name_plural = _("近亲属备案")
         constraints = [models.UniqueConstraint(fields=["user", "id_number"], name="staffrelative_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} · {self.get_relation_display()}"
 
 
-class StandInQuerySet(models.QuerySet):
-    def active_on(self, day):
+class StandInQuerySet(models.QuerySet["StandIn"]):
+    def active_on(self, day: datetime.date) -> "StandInQuerySet":
         return self.filter(revoked_at__isnull=True, start_date__lte=day, end_date__gte=day)
 
 
@@ -139,5 +141,5 @@ class StandIn(models.Model):
             models.CheckConstraint(name="standin_not_self", condition=~models.Q(deputy=models.F("principal"))),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.deputy} → {self.principal} ({self.start_date}–{self.end_date})"

@@ -35,7 +35,7 @@ class County(models.Model):
             ("audit_county", _("审计本县案件（只读）")),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -59,10 +59,10 @@ class Township(models.Model):
             ("act_approver", _("乡镇审批人")),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def clean(self):
+    def clean(self) -> None:
         if self.county_id and self.code and not self.code.startswith(self.county.code):
             raise ValidationError({"code": ERR_CODE_PARENT % {"parent": self.county.code}})
 
@@ -89,9 +89,9 @@ class Village(models.Model):
             ("act_village_assistant", _("社会救助协理员")),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def clean(self):
+    def clean(self) -> None:
         if self.township_id and self.code and not self.code.startswith(self.township.code):
             raise ValidationError({"code": ERR_CODE_PARENT % {"parent": self.township.code}})

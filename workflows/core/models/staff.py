@@ -31,7 +31,7 @@ class Scope(models.TextChoices):
     SYSTEM = "system", _("全系统")
 
 
-ROLE_SCOPE = {
+ROLE_SCOPE: dict[str, Scope] = {
     Role.VILLAGE_ASSISTANT: Scope.VILLAGE,
     Role.CASE_WORKER: Scope.TOWNSHIP,
     Role.APPROVER: Scope.TOWNSHIP,
@@ -44,8 +44,8 @@ ROLE_SCOPE = {
 ERR_SCOPE_MISMATCH = _("角色“%(role)s”只能分配到%(scope)s。")
 
 
-class StaffAssignmentQuerySet(models.QuerySet):
-    def active(self):
+class StaffAssignmentQuerySet(models.QuerySet["StaffAssignment"]):
+    def active(self) -> "StaffAssignmentQuerySet":
         return self.filter(revoked_at__isnull=True)
 
 
@@ -100,7 +100,7 @@ class StaffAssignment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.region or '-'}"
 
     @property
@@ -108,21 +108,23 @@ class StaffAssignment(models.Model):
         return ROLE_SCOPE[self.role]
 
     @property
-    def region(self):
+    def region(self) -> Village | Township | County | None:
         return self.village or self.township or self.county
 
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
 
-    def clean(self):
+    def clean(self) -> None:
         scope = ROLE_SCOPE.get(self.role)
+        if scope is None:
+            return  # not a role at all: the field's choices refuse it
         expected = {
             Scope.VILLAGE: (False, False, True),
             Scope.TOWNSHIP: (False, True, False),
             Scope.COUNTY: (True, False, False),
             Scope.SYSTEM: (False, False, False),
-        }.get(scope)
+        }[scope]
         actual = (self.county_id is not None, self.township_id is not None, self.village_id is not None)
-        if expected is not None and actual != expected:
+        if actual != expected:
             raise ValidationError(ERR_SCOPE_MISMATCH % {"role": self.get_role_display(), "scope": Scope(scope).label})

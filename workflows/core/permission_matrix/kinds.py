@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from viewflow.workflow.base import Flow, Node
+
 if TYPE_CHECKING:
     from .registry import UrlEntry
 
@@ -29,7 +31,7 @@ class Kind:
     scoped = False
     label = ""
 
-    def anonymous(self, entry) -> int | str:
+    def anonymous(self, entry: UrlEntry) -> int | str:
         return LOGIN
 
     def expect(self, ctx: Ctx) -> int | str:
@@ -47,10 +49,10 @@ class PublicPage(Kind):
     kwargs: dict = field(default_factory=dict)
     label: str = "public"
 
-    def anonymous(self, entry):
+    def anonymous(self, entry: UrlEntry) -> int | str:
         return self.status
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         return self.status
 
 
@@ -60,10 +62,10 @@ class AdminPage(Kind):
 
     label: str = "admin"
 
-    def anonymous(self, entry):
+    def anonymous(self, entry: UrlEntry) -> int | str:
         return ANY_LOGIN  # LoginRequiredMiddleware or the admin itself
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         return ADMIN_LOGIN
 
 
@@ -71,10 +73,10 @@ class AdminPage(Kind):
 class AdminLogin(Kind):
     label: str = "admin login"
 
-    def anonymous(self, entry):
+    def anonymous(self, entry: UrlEntry) -> int | str:
         return 200
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         return 200
 
 
@@ -84,10 +86,10 @@ class AdminLogout(Kind):
 
     label: str = "admin logout"
 
-    def anonymous(self, entry):
+    def anonymous(self, entry: UrlEntry) -> int | str:
         return ANY_LOGIN
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         return 302
 
 
@@ -105,7 +107,7 @@ class StaffPage(Kind):
     label: str = "staff page"
     kwargs: dict = field(default_factory=dict)  # fixed URL arguments, e.g. {"county_pk": ...}
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         if self.codenames is None:
             return self.status
         return self.status if ctx.role.codenames & set(self.codenames) else self.denied
@@ -118,7 +120,7 @@ class FlowPage(Kind):
     status: int = 200
     label: str = "flow page"
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         return self.status if ctx.role.sees else 403
 
 
@@ -128,7 +130,7 @@ class FlowStart(Kind):
 
     label: str = "flow start"
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         return 200 if ctx.role.codenames & start_codenames(ctx.entry.flow_class) else 403
 
 
@@ -147,7 +149,7 @@ class CasePage(Kind):
     codenames: frozenset[str] | None = None
     denied: int = 403
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         if not ctx.in_scope:
             return 404
         if self.codenames is not None and not any(
@@ -201,7 +203,7 @@ class ObjectPage(Kind):
     role_first: bool = False
     scoped = True
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         lacks_role = self.codenames is not None and not ctx.role.codenames & set(self.codenames)
         if self.role_first and lacks_role:
             return self.denied
@@ -209,7 +211,7 @@ class ObjectPage(Kind):
             return 404
         return self.denied if lacks_role else self.status
 
-    def describe(self):
+    def describe(self) -> str:
         return f"{self.obj} page ({self.level})"
 
 
@@ -227,7 +229,7 @@ class TaskPage(Kind):
     label: str = "task page"
     scoped = True
 
-    def expect(self, ctx):
+    def expect(self, ctx: Ctx) -> int | str:
         if not ctx.in_scope:
             return 404
         if self.action == "detail":
@@ -242,7 +244,7 @@ class TaskPage(Kind):
             return 200 if holds_on_slot(ctx.role, codename, ctx.slot, region_kind) else 403
         return 403
 
-    def describe(self):
+    def describe(self) -> str:
         return f"task {self.action}"
 
 
@@ -254,7 +256,7 @@ FLOW_PAGES = {
 }
 
 
-def _node_permission(node) -> tuple[str, str] | None:
+def _node_permission(node: Node) -> tuple[str, str] | None:
     perm = getattr(node, "_owner_permission", None)
     if not perm:
         return None
@@ -265,7 +267,7 @@ def _node_permission(node) -> tuple[str, str] | None:
     return perm.split(".", 1)[1], region_kind
 
 
-def start_codenames(flow_class) -> frozenset[str]:
+def start_codenames(flow_class: type[Flow] | None) -> frozenset[str]:
     """Region permissions (any of) that let a role start ``flow_class``.
 
     Declared on the flow as ``start_codenames``; default: township case workers.

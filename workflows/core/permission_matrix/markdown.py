@@ -17,8 +17,9 @@ from .roles import ADMIN_LOGIN, ANY_LOGIN, LOGIN, ROLES
 # --- markdown -------------------------------------------------------------------
 
 
-def _fmt(value) -> str:
-    return {LOGIN: "→login", ADMIN_LOGIN: "→admin login", ANY_LOGIN: "→login"}.get(value, str(value))
+def _fmt(value: int | str) -> str:
+    redirects: dict[int | str, str] = {LOGIN: "→login", ADMIN_LOGIN: "→admin login", ANY_LOGIN: "→login"}
+    return redirects.get(value, str(value))
 
 
 def markdown() -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from importlib import import_module
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from viewflow.workflow.base import Flow, Node
 
 from .kinds import (
     FLOW_PAGES,
@@ -57,8 +58,8 @@ class UrlEntry:
     name: str | None  # "namespace:name"
     callback: Callable
     kind: Kind | None = None
-    flow_class: type | None = None
-    node: object | None = None
+    flow_class: type[Flow] | None = None
+    node: Node | None = None
 
     @property
     def key(self) -> str:
@@ -69,7 +70,9 @@ class UrlEntry:
         return getattr(self.callback, "login_required", True) is False
 
 
-def _walk(patterns, prefix="", ns="") -> Iterator[tuple[str, str | None, Callable]]:
+def _walk(
+    patterns: Iterable[URLPattern | URLResolver], prefix: str = "", ns: str = ""
+) -> Iterator[tuple[str, str | None, Callable]]:
     for p in patterns:
         if isinstance(p, URLResolver):
             sub_ns = ns + (f"{p.namespace}:" if p.namespace else "")
@@ -140,13 +143,14 @@ def url_entries() -> list[UrlEntry]:
 
 def expected(entry: UrlEntry, role: MatrixRole, *, in_scope: bool) -> int | str:
     kind = entry.kind
+    assert kind is not None, f"unmapped URL {entry.key}"  # callers list unmapped URLs apart
     if role.is_anonymous:
         return kind.anonymous(entry)
     slot = role.in_scope_slot if in_scope else role.out_of_scope_slot
     return kind.expect(Ctx(role=role, in_scope=in_scope, slot=slot, entry=entry))
 
 
-def _view_identity(callback):
+def _view_identity(callback: Callable[..., object]) -> object:
     while hasattr(callback, "__wrapped__"):
         callback = callback.__wrapped__
     return getattr(callback, "view_class", callback)
@@ -177,6 +181,7 @@ BOUNDARY_CELLS = (("anonymous", True), ("county_officer", True), ("county_office
 
 def cells(entry: UrlEntry, *, full: bool = True) -> list[tuple[MatrixRole, bool]]:
     """(role, in_scope) pairs to request for ``entry`` (``full=False``: boundary roles only)."""
+    assert entry.kind is not None, f"unmapped URL {entry.key}"  # callers list unmapped URLs apart
     if not full:
         by_name = {r.name: r for r in ROLES}
         if entry.kind.scoped:

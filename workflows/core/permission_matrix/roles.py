@@ -67,9 +67,9 @@ ROLES: list[MatrixRole] = [
 SLOT_REGIONS = {"a": ("township_a", "village_a"), "a2": ("township_a", "village_a2"), "b": ("township_b", "village_b")}
 
 
-def holds_on_slot(role: MatrixRole, codename: str, slot: str, region_kind: str) -> bool:
+def holds_on_slot(role: MatrixRole, codename: str, slot: str | None, region_kind: str) -> bool:
     """Does ``role`` hold ``core.<codename>`` on the case's ``region_kind`` object (township/county/village)?"""
-    if codename not in role.codenames or slot not in role.sees:
+    if slot is None or codename not in role.codenames or slot not in role.sees:
         return False
     township, village = SLOT_REGIONS[slot]
     target = {"township": township, "village": village, "county": "county"}[region_kind]

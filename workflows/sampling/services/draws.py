@@ -232,6 +232,7 @@ def due_periods(county: County, today: datetime.date) -> list[tuple[datetime.dat
             return []
         day = oldest
     periods: list[tuple[datetime.date, datetime.date]] = []
+    rule: SamplingRule | None  # the fallback below may find none
     while True:
         try:
             rule = SamplingRule.objects.in_force(county=county, on=day)

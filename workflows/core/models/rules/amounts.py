@@ -1,12 +1,16 @@
 """How the dibao amount is set (MSL 23): the gap, or a table of bands."""
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from workflows.core.types import StrOrPromise
 
 from .base import ERR_RULE_IN_FORCE, MONEY, AmountMethod, Area, RuleVersion
 
@@ -20,6 +24,10 @@ ERR_BAND_OVERLAP = _("第 %(n)s 档与上一档重叠：下限 %(start)s 元低�
 ERR_BAND_HOLE = _("第 %(n)s 档与上一档之间有空档：下限 %(start)s 元须等于上一档上限 %(previous)s 元。")
 ERR_BAND_ONLY_LAST_OPEN = _("只有最后一档可以不设上限。")
 ERR_BAND_LAST_OPEN = _("最后一档须不设上限，以覆盖所有差额。")
+
+
+#: A band as ``band_errors`` reads it: a stored band, or an admin form's ``cleaned_data``.
+BandRow: TypeAlias = "DibaoAmountBand | dict[str, Any]"
 
 
 class DibaoAmountRule(RuleVersion):
@@ -40,11 +48,11 @@ class DibaoAmountRule(RuleVersion):
             models.UniqueConstraint(fields=["county", "area", "effective_from"], name="dibaoamountrule_unique_version")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self.get_area_display()} {self.get_method_display()} ({self.effective_from})"
 
     @staticmethod
-    def band_errors(rows, *, method: str) -> list:
+    def band_errors(rows: Iterable[BandRow], *, method: str) -> list[StrOrPromise]:
         """Translated errors of a band table ``rows`` (objects or dicts with
         ``gap_over``, ``gap_up_to``, ``amount_per_person``), empty when valid.
 
@@ -54,7 +62,7 @@ class DibaoAmountRule(RuleVersion):
         open-ended, so every positive gap falls in exactly one band.
         """
 
-        def get(row, name):
+        def get(row: BandRow, name: str) -> Decimal | None:
             return row.get(name) if isinstance(row, dict) else getattr(row, name)
 
         rows = [r for r in rows if get(r, "gap_over") is not None]
@@ -62,10 +70,11 @@ class DibaoAmountRule(RuleVersion):
             return [ERR_BANDS_WITH_GAP_METHOD] if rows else []
         if not rows:
             return [ERR_BANDS_REQUIRED]
-        errors = []
+        errors: list[StrOrPromise] = []
         ordered = sorted(rows, key=lambda r: (get(r, "gap_over"), get(r, "gap_up_to") is None, get(r, "gap_up_to")))
         for n, row in enumerate(ordered, start=1):
             start, end, amount = get(row, "gap_over"), get(row, "gap_up_to"), get(row, "amount_per_person")
+            assert start is not None  # rows without a lower bound were dropped above
             values = [v for v in (start, end, amount) if v is not None]
             if any(v < 0 for v in values):
                 errors.append(ERR_BAND_NEGATIVE % {"n": n})
@@ -133,21 +142,21 @@ class DibaoAmountBand(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         upper = self.gap_up_to if self.gap_up_to is not None else "+∞"
         return f"({self.gap_over}, {upper}] → {self.amount_per_person}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A band of a version in force is as frozen as the version itself.
         if self.pk is not None and self._frozen():
             raise ValidationError(ERR_RULE_IN_FORCE)
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self._frozen():
             raise ValidationError(ERR_RULE_IN_FORCE)
         return super().delete(*args, **kwargs)
 
     def _frozen(self) -> bool:
         rule = DibaoAmountRule.objects.filter(pk=self.rule_id).values("effective_from").first()
-        return bool(rule) and rule["effective_from"] <= timezone.localdate()
+        return rule is not None and rule["effective_from"] <= timezone.localdate()

@@ -1,5 +1,8 @@
 """The base of every rule version: ``RuleVersion``, its queryset and the shared choices."""
 
+import datetime
+from typing import Any, TypedDict, TypeVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,7 +19,15 @@ ERR_CORRECTS_OTHER_COUNTY = _("更正版本须与被更正的版本属于同一�
 ERR_REASON_WITHOUT_CORRECTION = _("只有更正已生效的版本时才填写更正理由。")
 ERR_NO_RULE = _("%(county)s 在 %(date)s 没有生效的“%(rule)s”配置。")
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class MoneyField(TypedDict):
+    """The keyword arguments of a money ``DecimalField``; a TypedDict so ``**MONEY`` type-checks."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyField = {"max_digits": 12, "decimal_places": 2}
 
 
 class Area(models.TextChoices):
@@ -38,8 +49,11 @@ class RuleNotConfigured(LookupError):
     """No version of a rule was in force for the county on the date."""
 
 
-class RuleVersionQuerySet(models.QuerySet):
-    def in_force(self, *, county, on=None, **filters):
+_Version = TypeVar("_Version", bound="RuleVersion")
+
+
+class RuleVersionQuerySet(models.QuerySet[_Version]):
+    def in_force(self, *, county: County, on: datetime.date | None = None, **filters: Any) -> _Version:
         """The version in force for ``county`` on date ``on`` (default today).
 
         Raises ``RuleNotConfigured`` with a translated message when none is.
@@ -77,6 +91,8 @@ class RuleVersion(models.Model):
         help_text=_("更正一个已生效版本的错误时选择它；更正从本版本的生效日期起适用，已提出初审意见的案件不受影响。"),
     )
     correction_reason = models.TextField(_("更正理由"), blank=True)
+    # django-stubs does not derive the column attribute of a "self" key on an abstract model.
+    corrects_id: int | None
 
     objects = RuleVersionQuerySet.as_manager()
 
@@ -84,7 +100,7 @@ class RuleVersion(models.Model):
         abstract = True
         ordering = ["county", "-effective_from"]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Editing a version that cases may already reference would rewrite
         # history; only future versions may still be corrected.
         if self.pk is not None:
@@ -93,7 +109,7 @@ class RuleVersion(models.Model):
                 raise ValidationError(ERR_RULE_IN_FORCE)
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         stored = None
         if self.pk is not None:
@@ -101,12 +117,13 @@ class RuleVersion(models.Model):
         if stored and stored["effective_from"] <= timezone.localdate():
             # Never a field error: the admin shows a version in force without inputs.
             raise ValidationError(ERR_RULE_IN_FORCE)
-        errors = {}
+        errors: dict[str, ValidationError] = {}
         today = timezone.localdate()
         if self.effective_from is not None and self.effective_from < today:
             errors["effective_from"] = ValidationError(ERR_RULE_IN_PAST % {"today": today.isoformat()})
-        if self.corrects_id is not None:
-            corrected = self.corrects
+        # No query without a ``corrects_id``: the descriptor returns None.
+        corrected = self.corrects
+        if corrected is not None:
             if not corrected.is_in_force_or_past:
                 errors["corrects"] = ValidationError(ERR_CORRECTS_NOT_IN_FORCE)
             elif (corrected.county_id, getattr(corrected, "area", None)) != (

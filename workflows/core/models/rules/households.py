@@ -46,7 +46,7 @@ class RigidExpenseRule(RuleVersion):
             models.UniqueConstraint(fields=["county", "effective_from"], name="rigidexpenserule_unique_version")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"
 
     def deductible_kinds(self) -> tuple[str, ...]:
@@ -90,7 +90,7 @@ class SinglePersonHouseholdRule(RuleVersion):
             models.UniqueConstraint(fields=["county", "effective_from"], name="singlepersonrule_unique_version")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"
 
     @property
@@ -148,7 +148,7 @@ class LowIncomeRule(RuleVersion):
             models.UniqueConstraint(fields=["county", "effective_from"], name="lowincomerule_unique_version")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self._meta.verbose_name} ({self.effective_from})"
 
     @property

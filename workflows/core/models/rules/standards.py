@@ -1,5 +1,6 @@
 """Rules that are one figure or one set of limits per version (standards, limits, ratios)."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,7 +24,7 @@ class DibaoStandard(RuleVersion):
             models.UniqueConstraint(fields=["county", "area", "effective_from"], name="dibaostandard_unique_version")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self.get_area_display()} {self.amount} ({self.get_period_display()}, {self.effective_from})"
 
     @property
@@ -56,7 +57,7 @@ class AssetLimit(RuleVersion):
         verbose_name_plural = _("家庭财产限额")
         constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="assetlimit_unique_version")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self.effective_from}"
 
 
@@ -81,10 +82,10 @@ class TemporaryAssistanceRule(RuleVersion):
         verbose_name_plural = _("临时救助规则")
         constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="tarule_unique_version")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self.effective_from}"
 
-    def effective_township_limit(self, on=None) -> Decimal:
+    def effective_township_limit(self, on: datetime.date | None = None) -> Decimal:
         """The township approval limit: the configured figure, or multiplier x urban standard."""
         if self.township_limit is not None:
             return self.township_limit
@@ -116,7 +117,7 @@ class SamplingRule(RuleVersion):
         verbose_name_plural = _("抽查规则")
         constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="samplingrule_unique_version")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} {self.ratio:%} {self.get_period_display()} ({self.effective_from})"
 
 
@@ -138,5 +139,5 @@ class TekunSupportRule(RuleVersion):
         verbose_name_plural = _("特困供养标准")
         constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="tekunrule_unique_version")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.county} × {self.standard_factor} ({self.effective_from})"
