@@ -121,7 +121,7 @@ def document_issue(
     kind: str,
     filename: str,
     render: Callable[[str], bytes],
-    actor: Staff,
+    actor: Actor,
     applicant_name: str = "",
     supersedes: CaseDocument | None = None,
     household: Household | None = None,
