@@ -445,10 +445,10 @@ def _count_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reas
     return reasons
 
 
-# The order of the reasons on the result (and on the decision letter).
 #: One producer: the reasons one rule gives for the input and its figures.
 ReasonProducer: TypeAlias = Callable[[MeansTestInput, Figures], list[Reason]]
 
+# The order of the reasons on the result (and on the decision letter).
 REASON_PRODUCERS: tuple[ReasonProducer, ...] = (
     _standard_reasons,
     _income_reasons,
