@@ -375,12 +375,12 @@ def notification_queue(
     """Create the stage's notifications (SMS to the registered phone, e-mail if
     the applicant gave one) once per case, stage and round, and queue their
     sending after commit. Calling it again for the same round does nothing."""
+    assert process.case_number is not None  # notified after the opening, which numbers the case
     from .tasks import send_notification
 
     language = _language_of(process.pk)
     pref = ApplicantPreference.objects.filter(process_id=process.pk).first()
     phone = process.household.phone if process.household is not None else ""
-    assert process.case_number is not None  # notified after the opening, which numbers the case
     channels = []
     if phone:
         channels.append((Notification.Channel.SMS, backends.mask_phone(phone)))
