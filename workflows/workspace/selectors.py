@@ -81,7 +81,7 @@ def inbox_tasks(user: AnyUser) -> QuerySet:
     return _tasks(user).filter(status=STATUS.ASSIGNED).filter(Q(owner=user) | inbox_q(user, f"{IDX}township_id"))
 
 
-def queue_tasks(user: AnyUser) -> QuerySet:
+def queue_tasks(user: Staff) -> QuerySet:
     """Unclaimed tasks ``user`` may claim by role and region, minus separation-of-duty exclusions."""
     return _tasks(user).filter(claimable_q(user), status=STATUS.NEW).exclude(excluded_tasks_q(case_flows(), user))
 
