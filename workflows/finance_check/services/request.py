@@ -192,9 +192,8 @@ def finance_check_request(
 
 @transaction.atomic(savepoint=False)
 def check_open(*, process: FinanceCheckProcess, household: Household, purpose: str, spending_shock: bool,
-               case_ref: str, actor: Actor, standard: DibaoStandard, asset_limit: AssetLimit,
-               check_date: datetime.date, single_person_member: HouseholdMember | None = None,
-               ) -> FinanceCheckProcess:  # fmt: skip
+               case_ref: str, actor: Actor, standard: DibaoStandard, asset_limit: AssetLimit, check_date: datetime.date,
+               single_person_member: HouseholdMember | None = None) -> FinanceCheckProcess:  # fmt: skip
     """Fill the new process inside the StartHandle activation (called by the flow).
 
     The StartHandle saves the process again right after this returns (in the
