@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from workflows.core.models import Township
+from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
+from workflows.core.types import AnyUser
+from workflows.core.working_days import Calendar
 from workflows.households.models import Household, HouseholdMember
 
 from .models import Benefit, BenefitChange, Recheck, RecheckOutcome
 
 
-def household_visible(user, pk: int) -> Household:
+def household_visible(user: AnyUser, pk: int) -> Household:
     """The household, if it belongs to a township the user works in or supervises; else 404
     (another township's households do not exist for them)."""
     household = Household.objects.select_related("township", "village").filter(pk=pk).first()
@@ -49,13 +53,13 @@ def benefit_of_case(process_id: int) -> Benefit | None:
 LIST_AHEAD_DAYS = 30
 
 
-def _listed_q(today):
+def _listed_q(today: datetime.date) -> Q:
     """Open re-checks that are opened or due within ``LIST_AHEAD_DAYS``."""
     horizon = today + datetime.timedelta(days=LIST_AHEAD_DAYS)
     return Q(outcome=RecheckOutcome.OPEN) & (Q(opened_on__isnull=False) | Q(due_on__lte=horizon))
 
 
-def rechecks_listed(user, today: datetime.date) -> QuerySet[Recheck]:
+def rechecks_listed(user: AnyUser, today: datetime.date) -> QuerySet[Recheck]:
     """Due and overdue re-checks of the user's townships, the most urgent first (MSL 31)."""
     townships = user_scope(user).township_ids
     return (
@@ -65,7 +69,9 @@ def rechecks_listed(user, today: datetime.date) -> QuerySet[Recheck]:
     )
 
 
-def recheck_counts(*, today: datetime.date, township_ids=None, county=None) -> dict[str, int]:
+def recheck_counts(
+    *, today: datetime.date, township_ids: Iterable[int] | None = None, county: County | None = None
+) -> dict[str, int]:
     """How many re-checks are due (listed, not yet late) and overdue, for townships or a county."""
     qs = Recheck.objects.filter(_listed_q(today))
     if township_ids is not None:
@@ -110,7 +116,7 @@ def recheck_next_step(recheck: Recheck) -> tuple[str, str]:
     return _("审批人"), _("作出复核结论")
 
 
-def recheck_townships(user) -> list[int]:
+def recheck_townships(user: AnyUser) -> list[int]:
     """Townships where the user works re-checks: as case worker or as approver (two queries).
     A county officer's supervision scope alone does not put re-checks in their inbox."""
     worker = regions_where(user, "act_case_worker", Township).values_list("pk", flat=True)
@@ -118,7 +124,9 @@ def recheck_townships(user) -> list[int]:
     return sorted(set(worker) | set(approver))
 
 
-def recheck_inbox(user, *, today: datetime.date, calendar, limit: int | None = None) -> dict:
+def recheck_inbox(
+    user: AnyUser, *, today: datetime.date, calendar: Calendar, limit: int | None = None
+) -> dict[str, Any]:
     """The due and overdue re-checks of the townships the user works in, the most urgent
     first, as inbox rows with their counts: a fixed number of queries whatever the number
     of rows (households and their members come in one prefetch, for the head's name)."""
@@ -165,7 +173,7 @@ def is_full_id_number(query: str) -> bool:
     return bool(_FULL_ID.fullmatch(" ".join((query or "").split()).upper()))
 
 
-def households_search(user, query: str) -> list[Household]:
+def households_search(user: AnyUser, query: str) -> list[Household]:
     """Households of the user's townships (never another's) whose member is called ``query``
     (part of the name), or whose member's ID number is ``query`` in full or ends with it (4
     to 8 characters), each with its members and benefits, in four queries whatever the

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from workflows.core.access import holds
-from workflows.core.models import County, Township
+from workflows.core.models import County, Township, Village
 from workflows.core.scope import regions_where, user_scope
+from workflows.core.types import AnyUser
 from workflows.core.working_days import Calendar
 from workflows.finance_check.models import Outcome
 from workflows.finance_check.selectors import halted_check_for
@@ -21,7 +23,7 @@ from .documents import PublicNoticeData
 from .models import DibaoProcess, NoticeRound, Objection, OverdueAlert
 
 
-def cases_for(user) -> QuerySet[DibaoProcess]:
+def cases_for(user: AnyUser) -> QuerySet[DibaoProcess]:
     return DibaoProcess.objects.filter(user_scope(user).case_filter())
 
 
@@ -33,7 +35,9 @@ class Deadline:
     provisional: bool = False  # ends in a year whose official schedule is not loaded
 
 
-def deadline_of(process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None):
+def deadline_of(
+    process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None
+) -> Deadline:
     """Due date and working days left (negative once overdue) of an accepted case; none once
     decided or terminated (MSL 29), when the decision deadline no longer runs."""
     due = process.effective_due_on
@@ -56,7 +60,9 @@ class StageRow:
     overdue: bool
 
 
-def stage_deadlines_of(process: DibaoProcess, *, today=None, calendar: Calendar | None = None) -> list[StageRow]:
+def stage_deadlines_of(
+    process: DibaoProcess, *, today: datetime.date | None = None, calendar: Calendar | None = None
+) -> list[StageRow]:
     today = today or timezone.localdate()
     calendar = calendar or Calendar()
     rows = []
@@ -67,7 +73,7 @@ def stage_deadlines_of(process: DibaoProcess, *, today=None, calendar: Calendar 
 
 
 def open_cases_with_deadlines(
-    user, *, today: datetime.date | None = None
+    user: AnyUser, *, today: datetime.date | None = None
 ) -> list[tuple[DibaoProcess, Deadline, list[StageRow]]]:
     """Open cases with the decision deadline and every stage deadline (MSL 15, 17, 21, 22)."""
     calendar = Calendar()
@@ -83,20 +89,20 @@ def open_cases_with_deadlines(
     ]
 
 
-def is_township_approver(user, process: DibaoProcess) -> bool:
+def is_township_approver(user: AnyUser, process: DibaoProcess) -> bool:
     return holds(user, "act_approver", township=process.township_id)
 
 
-def is_township_case_worker(user, process: DibaoProcess) -> bool:
+def is_township_case_worker(user: AnyUser, process: DibaoProcess) -> bool:
     return holds(user, "act_case_worker", township=process.township_id)
 
 
-def staff_relative_cases(user) -> QuerySet[DibaoProcess]:
+def staff_relative_cases(user: AnyUser) -> QuerySet[DibaoProcess]:
     """The separate register (MSL 11): flagged cases in the user's regions."""
     return cases_for(user).filter(staff_relative=True).select_related("township", "village").order_by("-created")
 
 
-def overdue_alerts_for(user) -> QuerySet[OverdueAlert] | None:
+def overdue_alerts_for(user: AnyUser) -> QuerySet[OverdueAlert] | None:
     """Alerts for township approvers (their townships) and county staff (their county).
 
     ``None`` when the user holds neither role."""
@@ -127,9 +133,10 @@ def public_notice(notice: NoticeRound) -> PublicNoticeData:
     The one builder of a notice's data: the posted PDF, the village board's print and the
     objection pages (what an anonymous visitor may see) all show the same fields."""
     process = notice.process
+    assert process.household is not None  # a case is filed with its household (dibao_application_file)
     head = process.household.head
     return PublicNoticeData(
-        case_number=process.case_number,
+        case_number=process.case_number or "",
         applicant_name=head.name if head else "",
         household_size=process.household.size,
         village_name=process.village.name,
@@ -143,7 +150,7 @@ def public_notice(notice: NoticeRound) -> PublicNoticeData:
     )
 
 
-def finance_outcome_label(outcome: str) -> str:
+def finance_outcome_label(outcome: str) -> StrOrPromise:
     """The check's conclusion in words ("符合条件"); an unknown code is shown as it is."""
     return Outcome(outcome).label if outcome in Outcome.values else outcome
 
@@ -190,7 +197,7 @@ def case_summary(process: DibaoProcess) -> dict:
     }
 
 
-def notices_posted_in(village, *, at: datetime.datetime | None = None) -> QuerySet[NoticeRound]:
+def notices_posted_in(village: Village, *, at: datetime.datetime | None = None) -> QuerySet[NoticeRound]:
     """The notice rounds on public display in ``village`` at ``at`` (now), by case number:
     what the village's notice board shows (MSL 19)."""
     at = at or timezone.now()
@@ -206,11 +213,11 @@ def notices_posted_in(village, *, at: datetime.datetime | None = None) -> QueryS
 REGISTER_CODENAMES = frozenset({"act_case_worker", "act_approver", "act_county_officer"})
 
 
-def may_open_recognised_register(user) -> bool:
+def may_open_recognised_register(user: AnyUser) -> bool:
     return any(codename in REGISTER_CODENAMES for _ct, _app, codename, _pk in user_scope(user).object_permissions)
 
 
-def recognised_households(user) -> QuerySet:
+def recognised_households(user: AnyUser) -> QuerySet:
     """The households recognised without cash (低收入家庭认定, LB24) whose benefit is not
     stopped, in the user's townships (a county officer: the county's), by township, village
     and case number. Each row carries its category (from the case's computation) and the

@@ -121,7 +121,7 @@ def document_issue(
     kind: str,
     filename: str,
     render: Callable[[str], bytes],
-    actor: Staff,
+    actor: Actor,
     applicant_name: str = "",
     supersedes: CaseDocument | None = None,
     household: Household | None = None,
@@ -161,7 +161,7 @@ def document_store(
     kind: str,
     filename: str,
     content: bytes,
-    actor: Staff,
+    actor: Actor,
     applicant_name: str = "",
     supersedes: CaseDocument | None = None,
 ) -> CaseDocument:
@@ -215,7 +215,7 @@ def document_record_download(*, document: CaseDocument, actor: Staff) -> None:
 
 # --- documents rendered after commit ------------------------------------------------------
 def document_request(
-    *, process_id: int, kind: str, filename: str, renderer: str, params: dict, actor: Staff
+    *, process_id: int, kind: str, filename: str, renderer: str, params: dict, actor: Actor
 ) -> PendingDocument:
     """Record that the case needs a document and render it after this transaction commits.
 

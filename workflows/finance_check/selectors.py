@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workflows.core.scope import user_scope
+from workflows.core.types import AnyUser
 
 from .models import FinanceCheckProcess, RegistryEvidence
 
@@ -18,7 +19,7 @@ def latest_check_for(case_ref: str) -> FinanceCheckProcess | None:
     return FinanceCheckProcess.objects.filter(case_ref=case_ref).order_by("-created", "-pk").first()
 
 
-def checks_visible_to(user) -> QuerySet[FinanceCheckProcess]:
+def checks_visible_to(user: AnyUser) -> QuerySet[FinanceCheckProcess]:
     """Checks of households in the user's regions."""
     return FinanceCheckProcess.objects.filter(user_scope(user).case_filter())
 

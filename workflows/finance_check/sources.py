@@ -36,8 +36,9 @@ INCOME_SOURCES = frozenset({Source.TAX, Source.SOCIAL_INSURANCE, Source.HOUSING_
 IDENTITY_SOURCES = frozenset({Source.HOUSEHOLD_REGISTRATION})
 ASSET_SOURCES = frozenset(set(Source) - INCOME_SOURCES - IDENTITY_SOURCES)
 
-# The asset kind each asset source reports (matches DeclaredAsset.Kind values).
-ASSET_KIND_OF_SOURCE = {
+# The asset kind each asset source reports (matches DeclaredAsset.Kind values). Keyed by
+# plain ``str`` as well: a ``Source`` is a str, and callers look up a stored source code.
+ASSET_KIND_OF_SOURCE: dict[str, str] = {
     Source.REAL_ESTATE: "housing",
     Source.MARKET_ENTITY: "business_entity",
     Source.VEHICLES: "vehicle",
@@ -48,7 +49,7 @@ ASSET_KIND_OF_SOURCE = {
 }
 
 # The income kind each income source reports when entered by hand.
-INCOME_KIND_OF_SOURCE = {
+INCOME_KIND_OF_SOURCE: dict[str, str] = {
     Source.TAX: "wage",
     Source.SOCIAL_INSURANCE: "transfer",
     Source.HOUSING_FUND: "wage",

@@ -17,7 +17,9 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
 from workflows.core import programmes
+from workflows.core.models import County
 from workflows.core.scope import user_scope
+from workflows.core.types import AnyUser
 
 from .models import Signal, UnmatchedSignal
 
@@ -32,11 +34,11 @@ REPORT_CODENAMES = frozenset({"act_case_worker", "act_approver", "act_village_as
 COUNTY_CODENAMES = frozenset({"act_county_officer"})
 
 
-def signals_visible_to(user) -> QuerySet[Signal]:
+def signals_visible_to(user: AnyUser) -> QuerySet[Signal]:
     return Signal.objects.filter(user_scope(user).case_filter())
 
 
-def signal_list(user, *, status: str = "", overdue: bool = False, township_id: int | None = None,
+def signal_list(user: AnyUser, *, status: str = "", overdue: bool = False, township_id: int | None = None,
                 today: datetime.date | None = None) -> QuerySet[Signal]:  # fmt: skip
     """The list page's rows, open ones first and most urgent first."""
     today = today or timezone.localdate()
@@ -51,7 +53,7 @@ def signal_list(user, *, status: str = "", overdue: bool = False, township_id: i
     return qs.order_by("-status", "due_on", "pk")
 
 
-def unmatched_visible_to(user) -> QuerySet[UnmatchedSignal]:
+def unmatched_visible_to(user: AnyUser) -> QuerySet[UnmatchedSignal]:
     """Unmatched signals of the user's counties (empty for township and village staff)."""
     return UnmatchedSignal.objects.filter(county_id__in=user_scope(user).county_ids).select_related("reported_by")
 
@@ -81,7 +83,7 @@ class TownshipMonitoring:
     overdue: int = 0
 
 
-def county_counts(county, *, year: int, today: datetime.date | None = None) -> dict[int, TownshipMonitoring]:
+def county_counts(county: County, *, year: int, today: datetime.date | None = None) -> dict[int, TownshipMonitoring]:
     """{township pk: counts} for the county dashboard: signals received in ``year``, those
     handled (a case, a re-check, a referral or a dismissal), still open, and open past their
     due date today. One grouped query."""
@@ -104,5 +106,5 @@ def county_counts(county, *, year: int, today: datetime.date | None = None) -> d
     }
 
 
-def unmatched_count(county, *, year: int) -> int:
+def unmatched_count(county: County, *, year: int) -> int:
     return UnmatchedSignal.objects.filter(county=county, received_at__year=year).count()

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
 from workflows.core import working_days
 from workflows.core.access import holds
@@ -23,6 +24,7 @@ from workflows.core.audit import audit_record
 from workflows.core.id_numbers import normalise_id_number, validate_id_number
 from workflows.core.models import County, Township, Village
 from workflows.core.scope import user_scope
+from workflows.core.types import Staff
 from workflows.households.models import HouseholdMember
 
 from .models import MonitoringRule, Signal, SignalKind, SignalSource, UnmatchedSignal
@@ -50,7 +52,7 @@ def _received_day(received_at: datetime.datetime) -> datetime.date:
     return timezone.localdate(received_at)
 
 
-def _may_report(actor, county: County) -> bool:
+def _may_report(actor: Staff, county: County) -> bool:
     """County officers report for their county; township and village staff (case worker,
     approver, village assistant) for their own regions inside it."""
     if holds(actor, "act_county_officer", county=county.pk):
@@ -64,7 +66,7 @@ def _may_report(actor, county: County) -> bool:
     )
 
 
-def _match(*, id_number: str, county: County, actor) -> HouseholdMember | None:
+def _match(*, id_number: str, county: County, actor: Staff) -> HouseholdMember | None:
     """The registered member with this ID number, among the households the reporter acts
     on: the whole county for a county officer, else the reporter's own township or village.
     A household outside a township reporter's own books counts as not found (the county
@@ -92,7 +94,7 @@ def signal_receive(
     id_number: str,
     occurred_on: datetime.date,
     county: County,
-    actor,
+    actor: Staff,
     person_name: str = "",
     details: str = "",
     received_at: datetime.datetime | None = None,
@@ -146,7 +148,7 @@ def signal_receive(
     return signal
 
 
-def _open_signal(signal: Signal, actor) -> Signal:
+def _open_signal(signal: Signal, actor: Staff) -> Signal:
     """The signal, locked, still open, and ``actor`` the case worker of its township."""
     signal = Signal.objects.select_for_update().get(pk=signal.pk)
     if not holds(actor, "act_case_worker", township=signal.township_id):
@@ -156,21 +158,29 @@ def _open_signal(signal: Signal, actor) -> Signal:
     return signal
 
 
-def _close(signal: Signal, *, status: str, handling: str, actor, extra: dict[str, Any], data=None) -> Signal:
+def _close(
+    signal: Signal,
+    *,
+    status: str,
+    handling: str,
+    actor: Staff,
+    extra: dict[str, Any],
+    data: dict[str, Any] | None = None,
+) -> Signal:
     old = {"status": signal.status, "handling": signal.handling}
     signal.status, signal.handling = status, handling
     signal.handled_at, signal.handled_by = timezone.now(), actor
     for name, value in extra.items():
         setattr(signal, name, value)
     signal.save()
-    changes = {"status": [old["status"], status], "handling": [old["handling"] or None, handling]}
+    changes: dict[str, list[Any]] = {"status": [old["status"], status], "handling": [old["handling"] or None, handling]}
     changes.update({name: [None, getattr(value, "pk", value)] for name, value in extra.items()})
     audit_record(action=f"monitoring.signal_{handling}", target=signal, actor=actor, changes=changes, data=data)
     return signal
 
 
 @transaction.atomic
-def signal_record_case(*, signal: Signal, process, actor) -> Signal:
+def signal_record_case(*, signal: Signal, process: Process, actor: Staff) -> Signal:
     """Handle a signal by opening a case proactively (主动受理): the case worker filed the
     household's application at the programme's staff intake; the case is recorded here. It
     must be the household's own case, filed since the signal arrived."""
@@ -188,7 +198,7 @@ def signal_record_case(*, signal: Signal, process, actor) -> Signal:
 
 
 @transaction.atomic
-def signal_recheck_on_death(*, signal: Signal, actor) -> Signal:
+def signal_recheck_on_death(*, signal: Signal, actor: Staff) -> Signal:
     """Handle a recipient's death: the caseload's ``recheck_on_death`` brings every benefit's
     re-check forward (due within the county's months of the death, MSL 31)."""
     from workflows.caseload.services import recheck_on_death
@@ -207,7 +217,7 @@ def signal_recheck_on_death(*, signal: Signal, actor) -> Signal:
 
 @transaction.atomic
 def signal_refer(
-    *, signal: Signal, department: str, need: str, actor, answer_working_days: int | None = None
+    *, signal: Signal, department: str, need: str, actor: Staff, answer_working_days: int | None = None
 ) -> Signal:
     """Handle a signal by referring the family to another department's special assistance
     (SAI 60), through the cooperation app's referral on the household's latest case."""
@@ -228,7 +238,7 @@ def signal_refer(
 
 
 @transaction.atomic
-def signal_dismiss(*, signal: Signal, reason: str, actor) -> Signal:
+def signal_dismiss(*, signal: Signal, reason: str, actor: Staff) -> Signal:
     """Close a signal as needing no action, with the reason checked (LI23: 记录无需处置的理由)."""
     signal = _open_signal(signal, actor)
     # Four eyes: whoever raised a warning must not also be the one who closes it as "nothing

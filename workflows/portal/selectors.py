@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias
 
-from django.db.models import CharField, Value
+from django.db.models import CharField, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from viewflow.workflow.status import STATUS
 
 from workflows.dibao import services as dibao_services
@@ -28,6 +31,12 @@ from workflows.documents.selectors import documents_for_case, pending_letter_kin
 from workflows.temporary_assistance.models import Decision as TaDecision
 from workflows.temporary_assistance.models import TemporaryAssistanceProcess
 
+if TYPE_CHECKING:
+    from workflows.core.models import County
+    from workflows.households.models import Household
+
+    from .models import IntegrationClient
+
 LETTER_KINDS = (CaseDocument.Kind.APPROVAL_LETTER, CaseDocument.Kind.REFUSAL_LETTER)
 TA_LETTER_KINDS = (CaseDocument.Kind.TA_DECISION,)
 #: The audit event written when a failed data check is told to the applicant (MSL 18); its
@@ -37,7 +46,14 @@ CHECK_FAILURE_ACTION = "dibao.check_failure_notice"
 
 #: Which programme a case number belongs to (``case_ids``): dibao/特困 or temporary assistance.
 DIBAO, TEMPORARY_ASSISTANCE = "dibao", "ta"
-CASE_MODELS = {DIBAO: DibaoProcess, TEMPORARY_ASSISTANCE: TemporaryAssistanceProcess}
+CASE_MODELS: dict[str, type[DibaoProcess] | type[TemporaryAssistanceProcess]] = {
+    DIBAO: DibaoProcess,
+    TEMPORARY_ASSISTANCE: TemporaryAssistanceProcess,
+}
+#: A case the portal shows: dibao/特困 or temporary assistance.
+PortalCase: TypeAlias = DibaoProcess | TemporaryAssistanceProcess
+#: (stage key, stage in plain language, what happens next)
+Stage: TypeAlias = tuple[str, StrOrPromise, StrOrPromise]
 
 # Active node -> (stage key, stage in plain language, what happens next).
 STAGES = {
@@ -159,7 +175,7 @@ def active_node_names(process: DibaoProcess) -> list[str]:
     return [t.flow_task.name for t in tasks if t.flow_task is not None]
 
 
-def _stage(process: DibaoProcess):
+def _stage(process: DibaoProcess) -> Stage:
     if process.decision == Decision.APPROVED and process.status == "DONE":
         return STAGE_APPROVED
     if process.decision == Decision.REFUSED and process.status == "DONE":
@@ -194,11 +210,11 @@ def check_notice_ids(process_id: int) -> list[int]:
     return [e["document"] for e in events.values_list("data", flat=True) if isinstance(e, dict) and e.get("document")]
 
 
-def _letter(d: CaseDocument, title=None) -> PublicLetter:
+def _letter(d: CaseDocument, title: StrOrPromise | None = None) -> PublicLetter:
     return PublicLetter(d.pk, d.kind, str(title or d.get_kind_display()), timezone.localtime(d.created_at).date())
 
 
-def _letter_documents(process):
+def _letter_documents(process: PortalCase) -> QuerySet[CaseDocument]:
     """The documents of a case the applicant may download: decision letters, and for dibao the
     check-result notices (never an entrustment, a notice PDF or evidence)."""
     docs = documents_for_case(process.pk).filter(superseded_by__isnull=True)
@@ -212,13 +228,13 @@ def _letter_documents(process):
 CHECK_NOTICE_TITLE = _("家庭经济状况核对结果告知书")
 
 
-def letters_of(process) -> list[PublicLetter]:
+def letters_of(process: PortalCase) -> list[PublicLetter]:
     """The decision letters (a check-result notice is shown with the failed check instead)."""
     kinds = TA_LETTER_KINDS if isinstance(process, TemporaryAssistanceProcess) else LETTER_KINDS
     return [_letter(d) for d in _letter_documents(process).filter(kind__in=kinds)]
 
 
-def public_letter(process, document_id: int) -> CaseDocument | None:
+def public_letter(process: PortalCase, document_id: int) -> CaseDocument | None:
     """A letter of this case the applicant may download (never another kind of document)."""
     return _letter_documents(process).filter(pk=document_id).first()
 
@@ -265,7 +281,7 @@ def public_status(process: DibaoProcess, *, today: datetime.date | None = None) 
         missing = [str(dibao_services.MATERIALS.get(k, k)) for k in process.missing_materials]
     done = process.status == "DONE"
     return PublicStatus(
-        case_number=process.case_number,
+        case_number=process.case_number or "",
         programme=str(process.get_programme_display()),
         township=process.township.name,
         stage=stage,
@@ -288,7 +304,7 @@ def public_status(process: DibaoProcess, *, today: datetime.date | None = None) 
     )
 
 
-def case_for_client(client, case_number: str) -> DibaoProcess | None:
+def case_for_client(client: IntegrationClient, case_number: str) -> DibaoProcess | None:
     """A case of the integrating client's county, else ``None`` (the API answers 404)."""
     return (
         DibaoProcess.objects.filter(case_number=(case_number or "").strip().upper(), county_id=client.county_id)
@@ -348,7 +364,7 @@ class TemporaryAssistanceStatus:
     appeal_rights: str = field(default_factory=lambda: str(TA_APPEAL_RIGHTS))
 
 
-def _ta_stage(process: TemporaryAssistanceProcess, paid):
+def _ta_stage(process: TemporaryAssistanceProcess, paid: Decimal | int) -> Stage:
     if process.decision == TaDecision.REFUSED:
         return TA_STAGE_REFUSED
     if process.decision == TaDecision.APPROVED:
@@ -374,7 +390,7 @@ def ta_public_status(process: TemporaryAssistanceProcess) -> TemporaryAssistance
     approved = process.decision == TaDecision.APPROVED
     refused = process.decision == TaDecision.REFUSED
     return TemporaryAssistanceStatus(
-        case_number=process.case_number,
+        case_number=process.case_number or "",
         programme=str(_("临时救助")),
         township=process.township.name,
         stage=stage,
@@ -399,7 +415,9 @@ def ta_public_status(process: TemporaryAssistanceProcess) -> TemporaryAssistance
 # ==============================================================================
 # Finding a case by its number (both programmes)
 # ==============================================================================
-def case_ids(case_number: str, programmes=(DIBAO, TEMPORARY_ASSISTANCE)) -> tuple[int, int | None, str] | None:
+def case_ids(
+    case_number: str, programmes: tuple[str, ...] = (DIBAO, TEMPORARY_ASSISTANCE)
+) -> tuple[int, int | None, str] | None:
     """``(pk, household_id, programme)`` of the case with this number, else ``None``.
 
     One statement whatever the number (a UNION over the programmes' tables), so a lookup
@@ -417,17 +435,17 @@ def case_ids(case_number: str, programmes=(DIBAO, TEMPORARY_ASSISTANCE)) -> tupl
     return next(iter(query), None)
 
 
-def case_object(pk: int, programme: str):
+def case_object(pk: int, programme: str) -> PortalCase:
     return CASE_MODELS[programme].objects.select_related("township", "household").get(pk=pk)
 
 
-def case_by_number(case_number: str, programmes=(DIBAO, TEMPORARY_ASSISTANCE)):
+def case_by_number(case_number: str, programmes: tuple[str, ...] = (DIBAO, TEMPORARY_ASSISTANCE)) -> PortalCase | None:
     """The case (dibao/特困 or temporary assistance) with this number, else ``None``."""
     found = case_ids(case_number, programmes)
     return case_object(found[0], found[2]) if found else None
 
 
-def case_by_pk(pk: int):
+def case_by_pk(pk: int) -> PortalCase | None:
     """The case of either programme with this process pk (process pks are shared), else ``None``."""
     for model in CASE_MODELS.values():
         process = model.objects.select_related("township", "household").filter(pk=pk).first()
@@ -436,7 +454,7 @@ def case_by_pk(pk: int):
     return None
 
 
-def ta_case_for_client(client, case_number: str) -> TemporaryAssistanceProcess | None:
+def ta_case_for_client(client: IntegrationClient, case_number: str) -> TemporaryAssistanceProcess | None:
     """A temporary-assistance case of the integrating client's county, else ``None`` (404)."""
     return (
         TemporaryAssistanceProcess.objects.filter(
@@ -447,7 +465,7 @@ def ta_case_for_client(client, case_number: str) -> TemporaryAssistanceProcess |
     )
 
 
-def ta_household_for_applicant(*, name: str, id_number: str, county):
+def ta_household_for_applicant(*, name: str, id_number: str, county: County) -> Household | None:
     """The household on record in ``county`` with a member of this name and ID number, or None.
 
     The online form asks for both, so an ID number alone (printed on many papers) files

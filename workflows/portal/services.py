@@ -12,7 +12,10 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Iterable
+from decimal import Decimal
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,12 +28,21 @@ from django.utils.translation import gettext_lazy as _
 from workflows.core.audit import audit_record
 from workflows.core.programmes import spec as programme_spec
 from workflows.core.queueing import enqueue_on_commit
+from workflows.core.types import Actor, Staff
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Channel, DibaoProcess
 
 from . import throttle
 from .models import ApplicantPreference, IntegrationClient, Notification, OneTimeCode
 from .notifications import backends, messages
+
+if TYPE_CHECKING:
+    from workflows.core.models import County
+    from workflows.households.models import Household
+    from workflows.temporary_assistance.models import TemporaryAssistanceProcess
+    from workflows.temporary_assistance.services import NewHousehold
+
+    from .selectors import PortalCase
 
 logger = logging.getLogger("workflows.portal")
 
@@ -48,7 +60,7 @@ SEND_ATTEMPTS = 3  # deliveries tried per notification (the task's first run and
 GRANT_MINUTES = 30
 
 
-def portal_actor():
+def portal_actor() -> Staff:
     """The service account the online channel files under (cannot log in).
 
     ``dibao_application_file`` records the filer on the case, consents and
@@ -101,19 +113,19 @@ def application_submit_online(
 @transaction.atomic
 def ta_application_submit_online(
     *,
-    household=None,
-    new_household=None,
+    household: Household | None = None,
+    new_household: NewHousehold | None = None,
     kind: str,
     cause: str,
     event_date: datetime.date,
     cause_detail: str,
-    requested_amount,
+    requested_amount: Decimal,
     repeat_reason: str = "",
     major_hardship: bool = False,
     language: str = "zh-hans",
     email: str = "",
-    uploads=(),
-):
+    uploads: Iterable[dibao_services.UploadInput] = (),
+) -> TemporaryAssistanceProcess:
     """Start the temporary-assistance flow for an online request (channel ``online``).
 
     The same services as the staff intake: ``temporary_assistance.services.case_open``
@@ -142,7 +154,7 @@ def ta_application_submit_online(
     return process
 
 
-def _preferences_record(*, process, language: str, email: str) -> None:
+def _preferences_record(*, process: PortalCase, language: str, email: str) -> None:
     """The applicant's language and e-mail for the messages about this case, audited."""
     ApplicantPreference.objects.create(
         process_id=process.pk, language=messages.language_or_default(language), email=email or ""
@@ -155,7 +167,9 @@ def _preferences_record(*, process, language: str, email: str) -> None:
     )
 
 
-def _ta_store_uploads(*, process, uploads, actor) -> None:
+def _ta_store_uploads(
+    *, process: TemporaryAssistanceProcess, uploads: Iterable[dibao_services.UploadInput], actor: Staff
+) -> None:
     """The applicant's proofs as documents of the case (staff see them; never a public letter)."""
     from workflows.documents.services import document_store
 
@@ -200,7 +214,7 @@ _NO_PROCESS = 0
 
 def status_lookup(
     *, case_number: str, id_last6: str = "", otp: str = "", address: str, programmes: tuple[str, ...] | None = None
-):
+) -> PortalCase | None:
     """The case (dibao/特困 or temporary assistance) if the second factor matches, else
     ``None`` — whether the case does not exist, the factor is wrong, or the attempt must
     wait (throttle). ``programmes`` narrows the search (an API endpoint of one programme);
@@ -263,7 +277,7 @@ def _otp_consume(*, process_id: int, code: str, programme: str = "dibao") -> boo
     return False
 
 
-def otp_verify(*, process, code: str) -> bool:
+def otp_verify(*, process: PortalCase, code: str) -> bool:
     """Single use: the matching, unexpired, unused code is consumed."""
     from .selectors import DIBAO, TEMPORARY_ASSISTANCE
 
@@ -284,7 +298,7 @@ def otp_send(*, case_number: str, address: str) -> None:
     from .selectors import case_by_number
 
     process = case_by_number(case_number)
-    if process is None or not process.household_id or not process.household.phone:
+    if process is None or process.household is None or not process.household.phone:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     otp = OneTimeCode.objects.create(
@@ -313,7 +327,7 @@ def status_url() -> str:
     return f"{getattr(settings, 'PUBLIC_BASE_URL', '')}{reverse('portal:status_lookup')}"
 
 
-def notification_context(process, stage: str, extra: dict | None = None) -> dict:
+def notification_context(process: PortalCase, stage: str, extra: dict | None = None) -> dict[str, Any]:
     """Public facts only: no names, ID numbers, addresses or accounts."""
     if not isinstance(process, DibaoProcess):
         return ta_notification_context(process, stage, extra)
@@ -333,7 +347,9 @@ def notification_context(process, stage: str, extra: dict | None = None) -> dict
     }
 
 
-def ta_notification_context(process, stage: str, extra: dict | None = None) -> dict:
+def ta_notification_context(
+    process: TemporaryAssistanceProcess, stage: str, extra: dict | None = None
+) -> dict[str, Any]:
     """A temporary-assistance case's public facts: amounts, never names, reasons or accounts
     (the refusal reasons are on the status page and in the letter, behind the second factor)."""
     from workflows.temporary_assistance.models import Decision
@@ -353,15 +369,18 @@ def ta_notification_context(process, stage: str, extra: dict | None = None) -> d
 
 
 @transaction.atomic
-def notification_queue(*, process, stage: str, round: int = 1, extra: dict | None = None) -> list[Notification]:
+def notification_queue(
+    *, process: PortalCase, stage: str, round: int = 1, extra: dict | None = None
+) -> list[Notification]:
     """Create the stage's notifications (SMS to the registered phone, e-mail if
     the applicant gave one) once per case, stage and round, and queue their
     sending after commit. Calling it again for the same round does nothing."""
+    assert process.case_number is not None  # notified after the opening, which numbers the case
     from .tasks import send_notification
 
     language = _language_of(process.pk)
     pref = ApplicantPreference.objects.filter(process_id=process.pk).first()
-    phone = process.household.phone if process.household_id else ""
+    phone = process.household.phone if process.household is not None else ""
     channels = []
     if phone:
         channels.append((Notification.Channel.SMS, backends.mask_phone(phone)))
@@ -418,7 +437,8 @@ def notification_send(*, notification_pk: int) -> str:
         note.attempts += 1
         try:
             if note.channel == Notification.Channel.SMS:
-                backends.sms_backend().send(phone=process.household.phone, text=note.body)
+                # a case or household gone fails the send like a backend error (caught below)
+                backends.sms_backend().send(phone=process.household.phone, text=note.body)  # type: ignore[union-attr]
             else:
                 pref = ApplicantPreference.objects.get(process_id=note.process_id)
                 subject = note.body.split("】", 1)[0].lstrip("【[").split("]", 1)[0]
@@ -462,7 +482,7 @@ def token_hash(key: str) -> str:
 
 
 @transaction.atomic
-def integration_client_create(*, name: str, county, actor=None) -> tuple[IntegrationClient, str]:
+def integration_client_create(*, name: str, county: County, actor: Actor = None) -> tuple[IntegrationClient, str]:
     """A new client bound to ``county``; returns it with its key (shown once)."""
     key = secrets.token_urlsafe(32)
     client = IntegrationClient.objects.create(name=name, county=county, token_hash=token_hash(key), created_by=actor)

@@ -15,6 +15,7 @@ from functools import cache
 
 from django.db.models.signals import post_save
 from django.utils import timezone
+from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Process
 
 from workflows.core.receivers import connect_models
@@ -66,7 +67,7 @@ def _registered_flows() -> tuple[type, ...]:
     return tuple(out)
 
 
-def case_flows() -> tuple[type, ...]:
+def case_flows() -> tuple[type[Flow], ...]:
     """The case flows staff work on, in menu order: every registered flow, the sample flow
     (流程样板) only where ``settings.SAMPLE_FLOW_VISIBLE`` (a demo) enables it."""
     from django.conf import settings

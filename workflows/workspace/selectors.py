@@ -10,12 +10,17 @@ tests/workspace/test_lists__queries.py).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.base import Node
+from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
 from workflows.core.cases import CaseTask, flow_nodes
@@ -23,10 +28,15 @@ from workflows.core.models import County, Township
 from workflows.core.scope import claimable_q, regions_where, user_scope
 from workflows.core.separation import excluded_tasks_q
 from workflows.core.standins import inbox_q
+from workflows.core.types import AnyUser, Staff
 from workflows.core.working_days import Calendar
 
 from .indexing import case_flows
 from .models import CaseIndex
+
+if TYPE_CHECKING:
+    from workflows.documents.models import PendingDocument
+    from workflows.households.models import Household
 
 IDX = "process__case_index__"
 
@@ -45,7 +55,7 @@ def human_nodes() -> list[tuple[str, str]]:
     return out
 
 
-def node_by_value(value: str):
+def node_by_value(value: str) -> Node | None:
     label, _, name = value.partition("/")
     for flow_class in case_flows():
         if flow_class.instance.flow_label == label:
@@ -53,7 +63,7 @@ def node_by_value(value: str):
     return None
 
 
-def _tasks(user) -> QuerySet:
+def _tasks(user: AnyUser) -> QuerySet:
     """Human tasks of case flows whose case lies in ``user``'s regions (indexed cases only).
 
     The flow is named by ``flow_task`` and the region is a semi-join on the case index by
@@ -66,31 +76,31 @@ def _tasks(user) -> QuerySet:
     )
 
 
-def inbox_tasks(user) -> QuerySet:
+def inbox_tasks(user: AnyUser) -> QuerySet:
     """Assigned to ``user``, or to a principal ``user`` stands in for today (代理审批)."""
     return _tasks(user).filter(status=STATUS.ASSIGNED).filter(Q(owner=user) | inbox_q(user, f"{IDX}township_id"))
 
 
-def queue_tasks(user) -> QuerySet:
+def queue_tasks(user: Staff) -> QuerySet:
     """Unclaimed tasks ``user`` may claim by role and region, minus separation-of-duty exclusions."""
     return _tasks(user).filter(claimable_q(user), status=STATUS.NEW).exclude(excluded_tasks_q(case_flows(), user))
 
 
-def archive_tasks(user) -> QuerySet:
+def archive_tasks(user: AnyUser) -> QuerySet:
     """Tasks ``user`` finished (or that were cancelled/sent back while theirs)."""
     return _tasks(user).filter(owner=user, finished__isnull=False)
 
 
-def supervised_township_ids(user) -> set[int]:
+def supervised_township_ids(user: AnyUser) -> set[int]:
     """Townships where ``user`` is an approver (the supervisor who may reassign)."""
     cached = getattr(user, "_ws_supervised", None)
     if cached is None:
         cached = set(regions_where(user, "act_approver", Township).values_list("pk", flat=True))
-        user._ws_supervised = cached
+        user._ws_supervised = cached  # type: ignore[union-attr]  # a memo on this request's user object
     return cached
 
 
-def team_tasks(user) -> QuerySet:
+def team_tasks(user: AnyUser) -> QuerySet:
     """Open human tasks of the townships ``user`` supervises (to reassign)."""
     return (
         _tasks(user)
@@ -112,7 +122,7 @@ class Filters:
     sort: str = "due"
 
 
-SORTS = {
+SORTS: dict[str, list[OrderBy | str]] = {
     "due": [F(f"{IDX}due_on").asc(nulls_last=True), "-created", "-pk"],
     "-due": [F(f"{IDX}due_on").desc(nulls_last=True), "-created", "-pk"],
     "created": ["created", "pk"],
@@ -164,10 +174,10 @@ class TaskRow:
 
     @property
     def overdue_days(self) -> int:
-        return -self.days_left if self.overdue else 0
+        return -self.days_left if self.overdue and self.days_left is not None else 0
 
 
-def _task_url(task, name: str) -> str | None:
+def _task_url(task: CaseTask, name: str) -> str | None:
     from django.urls import NoReverseMatch, reverse
 
     flow_label = task.flow_task.flow_class.instance.flow_label
@@ -180,7 +190,9 @@ def _task_url(task, name: str) -> str | None:
         return None
 
 
-def rows_for(tasks, *, calendar: Calendar | None = None, today: datetime.date | None = None) -> list[TaskRow]:
+def rows_for(
+    tasks: Iterable[CaseTask], *, calendar: Calendar | None = None, today: datetime.date | None = None
+) -> list[TaskRow]:
     """Display rows for a page of tasks: no query per row (one calendar snapshot for all)."""
     calendar = calendar or Calendar()
     today = today or timezone.localdate()
@@ -212,7 +224,7 @@ def rows_for(tasks, *, calendar: Calendar | None = None, today: datetime.date | 
     return out
 
 
-def reassign_targets(user):
+def reassign_targets(user: AnyUser) -> QuerySet[Staff]:
     """Staff of the townships ``user`` supervises (township roles), for the reassign form."""
     from workflows.core.models import StaffAssignment
 
@@ -225,7 +237,7 @@ def reassign_targets(user):
 DASHBOARD_CODENAMES = ("act_county_officer", "act_county_reviewer", "audit_county")
 
 
-def dashboard_counties(user) -> QuerySet[County]:
+def dashboard_counties(user: AnyUser) -> QuerySet[County]:
     """Counties whose dashboard ``user`` may open (county officers, reviewers, auditors)."""
     ids = set()
     for codename in DASHBOARD_CODENAMES:
@@ -233,7 +245,7 @@ def dashboard_counties(user) -> QuerySet[County]:
     return County.objects.filter(pk__in=ids).order_by("code")
 
 
-def case_household(process):
+def case_household(process: Process) -> tuple[Household | None, list[dict[str, Any]]]:
     """The case's household and its members for display (ID numbers masked), or (None, [])."""
     household = getattr(process, "household", None) if getattr(process, "household_id", None) else None
     if household is None:
@@ -261,7 +273,7 @@ def case_household(process):
     return household, members
 
 
-def case_finance(process) -> dict:
+def case_finance(process: Process) -> dict:
     """The case's latest finance check, its outcome in words and its reasons."""
     from workflows.finance_check.models import FinanceCheckProcess, Outcome
     from workflows.finance_check.selectors import latest_check_for
@@ -283,7 +295,7 @@ def case_finance(process) -> dict:
     }
 
 
-def failed_documents(user) -> list:
+def failed_documents(user: AnyUser) -> list[PendingDocument]:
     """Documents of cases in ``user``'s regions whose render failed after every retry
     (``documents.PendingDocument``), newest first, each with its case number: the office
     sees them in "文书生成失败" and asks again (``documents.services.document_render_retry``)."""
@@ -306,11 +318,11 @@ def failed_documents(user) -> list:
         )
     )
     for row in rows:
-        row.case_number = cases[row.process_id]["case_number"]
+        row.case_number = cases[row.process_id]["case_number"]  # type: ignore[attr-defined]  # shown in the list
     return rows
 
 
-def failed_document_count(user) -> int:
+def failed_document_count(user: AnyUser) -> int:
     """How many of the user's cases have a document that failed to render (the navigation badge)."""
     from workflows.documents.models import PendingDocument
 

@@ -9,8 +9,10 @@ task.unassigned); a reassignment adds ``task.reassigned`` naming the supervisor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,9 +25,13 @@ from workflows.core.cases import CaseTask
 from workflows.core.flows import case_visible
 from workflows.core.models import County, Township
 from workflows.core.scope import regions_where, user_scope
+from workflows.core.types import AnyUser, Staff
 
 from .indexing import case_flows
 from .selectors import IDX, supervised_township_ids
+
+if TYPE_CHECKING:
+    from .models import CaseIndex
 
 ERR_TASK_UNKNOWN = _("任务不存在或不在您的管辖范围内。")
 ERR_CLAIM_DENIED = _("无权领取：任务已被领取，或您没有该环节的办理权限（含回避规定）。")
@@ -45,7 +51,7 @@ class BulkResult:
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # (task pk, case number, reason)
 
 
-def _load(task_pk: int, actor):
+def _load(task_pk: int, actor: Staff) -> CaseTask:
     task = (
         CaseTask.objects.filter(pk=task_pk, process__flow_class__in=case_flows(), flow_task_type="HUMAN")
         .select_related("process")
@@ -56,12 +62,12 @@ def _load(task_pk: int, actor):
     return task
 
 
-def _locked(task):
+def _locked(task: CaseTask) -> CaseTask:
     """Re-read ``task`` under the case lock (call inside the atomic block)."""
     return CaseTask.objects.select_related("process", "owner").get(pk=task.pk)
 
 
-def task_claim(*, task_pk: int, actor) -> CaseTask:
+def task_claim(*, task_pk: int, actor: Staff) -> CaseTask:
     """Claim a NEW task (领取), if the node lets ``actor`` take it."""
     task = _load(task_pk, actor)
     node = task.flow_task
@@ -75,7 +81,7 @@ def task_claim(*, task_pk: int, actor) -> CaseTask:
     return task
 
 
-def task_release(*, task_pk: int, actor) -> CaseTask:
+def task_release(*, task_pk: int, actor: Staff) -> CaseTask:
     """Put an assigned, not started task back in the queue (退回待领)."""
     task = _load(task_pk, actor)
     node = task.flow_task
@@ -89,12 +95,12 @@ def task_release(*, task_pk: int, actor) -> CaseTask:
     return task
 
 
-def _township_staff(user, township_id: int) -> bool:
+def _township_staff(user: Staff, township_id: int) -> bool:
     """Holds a township role (case worker or approver) in that township: "within the township"."""
     return regions_where(user, "view_township_cases", Township).filter(pk=township_id).exists()
 
 
-def task_reassign(*, task_pk: int, target, actor) -> CaseTask:
+def task_reassign(*, task_pk: int, target: Staff, actor: Staff) -> CaseTask:
     """A township approver gives an open task of their township to another of its staff (改派).
 
     The target must be staff of the case's township and pass the node's own
@@ -130,7 +136,7 @@ def task_reassign(*, task_pk: int, target, actor) -> CaseTask:
     return task
 
 
-def may_urge(user, index) -> bool:
+def may_urge(user: AnyUser, index: CaseIndex) -> bool:
     """催办 is for whoever supervises the case's region: an approver of its township, a
     county officer of its county."""
     if index.township_id in supervised_township_ids(user):
@@ -138,17 +144,17 @@ def may_urge(user, index) -> bool:
     cached = getattr(user, "_ws_urge_counties", None)
     if cached is None:
         cached = set(regions_where(user, "act_county_officer", County).values_list("pk", flat=True))
-        user._ws_urge_counties = cached
+        user._ws_urge_counties = cached  # type: ignore[union-attr]  # a memo on this request's user object
     return index.county_id in cached
 
 
-def task_overdue(index, today=None) -> bool:
+def task_overdue(index: CaseIndex, today: datetime.date | None = None) -> bool:
     """The case's deadline still runs and has passed (the lists' ``overdue`` filter)."""
     today = today or timezone.localdate()
     return index.deadline_running and index.due_on is not None and index.due_on < today
 
 
-def task_urge(*, task_pk: int, actor, note: str = "") -> CaseTask:
+def task_urge(*, task_pk: int, actor: Staff, note: str = "") -> CaseTask:
     """催办: a supervisor urges an open, overdue task. The holder (if claimed) is notified
     (``task_urged`` signal); the task carries the count and the last time (``task.data``),
     shown on the lists and the case page; ``task.urged`` in the case history.
@@ -186,7 +192,7 @@ def task_urge(*, task_pk: int, actor, note: str = "") -> CaseTask:
     return task
 
 
-def _bulk(task_pks: Iterable[int], fn, actor, **kwargs) -> BulkResult:
+def _bulk(task_pks: Iterable[int], fn: Callable[..., CaseTask], actor: Staff, **kwargs: Any) -> BulkResult:
     from .models import CaseIndex
 
     pks = sorted({int(pk) for pk in task_pks})
@@ -208,15 +214,15 @@ def _bulk(task_pks: Iterable[int], fn, actor, **kwargs) -> BulkResult:
     return result
 
 
-def tasks_claim(*, task_pks: Iterable[int], actor) -> BulkResult:
+def tasks_claim(*, task_pks: Iterable[int], actor: Staff) -> BulkResult:
     """Bulk claim: each task re-checked on its own."""
     return _bulk(task_pks, task_claim, actor)
 
 
-def tasks_release(*, task_pks: Iterable[int], actor) -> BulkResult:
+def tasks_release(*, task_pks: Iterable[int], actor: Staff) -> BulkResult:
     return _bulk(task_pks, task_release, actor)
 
 
-def tasks_reassign(*, task_pks: Iterable[int], target, actor) -> BulkResult:
+def tasks_reassign(*, task_pks: Iterable[int], target: Staff, actor: Staff) -> BulkResult:
     """Bulk reassign: each task re-checked (supervisor, target in the township, node permission)."""
     return _bulk(task_pks, task_reassign, actor, target=target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,7 +21,9 @@ from django.utils.translation import gettext as _
 from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
+from workflows.core.models import AuditEvent
 from workflows.core.money import round_to_fen
+from workflows.core.types import Actor, Staff
 
 from ..models import (
     COUNTY_GROUNDS,
@@ -42,14 +45,45 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _audit(benefit: Benefit, action: str, actor, *, changes=None, data=None):
+def _audit(
+    benefit: Benefit,
+    action: str,
+    actor: Actor,
+    *,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
     return audit_record(
         action=action, target=benefit, actor=actor, process_id=benefit.source_case_id, changes=changes, data=data
     )
 
 
+class ApprovedCase(Protocol):
+    """What ``benefit_open`` reads of an approved case: a programme's process (``DibaoProcess``)
+    or the appeals re-decision's stand-in for the refused case (``appeals.redecision._Approval``)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def programme(self) -> str: ...
+    @property
+    def household_id(self) -> int | None: ...
+    @property
+    def case_number(self) -> str | None: ...
+    @property
+    def county_id(self) -> int: ...
+    @property
+    def township_id(self) -> int: ...
+    @property
+    def decided_on(self) -> datetime.date | None: ...
+    @property
+    def monthly_amount(self) -> Decimal | None: ...
+    @property
+    def payment_starts(self) -> datetime.date | None: ...
+
+
 @transaction.atomic
-def benefit_open(*, process, actor) -> Benefit:
+def benefit_open(*, process: ApprovedCase, actor: Actor) -> Benefit:
     """Register the benefit an approval gives (MSL 21): the approved monthly amount, or a
     recognition without cash, paid from ``process.payment_starts`` (the month after the
     decision). Called by every programme's approval inside its transaction; opening the
@@ -106,7 +140,7 @@ def benefit_open(*, process, actor) -> Benefit:
     return benefit
 
 
-def _new_state(benefit: Benefit, kind: str, new_amount) -> tuple[Decimal, str]:
+def _new_state(benefit: Benefit, kind: str, new_amount: Decimal | None) -> tuple[Decimal, str]:
     """The amount and status after a change of ``kind``, or ``ValidationError`` when the
     benefit's present state does not allow it."""
     status = benefit.status
@@ -151,10 +185,10 @@ def _record_change(
     kind: str,
     ground: str,
     reasons: str,
-    actor,
+    actor: Actor,
     decided_on: datetime.date,
     effective_month: datetime.date,
-    new_amount=None,
+    new_amount: Decimal | None = None,
     phase_out_until: datetime.date | None = None,
 ) -> BenefitChange:
     """The one path of every change: lawful ground, written reasons, history, audit."""
@@ -208,7 +242,7 @@ def _record_change(
     return change
 
 
-def _check_authority(actor, benefit: Benefit, ground: str) -> None:
+def _check_authority(actor: Staff, benefit: Benefit, ground: str) -> None:
     """The township decides within its delegation; the county's revocation is the county's."""
     if ground in SYSTEM_GROUNDS:
         raise PermissionDenied(errors.ERR_SYSTEM_GROUND)
@@ -230,7 +264,7 @@ def benefit_change(
     kind: str,
     ground: str,
     reasons: str,
-    actor,
+    actor: Staff,
     new_amount: Decimal | None = None,
     on: datetime.date | None = None,
 ) -> BenefitChange:
@@ -250,7 +284,7 @@ def benefit_change(
 
 @transaction.atomic
 def benefit_stop_on_revocation(
-    *, process_id: int, stop_from: datetime.date, reasons: str, actor, on: datetime.date | None = None
+    *, process_id: int, stop_from: datetime.date, reasons: str, actor: Staff, on: datetime.date | None = None
 ) -> BenefitChange | None:
     """The county revoked the approval in its sampling review (SAI 66, 68): stop the
     benefit from ``stop_from`` (the month after the revocation) through the same path as
@@ -267,7 +301,7 @@ def benefit_stop_on_revocation(
 
 @transaction.atomic
 def benefit_restore_on_appeal(
-    *, change: BenefitChange, reasons: str, actor, amount: Decimal | None = None, on: datetime.date | None = None
+    *, change: BenefitChange, reasons: str, actor: Staff, amount: Decimal | None = None, on: datetime.date | None = None
 ) -> BenefitChange:
     """An appeal body (reconsideration or court, SAI 65) overturned ``change``: the benefit
     is back in force with the amount it had before (or the ``amount`` the body set) from

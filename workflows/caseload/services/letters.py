@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from workflows.core import programmes
 from workflows.core.audit import audit_record
+from workflows.core.types import Actor
 from workflows.documents.models import CaseDocument
 from workflows.documents.services import document_issue
 
@@ -30,7 +31,7 @@ def benefit_reference(benefit: Benefit) -> str:
     return f"{prefix}-{benefit.township.code}-{year}-{REFERENCE_MARK}{benefit.pk:06d}"
 
 
-def benefit_reference_assign(*, benefit: Benefit, actor) -> str:
+def benefit_reference_assign(*, benefit: Benefit, actor: Actor) -> str:
     """Give a benefit without a case number its reference, once (audited); returns it."""
     if benefit.case_number:
         return benefit.case_number
@@ -64,7 +65,7 @@ def change_letter_data(benefit: Benefit, change: BenefitChange) -> ChangeLetterD
     )
 
 
-def change_letter_issue(*, benefit: Benefit, change: BenefitChange, actor) -> CaseDocument:
+def change_letter_issue(*, benefit: Benefit, change: BenefitChange, actor: Actor) -> CaseDocument:
     """Issue the letter of ``change`` and link it to the change: on the benefit's case, or,
     for a benefit without one, on its household under the benefit's reference."""
     anchor: dict = {"process_id": benefit.source_case_id}

@@ -24,6 +24,7 @@ from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.models import County
+from workflows.core.types import Actor
 from workflows.households.models import DeclaredIncome, HouseholdMember
 from workflows.households.validators import birth_date_from_id
 
@@ -54,7 +55,7 @@ def _unstable_households(household_ids: set[int], on: datetime.date) -> set[int]
     return unstable
 
 
-def recheck_schedule_caseload(*, county: County, after: datetime.date, actor, chunk_size: int = CHUNK) -> int:
+def recheck_schedule_caseload(*, county: County, after: datetime.date, actor: Actor, chunk_size: int = CHUNK) -> int:
     """Schedule a re-check for every benefit of ``county`` that is not stopped and has no
     open re-check, at the county's cadence for its household (MSL 31). The county officer
     (or the engine, ``actor=None``) does this. Returns how many were scheduled."""

@@ -15,19 +15,24 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
 from workflows.core.id_numbers import age_on
+from workflows.core.models import AuditEvent
+from workflows.core.types import Actor, Staff
 from workflows.households.models import Consent, DeclaredIncome, Household
 
 from ..models import (
     Benefit,
+    BenefitChange,
     BenefitStatus,
     CaseloadRule,
     ChangeKind,
@@ -41,6 +46,9 @@ from ..receivers import CHECK_REF_PREFIX
 from . import errors
 from .benefits import _record_change, _today, benefit_change
 
+if TYPE_CHECKING:
+    from workflows.finance_check.models import FinanceCheckProcess
+
 WORKING_AGE = (16, 60)  # years: from 16 to before 60
 #: Declared incomes that make a household's income unstable (MSL 31).
 UNSTABLE_INCOME_KINDS = frozenset({DeclaredIncome.Kind.WAGE, DeclaredIncome.Kind.BUSINESS})
@@ -48,7 +56,14 @@ UNSTABLE_INCOME_KINDS = frozenset({DeclaredIncome.Kind.WAGE, DeclaredIncome.Kind
 OPEN_AHEAD_DAYS = 30
 
 
-def _audit(recheck: Recheck, action: str, actor, *, changes=None, data=None):
+def _audit(
+    recheck: Recheck,
+    action: str,
+    actor: Actor,
+    *,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
     return audit_record(
         action=action, target=recheck, actor=actor, process_id=recheck.benefit.source_case_id, changes=changes,
         data={"recheck": recheck.pk, **(data or {})},
@@ -56,7 +71,9 @@ def _audit(recheck: Recheck, action: str, actor, *, changes=None, data=None):
 
 
 # --- cadence -----------------------------------------------------------------------
-def able_of_working_age(born: datetime.date, *, can_work: bool, disabled: bool, student: bool, on) -> bool:
+def able_of_working_age(
+    born: datetime.date, *, can_work: bool, disabled: bool, student: bool, on: datetime.date
+) -> bool:
     """A member who makes the household unstable (MSL 31): of working age on ``on`` and able
     to work (not disabled, not a student)."""
     return can_work and not disabled and not student and WORKING_AGE[0] <= age_on(born, on) < WORKING_AGE[1]
@@ -85,7 +102,7 @@ def recheck_months_for(benefit: Benefit, on: datetime.date) -> int:
 
 
 @transaction.atomic
-def recheck_schedule(*, benefit: Benefit, after: datetime.date, actor) -> Recheck:
+def recheck_schedule(*, benefit: Benefit, after: datetime.date, actor: Actor) -> Recheck:
     """Schedule the benefit's next re-check ``recheck_months_for`` months after ``after``."""
     benefit = Benefit.objects.select_for_update().get(pk=benefit.pk)
     months = recheck_months_for(benefit, after)
@@ -112,7 +129,7 @@ def recheck_open_due(*, today: datetime.date, ahead_days: int = OPEN_AHEAD_DAYS)
 
 
 # --- events between re-checks ----------------------------------------------------------
-def _may_record_event(actor, household: Household) -> None:
+def _may_record_event(actor: Actor, household: Household) -> None:
     """Staff of the household's township record events; ``actor=None`` is the registry
     adapter (household registration's death notice), which acts for the engine."""
     if actor is None:
@@ -124,14 +141,16 @@ def _may_record_event(actor, household: Household) -> None:
         raise PermissionDenied(errors.ERR_NOT_CASE_WORKER)
 
 
-def _bring_forward(*, benefit: Benefit, reason: str, event_on: datetime.date, due_on: datetime.date, actor, today):
+def _bring_forward(
+    *, benefit: Benefit, reason: str, event_on: datetime.date, due_on: datetime.date, actor: Actor, today: datetime.date
+) -> Recheck:
     recheck = Recheck.objects.select_for_update().filter(benefit=benefit, outcome=RecheckOutcome.OPEN).first()
     if recheck is None:
         recheck = Recheck.objects.create(
             benefit=benefit, county_id=benefit.county_id, township_id=benefit.township_id, reason=reason,
             due_on=due_on, opened_on=today, event_on=event_on,
         )  # fmt: skip
-        old = {"due_on": None}
+        old: dict[str, Any] = {"due_on": None}
     else:
         old = {"due_on": recheck.due_on, "reason": recheck.reason}
         if due_on < recheck.due_on:
@@ -146,7 +165,9 @@ def _bring_forward(*, benefit: Benefit, reason: str, event_on: datetime.date, du
 
 
 @transaction.atomic
-def recheck_on_death(*, household: Household, died_on: datetime.date, actor, today=None) -> list[Recheck]:
+def recheck_on_death(
+    *, household: Household, died_on: datetime.date, actor: Actor, today: datetime.date | None = None
+) -> list[Recheck]:
     """A member's recorded death (staff entry, or ``actor=None`` from the registry): every
     benefit of the household in force gets a re-check due within the county's
     ``death_recheck_months`` (default 3) of the death (MSL 31)."""
@@ -163,7 +184,9 @@ def recheck_on_death(*, household: Household, died_on: datetime.date, actor, tod
 
 
 @transaction.atomic
-def recheck_on_income_change(*, household: Household, reported_on: datetime.date, actor, today=None) -> list[Recheck]:
+def recheck_on_income_change(
+    *, household: Household, reported_on: datetime.date, actor: Actor, today: datetime.date | None = None
+) -> list[Recheck]:
     """A reported change of income opens a re-check at once, due the day it is reported (MSL 31, 32)."""
     _may_record_event(actor, household)
     today = today or _today()
@@ -182,7 +205,7 @@ def recheck_on_income_change(*, household: Household, reported_on: datetime.date
 
 
 # --- the re-check's steps --------------------------------------------------------------
-def _open_recheck_for(actor, recheck: Recheck, codename: str, error) -> Recheck:
+def _open_recheck_for(actor: Staff, recheck: Recheck, codename: str, error: StrOrPromise) -> Recheck:
     recheck = Recheck.objects.select_for_update().select_related("benefit", "benefit__household").get(pk=recheck.pk)
     if not recheck.is_open:
         raise ValidationError(errors.ERR_RECHECK_CLOSED)
@@ -191,14 +214,22 @@ def _open_recheck_for(actor, recheck: Recheck, codename: str, error) -> Recheck:
     return recheck
 
 
-def _finance_check_request(**kwargs):
+def _finance_check_request(**kwargs: Any) -> FinanceCheckProcess:
     """The finance check's public entry point (a seam the tests replace)."""
     from workflows.finance_check.services import finance_check_request
 
     return finance_check_request(**kwargs)
 
 
-def _record_fresh_consents(*, household: Household, member_ids, signed_on, since, on, actor) -> list[int]:
+def _record_fresh_consents(
+    *,
+    household: Household,
+    member_ids: list[int],
+    signed_on: datetime.date,
+    since: datetime.date,
+    on: datetime.date,
+    actor: Staff,
+) -> list[int]:
     """The check authorisations the case worker saw signed for this re-check (paper forms
     kept on file): one ``Consent`` per member named, who must belong to the household."""
     members = {m.pk: m for m in household.members.all()}
@@ -218,7 +249,7 @@ def _record_fresh_consents(*, household: Household, member_ids, signed_on, since
 def recheck_request_check(
     *,
     recheck: Recheck,
-    actor,
+    actor: Staff,
     on: datetime.date | None = None,
     consents_from: tuple[int, ...] | list[int] = (),
     consents_signed_on: datetime.date | None = None,
@@ -271,7 +302,7 @@ def recheck_record_check_result(*, recheck_id: int, check_id: int, outcome: str,
 
 
 @transaction.atomic
-def recheck_record_visit(*, recheck: Recheck, visited_on: datetime.date, findings: str, actor) -> Recheck:
+def recheck_record_visit(*, recheck: Recheck, visited_on: datetime.date, findings: str, actor: Staff) -> Recheck:
     """The simplified home visit of a re-check: who went, when, what they found."""
     recheck = _open_recheck_for(actor, recheck, "act_case_worker", errors.ERR_NOT_CASE_WORKER)
     if not (findings or "").strip():
@@ -287,7 +318,7 @@ def recheck_decide(
     *,
     recheck: Recheck,
     outcome: str,
-    actor,
+    actor: Staff,
     ground: str = "",
     reasons: str = "",
     new_amount: Decimal | None = None,
@@ -328,7 +359,9 @@ def recheck_decide(
 
 # --- phase-out (N22 1(3)) ----------------------------------------------------------------
 @transaction.atomic
-def benefit_phase_out(*, benefit: Benefit, months: int, reasons: str, actor, on: datetime.date | None = None):
+def benefit_phase_out(
+    *, benefit: Benefit, months: int, reasons: str, actor: Staff, on: datetime.date | None = None
+) -> BenefitChange:
     """Income lifted above the line by employment: the benefit continues for up to the
     county's ``phase_out_max_months`` (default 6) from next month, then stops by itself
     (``phase_outs_end``). A decision of the township approver, with its letter."""
@@ -357,6 +390,7 @@ def phase_outs_end(*, today: datetime.date) -> int:
             if benefit.status != BenefitStatus.PHASING_OUT:
                 continue
             last = benefit.phase_out_until
+            assert last is not None  # a benefit phasing out has its last month (benefit_phase_out)
             _record_change(
                 benefit=benefit, kind=ChangeKind.STOP, ground=Ground.PHASE_OUT_ENDED,
                 reasons=_("渐退期至%(month)s届满，依规停发保障金。") % {"month": last.strftime("%Y-%m")},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core import programmes
 from workflows.core.audit import diff
+from workflows.core.types import Actor, Staff
 from workflows.core.working_days import Calendar
 
 # Test seams are looked up through the package, so that patching
@@ -69,12 +70,14 @@ def due_date(
         days = policy.opinion_days
     else:
         days = policy.decision_days_delegated if delegated else policy.decision_days_not_delegated
+    assert days is not None  # the programme's policy sets the deadline asked for (extended: dibao only)
     return calendar.add_working_days(accepted_on, days)
 
 
-def _tekun_stage_due(process: DibaoProcess, notice: NoticeRound, days: int) -> dict:
+def _tekun_stage_due(process: DibaoProcess, notice: NoticeRound, days: int | None) -> dict:
     """A staged programme (特困): move ``due_on`` to ``days`` working days after ``notice`` ends (TK 15, 16);
     returns the audit diff. The dibao deadline is counted from acceptance and never moves."""
+    assert days is not None  # a staged programme's policy sets its stage deadlines
     old = process.due_on
     ends_on = timezone.localtime(notice.ends_at).date()
     process.due_on = Calendar().add_working_days(ends_on, days)
@@ -89,6 +92,7 @@ def _set_extension(process: DibaoProcess, reason: str, calendar: Calendar | None
         raise ValidationError(ERR_EXTENSION_TEKUN)
     if reason not in ExtensionReason.values:
         raise ValidationError(ERR_EXTENSION_REASON)
+    assert process.accepted_on is not None  # extended after acceptance (dibao_accept, dibao_extend)
     old = {"extension_reason": process.extension_reason, "extended_due_on": process.extended_due_on}
     process.extension_reason = reason
     process.extended_due_on = due_date(
@@ -108,7 +112,7 @@ def dibao_accept(
     missing: list[str],
     delegated: bool,
     extension_reason: str = "",
-    actor,
+    actor: Staff,
     on: datetime.date | None = None,
 ) -> DibaoProcess:
     """Check the materials. Missing items -> the one-time notice (MSL 10), not
@@ -157,7 +161,7 @@ def dibao_notify_missing(*, process: DibaoProcess) -> DibaoProcess:
 
 
 @transaction.atomic
-def dibao_complete_materials(*, process: DibaoProcess, received: list[str], actor) -> DibaoProcess:
+def dibao_complete_materials(*, process: DibaoProcess, received: list[str], actor: Staff) -> DibaoProcess:
     """Record the arrival of the notified materials; all must have arrived."""
     outstanding = [k for k in process.missing_materials if k not in set(received)]
     if outstanding:
@@ -167,7 +171,7 @@ def dibao_complete_materials(*, process: DibaoProcess, received: list[str], acto
     return process
 
 
-def dibao_recompute_deadlines(*, calendar: Calendar, since: datetime.date, actor=None, reason: str) -> int:
+def dibao_recompute_deadlines(*, calendar: Calendar, since: datetime.date, actor: Actor = None, reason: str) -> int:
     """The official calendar changed (a State Council schedule entered or loaded): move
     the stored deadlines of open cases to what the new calendar gives (MSL 22, 21), with
     one ``dibao.deadline_recomputed`` event per case that moved; returns that count.
@@ -217,7 +221,7 @@ def dibao_recompute_deadlines(*, calendar: Calendar, since: datetime.date, actor
 
 
 @transaction.atomic
-def dibao_extend(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess:
+def dibao_extend(*, process: DibaoProcess, reason: str, actor: Staff) -> DibaoProcess:
     """Extend to 45 working days for an enumerated reason (MSL 22, N22 4(1)). dibao only:
     refused for 特困, whose stage deadlines (TK 13, 15, 16) it would override."""
     changes = _set_extension(process, reason)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from workflows.core.audit import audit_record
+from workflows.core.models import AuditEvent
+from workflows.core.types import Actor
 
 from ..models import (
     DibaoProcess,
@@ -20,5 +23,11 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _audit(process: DibaoProcess, action: str, actor=None, changes=None, data=None):
+def _audit(
+    process: DibaoProcess,
+    action: str,
+    actor: Actor = None,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
     return audit_record(action=action, target=process, actor=actor, process_id=process.pk, changes=changes, data=data)

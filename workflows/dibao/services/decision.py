@@ -9,6 +9,7 @@ from django.db import transaction
 
 from workflows.caseload.services import benefit_open, benefit_stop_on_revocation
 from workflows.core.audit import diff
+from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 
 # Test seams are looked up through the package, so that patching
@@ -36,7 +37,7 @@ from .errors import (
 # Decision: three signatures, approval or refusal (MSL 20, 21, 23)
 # ==============================================================================
 @transaction.atomic
-def decision_sign(*, process: DibaoProcess, role: str, opinion: str, actor) -> DibaoProcess:
+def decision_sign(*, process: DibaoProcess, role: str, opinion: str, actor: Staff) -> DibaoProcess:
     """Handler, section chief and township head sign in turn."""
     node = {"handler": "sign_handler", "section_chief": "sign_section_chief"}[role]
     if actor.pk in process.excluded_actor_ids(node):
@@ -57,7 +58,7 @@ def payment_start_for(decided_on: datetime.date) -> datetime.date:
 
 @transaction.atomic
 def dibao_decide(
-    *, process: DibaoProcess, approve: bool, reasons: list[str], actor, on: datetime.date | None = None
+    *, process: DibaoProcess, approve: bool, reasons: list[str], actor: Staff, on: datetime.date | None = None
 ) -> DibaoProcess:
     """The township head's decision (MSL 21). Approval needs a posted proposal,
     no open objection, and for staff relatives the county visit (MSL 20)."""
@@ -102,7 +103,7 @@ def dibao_decide(
 
 
 @transaction.atomic
-def dibao_benefit_stop(*, process: DibaoProcess, stop_from: datetime.date, reason: str, actor) -> DibaoProcess:
+def dibao_benefit_stop(*, process: DibaoProcess, stop_from: datetime.date, reason: str, actor: Staff) -> DibaoProcess:
     """Stop an approved benefit from ``stop_from`` (the county's revocation, SAI 66, 68; MSL 32).
 
     Called inside the revocation's transaction (``sampling.signals.benefit_revoked``), so the

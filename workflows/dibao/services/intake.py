@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -14,11 +16,13 @@ from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.id_numbers import age_from_id
 from workflows.core.models import (
+    County,
     Township,
     Village,
 )
 from workflows.core.money import round_to_fen
 from workflows.core.scope import regions_where
+from workflows.core.types import AnyUser, Staff
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.dibao.services.<name>`` reaches every caller.
@@ -106,7 +110,7 @@ class MemberInput:
 @dataclass(frozen=True)
 class UploadInput:
     kind: str
-    file: UploadedFile
+    file: File
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def validate_single_person(app: ApplicationInput, programme: str) -> MemberInput
     return named[0]
 
 
-def validate_upload(upload: UploadedFile) -> None:
+def validate_upload(upload: File) -> None:
     """Type by extension and magic bytes; size limit."""
     name = (upload.name or "").lower()
     ext = name[name.rfind(".") :] if "." in name else ""
@@ -210,7 +214,7 @@ def validate_household(members: list[MemberInput], on: datetime.date) -> None:
         raise ValidationError(ERR_TRUTHFULNESS, code="truthfulness")
 
 
-def filing_channel(actor, village: Village) -> str:
+def filing_channel(actor: AnyUser, village: Village) -> str:
     """The channel the actor files through, or ``PermissionDenied``/``ValidationError``."""
     if holds(actor, "act_case_worker", township=village.township_id):
         return Channel.PAPER_CASE_WORKER
@@ -219,14 +223,14 @@ def filing_channel(actor, village: Village) -> str:
     raise ValidationError(ERR_VILLAGE_OUTSIDE, code="village_outside")
 
 
-def can_file(user) -> bool:
+def can_file(user: AnyUser) -> bool:
     return user.is_authenticated and (
         regions_where(user, "act_case_worker", Township).exists()
         or regions_where(user, "act_village_assistant", Village).exists()
     )
 
 
-def match_staff_relatives(id_numbers: list[str], county) -> list[RegisterMatch]:
+def match_staff_relatives(id_numbers: list[str], county: County) -> list[RegisterMatch]:
     """Register lines naming a member as the staff person or a declared relative (MSL 11)."""
     return register_matches(id_numbers, county)
 
@@ -237,7 +241,7 @@ def dibao_application_file(
     process: DibaoProcess,
     programme: str,
     application: ApplicationInput,
-    actor,
+    actor: Staff,
     channel: str | None = None,
 ) -> DibaoProcess:
     """File an application (Start node): household, members, declarations,
@@ -300,7 +304,7 @@ def dibao_application_file(
         process.tekun_no_income = app.tekun.no_income
         process.tekun_no_supporter = app.tekun.no_supporter
 
-    links = [
+    links: list[dict[str, Any]] = [
         {"source": "declared", "member": s.member_name, "staff": s.staff_name, "relation": s.relation,
          "position": s.position}
         for s in app.staff_links

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core.access import access_case, holds
 from workflows.core.audit import diff
+from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 
 # Test seams are looked up through the package, so that patching
@@ -38,11 +40,16 @@ from .intake import validate_upload
 from .letters import _applicant_name, _issue_document
 from .notice import _resolve_objections
 
+if TYPE_CHECKING:
+    from workflows.finance_check.models import FinanceCheckProcess
+
+    from ..documents import CheckResultNoticeData
+
 
 # ==============================================================================
 # Household-finance check (MSL 9, 15-18)
 # ==============================================================================
-def _finance_check_request(**kwargs):
+def _finance_check_request(**kwargs: Any) -> FinanceCheckProcess:
     from workflows.finance_check.services import finance_check_request
 
     return finance_check_request(**kwargs)
@@ -77,12 +84,14 @@ def dibao_request_check(*, process: DibaoProcess) -> DibaoProcess:
     return process
 
 
-def check_failure_notice_data(process: DibaoProcess):
+def check_failure_notice_data(process: DibaoProcess) -> CheckResultNoticeData:
     from ..documents import CheckResultNoticeData
+
+    assert process.check_failure_notified_on is not None  # the notice of a failed check (_check_failure_notify)
 
     reasons = [r.get("message", "") for r in process.finance_result.get("reasons", []) if r.get("message")]
     return CheckResultNoticeData(
-        case_number=process.case_number, applicant_name=_applicant_name(process), programme=process.programme,
+        case_number=process.case_number or "", applicant_name=_applicant_name(process), programme=process.programme,
         township_name=process.township.name, notified_on=process.check_failure_notified_on,
         reasons=tuple(reasons) or (str(_("家庭经济状况不符合条件。")),),
     )  # fmt: skip
@@ -105,7 +114,9 @@ def _check_failure_notify(process: DibaoProcess) -> None:
 
 
 @transaction.atomic
-def check_objection_record(*, process: DibaoProcess, statement: str, evidence: UploadedFile, actor) -> CheckObjection:
+def check_objection_record(
+    *, process: DibaoProcess, statement: str, evidence: UploadedFile, actor: Staff
+) -> CheckObjection:
     """The applicant objects to a failed check with evidence (MSL 18), recorded by a township
     case worker: a new check of the household starts; the old check and its evidence stay.
     The case's result is replaced when the new check finishes; until then no opinion."""
@@ -125,6 +136,7 @@ def check_objection_record(*, process: DibaoProcess, statement: str, evidence: U
         raise ValidationError(ERR_CHECK_OBJECTION_EVIDENCE)
     validate_upload(evidence)
     old_check_id = process.finance_check_id
+    assert old_check_id is not None  # a failed check's outcome is recorded (checked above)
     try:
         check = services._finance_check_request(
             household=process.household,
@@ -184,12 +196,12 @@ def dibao_record_check(*, process: DibaoProcess, check_id: int, outcome: str, re
 def home_visit_record(
     *,
     process: DibaoProcess,
-    investigator_1,
-    investigator_2,
+    investigator_1: Staff,
+    investigator_2: Staff,
     visited_on: datetime.date,
     findings: str,
     family_signatories: str,
-    actor,
+    actor: Staff,
     county: bool = False,
     reinvestigation: bool = False,
     tekun_confirmed: bool | None = None,
@@ -220,7 +232,7 @@ def home_visit_record(
         is_reinvestigation=reinvestigation,
         recorded_by=actor,
     )
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if process.investigation_started_on is None:
         process.investigation_started_on = visited_on  # MSL 15: a home visit starts it too
         changes["investigation_started_on"] = [None, visited_on]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils import timezone
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.dibao.services.<name>`` reaches every caller.
+from workflows.core.types import Actor
 from workflows.dibao import services
 
 from ..models import (
@@ -15,13 +19,17 @@ from ..models import (
 )
 from .common import _audit
 
+if TYPE_CHECKING:
+    from ..documents import DecisionLetterData
+
 
 def _applicant_name(process: DibaoProcess) -> str:
+    assert process.household is not None  # a case is filed with its household (dibao_application_file)
     head = process.household.head
     return head.name if head else ""
 
 
-def _store_document(*, process: DibaoProcess, kind: str, filename: str, content: bytes, actor) -> int:
+def _store_document(*, process: DibaoProcess, kind: str, filename: str, content: bytes, actor: Actor) -> int:
     """Store a PDF without QR code on the case (documents module); returns its pk."""
     from workflows.documents.services import document_store
 
@@ -32,7 +40,9 @@ def _store_document(*, process: DibaoProcess, kind: str, filename: str, content:
     return doc.pk
 
 
-def _issue_document(*, process: DibaoProcess, kind: str, filename: str, render, actor) -> int:
+def _issue_document(
+    *, process: DibaoProcess, kind: str, filename: str, render: Callable[[str], bytes], actor: Actor
+) -> int:
     """Issue a PDF carrying a verification QR code (``render(url) -> bytes``); returns its pk."""
     from workflows.documents.services import document_issue
 
@@ -43,14 +53,16 @@ def _issue_document(*, process: DibaoProcess, kind: str, filename: str, render, 
     return doc.pk
 
 
-def decision_letter_data(process: DibaoProcess):
+def decision_letter_data(process: DibaoProcess) -> DecisionLetterData:
     from ..documents import DecisionLetterData
 
+    assert process.household is not None  # a case is filed with its household (dibao_application_file)
+    assert process.decided_on is not None  # a letter is issued for a decided case
     head = process.household.head
     approved = process.decision == Decision.APPROVED
     pays_monthly = approved and process.spec.benefit.pays_monthly
     return DecisionLetterData(
-        case_number=process.case_number,
+        case_number=process.case_number or "",
         applicant_name=head.name if head else "",
         programme=process.programme,
         township_name=process.township.name,
@@ -64,7 +76,9 @@ def decision_letter_data(process: DibaoProcess):
     )
 
 
-def _request_document(*, process: DibaoProcess, kind: str, filename: str, renderer: str, params: dict, actor) -> int:
+def _request_document(
+    *, process: DibaoProcess, kind: str, filename: str, renderer: str, params: dict[str, Any], actor: Actor
+) -> int:
     """Ask for a PDF rendered after this transaction commits (documents module); returns the
     pending document's pk. The case's transaction renders nothing (issue 19)."""
     from workflows.documents.services import document_request
@@ -125,12 +139,14 @@ def dibao_mark_for_sampling(*, process: DibaoProcess) -> DibaoProcess:
     actor_ids = process.investigator_ids() | {
         pk for pk in (process.proposed_by_id, process.handler_signed_by_id, process.section_chief_signed_by_id) if pk
     }
+    # an approved case was proposed (its standard recorded, dibao_propose) and decided
+    assert process.standard_id is not None and process.decided_on is not None
     rule_versions = {"dibao_standard": process.standard_id}
     if process.asset_limit_id:
         rule_versions["asset_limit"] = process.asset_limit_id
     approval_register(
         process_id=process.pk, programme=process.programme, county=process.county, township=process.township,
-        village=process.village, case_number=process.case_number, approved_on=process.decided_on,
+        village=process.village, case_number=process.case_number or "", approved_on=process.decided_on,
         approved_by_id=actor.pk, actor_ids=actor_ids, monthly_amount=process.monthly_amount,
         payment_starts=process.payment_starts, one_off_amount=None, staff_relative=process.staff_relative,
         rule_versions=rule_versions, finance_check_id=process.finance_check_id, actor=actor,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from workflows.core.models import Village
+from workflows.core.types import Actor, Staff
 
 from ..models import (
     DemocraticAppraisal,
@@ -35,6 +39,7 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
     at = at or timezone.now()
     process.notice_round += 1
     process.save(update_fields=["notice_round"])
+    assert process.spec.deadlines.notice_days is not None  # a programme that posts notices sets their length
     notice = NoticeRound.objects.create(
         process=process,
         round=process.notice_round,
@@ -62,7 +67,7 @@ def notice_post(*, process: DibaoProcess, at: datetime.datetime | None = None) -
     return notice
 
 
-def village_notices_pdf(*, village, at: datetime.datetime | None = None) -> bytes | None:
+def village_notices_pdf(*, village: Village, at: datetime.datetime | None = None) -> bytes | None:
     """One PDF of every notice on display in ``village`` (a page per household, as each is
     posted alone), for printing the village's notice board in one go; None when none is open."""
     from ..documents import render_notices_pdf
@@ -80,7 +85,7 @@ def objection_record(
     anonymous: bool,
     name: str = "",
     contact: str = "",
-    actor=None,
+    actor: Actor = None,
     at: datetime.datetime | None = None,
 ) -> Objection:
     """Record an objection during the notice window, by anyone (MSL 19).
@@ -105,7 +110,7 @@ def objection_record(
         content=content,
         recorded_by=staff,
     )
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     policy = process.spec.deadlines
     if policy.staged:
         changes = _tekun_stage_due(process, notice, policy.reopinion_days)  # TK 15: a new opinion
@@ -122,7 +127,7 @@ def objection_record(
     return objection
 
 
-def _resolve_objections(process: DibaoProcess, resolution: str, actor) -> int:
+def _resolve_objections(process: DibaoProcess, resolution: str, actor: Staff) -> int:
     now = timezone.now()
     count = process.unresolved_objections().update(resolution=resolution, resolved_at=now)
     if count:
@@ -131,7 +136,7 @@ def _resolve_objections(process: DibaoProcess, resolution: str, actor) -> int:
 
 
 @transaction.atomic
-def objection_route_choose(*, process: DibaoProcess, route: str, actor) -> DibaoProcess:
+def objection_route_choose(*, process: DibaoProcess, route: str, actor: Staff) -> DibaoProcess:
     """The approver sends an objection to re-investigation or democratic appraisal."""
     if actor.pk in process.excluded_actor_ids("choose_objection_route"):
         raise PermissionDenied(ERR_SEPARATION)
@@ -151,7 +156,7 @@ def appraisal_record(
     votes_for: int,
     votes_against: int,
     conclusion: str,
-    actor,
+    actor: Staff,
 ) -> DemocraticAppraisal:
     """民主评议 on an objection (MSL 19)."""
     if votes_for + votes_against > participants:

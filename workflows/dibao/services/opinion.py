@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from workflows.core.models import (
 )
 from workflows.core.models.rules import AmountMethod, RuleNotConfigured
 from workflows.core.money import round_to_fen
+from workflows.core.types import Staff
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.dibao.services.<name>`` reaches every caller.
@@ -40,7 +42,10 @@ def _bands_of(rule: DibaoAmountRule) -> tuple[means_test.Band, ...]:
     )
 
 
-def _recorded_version(model, pk):
+_Rule = TypeVar("_Rule", DibaoStandard, TekunSupportRule, DibaoAmountRule)
+
+
+def _recorded_version(model: type[_Rule], pk: int | None) -> _Rule | None:
     return model.objects.filter(pk=pk).first() if pk else None
 
 
@@ -85,7 +90,9 @@ def _single_person_of(result: dict) -> dict:
 MSG_RECOGNITION_COMPUTATION = _("%(category)s：仅认定身份，不发放保障金（LB24）。")
 
 
-def _recognition_computation(process: DibaoProcess, *, std, standard_id: int, size: int, per_capita) -> dict:
+def _recognition_computation(
+    process: DibaoProcess, *, std: Decimal, standard_id: int, size: int, per_capita: Decimal
+) -> dict:
     """A recognition (低收入家庭认定, LB24) computes no amount: it records the category the
     means test found and the figures behind it, for the approver and the letter."""
     found = process.finance_result.get("low_income") or {}
@@ -110,6 +117,7 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     """
     on = on or process.accepted_on or services._today()
     household = process.household
+    assert household is not None  # a case is filed with its household (dibao_application_file)
     # A case already proposed keeps the versions of its first computation: a correction
     # version entered since (core.rule_versions) never changes its figures.
     recorded = process.amount_computation or {}
@@ -122,15 +130,15 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
     if process.spec.benefit.amount_method == programmes.AmountMethod.NONE:
         return _recognition_computation(process, std=std, standard_id=standard.pk, size=size, per_capita=per_capita)
     if process.spec.benefit.amount_method == programmes.AmountMethod.SUPPORT_FACTOR:
-        rule = _recorded_version(TekunSupportRule, recorded.get("factor_rule_id")) or TekunSupportRule.objects.in_force(
-            county=process.county, on=on
+        factor_rule = _recorded_version(TekunSupportRule, recorded.get("factor_rule_id")) or (
+            TekunSupportRule.objects.in_force(county=process.county, on=on)
         )
-        factor = rule.standard_factor
+        factor = factor_rule.standard_factor
         per_person = round_to_fen(std * factor)
         amount = round_to_fen(per_person * size)
         formula = f"{std} × {factor} × {size} = {amount}"
         return {"method": "tekun_basic", "standard": std, "standard_id": standard.pk, "factor": factor,
-                "factor_rule_id": rule.pk, "per_person": per_person, "household_size": size,
+                "factor_rule_id": factor_rule.pk, "per_person": per_person, "household_size": size,
                 "monthly_amount": amount, "formula": formula}  # fmt: skip
     gap = max(std - per_capita, Decimal("0"))
     rule = _recorded_version(DibaoAmountRule, recorded.get("amount_rule_id"))
@@ -143,11 +151,12 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
               "per_capita_income": per_capita, "gap_per_capita": round_to_fen(gap), "household_size": size,
               **_deductions_of(process.finance_result, size, per_capita),
               **_single_person_of(process.finance_result)}  # fmt: skip
-    banded = rule is not None and rule.method == AmountMethod.BANDS
-    if banded:
-        rule.validate_bands()
+    bands_rule = rule if rule is not None and rule.method == AmountMethod.BANDS else None
+    banded = bands_rule is not None
+    if bands_rule is not None:
+        bands_rule.validate_bands()
     band, amount = means_test.monthly_amount(
-        gap_per_capita=gap, household_size=size, bands=_bands_of(rule) if banded else ()
+        gap_per_capita=gap, household_size=size, bands=_bands_of(bands_rule) if bands_rule is not None else ()
     )
     if banded:
         if band is None:
@@ -165,7 +174,7 @@ def amount_compute(process: DibaoProcess, on: datetime.date | None = None) -> di
 
 
 @transaction.atomic
-def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor) -> DibaoProcess:
+def dibao_propose(*, process: DibaoProcess, approve: bool, note: str, actor: Staff) -> DibaoProcess:
     """The township's preliminary opinion with the computed amount (MSL 19, 23)."""
     from workflows.core.audit import to_jsonable
 

@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from workflows.core.audit import audit_record
 from workflows.core.models import County
 from workflows.core.scope import user_scope
+from workflows.core.types import Staff
 
 ERR_NO_TOWNSHIP = _("您没有任何乡镇（街道）的低收入家庭名册。")
 
 
 @transaction.atomic
-def recognised_register_export_record(*, row_count: int, actor) -> list[int]:
+def recognised_register_export_record(*, row_count: int, actor: Staff) -> list[int]:
     """Log the export of the recognised-household register the actor may see: one audit row
     per county it covers (its chain). Raises ``PermissionDenied`` for a user with no
     township. Returns the township ids exported."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from workflows.core.access import access_case, holds
 from workflows.core.audit import diff
+from workflows.core.types import AnyUser, Staff
 
 # Test seams are looked up through the package, so that patching
 # ``workflows.dibao.services.<name>`` reaches every caller.
@@ -27,11 +30,14 @@ from .errors import (
 )
 from .letters import _applicant_name, _issue_document
 
+if TYPE_CHECKING:
+    from ..documents import DecisionLetterData
+
 
 # ==============================================================================
 # Termination: the applicant refuses to cooperate without reason (MSL 29)
 # ==============================================================================
-def can_terminate(user, process: DibaoProcess) -> bool:
+def can_terminate(user: AnyUser, process: DibaoProcess) -> bool:
     """May ``user`` end this case under MSL 29 now: a township approver of its township, not
     excluded from deciding it, and the case accepted, open and undecided."""
     return (
@@ -43,11 +49,12 @@ def can_terminate(user, process: DibaoProcess) -> bool:
     )
 
 
-def termination_letter_data(process: DibaoProcess):
+def termination_letter_data(process: DibaoProcess) -> DecisionLetterData:
     from ..documents import DecisionLetterData
 
+    assert process.terminated_on is not None  # the letter of a terminated case (case_terminate)
     return DecisionLetterData(
-        case_number=process.case_number, applicant_name=_applicant_name(process), programme=process.programme,
+        case_number=process.case_number or "", applicant_name=_applicant_name(process), programme=process.programme,
         township_name=process.township.name, decided_on=process.terminated_on, approved=False, monthly_amount=None,
         payment_starts=None, reasons=(process.termination_reason,),
         legal_basis=process.spec.termination_basis, terminated=True,
@@ -55,7 +62,7 @@ def termination_letter_data(process: DibaoProcess):
 
 
 @transaction.atomic
-def case_terminate(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess:
+def case_terminate(*, process: DibaoProcess, reason: str, actor: Staff) -> DibaoProcess:
     """End the review of an accepted, undecided case whose applicant refuses to cooperate
     without reason (MSL 29): a township approver's decision with the stated reason.
 
@@ -100,7 +107,7 @@ def case_terminate(*, process: DibaoProcess, reason: str, actor) -> DibaoProcess
     actor_ids = process.investigator_ids() | {pk for pk in (process.proposed_by_id, process.accepted_by_id) if pk}
     approval_register(
         process_id=process.pk, programme=process.programme, county=process.county, township=process.township,
-        village=process.village, case_number=process.case_number, approved_on=today, approved_by_id=actor.pk,
+        village=process.village, case_number=process.case_number or "", approved_on=today, approved_by_id=actor.pk,
         actor_ids=actor_ids, monthly_amount=None, payment_starts=None, one_off_amount=None,
         staff_relative=process.staff_relative, rule_versions={}, finance_check_id=process.finance_check_id,
         actor=actor,

@@ -12,7 +12,7 @@ from .vocabulary import FEN, ZERO
 # --- pure helpers -------------------------------------------------------------
 
 
-def money(value) -> Decimal:
+def money(value: Decimal | int | str) -> Decimal:
     """A non-negative amount in yuan, rounded half-up to the fen."""
     amount = Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
     return amount if amount > 0 else ZERO

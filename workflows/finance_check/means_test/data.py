@@ -246,7 +246,9 @@ class MeansTestResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MeansTestResult:
         money = {f for f, t in cls.__annotations__.items() if t == "Decimal"}
-        kwargs = {k: (Decimal(v) if k in money else v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        kwargs: dict[str, Any] = {
+            k: (Decimal(v) if k in money else v) for k, v in data.items() if k in cls.__dataclass_fields__
+        }
         kwargs["reasons"] = tuple(Reason(**r) for r in data.get("reasons", []))
         kwargs["income_lines"] = tuple(
             IncomeLine(
@@ -287,7 +289,7 @@ class MeansTestResult:
         return [r for r in self.reasons if r.severity == severity]
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value.quantize(FEN)) if value == value.quantize(FEN) else str(value)
     if isinstance(value, dict):

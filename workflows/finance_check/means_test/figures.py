@@ -51,10 +51,10 @@ def _found_by_key(found: Iterable[FoundIncome]) -> dict[tuple[str | None, str], 
 
 
 def income_lines(inp: MeansTestInput) -> list[IncomeLine]:
-    names = {m.ref: m.name for m in inp.members}
+    names: dict[str | None, str] = {m.ref: m.name for m in inp.members}
     declared: dict[tuple[str | None, str], Decimal] = defaultdict(lambda: ZERO)
-    for d in inp.declared_incomes:
-        declared[(d.member_ref, d.kind)] += net_declared(d)
+    for income in inp.declared_incomes:
+        declared[(income.member_ref, income.kind)] += net_declared(income)
     found = _found_by_key(inp.found_incomes)
     member_keys = sorted(
         set(declared) | {k for k in found if k[0] is not HOUSEHOLD},
@@ -246,7 +246,9 @@ def _deduction_lines(inp: MeansTestInput) -> tuple[DeductionLine, ...]:
     return tuple(lines)
 
 
-def _per_capita(counted: Decimal, d_lines: tuple[DeductionLine, ...], size: int):
+def _per_capita(
+    counted: Decimal, d_lines: tuple[DeductionLine, ...], size: int
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(requested deductions, deductions, net income, per-capita income) of a unit of ``size``:
     deductions never take income below zero (MSL 13)."""
     requested = sum((line.deducted for line in d_lines), ZERO)

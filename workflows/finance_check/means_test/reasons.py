@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .amounts import money
 from .data import MeansTestInput, MeansTestResult, Reason, _jsonable
@@ -60,7 +62,7 @@ from .vocabulary import (
 )
 
 
-def _reason(code: str, severity: Severity, message, **numbers) -> Reason:
+def _reason(code: str, severity: Severity, message: StrOrPromise, **numbers: Any) -> Reason:
     shown = {k: (kind_label(v) if k == "kind" else v) for k, v in numbers.items()}
     text = str(message) % {k: (str(v.quantize(FEN)) if isinstance(v, Decimal) else v) for k, v in shown.items()}
     return Reason(code=code, severity=severity.value, message=text, numbers=_jsonable(numbers))
@@ -129,7 +131,8 @@ def _expense_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
             reasons.append(_reason("expense_not_deducted", Severity.INFO, MSG_EXPENSE_NOT_DEDUCTED,
                                    kind=e.kind, amount=amount))  # fmt: skip
     for line in fig.deduction_lines:
-        if line.deducted < line.claimed:
+        # only a county cap lowers a deduction below the claim (no rules: deducted == claimed)
+        if rules is not None and line.deducted < line.claimed:
             reasons.append(_reason("expense_capped", Severity.INFO, MSG_EXPENSE_CAPPED, kind=line.kind,
                                    claimed=line.claimed, cap=line.deducted, rule=rules.label))  # fmt: skip
         if rules is not None or line.members:
@@ -407,7 +410,7 @@ def _count_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reas
     rules = inp.asset_rules
     reasons = []
 
-    def count_of(kind):
+    def count_of(kind: str) -> tuple[int, str]:
         found = [a for a in inp.found_assets if a.kind == kind]
         declared = [a for a in inp.declared_assets if a.kind == kind]
         n_found, n_declared = sum(a.count for a in found), sum(a.count for a in declared)
@@ -442,8 +445,11 @@ def _count_reasons(inp: MeansTestInput, fig: Figures | None = None) -> list[Reas
     return reasons
 
 
+#: One producer: the reasons one rule gives for the input and its figures.
+ReasonProducer: TypeAlias = Callable[[MeansTestInput, Figures], list[Reason]]
+
 # The order of the reasons on the result (and on the decision letter).
-REASON_PRODUCERS = (
+REASON_PRODUCERS: tuple[ReasonProducer, ...] = (
     _standard_reasons,
     _income_reasons,
     _expense_reasons,
@@ -458,7 +464,7 @@ REASON_PRODUCERS = (
 
 # 低收入家庭认定 (LB24): the dibao test with the two categories in place of "below the
 # standard" (a household under it is refused as a dibao household); no single-person rule.
-LOW_INCOME_REASON_PRODUCERS = (
+LOW_INCOME_REASON_PRODUCERS: tuple[ReasonProducer, ...] = (
     _standard_reasons,
     _income_reasons,
     _expense_reasons,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.core import programmes
 from workflows.core.audit import audit_record
-from workflows.core.models import AssetLimit, DibaoStandard
+from workflows.core.models import AssetLimit, County, DibaoStandard
 from workflows.core.models.rules import LowIncomeRule, RigidExpenseRule, RuleNotConfigured, SinglePersonHouseholdRule
 from workflows.households.models import (
     DeclaredAsset,
@@ -34,7 +34,7 @@ def _rules_label(limit: AssetLimit) -> str:
     )
 
 
-def expense_rules(county, on: datetime.date) -> mt.ExpenseRules | None:
+def expense_rules(county: County, on: datetime.date) -> mt.ExpenseRules | None:
     """The county's essential-spending rule in force on ``on`` (MSL 13); None (the
     national default) where the county configured none."""
     try:
@@ -44,7 +44,7 @@ def expense_rules(county, on: datetime.date) -> mt.ExpenseRules | None:
     return mt.ExpenseRules(deductible=rule.deductible_kinds(), caps=rule.monthly_caps(), label=rule.label)
 
 
-def single_person_rule(county, on: datetime.date) -> mt.SinglePersonRule | None:
+def single_person_rule(county: County, on: datetime.date) -> mt.SinglePersonRule | None:
     """The county's single-person-household rule in force on ``on`` (domain.md §8); None
     (the rule off) where the county configured none."""
     try:
@@ -54,7 +54,7 @@ def single_person_rule(county, on: datetime.date) -> mt.SinglePersonRule | None:
     return mt.SinglePersonRule(enabled=rule.enabled, income_multiple=rule.income_multiple, label=rule.label)
 
 
-def low_income_criteria(county, on: datetime.date) -> mt.LowIncomeCriteria:
+def low_income_criteria(county: County, on: datetime.date) -> mt.LowIncomeCriteria:
     """The county's low-income rule in force on ``on`` (LB24; domain.md §8); without one the
     national default multiple (1.5) with the county's dibao asset limits and no
     spending-hardship line."""
@@ -98,7 +98,7 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
         mt.Asset(kind=a.kind, value=a.value, description=a.description or a.get_kind_display())
         for a in DeclaredAsset.objects.filter(household_id=household_id).order_by("pk")
     )
-    name_of = {m.pk: m.name for m in members}
+    name_of: dict[int | None, str] = {m.pk: m.name for m in members}
     expenses = tuple(
         mt.Expense(e.kind, e.monthly_amount, name_of.get(e.member_id, ""))
         for e in RigidExpense.objects.filter(household_id=household_id).order_by("pk")
@@ -132,19 +132,19 @@ def means_test_input(check: FinanceCheckProcess, on: datetime.date | None = None
             if r.id_number and ref is None:
                 continue  # a record about someone outside the household
             found_incomes.append(mt.FoundIncome(ref, r.kind, r.monthly_amount, ev.source, r.detail))
-        for r in result.assets:
-            ref = ref_of.get(r.id_number) if r.id_number else mt.HOUSEHOLD
-            if r.id_number and ref is None:
+        for a in result.assets:
+            ref = ref_of.get(a.id_number) if a.id_number else mt.HOUSEHOLD
+            if a.id_number and ref is None:
                 continue
             found_assets.append(
                 mt.Asset(
-                    kind=r.kind,
-                    value=r.value,
+                    kind=a.kind,
+                    value=a.value,
                     source=ev.source,
-                    description=r.description,
+                    description=a.description,
                     member_ref=ref,
-                    count=r.count,
-                    disability_vehicle=r.disability_vehicle,
+                    count=a.count,
+                    disability_vehicle=a.disability_vehicle,
                 )
             )
         if ev.source == Source.HOUSEHOLD_REGISTRATION:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflows.core.audit import audit_record, audit_record_many, chain_for
+from workflows.core.types import Actor
 from workflows.households.models import (
     HouseholdMember,
 )
@@ -203,7 +204,7 @@ def evidence_record_manual(
     check: FinanceCheckProcess,
     source: str,
     note: str,
-    actor,
+    actor: Actor,
     amount: Decimal | None = None,
     count: int | None = None,
     confirmed: bool | None = None,
@@ -230,11 +231,11 @@ def evidence_record_manual(
             source=source,
             incomes=(IncomeRecord("", INCOME_KIND_OF_SOURCE[source], value, f"人工核实：{note}"),) if value > 0 else (),
         )
-        figures = {"amount": value}
+        figures: dict[str, Decimal | int | bool] = {"amount": value}
     elif kind == "asset":
         value, n = mt.money(amount or 0), int(count or 0)
         asset_kind = ASSET_KIND_OF_SOURCE[source]
-        records = ()
+        records: tuple[AssetRecord, ...] = ()
         if n > 0 or value > 0:
             records = (AssetRecord("", asset_kind, value, f"人工核实：{label} {n} 项，{value} 元（{note}）", count=n),)
         result = RegistryResult(source=source, assets=records)

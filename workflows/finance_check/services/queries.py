@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from ..adapters import QueryOutcome, RegistryError
 from ..models import FinanceCheckProcess
 from .errors import QueriesPending
 from .evidence import evidence_record_queries, member_id_numbers, pending_sources
@@ -39,7 +40,7 @@ def queries_fan_out(task_pk: int) -> str:
     if authorisations is None:
         return "halted"
 
-    def record(results) -> None:
+    def record(results: dict[str, tuple[QueryOutcome | RegistryError, int]]) -> None:
         # One transaction for all the rows and the advance: one commit instead of a dozen.
         with transaction.atomic():
             evidence_record_queries(check=check, results=results, authorisations=authorisations)

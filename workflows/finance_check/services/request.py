@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 
@@ -13,6 +14,7 @@ from workflows.core import programmes
 from workflows.core.audit import audit_record, to_jsonable
 from workflows.core.models import AssetLimit, DibaoStandard
 from workflows.core.models.rules import RuleNotConfigured
+from workflows.core.types import Actor
 from workflows.households.models import (
     Consent,
     Household,
@@ -58,7 +60,7 @@ def check_authorisations(check: FinanceCheckProcess) -> tuple[list[dict], list[H
     """
     household = Household.objects.get(pk=check.household_id)
     adults = {m.pk: m for m in household.adults()}
-    latest = {}
+    latest: dict[int, Consent] = {}
     consents = Consent.objects.filter(
         member_id__in=list(adults), kind=Consent.Kind.CHECK_AUTHORISATION, withdrawn_at__isnull=True
     ).order_by("member_id", "-signed_on", "-pk")
@@ -112,9 +114,9 @@ def finance_check_request(
     household: Household,
     purpose: str,
     case_ref: str,
-    actor,
+    actor: Actor,
     spending_shock: bool | None = None,
-    single_person_member=None,
+    single_person_member: HouseholdMember | None = None,
 ) -> FinanceCheckProcess:
     """Start an economic-status check of ``household`` for the case ``case_ref``.
 
@@ -189,8 +191,9 @@ def finance_check_request(
 
 
 @transaction.atomic(savepoint=False)
-def check_open(*, process: FinanceCheckProcess, household, purpose, spending_shock, case_ref, actor, standard,
-               asset_limit, check_date, single_person_member=None) -> FinanceCheckProcess:  # fmt: skip
+def check_open(*, process: FinanceCheckProcess, household: Household, purpose: str, spending_shock: bool,
+               case_ref: str, actor: Actor, standard: DibaoStandard, asset_limit: AssetLimit, check_date: datetime.date,
+               single_person_member: HouseholdMember | None = None) -> FinanceCheckProcess:  # fmt: skip
     """Fill the new process inside the StartHandle activation (called by the flow).
 
     The StartHandle saves the process again right after this returns (in the

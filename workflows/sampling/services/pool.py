@@ -33,7 +33,7 @@ def approval_register(
     programme: str,
     county: County | int,
     township: Township | int,
-    village: Village,
+    village: Village | int,
     case_number: str,
     approved_on: datetime.date,
     approved_by_id: int,

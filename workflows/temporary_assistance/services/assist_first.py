@@ -84,6 +84,7 @@ def paperwork_deadline(activation: Activation) -> datetime.datetime:
     process = activation.process
     if type(process) is not TemporaryAssistanceProcess:
         process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
+    assert process.paperwork_due is not None  # set with the assist-first payment that starts this timer
     day_after = process.paperwork_due + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
 
@@ -164,9 +165,9 @@ def case_complete_paperwork(
             raise ValidationError(ERR_WAIVER_MISSING % {"sources": labels}, code="waiver_missing")
         waivers = {s: waivers[s] for s in after_check_sources()}
     elif after_check == AfterCheck.RUN:
-        missing = members_missing_consent(process.household, Consent.Kind.CHECK_AUTHORISATION)
-        if missing:  # refused here, before anything is recorded, not inside the check request
-            names = "、".join(m.name for m in missing)
+        unconsented = members_missing_consent(process.household, Consent.Kind.CHECK_AUTHORISATION)
+        if unconsented:  # refused here, before anything is recorded, not inside the check request
+            names = "、".join(m.name for m in unconsented)
             raise ValidationError(ERR_AFTER_CHECK_CONSENT % {"members": names}, code="no_consent")
         waivers = {}
     else:

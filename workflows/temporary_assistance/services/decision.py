@@ -46,7 +46,8 @@ def _approval_amounts(
 ) -> tuple[Decimal | None, Decimal | None]:
     if not approve:
         return None, None
-    amount = exact_positive_amount(amount, error=ERR_AMOUNT)
+    # an approval with a blank amount raises TypeError here (Decimal(None)), as it always has
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT)  # type: ignore[arg-type]
     if amount > process.requested_amount:
         raise ValidationError(ERR_ABOVE_REQUESTED % {"requested": f"{process.requested_amount:,.2f}"})
     first = exact_positive_amount(first_payment, error=ERR_AMOUNT) if first_payment not in (None, "") else amount
@@ -79,6 +80,7 @@ def case_township_approve(
     _require_undecided(process)
     amount, first = _approval_amounts(process, approve, amount, first_payment)
     if approve:
+        assert amount is not None  # set by _approval_amounts when approving
         today = timezone.localdate()
         _rule, _standard, limit = township_limit_on(process.county, today)
         if amount > limit:
@@ -89,6 +91,7 @@ def case_township_approve(
     changes = _decide(process=process, approve=approve, amount=amount, reason=reason, actor=actor)
     audit_record(action="case.township_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
     if approve:
+        assert first is not None  # set by _approval_amounts when approving
         _pay(process=process, amount=first, source=Payment.Source.TOWNSHIP_FUND, actor=actor)
         _register_for_sampling(process=process, actor=actor)
     return process
@@ -124,6 +127,7 @@ def case_county_approve(
     changes = _decide(process=process, approve=approve, amount=amount, reason=reason, actor=actor)
     audit_record(action="case.county_decision", target=process, actor=actor, process_id=process.pk, changes=changes)
     if approve:
+        assert first is not None  # set by _approval_amounts when approving
         _pay(process=process, amount=first, source=Payment.Source.COUNTY, actor=actor)
     return process
 
@@ -174,5 +178,6 @@ def case_decide_case_by_case(
         action="case.case_by_case_decision", target=process, actor=actor, process_id=process.pk, changes=changes
     )
     if approve:
+        assert first is not None  # set by _approval_amounts when approving
         _pay(process=process, amount=first, source=Payment.Source.COUNTY, actor=actor)
     return process

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -38,7 +39,7 @@ from .errors import (
 # --- filing ----------------------------------------------------------------------
 
 
-def _extension(name: str) -> str:
+def _extension(name: str | None) -> str:
     name = (name or "").lower()
     return name[name.rfind(".") :] if "." in name else ""
 
@@ -144,16 +145,20 @@ def case_open(
         _check_emergency_place(kind=kind, household=household, village=emergency_village, actor=actor)
         channel = Channel.PAPER_CASE_WORKER
     # ``channel`` is given only by the online channel (portal), whose caller scopes the village
-    channel = channel or _filing_channel(actor, new_household.village if new_household else household.village)
+    # exactly one of household / new_household was given (checked above)
+    channel = channel or _filing_channel(
+        actor, new_household.village if new_household else cast(Household, household).village
+    )
     entrusted = channel == Channel.PAPER_VILLAGE_ASSISTANT
     if entrusted:  # a village assistant files only with the applicant's signed entrustment (MSL 6)
         if entrustment is None:
             raise ValidationError(ERR_ENTRUSTMENT, code="entrustment")
         validate_upload(entrustment)
     registered = new_household is not None
-    if registered:
+    if new_household is not None:
         household = _register_household(new=new_household, kind=kind, entrusted=entrusted, actor=actor)
     else:
+        assert household is not None  # exactly one of household / new_household (checked above)
         # one filing per household at a time, so two concurrent filings cannot both pass the frequency check
         Household.objects.select_for_update().filter(pk=household.pk).exists()
     # the helping township decides and pays within its own limit (TA18 2(2))
@@ -207,6 +212,7 @@ def case_open(
     if entrusted:
         from workflows.documents.services import document_store
 
+        assert entrustment is not None  # an entrusted filing without one was refused above
         entrustment.seek(0)
         document_store(
             process_id=process.pk,

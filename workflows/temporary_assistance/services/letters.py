@@ -52,7 +52,7 @@ def letter_data(process: TemporaryAssistanceProcess) -> TemporaryAssistanceLette
     approved = process.decision == Decision.APPROVED
     with translation.override(settings.LANGUAGE_CODE):
         return TemporaryAssistanceLetterData(
-            case_number=process.case_number,
+            case_number=process.case_number or "",
             applicant_name=head.name if head else "",
             kind_label=str(Kind(process.kind).label),
             cause_label=str(Cause(process.cause).label),

@@ -98,6 +98,7 @@ def payment_reverse(*, payment: Payment, amount: Decimal, reason: str, actor: St
         )
     entry = None
     if payment.source == Payment.Source.TOWNSHIP_FUND:
+        assert payment.fund_entry is not None  # a township-fund payment is paid out of its fund entry
         entry = funds.fund_reverse(payment=payment.fund_entry, amount=amount, reason=reason, actor=actor)
     else:
         access_case(

@@ -49,6 +49,7 @@ from django.utils.translation import gettext
 
 from workflows.core.audit import audit_record
 from workflows.core.models import County
+from workflows.core.types import Staff
 from workflows.core.uploads import ERR_FILE_SIZE
 from workflows.households.models import Household, HouseholdMember
 
@@ -100,7 +101,7 @@ from .vocabulary import (
 
 
 # --- writing --------------------------------------------------------------------------------
-def _household_for(h: _Household, actor, cache: dict) -> Household:
+def _household_for(h: _Household, actor: Staff, cache: dict[tuple[str, int], Household]) -> Household:
     """The applicant's household in the county (reused, the missing members added) or a new one."""
     v = h.values
     key = (h.applicant_id, v["township"].county_id)
@@ -133,7 +134,15 @@ def _household_for(h: _Household, actor, cache: dict) -> Household:
     return household
 
 
-def _migrate(h: _Household, *, actor, today: datetime.date, file_sha256: str, file_name: str, cache: dict) -> Benefit:
+def _migrate(
+    h: _Household,
+    *,
+    actor: Staff,
+    today: datetime.date,
+    file_sha256: str,
+    file_name: str,
+    cache: dict[tuple[str, int], Household],
+) -> Benefit:
     v = h.values
     household = _household_for(h, actor, cache)
     amount, starts = v["amount"], v["starts"]
@@ -161,7 +170,7 @@ def _migrate(h: _Household, *, actor, today: datetime.date, file_sha256: str, fi
 
 
 @transaction.atomic
-def caseload_import(*, content: bytes, file_name: str, dry_run: bool, actor) -> ImportReport:
+def caseload_import(*, content: bytes, file_name: str, dry_run: bool, actor: Staff) -> ImportReport:
     """Check (``dry_run``: nothing is written) or import a caseload file (see the module).
 
     All or nothing: a file with any problem imports nothing. Households already in force
@@ -175,7 +184,7 @@ def caseload_import(*, content: bytes, file_name: str, dry_run: bool, actor) -> 
     households = _check(rows, townships, actor, today, report)
     if dry_run or report.problems:
         return report
-    cache: dict = {}
+    cache: dict[tuple[str, int], Household] = {}
     counties = set()
     for h in households:
         if h.existing is None:

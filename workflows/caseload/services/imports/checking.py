@@ -4,13 +4,18 @@ households the rows make up."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.db.models import QuerySet
+from django_stubs_ext import StrOrPromise
 
 from workflows.core.id_numbers import age_from_id, normalise_id_number, validate_id_number
+from workflows.core.models import Township
 from workflows.core.models.rules import Area
+from workflows.core.types import Staff
 from workflows.core.uploads import RowProblem
 
 from ...models import Benefit, BenefitStatus, Programme
@@ -45,6 +50,9 @@ from .vocabulary import (
     YES_WORDS,
     Relation,
 )
+
+#: Reports a problem of a row: ``err(column key, message)``.
+_Err: TypeAlias = Callable[[str, StrOrPromise], None]
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -87,19 +95,19 @@ class _Household:
     faulty: bool = False  # a row of it has a problem
 
 
-def _check_row(row: dict, regions: _Regions, today: datetime.date, err) -> dict:
+def _check_row(row: dict, regions: _Regions, today: datetime.date, err: _Err) -> dict:
     """The row's cleaned values; each problem is passed to ``err(key, message)``."""
     out: dict = {}
 
-    def required(key) -> str:
+    def required(key: str) -> str:
         text = _text(row.get(key))
         if not text:
             err(key, ERR_REQUIRED)
         return text
 
-    def limited(key, text, limit):
+    def limited(key: str, text: str, limit: int) -> str:
         if len(text) > limit:
-            err(key, gettext(ERR_TOO_LONG) % {"max": limit})
+            err(key, ERR_TOO_LONG % {"max": limit})
         return text
 
     for key in ("applicant_id", "id_number"):
@@ -202,13 +210,15 @@ def _existing_benefits(households: list[_Household]) -> dict[tuple[str, str, int
     return found
 
 
-def _check(rows: list[dict], townships, actor, today: datetime.date, report: ImportReport) -> list[_Household]:
+def _check(
+    rows: list[dict], townships: QuerySet[Township], actor: Staff, today: datetime.date, report: ImportReport
+) -> list[_Household]:
     regions = _Regions(townships, actor)
     households: dict[tuple[str, str], _Household] = {}
     for row in rows:
         line = row["_line"]
 
-        def err(key, message, line=line):
+        def err(key: str, message: StrOrPromise, line: int = line) -> None:
             report.problems.append(RowProblem(row=line, column=HEADER_OF.get(key, ""), message=str(message)))
 
         before = len(report.problems)
@@ -252,7 +262,7 @@ def _check(rows: list[dict], townships, actor, today: datetime.date, report: Imp
             report.differences.append(
                 RowProblem(
                     row=household.line, column=HEADER_OF["amount"],
-                    message=gettext(ERR_AMOUNT_DIFFERS) % {"current": f"{benefit.monthly_amount:,.2f}",
+                    message=ERR_AMOUNT_DIFFERS % {"current": f"{benefit.monthly_amount:,.2f}",
                                                             "file": f"{amount:,.2f}"},
                 )
             )  # fmt: skip

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from workflows.core.models import Township, Village
 from workflows.core.money import CENT, is_exact_amount
+from workflows.core.types import Staff
 from workflows.core.uploads import ERR_FILE_EMPTY, ERR_FILE_ROWS, load_table
 
 from ...months import month_of
@@ -52,7 +53,7 @@ def read_rows(*, content: bytes, file_name: str) -> list[dict]:
     return rows
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -60,7 +61,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _parse_month(value) -> datetime.date:
+def _parse_month(value: object) -> datetime.date:
     if isinstance(value, datetime.date):
         return month_of(value if not isinstance(value, datetime.datetime) else value.date())
     text = _text(value)
@@ -74,7 +75,7 @@ def _parse_month(value) -> datetime.date:
     raise ValueError(text)
 
 
-def _parse_date(value) -> datetime.date:
+def _parse_date(value: object) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -90,7 +91,7 @@ def _parse_date(value) -> datetime.date:
     raise ValueError(text)
 
 
-def _parse_amount(value) -> Decimal:
+def _parse_amount(value: object) -> Decimal:
     text = _text(value).replace(",", "")
     try:
         amount = Decimal(text)
@@ -105,7 +106,7 @@ class _Regions:
     """The townships of the importer's counties and their villages, looked up by code or
     name once; whether the importer may import for a township is ``may_import_into``."""
 
-    def __init__(self, townships: QuerySet[Township], actor):
+    def __init__(self, townships: QuerySet[Township], actor: Staff) -> None:
         self.actor = actor
         county_ids = set(townships.values_list("county_id", flat=True))
         self.townships: dict[str, list[Township]] = {}
