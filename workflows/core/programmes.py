@@ -308,11 +308,13 @@ def flows_of(process_model: str) -> tuple[type[Flow], ...]:
     return tuple(s.flow_class for s in specs_of(process_model))
 
 
-def for_process(process: models.Model) -> ProgrammeSpec:
-    """The spec of a case: its ``programme`` field, else the one programme of its model."""
+def for_process(process: object) -> ProgrammeSpec:
+    """The spec of a case: its ``programme`` field, else the one programme of its model.
+    Typed ``object`` because appeals passes a stand-in that carries only ``programme``."""
     code = getattr(process, "programme", None)
     if code:
         return spec(code)
+    assert isinstance(process, models.Model), "a case without a programme field must be a model row"
     (only,) = specs_of(process._meta.label)
     return only
 
