@@ -46,3 +46,23 @@ def test_approval_form_above_limit_shows_error_and_pays_nothing(
     fund_a.refresh_from_db()
     assert fund_a.balance == Decimal("10000.00")
     assert open_tasks(process, F.township_approve).exists()
+
+
+def test_approval_without_an_amount_is_a_form_error_not_a_server_error(
+    region, case_worker_a, approver_a, household_a, fund_a, client_for
+):
+    """An approval posted with the amount left blank (the field is optional because a refusal has
+    none) is told as a translated form error: the task stays open, nothing is paid, no 500."""
+    process = file_case(case_worker_a, household_a, requested_amount=Decimal("1200.00"))
+    task = open_tasks(process, F.township_approve).get()
+    client = client_for(approver_a)
+    base = f"/staff/cases/temporaryassistance/{process.pk}/township_approve/{task.pk}"
+    client.post(f"{base}/assign/")
+    response = client.post(f"{base}/execute/", {"approve": "1", "amount": "", "_viewflow_activation-started": ""})
+    assert response.status_code == 200
+    assert "批准救助须填写批准金额" in response.text
+    fund_a.refresh_from_db()
+    assert fund_a.balance == Decimal("10000.00")
+    assert open_tasks(process, F.township_approve).exists()
+    process.refresh_from_db()
+    assert process.approved_amount is None

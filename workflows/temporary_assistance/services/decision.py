@@ -30,6 +30,7 @@ from .errors import (
     ERR_ABOVE_TOWNSHIP_LIMIT,
     ERR_ABOVE_UNPAID,
     ERR_AMOUNT,
+    ERR_AMOUNT_REQUIRED,
     ERR_MEETING_IN_FUTURE,
     ERR_MEETING_REQUIRED,
     ERR_NOT_APPROVER,
@@ -46,8 +47,11 @@ def _approval_amounts(
 ) -> tuple[Decimal | None, Decimal | None]:
     if not approve:
         return None, None
-    # an approval with a blank amount raises TypeError here (Decimal(None)), as it always has
-    amount = exact_positive_amount(amount, error=ERR_AMOUNT)  # type: ignore[arg-type]
+    if amount in (None, ""):
+        # the decision form's amount is optional (a refusal has none): an approval without one is
+        # the approver's omission, told as a field error, not a server error
+        raise ValidationError(ERR_AMOUNT_REQUIRED, code="amount_required")
+    amount = exact_positive_amount(amount, error=ERR_AMOUNT)
     if amount > process.requested_amount:
         raise ValidationError(ERR_ABOVE_REQUESTED % {"requested": f"{process.requested_amount:,.2f}"})
     first = exact_positive_amount(first_payment, error=ERR_AMOUNT) if first_payment not in (None, "") else amount

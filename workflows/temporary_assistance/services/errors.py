@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 ERR_HOUSEHOLD_OUTSIDE = _("该家庭不在您负责的乡镇。")
 ERR_AMOUNT = _("金额必须大于 0 元，且最多两位小数。")
+ERR_AMOUNT_REQUIRED = _("批准救助须填写批准金额。")
 ERR_ASSIST_FIRST_EMERGENCY_ONLY = _("只有急难型救助可以先行救助。")
 ERR_ASSIST_FIRST_ABOVE_LIMIT = _("先行救助金额 %(amount)s 元超过乡镇审批限额 %(limit)s 元，请走县级审批。")
 ERR_ABOVE_TOWNSHIP_LIMIT = _("金额 %(amount)s 元超过乡镇审批限额 %(limit)s 元，乡镇无权批准，须报县民政局审批。")
