@@ -9,12 +9,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from workflows.core.access import holds
 from workflows.core.models import County, Township, Village
 from workflows.core.scope import regions_where, user_scope
-from workflows.core.types import AnyUser
+from workflows.core.types import AnyUser, StrOrPromise
 from workflows.core.working_days import Calendar
 from workflows.finance_check.models import Outcome
 from workflows.finance_check.selectors import halted_check_for

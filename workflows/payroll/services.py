@@ -24,7 +24,6 @@ from django.db import transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from workflows.caseload.models import PAYING, Benefit, BenefitChange, BenefitKind
 from workflows.caseload.months import add_months, month_of
@@ -33,7 +32,7 @@ from workflows.core.audit import audit_record
 from workflows.core.models import Township
 from workflows.core.money import round_to_fen
 from workflows.core.pii import clean_reason
-from workflows.core.types import AnyUser, Staff
+from workflows.core.types import AnyUser, Staff, StrOrPromise
 from workflows.households.models import Household, HouseholdMember
 from workflows.temporary_assistance.models import Payment as TaPayment
 

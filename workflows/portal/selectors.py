@@ -20,9 +20,9 @@ from django.db.models import CharField, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 from viewflow.workflow.status import STATUS
 
+from workflows.core.types import StrOrPromise
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import Decision, DibaoProcess, NoticeRound
 from workflows.dibao.selectors import deadline_of

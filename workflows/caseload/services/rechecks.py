@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_stubs_ext import StrOrPromise
 
 from workflows.core import programmes
 from workflows.core.access import holds
 from workflows.core.audit import audit_record, diff
 from workflows.core.id_numbers import age_on
 from workflows.core.models import AuditEvent
-from workflows.core.types import Actor, Staff
+from workflows.core.types import Actor, Staff, StrOrPromise
 from workflows.households.models import Consent, DeclaredIncome, Household
 
 from ..models import (

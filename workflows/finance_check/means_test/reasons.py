@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
+
+from workflows.core.types import StrOrPromise
 
 from .amounts import money
 from .data import MeansTestInput, MeansTestResult, Reason, _jsonable

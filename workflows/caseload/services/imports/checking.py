@@ -10,12 +10,11 @@ from typing import TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django_stubs_ext import StrOrPromise
 
 from workflows.core.id_numbers import age_from_id, normalise_id_number, validate_id_number
 from workflows.core.models import Township
 from workflows.core.models.rules import Area
-from workflows.core.types import Staff
+from workflows.core.types import Staff, StrOrPromise
 from workflows.core.uploads import RowProblem
 
 from ...models import Benefit, BenefitStatus, Programme
