@@ -7,13 +7,43 @@ node's view would make; it receives the coerced process.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
+
+
+@contextmanager
+def _one_rollback_point() -> Iterator[None]:
+    """While ``perform`` runs inside the driver's transaction: the service's own ``atomic``,
+    opened directly in that transaction, takes no savepoint (a SAVEPOINT/RELEASE pair per
+    step fewer, issue 19). Nothing here catches ``perform``'s exceptions: a failing service
+    fails the driver's whole transaction, so a rollback point of its own would never be
+    used. Only the first such block is spared, and only at the driver's depth; every block
+    nested inside it (a receiver that catches its own failure) keeps its savepoint. Were
+    that first block one that swallowed its failure, the transaction would be marked for
+    rollback and the step fail (Django's ``savepoint=False`` rule), never half-commit."""
+    connection = transaction.get_connection()
+    depth, create = len(connection.atomic_blocks), connection.savepoint
+    spared = False
+
+    def savepoint():
+        nonlocal spared
+        # ``Atomic.__enter__`` asks for its savepoint before it joins ``atomic_blocks``.
+        if not spared and len(connection.atomic_blocks) == depth:
+            spared = True
+            return None  # ``Atomic`` then treats the block as ``savepoint=False``
+        return create()
+
+    connection.savepoint = savepoint
+    try:
+        yield
+    finally:
+        del connection.savepoint  # the class's method again
 
 
 def start_case(start_node, *, user, perform: Callable) -> object:
@@ -23,7 +53,8 @@ def start_case(start_node, *, user, perform: Callable) -> object:
     with transaction.atomic():
         activation = start_node.activation_class.create(start_node, None, None)
         activation.start(SimpleNamespace(user=user))
-        perform(activation.process)
+        with _one_rollback_point():
+            perform(activation.process)
         activation.execute()
     return activation.process
 
@@ -43,9 +74,8 @@ def _locked_task(task):
 def _claim(node, task, user) -> None:
     if not node.can_assign(user, task):
         raise PermissionDenied(f"{user} may not claim task {task.pk}")
+    task.assigned = timezone.now()  # written by the assign's own save: one UPDATE, not two
     node.activation_class(task).assign(user)
-    task.assigned = timezone.now()
-    task.save(update_fields=["assigned"])
 
 
 def assign_task(task, *, user) -> None:
@@ -72,7 +102,8 @@ def complete_task(task, *, user, perform: Callable) -> object:
             raise PermissionDenied(f"{user} may not execute task {task.pk}")
         activation = node.activation_class(task)
         activation.start(SimpleNamespace(user=user))
-        perform(activation.process)
+        with _one_rollback_point():
+            perform(activation.process)
         activation.execute()
     return activation.process
 

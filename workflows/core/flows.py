@@ -22,6 +22,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from . import separation  # noqa: F401  (connects the task_finished receiver)
 from .cases import CaseTask, separation_excluded
 from .scope import has_owner_permission, user_scope
+from .sendback import note_send_backs, send_back_exists
 from .standins import begin_acting, stands_in_for
 from .txmemo import TransactionMemo
 
@@ -70,11 +71,19 @@ class CaseLock(lock.SelectForUpdateLock):
             with transaction.atomic():  # viewflow's nesting: a failing node still rolls back only its own part
                 yield
             return
-        manager = flow_class.process_class._default_manager
+        model = flow_class.process_class
+        rows = model._default_manager.select_for_update(nowait=self.nowait, of=("self",))
+        if any(f.name == "township" and f.is_relation for f in model._meta.fields):
+            # The township row comes with the case (not locked: ``of=self``): the task's
+            # permission object, the applicant's messages and the documents read it.
+            rows = rows.select_related("township")
+        # Whether the case was ever sent back, for the send-back receivers of this transaction
+        # (``sendback.note_send_backs``): in the lock's statement, not a read per task event.
+        rows = rows.annotate(_has_send_back=send_back_exists())
         for attempt in range(self.attempts):
             with transaction.atomic():
                 try:
-                    case = manager.select_for_update(nowait=self.nowait, of=("self",)).filter(pk=process_pk).first()
+                    case = rows.filter(pk=process_pk).first()
                 except DatabaseError:
                     if attempt != self.attempts - 1:
                         time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)
@@ -82,6 +91,7 @@ class CaseLock(lock.SelectForUpdateLock):
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
                 if case is not None:
                     _LOCKED_CASES.current()[("read", process_pk)] = case
+                    note_send_backs(process_pk, case._has_send_back)
                 try:
                     yield
                 finally:
