@@ -73,10 +73,12 @@ class CaseLock(lock.SelectForUpdateLock):
             return
         model = flow_class.process_class
         rows = model._default_manager.select_for_update(nowait=self.nowait, of=("self",))
-        if any(f.name == "township" and f.is_relation for f in model._meta.fields):
-            # The township row comes with the case (not locked: ``of=self``): the task's
-            # permission object, the applicant's messages and the documents read it.
-            rows = rows.select_related("township")
+        # The township and household rows come with the case (not locked: ``of=self``): the
+        # task's permission object, the applicant's messages and the services read them.
+        related = {"township", getattr(model, "household_field", None)}
+        related = [f.name for f in model._meta.fields if f.is_relation and f.name in related]
+        if related:
+            rows = rows.select_related(*related)
         # Whether the case was ever sent back, for the send-back receivers of this transaction
         # (``sendback.note_send_backs``): in the lock's statement, not a read per task event.
         rows = rows.annotate(_has_send_back=send_back_exists())
