@@ -285,7 +285,7 @@ def _write_in_one_statement(connection: Any, events: list[AuditEvent], tips: lis
     quote = connection.ops.quote_name
     head = AuditChainHead._meta
     sql = (
-        f"WITH inserted AS ({insert_sql}), moved AS ("
+        f"WITH inserted AS ({insert_sql}), moved AS ("  # noqa: S608 - names from the models, values as parameters
         f"UPDATE {quote(head.db_table)} AS h SET {quote('seq')} = v.seq, {quote('hash')} = v.hash "
         f"FROM (VALUES {', '.join(['(%s, %s::bigint, %s)'] * len(tips))}) AS v(chain, seq, hash) "
         f"WHERE h.{quote('chain')} = v.chain) "
