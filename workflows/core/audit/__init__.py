@@ -278,7 +278,8 @@ def _write_in_one_statement(connection: Any, events: list[AuditEvent], tips: lis
 
     opts = AuditEvent._meta
     query = InsertQuery(AuditEvent)
-    query.insert_values([f for f in opts.concrete_fields if not f.primary_key], events)
+    rows: list[models.Model] = [*events]
+    query.insert_values([f for f in opts.concrete_fields if not f.primary_key], rows)
     compiler = query.get_compiler(using=connection.alias)
     compiler.returning_fields = [opts.pk]
     ((insert_sql, insert_params),) = compiler.as_sql()
