@@ -113,9 +113,12 @@ def test_display_columns_are_joined_after_the_limit(region, case_worker_a, clien
         if q["sql"].startswith('SELECT "viewflow_task"') and '"core_village"."name"' in q["sql"]
     ]
     assert len(page_sql) == 1
-    outer, _, ids = page_sql[0].partition(" IN (SELECT ")
-    assert ids and "LIMIT 20" in ids
-    assert "core_township" in outer and "core_township" not in ids and "auth_user" not in ids
+    sql = page_sql[0]
+    outer, found, ids = sql.partition('"viewflow_task"."id" IN (SELECT ')
+    assert found, sql  # the page's ids are a subquery of the display query
+    assert "LIMIT 20" in ids and "core_township" not in ids and "auth_user" not in ids, sql
+    assert "core_township" in outer and "auth_user" in outer, sql
+    assert "LIMIT" not in sql[sql.rindex(")") :], sql  # the display query reads those rows, no LIMIT of its own
     from workflows.workspace import selectors
 
     in_one_query = selectors.apply_filters(selectors.queue_tasks(case_worker_a), selectors.Filters())[:20]
