@@ -74,3 +74,19 @@ def test_an_outer_rollback_undoes_a_released_inner_block():
             Group.objects.create(name="inner")
         raise Boom
     assert not Group.objects.exists()
+
+
+def test_the_manual_savepoint_api_still_rolls_back():
+    """``transaction.savepoint()`` / ``savepoint_rollback()`` outside an ``atomic`` block of their
+    own: a rollback undoes the writes after the savepoint and keeps the ones before it, also
+    when nothing ran between the savepoint and the rollback."""
+    with transaction.atomic():
+        Group.objects.create(name="kept")
+        unused = transaction.savepoint()
+        transaction.savepoint_rollback(unused)
+        sid = transaction.savepoint()
+        Group.objects.create(name="undone")
+        transaction.savepoint_rollback(sid)
+        transaction.savepoint_commit(sid)
+        Group.objects.create(name="after")
+    assert sorted(Group.objects.values_list("name", flat=True)) == ["after", "kept"]

@@ -29,6 +29,7 @@ def _one_rollback_point() -> Iterator[None]:
     rollback and the step fail (Django's ``savepoint=False`` rule), never half-commit."""
     connection = transaction.get_connection()
     depth, create = len(connection.atomic_blocks), connection.savepoint
+    outer = connection.__dict__.get("savepoint")  # a driver call inside ``perform`` nests
     spared = False
 
     def savepoint():
@@ -43,7 +44,10 @@ def _one_rollback_point() -> Iterator[None]:
     try:
         yield
     finally:
-        del connection.savepoint  # the class's method again
+        if outer is None:
+            del connection.savepoint  # the class's method again
+        else:
+            connection.savepoint = outer
 
 
 def start_case(start_node, *, user, perform: Callable) -> object:

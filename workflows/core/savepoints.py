@@ -13,7 +13,8 @@ The transaction behaves exactly as before: whatever a rollback to a savepoint un
 it undoes now (a statement always runs after every savepoint asked for before it is sent),
 and Django's own bookkeeping (``savepoint_ids``, the on-commit callbacks, the audit
 buffer's savepoint rollback hook) is untouched: only the three methods that send the SQL
-are wrapped, once per connection object (``install``, from ``connection_created``).
+are wrapped (and COMMIT and ROLLBACK, which end every savepoint), once per connection
+object (``install``, from ``connection_created``).
 """
 
 from __future__ import annotations
@@ -24,29 +25,29 @@ from typing import Any
 
 class _Pending:
     def __init__(self) -> None:
+        self.reset()
+        self.sending = False
+
+    def reset(self) -> None:
         self.asked: list[str] = []  # noted, not sent: no statement since they were asked for
         self.sent_as: dict[str, str] = {}  # savepoint -> the SAVEPOINT sent for it
-        self.sending = False
 
 
 def install(connection: Any) -> None:
-    """Wrap ``connection``'s savepoint SQL (once per connection object)."""
+    """Wrap ``connection``'s savepoint SQL (once per connection object; a new database
+    connection of the same object starts with nothing pending)."""
     if "_pending_savepoints" in connection.__dict__:
+        connection._pending_savepoints.reset()
         return
     state = connection._pending_savepoints = _Pending()
     create, release, rollback = connection._savepoint, connection._savepoint_commit, connection._savepoint_rollback
+    commit_transaction, rollback_transaction = connection._commit, connection._rollback
 
     def _savepoint(sid: str) -> None:
-        if not any(connection.savepoint_ids):  # the transaction's first: nothing left from an earlier one
-            state.asked, state.sent_as = [], {}
         state.asked.append(sid)
 
     def send_asked() -> None:
-        # Only those still open in this transaction (a rolled-back transaction leaves no RELEASE).
-        asked = [sid for sid in state.asked if sid in connection.savepoint_ids]
-        state.asked = []
-        if not asked:
-            return
+        asked, state.asked = state.asked, []
         state.sending = True
         try:
             create(asked[0])
@@ -76,7 +77,17 @@ def install(connection: Any) -> None:
             send_asked()
         return execute(sql, params, many, context)
 
+    def _commit() -> None:
+        state.reset()  # the transaction's savepoints end with it
+        commit_transaction()
+
+    def _rollback() -> None:
+        state.reset()
+        rollback_transaction()
+
     connection._savepoint = _savepoint
+    connection._commit = _commit
+    connection._rollback = _rollback
     connection._savepoint_commit = _savepoint_commit
     connection._savepoint_rollback = _savepoint_rollback
     connection.execute_wrappers.insert(0, before_statement)
