@@ -91,6 +91,40 @@ def test_team_page_query_count_is_constant(region, approver_a, client_for, djang
     assert response.context["page"].paginator.count == 1000
 
 
+def test_display_columns_are_joined_after_the_limit(region, case_worker_a, client_for):
+    """The queue page picks its 20 task ids in a LIMITed subquery that joins no display table;
+    township, village and owner are joined to those rows only (issue 19 item 4), and the rows
+    are the list's first 20 in its order (deadline, then newest)."""
+    import datetime
+
+    from django.utils import timezone
+
+    client = client_for(case_worker_a)
+    today = timezone.localdate()
+    for i in range(25):
+        process = make_case(region.village_a, name=f"申请人{i}", due_on=today + datetime.timedelta(days=30 - i))
+        make_tasks(process, DibaoFlow.accept, 1, status=STATUS.NEW)
+    client.get("/workspace/queue/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/workspace/queue/")
+    page_sql = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "viewflow_task"') and '"core_village"."name"' in q["sql"]
+    ]
+    assert len(page_sql) == 1
+    sql = page_sql[0]
+    outer, found, ids = sql.partition('"viewflow_task"."id" IN (SELECT ')
+    assert found, sql  # the page's ids are a subquery of the display query
+    assert "LIMIT 20" in ids and "core_township" not in ids and "auth_user" not in ids, sql
+    assert "core_township" in outer and "auth_user" in outer, sql
+    assert "LIMIT" not in sql[sql.rindex(")") :], sql  # the display query reads those rows, no LIMIT of its own
+    from workflows.workspace import selectors
+
+    in_one_query = selectors.apply_filters(selectors.queue_tasks(case_worker_a), selectors.Filters())[:20]
+    assert [row.task.pk for row in response.context["rows"]] == [t.pk for t in in_one_query]
+
+
 def test_queue_permission_lookups_do_not_grow_with_object_permissions(
     region, case_worker_a, client_for, django_assert_num_queries
 ):

@@ -15,3 +15,9 @@ class CoreConfig(AppConfig):
         from .scope import connect_access_receivers
 
         connect_access_receivers()
+        # Savepoints sent only when a statement needs them (``savepoints``), on every connection.
+        from django.db.backends.signals import connection_created
+
+        from .savepoints import on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="core.savepoints")

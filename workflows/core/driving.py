@@ -7,7 +7,8 @@ node's view would make; it receives the coerced process.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,39 @@ if TYPE_CHECKING:
     from .types import Staff
 
 
+@contextmanager
+def _one_rollback_point() -> Iterator[None]:
+    """While ``perform`` runs inside the driver's transaction: the service's own ``atomic``,
+    opened directly in that transaction, takes no savepoint (a SAVEPOINT/RELEASE pair per
+    step fewer, issue 19). Nothing here catches ``perform``'s exceptions: a failing service
+    fails the driver's whole transaction, so a rollback point of its own would never be
+    used. Only the first such block is spared, and only at the driver's depth; every block
+    nested inside it (a receiver that catches its own failure) keeps its savepoint. Were
+    that first block one that swallowed its failure, the transaction would be marked for
+    rollback and the step fail (Django's ``savepoint=False`` rule), never half-commit."""
+    connection = transaction.get_connection()
+    depth, create = len(connection.atomic_blocks), connection.savepoint
+    outer = connection.__dict__.get("savepoint")  # a driver call inside ``perform`` nests
+    spared = False
+
+    def savepoint() -> str | None:
+        nonlocal spared
+        # ``Atomic.__enter__`` asks for its savepoint before it joins ``atomic_blocks``.
+        if not spared and len(connection.atomic_blocks) == depth:
+            spared = True
+            return None  # ``Atomic`` then treats the block as ``savepoint=False``
+        return create()
+
+    connection.savepoint = savepoint
+    try:
+        yield
+    finally:
+        if outer is None:
+            del connection.savepoint  # the class's method again
+        else:
+            connection.savepoint = outer
+
+
 def start_case(start_node: Node, *, user: Staff, perform: Callable) -> object:
     """Run a ``flow.Start`` node as ``user``; returns the new process."""
     if not start_node.can_execute(user):
@@ -31,7 +65,8 @@ def start_case(start_node: Node, *, user: Staff, perform: Callable) -> object:
     with transaction.atomic():
         activation = start_node.activation_class.create(start_node, None, None)
         activation.start(SimpleNamespace(user=user))
-        perform(activation.process)
+        with _one_rollback_point():
+            perform(activation.process)
         activation.execute()
     return activation.process
 
@@ -51,9 +86,8 @@ def _locked_task(task: Task) -> Task:
 def _claim(node: Node, task: Task, user: Staff) -> None:
     if not node.can_assign(user, task):
         raise PermissionDenied(f"{user} may not claim task {task.pk}")
+    task.assigned = timezone.now()  # written by the assign's own save: one UPDATE, not two
     node.activation_class(task).assign(user)
-    task.assigned = timezone.now()
-    task.save(update_fields=["assigned"])
 
 
 def assign_task(task: Task, *, user: Staff) -> None:
@@ -80,7 +114,8 @@ def complete_task(task: Task, *, user: Staff, perform: Callable) -> object:
             raise PermissionDenied(f"{user} may not execute task {task.pk}")
         activation = node.activation_class(task)
         activation.start(SimpleNamespace(user=user))
-        perform(activation.process)
+        with _one_rollback_point():
+            perform(activation.process)
         activation.execute()
     return activation.process
 

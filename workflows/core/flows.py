@@ -26,6 +26,7 @@ from . import separation  # noqa: F401  (connects the task_finished receiver)
 from .cases import CaseTask, separation_excluded
 from .models import County, Township, Village
 from .scope import has_owner_permission, user_scope
+from .sendback import note_send_backs, send_back_exists
 from .standins import begin_acting, stands_in_for
 from .txmemo import TransactionMemo
 from .types import AnyUser
@@ -78,11 +79,21 @@ class CaseLock(lock.SelectForUpdateLock):
             with transaction.atomic():  # viewflow's nesting: a failing node still rolls back only its own part
                 yield
             return
-        manager = flow_class.process_class._default_manager
+        model = flow_class.process_class
+        rows = model._default_manager.select_for_update(nowait=self.nowait, of=("self",))
+        # The township and household rows come with the case (not locked: ``of=self``): the
+        # task's permission object, the applicant's messages and the services read them.
+        wanted = {"township", getattr(model, "household_field", None)}
+        related = [f.name for f in model._meta.fields if f.is_relation and f.name in wanted]
+        if related:
+            rows = rows.select_related(*related)
+        # Whether the case was ever sent back, for the send-back receivers of this transaction
+        # (``sendback.note_send_backs``): in the lock's statement, not a read per task event.
+        rows = rows.annotate(_has_send_back=send_back_exists())
         for attempt in range(self.attempts):
             with transaction.atomic():
                 try:
-                    case = manager.select_for_update(nowait=self.nowait, of=("self",)).filter(pk=process_pk).first()
+                    case = rows.filter(pk=process_pk).first()
                 except DatabaseError:
                     if attempt != self.attempts - 1:
                         time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)
@@ -90,6 +101,7 @@ class CaseLock(lock.SelectForUpdateLock):
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from None
                 if case is not None:
                     _LOCKED_CASES.current()[("read", process_pk)] = case  # type: ignore[index]  # inside atomic(): never None
+                    note_send_backs(process_pk, case._has_send_back)
                 try:
                     yield
                 finally:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,7 @@ from workflows.core.audit import audit_record
 
 from .models import SendBack
 from .receivers import connect_models
+from .txmemo import TransactionMemo
 from .types import Staff
 
 if TYPE_CHECKING:
@@ -116,6 +118,8 @@ def direct_return_node(process: Process) -> str | None:
     """The node to return straight to after a resubmission (直达), or None.
 
     The flow's routing property calls this right after a send-back target node."""
+    if not _may_have_send_back(process.pk):
+        return None
     row = (
         SendBack.objects.filter(process_id=process.pk, state=SendBack.State.RESUBMITTED)
         .order_by("-pk")
@@ -137,11 +141,47 @@ def open_send_back(process: Process) -> SendBack | None:
 
 # --- receivers ---------------------------------------------------------------------
 
+# {case pk: has it any send-back row}, per transaction (``TransactionMemo``). Most cases are
+# never sent back: one read per transaction instead of an UPDATE matching nothing on every
+# human task created or finished (issue 19). Rows are only ever added by ``create`` (seen
+# by ``_on_send_back_saved``); an UPDATE moves a row between states, never makes one.
+_HAS_SEND_BACK = TransactionMemo()
+
+
+def _may_have_send_back(process_id: int) -> bool:
+    memo = _HAS_SEND_BACK.current()
+    if memo is None:
+        return True  # autocommit: nothing remembered, the UPDATE decides
+    if process_id not in memo:
+        memo[process_id] = SendBack.objects.filter(process_id=process_id).exists()
+    return memo[process_id]
+
+
+def send_back_exists() -> Exists:
+    """An ``Exists`` for annotating case rows: has the case any send-back? ``CaseLock`` reads
+    it with the locked case and passes it to ``note_send_backs``: no read of its own."""
+    return Exists(SendBack.objects.filter(process_id=OuterRef("pk")))
+
+
+def note_send_backs(process_id: int, exists: bool) -> None:
+    """Remember for this transaction whether the case has a send-back (read under its lock)."""
+    memo = _HAS_SEND_BACK.current()
+    if memo is not None:
+        memo[process_id] = memo.get(process_id, False) or exists
+
+
+def _on_send_back_saved(sender: object, instance: SendBack, raw: bool = False, **kwargs: Any) -> None:
+    memo = _HAS_SEND_BACK.current()
+    if memo is not None:
+        memo[instance.process_id] = True
+
 
 def _on_task_finished(sender: object, process: Process, task: Task, **kwargs: Any) -> None:
     """The re-done step finished: the send-back becomes RESUBMITTED (same transaction)."""
     if task.flow_task_type != "HUMAN":
         return  # only a human task is ever sent back to; spare machine steps the UPDATE
+    if not _may_have_send_back(task.process_id):
+        return
     updated = SendBack.objects.filter(process_id=task.process_id, to_task_id=task.pk, state=SendBack.State.OPEN).update(
         state=SendBack.State.RESUBMITTED, resubmitted_at=timezone.now()
     )
@@ -161,6 +201,8 @@ def _on_task_created(
     """A task of the sending node was created again: the case is back (RETURNED)."""
     if raw or not created or instance.flow_task_type != "HUMAN":
         return
+    if not _may_have_send_back(instance.process_id):
+        return
     SendBack.objects.filter(
         process_id=instance.process_id, from_node=instance.flow_task.name, state=SendBack.State.RESUBMITTED
     ).update(state=SendBack.State.RETURNED, returned_at=timezone.now())
@@ -169,6 +211,7 @@ def _on_task_created(
 def connect() -> None:
     task_finished.connect(_on_task_finished, dispatch_uid="core.sendback.finished")
     connect_models(post_save, _on_task_created, Task, dispatch_uid="core.sendback.created")
+    post_save.connect(_on_send_back_saved, sender=SendBack, dispatch_uid="core.sendback.saved")
 
 
 __all__ = [

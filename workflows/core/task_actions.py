@@ -139,9 +139,10 @@ def task_withdraw(*, task_pk: int, actor: Staff) -> Task:
 # --- 转办 ----------------------------------------------------------------------------
 
 
-def transfer_candidates(task: Task) -> list[Staff]:
+def transfer_candidates(task: Task, *, with_related: tuple[str, ...] = ()) -> list[Staff]:
     """Colleagues who could execute ``task``: the node's permission on the case's region
-    object, not excluded by separation of duties; the holder excluded. Two queries."""
+    object, not excluded by separation of duties; the holder excluded. Two queries.
+    ``with_related``: one-to-one relations of the user loaded with them (a caller's own)."""
     from guardian.shortcuts import get_users_with_perms
 
     node = task.flow_task
@@ -150,6 +151,8 @@ def transfer_candidates(task: Task) -> list[Staff]:
     obj = node._owner_permission_obj(task.process)
     codename = task.owner_permission.split(".", 1)[-1]
     users: QuerySet[Staff] = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)  # type: ignore[assignment]  # without attach_perms: a user queryset
+    if with_related:
+        users = users.select_related(*with_related)
     excluded = separation_excluded(coerce(task.process), node.name)
     return sorted(
         (u for u in users if u.is_active and u.pk != task.owner_id and u.pk not in excluded),

@@ -319,7 +319,10 @@ def otp_send(*, case_number: str, address: str) -> None:
 # Notifications (sent by Celery after commit)
 # ==============================================================================
 def _language_of(process_id: int) -> str:
-    pref = ApplicantPreference.objects.filter(process_id=process_id).first()
+    return _language_from(ApplicantPreference.objects.filter(process_id=process_id).first())
+
+
+def _language_from(pref: ApplicantPreference | None) -> str:
     return messages.language_or_default(pref.language if pref else settings.LANGUAGE_CODE)
 
 
@@ -368,7 +371,9 @@ def ta_notification_context(
     }
 
 
-@transaction.atomic
+# No savepoint of its own: called from the flows' receivers inside the step's transaction,
+# where nothing catches its failure (the step fails with it), or alone in a transaction.
+@transaction.atomic(savepoint=False)
 def notification_queue(
     *, process: PortalCase, stage: str, round: int = 1, extra: dict | None = None
 ) -> list[Notification]:
@@ -378,8 +383,8 @@ def notification_queue(
     assert process.case_number is not None  # notified after the opening, which numbers the case
     from .tasks import send_notification
 
-    language = _language_of(process.pk)
     pref = ApplicantPreference.objects.filter(process_id=process.pk).first()
+    language = _language_from(pref)  # the same row: read once
     phone = process.household.phone if process.household is not None else ""
     channels = []
     if phone:
@@ -389,21 +394,20 @@ def notification_queue(
     body = messages.render_message(stage, language, notification_context(process, stage, extra))
     created = []
     for channel, recipient in channels:
-        try:
-            with transaction.atomic():
-                note, is_new = Notification.objects.get_or_create(
-                    process_id=process.pk,
-                    stage=stage,
-                    round=round,
-                    channel=channel,
-                    defaults={
-                        "case_number": process.case_number,
-                        "template_key": messages.template_key(stage, language),
-                        "language": language,
-                        "recipient_masked": recipient,
-                        "body": body,
-                    },
-                )
+        try:  # get_or_create's INSERT has its savepoint: a failed one leaves the transaction usable
+            note, is_new = Notification.objects.get_or_create(
+                process_id=process.pk,
+                stage=stage,
+                round=round,
+                channel=channel,
+                defaults={
+                    "case_number": process.case_number,
+                    "template_key": messages.template_key(stage, language),
+                    "language": language,
+                    "recipient_masked": recipient,
+                    "body": body,
+                },
+            )
         except IntegrityError:  # a concurrent queue of the same stage won
             continue
         if not is_new:

@@ -89,6 +89,28 @@ def _local_date(value) -> datetime.date | None:
     return value
 
 
+def _applicant_name_sql(household_id: int | None):
+    """The same name as ``_applicant_name``, as a subquery of the index's INSERT: the
+    upsert that runs on every save of a case reads no member rows itself (issue 19)."""
+    from django.db.models import Case, IntegerField, Subquery, Value, When
+    from django.db.models.functions import Coalesce, Substr
+
+    from workflows.households.models import HouseholdMember
+
+    if household_id is None:
+        return ""
+    first = (
+        HouseholdMember.objects.filter(household_id=household_id)
+        .order_by(
+            Case(When(relation=HouseholdMember.Relation.APPLICANT, then=Value(0)), default=Value(1),
+                 output_field=IntegerField()),
+            "pk",
+        )
+        .values(short=Substr("name", 1, 50))[:1]
+    )  # fmt: skip
+    return Coalesce(Subquery(first), Value(""))
+
+
 def _applicant_name(process) -> str:
     household_id = getattr(process, "household_id", None)
     if household_id is None:
@@ -113,6 +135,11 @@ def _assist_first_pending(process) -> bool:
 
 def index_values(process) -> dict:
     """The index columns of one (coerced) case process."""
+    return {**_index_columns(process), "applicant_name": _applicant_name(process)[:50]}
+
+
+def _index_columns(process) -> dict:
+    """``index_values`` but the applicant's name (read by the upsert itself)."""
     due_on = getattr(process, "effective_due_on", None)
     if due_on is None and getattr(process, "paperwork_pending", False):
         due_on = getattr(process, "paperwork_due", None)
@@ -128,7 +155,6 @@ def index_values(process) -> dict:
         "flow_label": process.flow_class.instance.flow_label,
         "status": process.status,
         "case_number": process.case_number or "",
-        "applicant_name": _applicant_name(process)[:50],
         "county_id": process.county_id,
         "township_id": process.township_id,
         "village_id": process.village_id,
@@ -143,7 +169,8 @@ def index_values(process) -> dict:
 
 
 def refresh_case_index(process, *, unless_written: bool = False) -> CaseIndex | None:
-    """Write the index row of ``process`` (a case of a registered flow); returns it.
+    """Write the index row of ``process`` (a case of a registered flow); returns it (its
+    ``applicant_name`` is the SQL expression the row was written with).
     ``unless_written``: skip the write when this transaction already wrote these values
     (the save receivers: once per transaction and state, see ``_WrittenThisTransaction``)."""
     from workflows.core.flows import coerce
@@ -151,14 +178,20 @@ def refresh_case_index(process, *, unless_written: bool = False) -> CaseIndex | 
     process = coerce(process)
     if type(process) not in case_models() or process.township_id is None:
         return None
-    values = index_values(process)
-    row = CaseIndex(process_id=process.pk, **values)
-    if not _written.changed(process.pk, values) and unless_written:
-        return row  # this transaction already wrote exactly these values
+    values = _index_columns(process)
+    household_id = getattr(process, "household_id", None)
+    # The name follows the household: the memo compares its id (a member's rename refreshes
+    # the index itself, ``_on_member_saved``, without the memo).
+    if not _written.changed(process.pk, {**values, "household_id": household_id}) and unless_written:
+        return CaseIndex(process_id=process.pk, **values)  # this transaction already wrote these values
+    row = CaseIndex(process_id=process.pk, applicant_name=_applicant_name_sql(household_id), **values)
     # One INSERT … ON CONFLICT DO UPDATE instead of update_or_create's savepoint, locked
     # read, write and release: this runs on every save of a case, inside its transaction.
     CaseIndex.objects.bulk_create(
-        [row], update_conflicts=True, unique_fields=["process"], update_fields=[*values, "refreshed_at"]
+        [row],
+        update_conflicts=True,
+        unique_fields=["process"],
+        update_fields=[*values, "applicant_name", "refreshed_at"],
     )
     return row
 

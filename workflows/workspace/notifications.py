@@ -35,15 +35,28 @@ def _case_number(task) -> str:
     return getattr(coerce(task.process), "case_number", "") or ""
 
 
+# The users' side of ``NotificationSettings.user`` (``user.notification_settings``).
+_SETTINGS_OF_USER = NotificationSettings._meta.get_field("user").remote_field
+
+
+def _settings_of(users) -> dict:
+    """``{user pk: settings}`` of ``users``: from the users themselves when they were read
+    with their settings (``queue_holders``), else one query."""
+    if all(_SETTINGS_OF_USER.is_cached(u) for u in users):
+        loaded = (_SETTINGS_OF_USER.get_cached_value(u) for u in users)
+        return {s.user_id: s for s in loaded if s is not None}
+    return {s.user_id: s for s in NotificationSettings.objects.filter(user__in=users)}
+
+
 def notify(*, users, kind: str, task, actor=None, note: str = "") -> list[Notification]:
     """Notify ``users`` of ``kind`` about ``task``, on the channels each has not opted out of.
     In-app rows are written in the caller's transaction (rolled back with it); e-mails wait
-    for the commit, registered only when someone is to get one. Three queries whatever the
-    number of users (settings, insert, and the case number)."""
+    for the commit, registered only when someone is to get one. Three queries at most whatever
+    the number of users (settings, unless the users came with theirs; insert; the case number)."""
     users = [u for u in users if u is not None and u.is_active and (actor is None or u.pk != actor.pk)]
     if not users:
         return []
-    opted = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=users)}
+    opted = _settings_of(users)
     case_number = _case_number(task)
     step = str(task.flow_task.task_title or "")
     in_app = [u for u in users if opted.get(u.pk) is None or opted[u.pk].in_app]
@@ -100,7 +113,8 @@ def queue_holders(task) -> list:
     separation-of-duty exclusions (the queue's own rule)."""
     from workflows.core.task_actions import transfer_candidates
 
-    return transfer_candidates(task)  # the holder is None for a NEW task: nobody left out
+    # the holder is None for a NEW task: nobody left out; their settings read with them
+    return transfer_candidates(task, with_related=(_SETTINGS_OF_USER.get_accessor_name(),))
 
 
 def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):

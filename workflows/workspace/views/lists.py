@@ -88,7 +88,11 @@ def task_list_context(user, params, kind: str) -> dict:
     if kind == "archive":
         page = CountlessPage(qs, params.get("page"), PAGE_SIZE)
     else:
-        page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+        # The page is chosen on task ids (the filters' and the sort's joins only), and the
+        # display columns joined to its rows only, in the same statement (``page_tasks``).
+        pks = qs.select_related(None).values_list("pk", flat=True)
+        page = Paginator(pks, PAGE_SIZE).get_page(params.get("page"))
+        page.object_list = selectors.page_tasks(page.object_list)
     rows = selectors.rows_for(page.object_list, calendar=Calendar())
     supervisor = bool(selectors.supervised_township_ids(user))
     query = params.copy()
