@@ -12,12 +12,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import traceback
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.signals import connection_created
 
 from tests import factories
 from workflows.core.models import CalendarDay, County, Township, Village
@@ -56,6 +60,55 @@ def _flush_past_truncate_guards() -> None:
 
 
 _flush_past_truncate_guards()
+
+
+# --- database sessions left open at the end of the run (PostgreSQL) -------------------------
+# Every connection the test process opens is remembered with its thread and where it was opened.
+# At the end of the session, before the test database is dropped, one still open (a thread that
+# outlived its test, or a contextvars context the final close does not reach) is closed and
+# written to test-artifacts/open-connections-<worker>.txt with the other sessions PostgreSQL
+# still has on the test database: otherwise the drop fails at the worker's teardown ("database
+# ... is being accessed by other users") and says nothing of where the session came from.
+_OPENED_CONNECTIONS: list[tuple[weakref.ref, str, str]] = []
+
+
+def _remember_connection(sender, connection, **kwargs):
+    where = "".join(traceback.format_list(traceback.extract_stack(limit=30)[:-2]))
+    _OPENED_CONNECTIONS.append((weakref.ref(connection), threading.current_thread().name, where))
+
+
+connection_created.connect(_remember_connection, dispatch_uid="tests-opened-connections")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database set-up; its tear-down first closes and reports what is
+    still open on the database (above)."""
+    yield
+    if connection.vendor != "postgresql":
+        return  # SQLite's in-memory test database: Django never closes it, nothing is dropped
+    current = {id(connections[alias]) for alias in connections}
+    still_open = [(w, thread, where) for ref, thread, where in _OPENED_CONNECTIONS if (w := ref()) and w.connection]
+    left = [(w, thread, where) for w, thread, where in still_open if id(w) not in current]
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        mine = [w.connection.info.backend_pid for w, _thread, _where in still_open]
+        cursor.execute(
+            "SELECT pid, backend_start, state, left(query, 200) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
+        )
+        others = [row for row in cursor.fetchall() if row[0] not in mine]
+    if not left and not others:
+        return
+    lines = [f"test database {connection.settings_dict['NAME']} at the end of the run:"]
+    for wrapper, thread, where in left:
+        lines.append(f"- a connection opened in thread {thread!r}, closed now; opened at:\n{where}")
+        wrapper.connection.close()
+    lines += [f"- another session (pid, start, state, last query): {row}" for row in others]
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    (artifacts / f"open-connections-{worker}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @dataclass

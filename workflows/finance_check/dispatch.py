@@ -20,8 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from django.conf import settings
+from django.db import connections
 
 from .adapters import QueryOutcome, RegistryError, get_adapter
 from .models import FinanceCheckProcess
@@ -61,7 +63,8 @@ def _query_pool() -> ThreadPoolExecutor:
 
     Sized for a few concurrent checks (demo server threads); a check queued
     behind another one's backoff sleeps only waits longer, nothing is lost.
-    Threads never touch the database.
+    The queries need no database; a job that opens a connection anyway closes it
+    (``_closing_connections``), since these threads outlive every check.
     """
     global _POOL, _POOL_PID
     with _POOL_LOCK:
@@ -69,6 +72,16 @@ def _query_pool() -> ThreadPoolExecutor:
             _POOL = ThreadPoolExecutor(max_workers=4 * len(ALL_SOURCES), thread_name_prefix="finance-check")
             _POOL_PID = os.getpid()
         return _POOL
+
+
+def _closing_connections(job: Callable[..., Any], *args: Any) -> Any:
+    """Run ``job`` in a pool thread, then close the database connections it opened there: the
+    thread lives as long as the process, and so would its session (on PostgreSQL a test
+    database cannot be dropped while a session is open on it)."""
+    try:
+        return job(*args)
+    finally:
+        connections.close_all()
 
 
 def queries_on_workers() -> bool:
@@ -96,6 +109,9 @@ def dispatch_queries(
     ids = id_numbers()
     adapters = {s: get_adapter(s) for s in sources}
     pool = _query_pool()
-    futures = {s: pool.submit(query_with_retries, adapters[s], ids, f"{check.case_number}:{s}") for s in sources}
+    futures = {
+        s: pool.submit(_closing_connections, query_with_retries, adapters[s], ids, f"{check.case_number}:{s}")
+        for s in sources
+    }
     record({s: f.result() for s, f in futures.items()})
     return "done"

@@ -325,18 +325,14 @@ def dibao_application_file(
     process.staff_relative = bool(links)
     process.staff_relative_links = links
     process.staff_relative_user_ids = sorted({pk for x in matched for pk in x.staff_user_ids} | system_staff)
-    process.save()
-    process.assign_case_number()
-    process.save(update_fields=["case_number"])
-    for u in app.uploads:
-        Attachment.objects.create(process=process, kind=u.kind, file=u.file, size=u.file.size, uploaded_by=actor)
-    _audit(
-        process,
-        "dibao.file",
-        actor,
+    process.open_case(
+        county_id=village.township.county_id,
+        township_id=village.township_id,
+        village_id=village.pk,
+        action="dibao.file",
+        actor=actor,
         changes={"programme": [None, programme], "channel": [None, channel], "household": [None, household.pk]},
         data={
-            "case_number": process.case_number,
             "members": len(members),
             "rigid_expenses": [
                 {"member": m.name, "kind": e.kind, "monthly_amount": str(round_to_fen(e.monthly_amount))}
@@ -348,6 +344,8 @@ def dibao_application_file(
             **({"single_person_member": process.single_person_member_id} if alone is not None else {}),
         },
     )
+    for u in app.uploads:
+        Attachment.objects.create(process=process, kind=u.kind, file=u.file, size=u.file.size, uploaded_by=actor)
     if process.staff_relative:
         _audit(
             process, "dibao.staff_relative_registered", actor,

@@ -196,16 +196,11 @@ def check_open(*, process: FinanceCheckProcess, household: Household, purpose: s
                single_person_member: HouseholdMember | None = None) -> FinanceCheckProcess:  # fmt: skip
     """Fill the new process inside the StartHandle activation (called by the flow).
 
-    The StartHandle saves the process again right after this returns (in the
-    same transaction), which stores the case number; the row is inserted here
-    only because the case number and the audit rows need its pk.
+    ``open_case`` inserts the row here (the case number and the audit rows need its pk),
+    numbers it and audits the request on the check's chain; the requesting case's chain
+    gets the same row. The StartHandle saves the process again right after this returns.
     """
     process.household = household
-    process.county_id, process.township_id, process.village_id = (
-        household.county_id,
-        household.township_id,
-        household.village_id,
-    )
     process.area = household.area
     process.purpose = purpose
     process.spending_shock = spending_shock
@@ -216,10 +211,7 @@ def check_open(*, process: FinanceCheckProcess, household: Household, purpose: s
     process.asset_limit = asset_limit
     process.check_date = check_date
     process.sources = configured_sources()
-    process.save()
-    process.assign_case_number()
     data = {
-        "case_number": process.case_number,
         "case_ref": case_ref,
         "purpose": purpose,
         "household": household.pk,
@@ -229,8 +221,16 @@ def check_open(*, process: FinanceCheckProcess, household: Household, purpose: s
     }
     if single_person_member is not None:
         data["single_person_member"] = single_person_member.pk
-    audit_record(action="finance_check.requested", target=process, actor=actor, process_id=process.pk, data=data)
+    process.open_case(
+        county_id=household.county_id,
+        township_id=household.township_id,
+        village_id=household.village_id,
+        action="finance_check.requested",
+        actor=actor,
+        data=data,
+    )
     requester = _requesting_process_id(case_ref)
     if requester is not None:
+        data = {"case_number": process.case_number, **data}
         audit_record(action="finance_check.requested", target=process, actor=actor, process_id=requester, data=data)
     return process
