@@ -310,16 +310,32 @@ def _default_language_restored():
 CONNECTION_HEAVY = ("test_concurrency", "__race", "test_chain_heads")
 
 
+# The browser tests are split into this many xdist groups (one browser per worker on the
+# 2-core machine): one group held them all, and its serial sum (~5 minutes idle) was the floor
+# of the suite's wall time.
+BROWSER_GROUPS = 2
+
+
 def pytest_collection_modifyitems(config, items):
     """Under xdist (``--dist loadgroup``) the tests that drive chromium against the live server
-    run one after another on one worker, as do the tests that start a real Celery worker: two
-    browsers or two Celery worker pools at once on a 2-core machine would slow each other past
-    their timeouts; and so do the tests with dozens of concurrent connections."""
+    run one after another within a browser group (whole files alternate between the
+    ``BROWSER_GROUPS`` groups in path order: about equal halves, and a file's tests share one
+    worker), as do the tests that start a real Celery worker: more than one browser or two
+    Celery worker pools per core would slow each other past their timeouts; and so do the tests
+    with dozens of concurrent connections. xdist puts the groups with the most tests first, so
+    each worker starts with a browser group."""
+    browser_files = sorted({item.path for item in items if _uses_browser(item)})
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "new_page" in names or "live_server" in names:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        if _uses_browser(item):
+            group = browser_files.index(item.path) % BROWSER_GROUPS
+            item.add_marker(pytest.mark.xdist_group(f"browser{group}"))
         elif "celery_worker_process" in names:
             item.add_marker(pytest.mark.xdist_group("celery_worker"))
         elif any(part in item.nodeid for part in CONNECTION_HEAVY):
             item.add_marker(pytest.mark.xdist_group("many_connections"))
+
+
+def _uses_browser(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "new_page" in names or "live_server" in names
