@@ -316,6 +316,7 @@ CONNECTION_HEAVY = ("test_concurrency", "__race", "test_chain_heads")
 BROWSER_GROUPS = 2
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Under xdist (``--dist loadgroup``) the tests that drive chromium against the live server
     run one after another within a browser group (whole files alternate between the
@@ -334,6 +335,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("celery_worker"))
         elif any(part in item.nodeid for part in CONNECTION_HEAVY):
             item.add_marker(pytest.mark.xdist_group("many_connections"))
+    _xdist_groups_in_node_ids(config, items)
+
+
+def _xdist_groups_in_node_ids(config, items) -> None:
+    """pytest-xdist 3.8 tells its scheduler a test's ``xdist_group`` by appending ``@<group>`` to
+    ``item._nodeid``, which pytest 9 no longer reads (a node's id is ``item._id``): every test
+    was then a group of its own, and no group above held (collectstatic ran on both workers,
+    browsers and Celery pools ran side by side). This does the same on ``item._id``, once, in
+    the xdist workers of ``--dist loadgroup`` (the only place xdist sets ``loadgroup``).
+    Drop it when pytest-xdist writes the id pytest 9 reads."""
+    from _pytest.nodeid import coerce_node_id
+
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})  # fmt: skip
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
 
 
 def _uses_browser(item) -> bool:
