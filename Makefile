@@ -29,10 +29,11 @@ migrations-check:
 typecheck:
 	.venv/bin/mypy
 
-# One xdist worker per core (what CI runs); the tests of one xdist_group (browser, real Celery
-# worker, seed_demo) run one after another on one worker (tests/conftest.py), and every
-# per-process resource is per worker: test database (pytest-django suffixes it), media folder,
-# Celery queue, ports (0), cache keys. In file order; variants for a developer:
+# One xdist worker per core (what CI runs); the tests of one xdist_group (each of the two
+# browser halves, real Celery worker, seed_demo, collectstatic) run one after another on one
+# worker (tests/conftest.py), and every per-process resource is per worker: test database
+# (pytest-django suffixes it), media folder, Celery queue, ports (0), cache keys. In file order;
+# variants for a developer:
 #   make pytest XDIST=                             one process
 #   make pytest ORDER=--randomly-seed=random       pytest-randomly: a shuffled order, its seed
 #       printed at the top (--randomly-seed=N repeats it); an order that fails is a bug to fix

@@ -363,16 +363,53 @@ def _default_language_restored():
 CONNECTION_HEAVY = ("test_concurrency", "__race", "test_chain_heads")
 
 
+# The browser tests are split into this many xdist groups (one browser per worker on the
+# 2-core machine): one group held them all, and its serial sum (~5 minutes idle) was the floor
+# of the suite's wall time.
+BROWSER_GROUPS = 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Under xdist (``--dist loadgroup``) the tests that drive chromium against the live server
-    run one after another on one worker, as do the tests that start a real Celery worker: two
-    browsers or two Celery worker pools at once on a 2-core machine would slow each other past
-    their timeouts; and so do the tests with dozens of concurrent connections."""
+    run one after another within a browser group (whole files alternate between the
+    ``BROWSER_GROUPS`` groups in path order: about equal halves, and a file's tests share one
+    worker), as do the tests that start a real Celery worker: more than one browser or two
+    Celery worker pools per core would slow each other past their timeouts; and so do the tests
+    with dozens of concurrent connections. xdist puts the groups with the most tests first, so
+    each worker starts with a browser group."""
+    browser_files = sorted({item.path for item in items if _uses_browser(item)})
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "new_page" in names or "live_server" in names:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        if _uses_browser(item):
+            group = browser_files.index(item.path) % BROWSER_GROUPS
+            item.add_marker(pytest.mark.xdist_group(f"browser{group}"))
         elif "celery_worker_process" in names:
             item.add_marker(pytest.mark.xdist_group("celery_worker"))
         elif any(part in item.nodeid for part in CONNECTION_HEAVY):
             item.add_marker(pytest.mark.xdist_group("many_connections"))
+    _xdist_groups_in_node_ids(config, items)
+
+
+def _xdist_groups_in_node_ids(config, items) -> None:
+    """pytest-xdist 3.8 tells its scheduler a test's ``xdist_group`` by appending ``@<group>`` to
+    ``item._nodeid``, which pytest 9 no longer reads (a node's id is ``item._id``): every test
+    was then a group of its own, and no group above held (collectstatic ran on both workers,
+    browsers and Celery pools ran side by side). This does the same on ``item._id``, once, in
+    the xdist workers of ``--dist loadgroup`` (the only place xdist sets ``loadgroup``).
+    Drop it when pytest-xdist writes the id pytest 9 reads."""
+    from _pytest.nodeid import coerce_node_id
+
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})  # fmt: skip
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
+
+
+def _uses_browser(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "new_page" in names or "live_server" in names

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.dibao.conftest import accept, do, home_visit, sign_all
+from tests.e2e.conftest import ACTION_TIMEOUT_MS
 from tests.factories import make_id_number
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import DibaoProcess
@@ -40,7 +41,7 @@ def page(live_server, monkeypatch, tmp_path, settings):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", accept_downloads=True)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         page = context.new_page()
         page.base_url = live_server.url
         yield page

@@ -12,6 +12,7 @@ from django.conf import settings
 from viewflow.workflow.status import STATUS
 
 from tests.dibao.conftest import file_case
+from tests.e2e.conftest import ACTION_TIMEOUT_MS
 from workflows.workspace.indexing import refresh_case_index
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +36,7 @@ def browser_page(live_server, monkeypatch, tmp_path, settings):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         page = context.new_page()
         page.base_url = live_server.url
         yield page

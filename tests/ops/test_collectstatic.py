@@ -14,6 +14,10 @@ from project import storage as project_storage
 
 from .prod_env import production_env, run_manage, run_python
 
+# The tests of the module-scoped ``collected`` build (a minute of CPU) run on one xdist worker:
+# spread over two, each worker ran collectstatic.
+pytestmark = pytest.mark.xdist_group("collectstatic")
+
 DUMP_STORAGES = """
 import json, django
 django.setup()
