@@ -9,12 +9,13 @@ from django.contrib.auth.models import AnonymousUser
 from tests.dibao.conftest import file_case, member
 from tests.factories import make_id_number
 from tests.skeleton.test_flow import open_case
-from workflows.core.cases import CaseTask
+from workflows.core.cases import CaseTask, household_member_model
 from workflows.core.models import StaffProfile, StaffRelative
 from workflows.core.models.staff import Role
 from workflows.core.permissions import assignment_grant
-from workflows.core.separation import conflict_id_numbers, excluded_tasks_q
+from workflows.core.separation import conflict_id_numbers, excluded_tasks_q, excluded_user_ids
 from workflows.dibao.flows import DibaoFlow
+from workflows.dibao.models import DibaoProcess
 from workflows.skeleton.flows import SkeletonFlow
 
 
@@ -73,3 +74,17 @@ def test_the_queue_hides_only_the_cases_the_user_opened(region, worker_also_appr
     )
     assert mine.pk in hidden
     assert theirs.pk not in hidden
+
+
+def test_a_member_without_an_id_number_matches_no_staff_member_without_one(region, case_worker_a, approver_a):
+    """domain.md §1 (MSL 11): the household rule matches ID numbers, not their absence: a
+    household member recorded without one does not exclude a staff member whose profile
+    has none either. The positive: a member whose ID number is on a staff profile does."""
+    process = file_case(case_worker_a, region.village_a)
+    first, second = household_member_model(DibaoProcess).objects.filter(household_id=process.household_id)
+    type(first).objects.filter(pk=first.pk).update(id_number="")
+    StaffProfile.objects.create(user=approver_a, id_number="")
+    StaffProfile.objects.create(user=case_worker_a, id_number=second.id_number)
+    excluded = excluded_user_ids(DibaoProcess.objects.get(pk=process.pk), "sign_township_head")
+    assert case_worker_a.pk in excluded
+    assert approver_a.pk not in excluded

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
 from tests.dibao.conftest import do, file_case
-from workflows.core.models import AuditEvent
+from workflows.core.models import AuditEvent, CalendarDay
+from workflows.core.working_days import Calendar
 from workflows.dibao import services
-from workflows.dibao.models import DibaoProcess
+from workflows.dibao.models import DibaoProcess, NoticeRound
 
 D = datetime.date
 
@@ -26,3 +29,81 @@ def test_changing_the_extension_reason_audits_only_the_reason(region, case_worke
     assert set(first.changes) == {"extension_reason", "extended_due_on"}
     assert first.changes["extended_due_on"][0] is None
     assert second.changes == {"extension_reason": ["household_split", "cross_area"]}
+
+
+# --- recomputing the stored deadlines after a calendar change (MSL 21, 22; TK 15, 16) ---
+HOLIDAY = D(2026, 12, 14)  # a Monday the new calendar makes a holiday
+ACCEPTED = D(2026, 12, 1)
+STALE = D(2027, 3, 1)  # a stored deadline the new calendar gives differently
+NEW_CALENDAR = Calendar({HOLIDAY: CalendarDay.Kind.HOLIDAY}, years={2026, 2027})
+
+
+def _stored(process, **fields):
+    DibaoProcess.objects.filter(pk=process.pk).update(**fields)
+    return DibaoProcess.objects.get(pk=process.pk)
+
+
+def _notice(process, round_=1):
+    at = timezone.make_aware(datetime.datetime(2026, 12, 2, 10, 0))
+    return NoticeRound.objects.create(
+        process=process, round=round_, token=f"t{process.pk}-{round_}", posted_at=at, ends_at=at
+    )
+
+
+def test_recomputing_moves_the_open_cases_deadlines_on_the_new_calendar(region, case_worker_a, county_officer):
+    """MSL 22, 21 (domain.md §5): after a calendar change each open case's stored deadlines
+    are recomputed on the calendar the change produced: the dibao decision deadline and the
+    45-day extension from acceptance (a posted notice does not stop a dibao deadline), and
+    the refusal letter's deadline from the decision while the letter is not issued. Each
+    case that moved gets one history event naming who changed the calendar and why, and
+    the count of moved cases is returned.
+
+    The negatives, on cases whose stored dates the new calendar would change: a letter
+    already issued and a decided case's decision deadline stay; an ended or cancelled case
+    stays; a 特困 case past its first notice keeps its stage deadline (TK 15, 16)."""
+    CalendarDay.objects.all().delete()  # the stored calendar has no holiday in December
+    kept = {"accepted_on": ACCEPTED, "delegated": True, "due_on": STALE}
+    # Created first (lowest pk): a case that does not move must not stop the others.
+    issued = _stored(file_case(case_worker_a, region.village_a), **kept, decided_on=D(2026, 12, 4),
+                     letter_due_on=STALE, letter_issued_on=D(2026, 12, 7))  # fmt: skip
+    done = _stored(file_case(case_worker_a, region.village_a), **kept, status="DONE")
+    canceled = _stored(file_case(case_worker_a, region.village_a), **kept, status="CANCELED")
+    tekun = _stored(file_case(case_worker_a, region.village_a, programme="tekun"), **kept)
+    _notice(tekun)
+    dibao = _stored(file_case(case_worker_a, region.village_a), **kept, extension_reason="household_split",
+                    extended_due_on=STALE)  # fmt: skip
+    _notice(dibao)
+    refused = _stored(file_case(case_worker_a, region.village_a), **kept, decided_on=D(2026, 12, 11),
+                      letter_due_on=STALE)  # fmt: skip
+
+    moved = services.dibao_recompute_deadlines(
+        calendar=NEW_CALENDAR, since=D(2026, 12, 1), actor=county_officer, reason="国务院通知"
+    )
+
+    assert moved == 2
+    dibao = DibaoProcess.objects.get(pk=dibao.pk)
+    assert dibao.due_on == NEW_CALENDAR.add_working_days(ACCEPTED, 20) == D(2026, 12, 30)
+    assert dibao.extended_due_on == NEW_CALENDAR.add_working_days(ACCEPTED, 45) == D(2027, 2, 3)
+    # Friday 11 December: 15, 16, 17 December (Monday 14 is the new holiday).
+    assert DibaoProcess.objects.get(pk=refused.pk).letter_due_on == D(2026, 12, 17)
+    for unmoved in (issued, done, canceled, tekun):
+        process = DibaoProcess.objects.get(pk=unmoved.pk)
+        assert (process.due_on, process.letter_due_on) == (STALE, unmoved.letter_due_on)
+    events = AuditEvent.objects.filter(action="dibao.deadline_recomputed")
+    assert sorted(events.values_list("process_id", flat=True)) == [dibao.pk, refused.pk]
+    assert {(e.actor_id, e.data["reason"]) for e in events} == {(county_officer.pk, "国务院通知")}
+    assert events.get(process_id=refused.pk).changes == {"letter_due_on": [str(STALE), "2026-12-17"]}
+
+
+def test_a_tekun_stage_due_date_is_audited_from_its_old_value_and_only_when_it_moves(
+    region, case_worker_a, fixed_calendar
+):
+    """TK 16: a 特困 case's decision is due 10 working days after its notice ends (19 October
+    2026: 20-23, 26-30 October, 2 November); the audited change holds the stage deadline
+    it replaced. The negative: a stage deadline that does not move audits no change."""
+    process = _stored(file_case(case_worker_a, region.village_a, programme="tekun"), due_on=D(2026, 10, 26))
+    notice = _notice(process)
+    notice.ends_at = timezone.make_aware(datetime.datetime(2026, 10, 19, 10, 0))
+    assert services._tekun_stage_due(process, notice, 10) == {"due_on": ["2026-10-26", "2026-11-02"]}
+    assert DibaoProcess.objects.get(pk=process.pk).due_on == D(2026, 11, 2)
+    assert services._tekun_stage_due(process, notice, 10) == {}

@@ -6,10 +6,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from workflows.core.models import AuditEvent
-from workflows.funds.models import ReserveFund
-from workflows.funds.services import fund_verify
+from workflows.funds.models import FundEntry, ReserveFund
+from workflows.funds.services import (
+    ERR_AMOUNT_NOT_POSITIVE,
+    ERR_NOT_COUNTY_OFFICER,
+    ERR_REASON_REQUIRED,
+    fund_allocate,
+    fund_pay,
+    fund_replenish,
+    fund_verify,
+)
 
 
 def test_each_movement_is_audited_with_who_the_balance_and_the_entry(fund_a, county_officer):
@@ -29,3 +38,55 @@ def test_a_balance_that_differs_from_the_ledger_is_reported_with_both_figures(fu
     ReserveFund.objects.filter(pk=fund_a.pk).update(balance=Decimal("9000.00"))
     with pytest.raises(AssertionError, match=r"余额 9000\.00 元与台账合计 10000"):
         fund_verify(fund_a)
+
+
+def test_a_payment_is_audited_with_the_amount_taken_and_the_case_it_paid(fund_a, approver_a):
+    """SAI 48: a payment's audit row names the approver, the balance before and after, the
+    ledger entry, the amount taken out (negative, as in the ledger) and the case it paid."""
+    entry = fund_pay(
+        fund=fund_a, amount=Decimal("500.00"), reason="临时救助", actor=approver_a, process_id=4711, case_number="TA-1"
+    )
+    event = AuditEvent.objects.get(action="fund.payment", chain=f"fund:{fund_a.pk}")
+    assert event.actor_id == approver_a.pk
+    assert event.changes == {"balance": ["10000.00", "9500.00"]}
+    assert event.data == {"entry": entry.pk, "amount": "-500.00", "process_id": 4711}
+
+
+def test_opening_a_fund_is_audited_on_its_own_chain_with_the_officer_and_year(fund_a, county_officer):
+    """The first allocation opens the township's fund: one ``fund.open`` row on the fund's
+    own chain, naming the county officer and the budget year; a second allocation the same
+    year opens nothing."""
+    opened = AuditEvent.objects.get(action="fund.open")
+    assert (opened.chain, opened.actor_id, opened.data) == (
+        f"fund:{fund_a.pk}",
+        county_officer.pk,
+        {"year": fund_a.budget_year},
+    )
+    fund_replenish(
+        township=fund_a.township,
+        budget_year=fund_a.budget_year,
+        amount=Decimal("1.00"),
+        reason="补充",
+        actor=county_officer,
+    )
+    assert AuditEvent.objects.filter(action="fund.open").count() == 1
+
+
+@pytest.mark.parametrize("service", [fund_allocate, fund_replenish])
+def test_only_a_county_officer_credits_a_fund_and_is_told_why(region, county_officer, approver_a, service):
+    """SAI 48 (domain.md §6): allocating or topping up a reserve fund is the county civil
+    affairs officer's: anyone else is refused with the message saying so; the officer is
+    told to give a reason and a positive amount in fen; nothing is booked meanwhile."""
+    args = {"township": region.township_a, "budget_year": 2026, "amount": Decimal("100.00"), "reason": "年度拨付"}
+    with pytest.raises(PermissionDenied) as denied:
+        service(**args, actor=approver_a)
+    assert str(denied.value) == str(ERR_NOT_COUNTY_OFFICER)
+    with pytest.raises(ValidationError) as blank:
+        service(**{**args, "reason": "  "}, actor=county_officer)
+    assert (blank.value.messages, blank.value.code) == ([str(ERR_REASON_REQUIRED)], "reason")
+    for amount in (Decimal("0"), Decimal("0.001")):
+        with pytest.raises(ValidationError) as bad:
+            service(**{**args, "amount": amount}, actor=county_officer)
+        assert bad.value.messages == [str(ERR_AMOUNT_NOT_POSITIVE)]
+    assert not FundEntry.objects.exists()
+    assert service(**args, actor=county_officer).amount == Decimal("100.00")
