@@ -12,12 +12,15 @@ from workflows.core.models import AuditEvent
 from workflows.funds.models import FundEntry, ReserveFund
 from workflows.funds.services import (
     ERR_AMOUNT_NOT_POSITIVE,
+    ERR_FUND_CHAIN_MISMATCH,
+    ERR_NO_FUND,
     ERR_NOT_COUNTY_OFFICER,
     ERR_REASON_REQUIRED,
     fund_allocate,
     fund_pay,
     fund_replenish,
     fund_verify,
+    lock_fund,
 )
 
 
@@ -90,3 +93,28 @@ def test_only_a_county_officer_credits_a_fund_and_is_told_why(region, county_off
         assert bad.value.messages == [str(ERR_AMOUNT_NOT_POSITIVE)]
     assert not FundEntry.objects.exists()
     assert service(**args, actor=county_officer).amount == Decimal("100.00")
+
+
+def test_the_fund_locked_is_the_townships_for_that_year_or_a_clear_error(region, fund_a):
+    """A payment locks the fund of its own township and budget year. The negatives: another
+    township, or another year of the same township, has no fund until the county allocates
+    one, and the error names the township and the year."""
+    assert lock_fund(township=region.township_a, budget_year=fund_a.budget_year) == fund_a
+    for township, year in ((region.township_b, fund_a.budget_year), (region.township_a, fund_a.budget_year + 1)):
+        with pytest.raises(ValidationError) as exc:
+            lock_fund(township=township, budget_year=year)
+        assert exc.value.code == "no_fund"
+        assert exc.value.messages == [str(ERR_NO_FUND % {"township": township, "year": year})]
+        assert str(township) in exc.value.messages[0] and str(year) in exc.value.messages[0]
+
+
+def test_the_ops_check_names_the_fund_it_found_inconsistent(fund_a):
+    """The ops check's message names the fund (township and year), so the county knows
+    which ledger to look at."""
+    ReserveFund.objects.filter(pk=fund_a.pk).update(balance=Decimal("1.00"))
+    with pytest.raises(AssertionError) as exc:
+        fund_verify(fund_a)
+    assert str(exc.value) == str(
+        ERR_FUND_CHAIN_MISMATCH % {"fund": fund_a, "balance": Decimal("1.00"), "total": fund_a.entries.total()}
+    )
+    assert f"{fund_a.township} {fund_a.budget_year}" in str(exc.value)
