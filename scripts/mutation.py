@@ -24,6 +24,7 @@ random sample of a target's mutants when the whole set cannot be checked in time
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import random
@@ -165,6 +166,27 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
+def undecorate(path: Path) -> int:
+    """mutmut 3 leaves a decorated function unmutated (its trampoline cannot sit under a
+    decorator), and here the decorated ones are the services (``@transaction.atomic``) and
+    the signal receivers, the very functions whose guards must be tested. In the scratch
+    copy only, ``@d def f`` becomes ``def f`` followed by ``f = d(f)`` (what the decorator
+    syntax means), so mutmut mutates them too. Returns how many functions were rewritten."""
+    source = path.read_text("utf-8")
+    lines = source.splitlines(keepends=True)
+    rewritten = 0
+    for node in reversed(ast.parse(source).body):  # from the bottom: line numbers stay valid
+        if not isinstance(node, ast.FunctionDef) or not node.decorator_list:
+            continue
+        decorators = [ast.get_source_segment(source, d) for d in node.decorator_list]
+        applied = "".join(f"{node.name} = {d}({node.name})\n" for d in reversed(decorators))
+        lines[node.end_lineno : node.end_lineno] = [applied]
+        del lines[node.decorator_list[0].lineno - 1 : node.lineno - 1]
+        rewritten += 1
+    path.write_text("".join(lines), "utf-8")
+    return rewritten
+
+
 def write_settings(where: Path) -> None:
     for root in (where, where / "mutants"):
         if root.exists():
@@ -201,6 +223,9 @@ def prepare(target: str, *, resume: bool = False) -> Path:
         elif src.exists():
             shutil.copy2(src, where / name)
     tests = [t for t in tests if (ROOT / t).exists()]
+    for pattern in modules:
+        for module in where.glob(pattern):
+            undecorate(module)
     write_settings(where)
     pytest_args = [*PYTEST_ARGS, f"--timeout={MUTANT_TEST_TIMEOUT}"]
     config = (

@@ -13,12 +13,17 @@ from workflows.funds.models import FundEntry, ReserveFund
 from workflows.funds.services import (
     ERR_AMOUNT_NOT_POSITIVE,
     ERR_FUND_CHAIN_MISMATCH,
+    ERR_MAY_NOT_REVERSE,
     ERR_NO_FUND,
     ERR_NOT_COUNTY_OFFICER,
+    ERR_NOT_TOWNSHIP_APPROVER,
     ERR_REASON_REQUIRED,
+    ERR_REVERSE_NOT_PAYMENT,
+    ERR_REVERSE_TOO_MUCH,
     fund_allocate,
     fund_pay,
     fund_replenish,
+    fund_reverse,
     fund_verify,
     lock_fund,
 )
@@ -118,3 +123,68 @@ def test_the_ops_check_names_the_fund_it_found_inconsistent(fund_a):
         ERR_FUND_CHAIN_MISMATCH % {"fund": fund_a, "balance": Decimal("1.00"), "total": fund_a.entries.total()}
     )
     assert f"{fund_a.township} {fund_a.budget_year}" in str(exc.value)
+
+
+def test_a_payment_is_refused_to_anyone_but_the_townships_approver_saying_so(fund_a, approver_b, county_officer):
+    """SAI 48: only the township's own approver pays from its fund; anyone else is told so."""
+    for user in (approver_b, county_officer):
+        with pytest.raises(PermissionDenied) as exc:
+            fund_pay(fund=fund_a, amount=Decimal("1.00"), reason="救助", actor=user)
+        assert str(exc.value) == str(ERR_NOT_TOWNSHIP_APPROVER)
+
+
+def test_the_whole_balance_may_be_paid_out_but_not_a_fen_more(fund_a, approver_a):
+    """domain.md §6: a payment may take the fund down to exactly zero; the negative: one fen
+    more is refused with code ``insufficient_funds`` (what the payment services catch). A
+    payment for no case records no case number."""
+    with pytest.raises(ValidationError) as exc:
+        fund_pay(fund=fund_a, amount=Decimal("10000.01"), reason="救助", actor=approver_a)
+    assert exc.value.code == "insufficient_funds"
+    entry = fund_pay(fund=fund_a, amount=Decimal("10000.00"), reason="救助", actor=approver_a)
+    assert (entry.amount, entry.balance_after, entry.case_number, entry.process_id) == (
+        Decimal("-10000.00"),
+        Decimal("0.00"),
+        "",
+        None,
+    )
+
+
+def test_a_reversal_returns_the_rest_of_a_payment_to_its_case_and_no_more(fund_a, approver_a, county_officer):
+    """TA18 3(3): the county officer as well as the township approver may return (part of) a
+    payment; the reversal entry names the payment, its case and case number; exactly what
+    is left of the payment may be returned. The negatives: a fen more than what is left is
+    refused naming both amounts (code ``too_much``), and so is a reversal with no reason."""
+    pay = fund_pay(
+        fund=fund_a, amount=Decimal("300.00"), reason="救助", actor=approver_a, process_id=42, case_number="LS-42"
+    )
+    first = fund_reverse(payment=pay, amount=Decimal("100.00"), reason="多发退回", actor=county_officer)
+    assert (first.kind, first.reverses_id, first.process_id, first.case_number, first.amount) == (
+        FundEntry.Kind.REVERSAL,
+        pay.pk,
+        42,
+        "LS-42",
+        Decimal("100.00"),
+    )
+    pay.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        fund_reverse(payment=pay, amount=Decimal("200.01"), reason="多发退回", actor=approver_a)
+    assert exc.value.code == "too_much"
+    assert exc.value.messages == [str(ERR_REVERSE_TOO_MUCH % {"amount": "200.01", "left": "200.00"})]
+    with pytest.raises(ValidationError) as exc:
+        fund_reverse(payment=pay, amount=Decimal("1.00"), reason=" ", actor=approver_a)
+    assert (exc.value.messages, exc.value.code) == ([str(ERR_REASON_REQUIRED)], "reason")
+    assert fund_reverse(payment=pay, amount=Decimal("200.00"), reason="多发退回", actor=approver_a).amount == Decimal(
+        "200.00"
+    )
+
+
+def test_only_a_payment_is_reversed_and_only_by_its_township_or_county(region, fund_a, approver_a, approver_b):
+    """A reversal is refused for an allocation (not a payment, code ``not_payment``) and to
+    another township's approver, each with its message."""
+    with pytest.raises(ValidationError) as exc:
+        fund_reverse(payment=fund_a.entries.get(), amount=Decimal("1.00"), reason="退回", actor=approver_a)
+    assert (exc.value.messages, exc.value.code) == ([str(ERR_REVERSE_NOT_PAYMENT)], "not_payment")
+    pay = fund_pay(fund=fund_a, amount=Decimal("5.00"), reason="救助", actor=approver_a)
+    with pytest.raises(PermissionDenied) as denied:
+        fund_reverse(payment=pay, amount=Decimal("1.00"), reason="退回", actor=approver_b)
+    assert str(denied.value) == str(ERR_MAY_NOT_REVERSE)
