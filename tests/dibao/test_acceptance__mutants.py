@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.dibao.conftest import do, file_case
@@ -12,6 +14,7 @@ from workflows.core.models import AuditEvent, CalendarDay
 from workflows.core.working_days import Calendar
 from workflows.dibao import services
 from workflows.dibao.models import DibaoProcess, NoticeRound
+from workflows.dibao.services.errors import ERR_MATERIALS_NOT_ALL_RECEIVED, ERR_MISSING_ALREADY_NOTIFIED
 
 D = datetime.date
 
@@ -107,3 +110,72 @@ def test_a_tekun_stage_due_date_is_audited_from_its_old_value_and_only_when_it_m
     assert services._tekun_stage_due(process, notice, 10) == {"due_on": ["2026-10-26", "2026-11-02"]}
     assert DibaoProcess.objects.get(pk=process.pk).due_on == D(2026, 11, 2)
     assert services._tekun_stage_due(process, notice, 10) == {}
+
+
+# --- missing materials: one notice listing them all (MSL 10) -----------------------------
+def test_missing_materials_are_listed_once_completed_together_then_the_case_is_accepted(
+    region, case_worker_a, fixed_calendar, monkeypatch
+):
+    """MSL 10: the case worker lists every missing item (blank entries dropped) and the case
+    is not accepted yet; the one-time notice lists them by name (an item outside the
+    standard list as written), dated today, in the name of whoever filed the case. The
+    negatives: after the notice no further item may be asked for, and the materials count
+    as complete only when every notified item has arrived, the message naming what is
+    still outstanding. Then the case is accepted today (MSL 22: 20 working days under
+    delegation) and each step is audited with who did it and what changed."""
+    monkeypatch.setattr(services, "_today", lambda: D(2026, 9, 29))
+    process = file_case(case_worker_a, region.village_a)
+    process = services.dibao_accept(
+        process=process, missing=["income_proof", "", "village_letter"], delegated=False, actor=case_worker_a
+    )
+    assert (process.accepted_on, process.missing_materials) == (None, ["income_proof", "village_letter"])
+    missing = AuditEvent.objects.get(process_id=process.pk, action="dibao.materials_missing")
+    assert missing.actor_id == case_worker_a.pk
+    assert missing.changes == {
+        "missing_materials": [[], ["income_proof", "village_letter"]],
+        "delegated": [True, False],
+    }
+
+    services.dibao_notify_missing(process=process)
+    notice = AuditEvent.objects.get(process_id=process.pk, action="dibao.missing_notice")
+    assert (notice.actor_id, notice.changes, notice.data) == (
+        process.filed_by_id,
+        {"missing_notified_on": [None, "2026-09-29"]},
+        {"items": ["收入情况证明", "village_letter"]},
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.dibao_accept(process=process, missing=["truthfulness"], delegated=True, actor=case_worker_a)
+    assert exc.value.messages == [str(ERR_MISSING_ALREADY_NOTIFIED % {"items": "truthfulness"})]
+    with pytest.raises(ValidationError) as exc:
+        services.dibao_complete_materials(process=process, received=["village_letter"], actor=case_worker_a)
+    assert exc.value.messages == [str(ERR_MATERIALS_NOT_ALL_RECEIVED % {"items": "收入情况证明"})]
+
+    services.dibao_complete_materials(process=process, received=["village_letter", "income_proof"], actor=case_worker_a)
+    completed = AuditEvent.objects.get(process_id=process.pk, action="dibao.materials_completed")
+    assert (completed.actor_id, completed.data) == (case_worker_a.pk, {"received": ["village_letter", "income_proof"]})
+    process = services.dibao_accept(
+        process=DibaoProcess.objects.get(pk=process.pk), missing=[], delegated=True, actor=case_worker_a
+    )
+    assert (process.accepted_on, process.accepted_by, process.due_on) == (D(2026, 9, 29), case_worker_a, D(2026, 11, 2))
+    accepted = AuditEvent.objects.get(process_id=process.pk, action="dibao.accept")
+    assert accepted.actor_id == case_worker_a.pk
+    assert accepted.changes == {
+        "accepted_on": [None, "2026-09-29"],
+        "delegated": [False, True],
+        "due_on": [None, "2026-11-02"],
+        # MSL 15: Sep 30, Oct 8, 9 (National Day off).
+        "investigation_due_on": [None, "2026-10-09"],
+    }
+
+
+def test_an_extension_is_audited_in_the_name_of_who_granted_it(region, case_worker_a, fixed_calendar):
+    """MSL 22: the 45-day extension is stored with its reason and due date and audited as the
+    case worker's act."""
+    process = file_case(case_worker_a, region.village_a)
+    process = services.dibao_accept(process=process, missing=[], on=D(2026, 9, 29), delegated=True, actor=case_worker_a)
+    services.dibao_extend(process=process, reason="household_split", actor=case_worker_a)
+    stored = DibaoProcess.objects.get(pk=process.pk)
+    assert (stored.extension_reason, stored.extended_due_on) == ("household_split", D(2026, 12, 7))
+    event = AuditEvent.objects.get(process_id=process.pk, action="dibao.extend")
+    assert event.actor_id == case_worker_a.pk
+    assert event.changes == {"extension_reason": ["", "household_split"], "extended_due_on": [None, "2026-12-07"]}
