@@ -358,7 +358,8 @@ def recheck(target: str, *, only: list[str] | None = None) -> dict[str, str]:
     # A survivor outlived the target's per-mutant tests: only the new and the slow ones can
     # kill it now.
     new_tests = [t for t in tests if t.endswith("__mutants.py")]
-    # A timed-out or hung mutant reruns only the tests mutmut found reaching its function.
+    # A timed-out or hung mutant reruns the tests mutmut found reaching its function (and
+    # the new ones).
     reaching = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))[
         "tests_by_mangled_function_name"
     ]
@@ -376,7 +377,8 @@ def recheck(target: str, *, only: list[str] | None = None) -> dict[str, str]:
             if verdicts[name] == "survived" and SLOW_TESTS.get(target):
                 verdicts[name] = _verdict(where, name, SLOW_TESTS[target], MUTANT_TEST_TIMEOUT)
         else:
-            verdicts[name] = _verdict(where, name, sorted(reaching[name.rsplit("__mutmut_", 1)[0]]), suite_timeout())
+            tests = sorted(reaching.get(name.rsplit("__mutmut_", 1)[0], ()))
+            verdicts[name] = _verdict(where, name, [*tests, *new_tests], suite_timeout())
         print(f"{name}: {status} -> {verdicts[name]}", flush=True)
         with open(where / "recheck.txt", "a", encoding="utf-8") as log:
             log.write(f"{name}: {status} -> {verdicts[name]}\n")

@@ -13,7 +13,7 @@ from tests.dibao.conftest import do, file_case
 from workflows.core.models import AuditEvent, CalendarDay
 from workflows.core.working_days import Calendar
 from workflows.dibao import services
-from workflows.dibao.models import DibaoProcess, NoticeRound
+from workflows.dibao.models import DibaoProcess, NoticeRound, OverdueAlert
 from workflows.dibao.services.errors import ERR_MATERIALS_NOT_ALL_RECEIVED, ERR_MISSING_ALREADY_NOTIFIED
 
 D = datetime.date
@@ -179,3 +179,103 @@ def test_an_extension_is_audited_in_the_name_of_who_granted_it(region, case_work
     event = AuditEvent.objects.get(process_id=process.pk, action="dibao.extend")
     assert event.actor_id == case_worker_a.pk
     assert event.changes == {"extension_reason": ["", "household_split"], "extended_due_on": [None, "2026-12-07"]}
+
+
+def test_a_second_acceptance_audits_the_dates_it_replaced_and_an_extension_at_acceptance(
+    region, case_worker_a, fixed_calendar
+):
+    """MSL 22: accepting a case again (after a send-back) audits the acceptance date and
+    decision deadline it replaced, not "from nothing"; a lawful extension reason given at
+    acceptance extends the deadline at once (45 working days), in the same audit row."""
+    process = file_case(case_worker_a, region.village_a)
+    process = services.dibao_accept(process=process, missing=[], on=D(2026, 9, 29), delegated=True, actor=case_worker_a)
+    process = services.dibao_accept(
+        process=process, missing=[], on=D(2026, 10, 12), delegated=True, extension_reason="cross_area",
+        actor=case_worker_a,
+    )  # fmt: skip
+    second = AuditEvent.objects.filter(process_id=process.pk, action="dibao.accept").order_by("pk").last()
+    assert second.changes["accepted_on"] == ["2026-09-29", "2026-10-12"]
+    assert second.changes["due_on"] == ["2026-11-02", "2026-11-09"]
+    assert second.changes["extension_reason"] == ["", "cross_area"]
+    assert DibaoProcess.objects.get(pk=process.pk).extended_due_on == process.extended_due_on is not None
+
+
+def test_the_materials_messages_list_every_item_joined_and_unknown_ones_as_written(region, case_worker_a, monkeypatch):
+    """MSL 10: the refusals name every item concerned, joined with 、; an item outside the
+    standard list is named as it was written."""
+    monkeypatch.setattr(services, "_today", lambda: D(2026, 9, 29))
+    process = services.dibao_accept(
+        process=file_case(case_worker_a, region.village_a), missing=["income_proof", "village_letter"],
+        delegated=True, actor=case_worker_a,
+    )  # fmt: skip
+    services.dibao_notify_missing(process=process)
+    with pytest.raises(ValidationError) as exc:
+        services.dibao_accept(process=process, missing=["truthfulness", "lease"], delegated=True, actor=case_worker_a)
+    assert exc.value.messages == [str(ERR_MISSING_ALREADY_NOTIFIED % {"items": "truthfulness、lease"})]
+    with pytest.raises(ValidationError) as exc:
+        services.dibao_complete_materials(process=process, received=[], actor=case_worker_a)
+    assert exc.value.messages == [str(ERR_MATERIALS_NOT_ALL_RECEIVED % {"items": "收入情况证明、village_letter"})]
+
+
+def test_the_notice_and_the_extension_write_only_their_own_columns(region, case_worker_a, fixed_calendar):
+    """The one-time notice and the extension save only the fields they set: a change another
+    request made to the case meanwhile (here its note on entrustment) is not overwritten by the
+    copy of the case the service was given."""
+    process = services.dibao_accept(
+        process=file_case(case_worker_a, region.village_a), missing=["income_proof"], delegated=True,
+        actor=case_worker_a,
+    )  # fmt: skip
+    DibaoProcess.objects.filter(pk=process.pk).update(entrustment_note="委托甲")
+    services.dibao_notify_missing(process=process)
+    assert DibaoProcess.objects.get(pk=process.pk).entrustment_note == "委托甲"
+    accepted = services.dibao_accept(
+        process=file_case(case_worker_a, region.village_a), missing=[], on=D(2026, 9, 29), delegated=True,
+        actor=case_worker_a,
+    )  # fmt: skip
+    DibaoProcess.objects.filter(pk=accepted.pk).update(entrustment_note="委托乙")
+    services.dibao_extend(process=accepted, reason="household_split", actor=case_worker_a)
+    assert DibaoProcess.objects.get(pk=accepted.pk).entrustment_note == "委托乙"
+
+
+# --- overdue alerts (MSL 15, 17, 21, 22) ------------------------------------------------
+TODAY = D(2026, 11, 4)
+
+
+def test_overdue_alerts_for_open_cases_only_counted_and_audited(region, case_worker_a, fixed_calendar):
+    """MSL 22, 21: each open case past its decision deadline gets one alert, counted, with a
+    history event naming the deadline, its kind and the alert. The negatives: a cancelled
+    case, a case ended without a decision, and a refused case whose letter went out (even
+    late) raise nothing any more."""
+    past = {"accepted_on": D(2026, 9, 1), "due_on": D(2026, 10, 1)}
+    first = _stored(file_case(case_worker_a, region.village_a), **past)
+    second = _stored(file_case(case_worker_a, region.village_a), **past)
+    _stored(file_case(case_worker_a, region.village_a), **past, status="CANCELED")
+    _stored(file_case(case_worker_a, region.village_a), **past, status="DONE")
+    _stored(file_case(case_worker_a, region.village_a), **past, status="DONE", decision="refused",
+            decided_on=D(2026, 9, 30), letter_due_on=D(2026, 10, 5), letter_issued_on=D(2026, 10, 9))  # fmt: skip
+
+    assert services.overdue_alerts_raise(today=TODAY) == 2
+
+    assert sorted(OverdueAlert.objects.values_list("process_id", flat=True)) == [first.pk, second.pk]
+    alert = OverdueAlert.objects.get(process=first)
+    event = AuditEvent.objects.get(process_id=first.pk, action="dibao.overdue")
+    assert event.data == {"due_on": "2026-10-01", "kind": "decision", "alert": alert.pk}
+
+
+def test_the_data_check_start_is_looked_up_only_once_overdue_and_unknown(
+    region, case_worker_a, fixed_calendar, monkeypatch
+):
+    """MSL 17: the county's start of the data check is looked up for a case whose check
+    deadline has passed with no start recorded. The negatives: on the deadline day itself
+    nothing is looked up yet, and a recorded start is never replaced."""
+    monkeypatch.setattr(services, "_finance_check_started_on", lambda process: D(2026, 11, 3))
+    due_today = _stored(file_case(case_worker_a, region.village_a), accepted_on=D(2026, 10, 29), check_due_on=TODAY)
+    recorded = _stored(file_case(case_worker_a, region.village_a), accepted_on=D(2026, 9, 29),
+                       check_due_on=D(2026, 10, 9), check_started_on=D(2026, 10, 8))  # fmt: skip
+    overdue = _stored(
+        file_case(case_worker_a, region.village_a), accepted_on=D(2026, 9, 29), check_due_on=D(2026, 10, 9)
+    )
+    services.overdue_alerts_raise(today=TODAY)
+    assert DibaoProcess.objects.get(pk=due_today.pk).check_started_on is None
+    assert DibaoProcess.objects.get(pk=recorded.pk).check_started_on == D(2026, 10, 8)
+    assert DibaoProcess.objects.get(pk=overdue.pk).check_started_on == D(2026, 11, 3)
