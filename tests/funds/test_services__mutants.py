@@ -188,3 +188,15 @@ def test_only_a_payment_is_reversed_and_only_by_its_township_or_county(region, f
     with pytest.raises(PermissionDenied) as denied:
         fund_reverse(payment=pay, amount=Decimal("1.00"), reason="退回", actor=approver_b)
     assert str(denied.value) == str(ERR_MAY_NOT_REVERSE)
+
+
+def test_a_payment_or_reversal_of_no_money_or_part_of_a_fen_is_refused_saying_so(fund_a, approver_a):
+    """domain.md §6 (money in fen): a payment or a reversal must be more than 0 yuan with at
+    most two decimals; the refusal says exactly that."""
+    pay = fund_pay(fund=fund_a, amount=Decimal("5.00"), reason="救助", actor=approver_a)
+    for amount in (Decimal("0"), Decimal("0.001")):
+        with pytest.raises(ValidationError) as paying:
+            fund_pay(fund=fund_a, amount=amount, reason="救助", actor=approver_a)
+        with pytest.raises(ValidationError) as reversing:
+            fund_reverse(payment=pay, amount=amount, reason="退回", actor=approver_a)
+        assert paying.value.messages == reversing.value.messages == [str(ERR_AMOUNT_NOT_POSITIVE)]
