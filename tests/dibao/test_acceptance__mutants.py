@@ -279,3 +279,20 @@ def test_the_data_check_start_is_looked_up_only_once_overdue_and_unknown(
     assert DibaoProcess.objects.get(pk=due_today.pk).check_started_on is None
     assert DibaoProcess.objects.get(pk=recorded.pk).check_started_on == D(2026, 10, 8)
     assert DibaoProcess.objects.get(pk=overdue.pk).check_started_on == D(2026, 11, 3)
+
+
+def test_recording_the_data_check_start_writes_only_that_column(region, case_worker_a, fixed_calendar, monkeypatch):
+    """MSL 17: the alert run records the county's start of the data check and nothing else:
+    a change made to the case while the start was being looked up is kept."""
+    process = _stored(
+        file_case(case_worker_a, region.village_a), accepted_on=D(2026, 9, 29), check_due_on=D(2026, 10, 9)
+    )
+
+    def started_on(case):
+        DibaoProcess.objects.filter(pk=case.pk).update(entrustment_note="委托丙")
+        return D(2026, 11, 3)
+
+    monkeypatch.setattr(services, "_finance_check_started_on", started_on)
+    services.overdue_alerts_raise(today=TODAY)
+    stored = DibaoProcess.objects.get(pk=process.pk)
+    assert (stored.check_started_on, stored.entrustment_note) == (D(2026, 11, 3), "委托丙")
