@@ -311,7 +311,7 @@ def run(target: str, *, children: int, size: int | None = None, seed: int = 0, r
 
 def forget_private_dbs(where: Path) -> None:
     """The private database copies of the pytests mutmut killed at its time limit."""
-    for leftover in PRIVATE_DBS.glob(f"mutation-{where.name}-*.sqlite3"):
+    for leftover in PRIVATE_DBS.glob(f"mutation-{where.name}-*.sqlite3*"):
         leftover.unlink(missing_ok=True)
 
 
