@@ -10,17 +10,21 @@ runs in a scratch copy of the project (``.mutation/<target>/``, git-ignored), so
 working tree is never touched. The summary line per target ("killed / total = score")
 is what docs/testing.md records; ``--show`` lists the survivors with their diffs.
 
-Frugal on a shared machine: one mutmut child by default, run under ``nice -n 10``. Each
+Frugal on a shared machine: one mutmut child by default, run under ``nice -n 5``. Each
 mutant's pytest reuses one SQLite test database built once per target (``--reuse-db``
 on a file in the scratch copy) instead of migrating a fresh one, and skips the
 PostgreSQL, Celery-worker and browser tests. A timeout is reported apart from a kill:
-it is not evidence that a test noticed the change. ``--sample N --seed S`` checks a
+it is not evidence that a test noticed the change. A mutant that makes a test hang fails
+that test at the per-test limit (pytest-timeout, ``MUTANT_TEST_TIMEOUT``): a kill, as the
+suite's own limit would fail it, listed apart in ``hangs.txt`` and confirmed by
+``--recheck`` under the suite's limit. ``--sample N --seed S`` checks a
 random sample of a target's mutants when the whole set cannot be checked in time.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import random
@@ -28,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +53,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "deadlines": (
         ["workflows/dibao/services/acceptance.py"],
         ["tests/dibao/test_deadlines.py", "tests/core/test_calendar_horizon.py",
-         "tests/dibao/test_acceptance__mutants.py"],
+         "tests/dibao/test_amount_rules.py", "tests/dibao/test_acceptance__mutants.py"],
     ),
     "sampling_draw": (
         ["workflows/sampling/draw.py"],
@@ -68,20 +73,32 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
 # run by --recheck against its survivors only.
 SLOW_TESTS: dict[str, list[str]] = {"sampling_draw": ["tests/sampling/test_draw__properties.py"]}
 
-# Generous timeouts: mutmut kills a mutant after (estimated test time + constant) x
-# multiplier x 2 wall-clock seconds, and a loaded machine must not turn a slow run into a
-# false "killed by timeout" (and mutants that loop forever must not cost minutes each).
-# The constant covers pytest's start-up in the forked child.
-TIMEOUT_CONSTANT = 3.0
+# A test the mutant makes hang fails at this per-test limit (pytest-timeout) instead of the
+# suite's generous one (pyproject's ``timeout``): tests reached by a mutant take well under
+# a second, so 20 s is tens of times the normal run even at load 10. A test failed by it
+# is a kill (the suite's own limit fails the same hang); the mutant is listed in
+# ``hangs.txt`` so that --recheck can confirm it under the suite's limit.
+MUTANT_TEST_TIMEOUT = 20
+# mutmut stops a mutant after (estimated test time + constant) x multiplier wall-clock
+# seconds (and twice that in CPU seconds) and scores it "timeout". The constant lets the
+# per-test limit above fire first, and leaves a loaded machine room for a slow run.
+TIMEOUT_CONSTANT = 15.0
 TIMEOUT_MULTIPLIER = 2.0
 # Tests that need PostgreSQL, a Celery worker or a browser never run per mutant.
 MARKERS = "not postgres and not worker and not browser"
-NICE = ["nice", "-n", "10"]
+# -p no:unraisableexception: its end-of-session gc.collect() runs cost ~2 s per mutant; it
+# only turns unraisable exceptions into warnings, which never fail a test here.
+PYTEST_ARGS = [
+    *("-p", "no:randomly", "-p", "no:unraisableexception", "-q", "-x", "--ds=project.settings.mutation"),
+    *("--reuse-db", "-m", MARKERS),
+]
+NICE = ["nice", "-n", "5"]
 # --recheck runs one whole pytest (start-up included) per mutant.
 RECHECK_TIMEOUT = 300
 
-# The scratch copy's settings: the test settings with a file-based SQLite test database
-# that every mutant's pytest reuses (migrating one per mutant cost ~13 s each).
+# The scratch copy's settings: the test settings with a file-based SQLite test database,
+# built once per target (``build_test_db``) and used as it is by every mutant's pytest
+# (migrating a fresh one per mutant cost ~13 s; even --reuse-db's migration check ~2.5 s).
 # Hypothesis does not shrink a failing example there: shrinking can take longer than the
 # timeout and would turn a kill into a timeout.
 SETTINGS = """from hypothesis import Phase, settings
@@ -90,8 +107,55 @@ from .test import *  # noqa: F403
 from .test import DATABASES
 
 DATABASES["default"]["TEST"] = {{"NAME": {db!r}}}
+DATABASES["default"]["NAME"] = {db!r}
 settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
 settings.load_profile("mutation")
+"""
+
+# The scratch copy's root conftest. Each pytest (each mutant's, forked by mutmut) works on
+# its own copy of the built test database in /dev/shm (pytest-django's documented
+# override of ``django_db_setup`` for an existing database): no migration check per
+# mutant, no disk writes, and no "database is locked" between two pytests of one target
+# (a --recheck beside a run), nor data a transactional test flushed leaking into the next
+# mutant. And it notes each mutant whose test failed at the per-test limit
+# (pytest-timeout's failure says "Timeout (>20.0s) from pytest-timeout").
+PRIVATE_DBS = Path("/dev/shm")  # noqa: S108 (memory-backed; names from mkstemp)
+CONFTEST = """import os
+import shutil
+import tempfile
+
+import pytest
+
+BUILT = {built!r}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup():
+    from django.db import connections
+
+    fd, private = tempfile.mkstemp(prefix={prefix!r}, suffix=".sqlite3", dir={shm!r})
+    os.close(fd)
+    shutil.copyfile(BUILT, private)
+    connections.close_all()  # a connection inherited from mutmut's process points at BUILT
+    connections["default"].settings_dict["NAME"] = private
+    yield
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = BUILT
+    os.remove(private)
+
+
+def pytest_runtest_logreport(report):
+    if report.failed and "from pytest-timeout" in report.longreprtext:
+        with open({hangs!r}, "a", encoding="utf-8") as hangs:
+            hangs.write(os.environ.get("MUTANT_UNDER_TEST", "") + "\\n")
+"""
+
+DB_TEST = """import pytest
+
+
+@pytest.mark.django_db
+def test_the_database_is_built():
+    pass
 """
 
 COPIED = ["workflows", "project", "templates", "locale", "static", "tests", "manage.py", "pyproject.toml"]
@@ -102,7 +166,39 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
+def undecorate(path: Path) -> int:
+    """mutmut 3 leaves a decorated function unmutated (its trampoline cannot sit under a
+    decorator), and here the decorated ones are the services (``@transaction.atomic``) and
+    the signal receivers, the very functions whose guards must be tested. In the scratch
+    copy only, ``@d def f`` becomes ``def f`` followed by ``f = d(f)`` (what the decorator
+    syntax means), so mutmut mutates them too. Returns how many functions were rewritten."""
+    source = path.read_text("utf-8")
+    lines = source.splitlines(keepends=True)
+    rewritten = 0
+    for node in reversed(ast.parse(source).body):  # from the bottom: line numbers stay valid
+        if not isinstance(node, ast.FunctionDef) or not node.decorator_list:
+            continue
+        decorators = [ast.get_source_segment(source, d) for d in node.decorator_list]
+        applied = "".join(f"{node.name} = {d}({node.name})\n" for d in reversed(decorators))
+        lines[node.end_lineno : node.end_lineno] = [applied]
+        del lines[node.decorator_list[0].lineno - 1 : node.lineno - 1]
+        rewritten += 1
+    path.write_text("".join(lines), "utf-8")
+    return rewritten
+
+
 def write_settings(where: Path) -> None:
+    for root in (where, where / "mutants"):
+        if root.exists():
+            (root / "conftest.py").write_text(
+                CONFTEST.format(
+                    built=str((where / "test-db.sqlite3").resolve()),
+                    prefix=f"mutation-{where.name}-",
+                    shm=str(PRIVATE_DBS),
+                    hangs=str((where / "hangs.txt").resolve()),
+                ),
+                "utf-8",
+            )
     for settings in (where / "project" / "settings", where / "mutants" / "project" / "settings"):
         if settings.exists():
             (settings / "mutation.py").write_text(
@@ -127,8 +223,11 @@ def prepare(target: str, *, resume: bool = False) -> Path:
         elif src.exists():
             shutil.copy2(src, where / name)
     tests = [t for t in tests if (ROOT / t).exists()]
+    for pattern in modules:
+        for module in where.glob(pattern):
+            undecorate(module)
     write_settings(where)
-    pytest_args = ["-p", "no:randomly", "-q", "-x", "--ds=project.settings.mutation", "--reuse-db", "-m", MARKERS]
+    pytest_args = [*PYTEST_ARGS, f"--timeout={MUTANT_TEST_TIMEOUT}"]
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["workflows"]\n'
@@ -137,11 +236,25 @@ def prepare(target: str, *, resume: bool = False) -> Path:
         f"pytest_add_cli_args = {_toml_list(pytest_args)}\n"
         f"timeout_constant = {TIMEOUT_CONSTANT}\n"
         f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
-        f"also_copy = {_toml_list([n for n in COPIED if n not in ('workflows', 'tests', 'pyproject.toml')])}\n"
+        f"also_copy = {_toml_list([*(n for n in COPIED if n not in ('workflows', 'tests', 'pyproject.toml')), 'conftest.py'])}\n"
     )
     pyproject = where / "pyproject.toml"
     pyproject.write_text(pyproject.read_text("utf-8") + config, "utf-8")
+    build_test_db(where)
     return where
+
+
+def build_test_db(where: Path) -> None:
+    """Migrate the shared SQLite test database once, before any timed test (pytest-timeout
+    would count the set-up in the first test's time), without the scratch conftest that
+    skips the set-up."""
+    (where / "test_mutation_db.py").write_text(DB_TEST, "utf-8")
+    subprocess.run(
+        [*NICE, sys.executable, "-m", "pytest", *PYTEST_ARGS, "--timeout=0", "--noconftest", "test_mutation_db.py"],
+        cwd=where,
+        check=True,
+        capture_output=True,
+    )
 
 
 def statuses(where: Path) -> dict[str, str]:
@@ -186,9 +299,32 @@ def run(target: str, *, children: int, size: int | None = None, seed: int = 0, r
         names = sample(where, size=size, seed=seed, children=children)
         (where / "sample.txt").write_text("\n".join(names) + "\n", "utf-8")
     _mutmut(where, "run", "--max-children", str(children), *names)
+    forget_private_dbs(where)
     counts = summary(where, only=set(names) if names else None)
     print(f"{target}: {score_line(counts)}" + (f"  (random sample of {len(names)}, seed {seed})" if names else ""))
+    found = statuses(where)
+    hung = sorted(n for n in hangs(where) if found.get(n) == "killed" and (not names or n in names))
+    if hung:
+        print(f"{target}: {len(hung)} of the kills failed a test at the per-test limit: {' '.join(hung)}")
     return counts
+
+
+def forget_private_dbs(where: Path) -> None:
+    """The private database copies of the pytests mutmut killed at its time limit."""
+    for leftover in PRIVATE_DBS.glob(f"mutation-{where.name}-*.sqlite3*"):
+        leftover.unlink(missing_ok=True)
+
+
+def hangs(where: Path) -> set[str]:
+    """The mutants whose test failed at the per-test limit (see ``CONFTEST``)."""
+    path = where / "hangs.txt"
+    return set(path.read_text("utf-8").split()) if path.exists() else set()
+
+
+def suite_timeout() -> int:
+    """The suite's own per-test limit (pyproject's pytest ``timeout``)."""
+    with open(ROOT / "pyproject.toml", "rb") as pyproject:
+        return int(tomllib.load(pyproject)["tool"]["pytest"]["ini_options"]["timeout"])
 
 
 def score_line(counts: dict[str, int]) -> str:
@@ -203,12 +339,15 @@ def score_line(counts: dict[str, int]) -> str:
     )
 
 
-def recheck(target: str) -> dict[str, str]:
+def recheck(target: str, *, only: list[str] | None = None) -> dict[str, str]:
     """Run the current tests (new ``*__mutants.py`` files included) against each mutant the
-    last run left alive or timed out, one pytest per mutant, without regenerating the mutants.
+    last run left alive, timed out or killed at the per-test limit, one pytest per mutant,
+    without regenerating the mutants (``only``: just these mutants).
 
     mutmut's trampolines pick the active mutant from ``MUTANT_UNDER_TEST``; the tests are
-    copied into the scratch copy first. Returns mutant -> killed / survived / timeout.
+    copied into the scratch copy first. A timed-out or hung mutant runs under the suite's
+    own per-test limit: a test that still fails at it is a real hang ("killed (hang)"), one
+    that now passes was only slow on a loaded machine. Returns mutant -> verdict.
     """
     where = WORK / target
     write_settings(where)
@@ -219,50 +358,51 @@ def recheck(target: str) -> dict[str, str]:
     # A survivor outlived the target's per-mutant tests: only the new and the slow ones can
     # kill it now.
     new_tests = [t for t in tests if t.endswith("__mutants.py")]
-    # A timed-out mutant reruns only the tests mutmut found reaching its function.
+    # A timed-out or hung mutant reruns the tests mutmut found reaching its function (and
+    # the new ones).
     reaching = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))[
         "tests_by_mangled_function_name"
     ]
     found = statuses(where)
-    alive = [n for n in found if found[n] == "survived"] + [n for n in found if found[n] == "timeout"]
+    hung = hangs(where)
+    alive = [n for n in found if found[n] in ("survived", "timeout") or (found[n] == "killed" and n in hung)]
+    if only:
+        alive = [n for n in alive if n in only] + [n for n in only if n in found and n not in alive]
     verdicts: dict[str, str] = {}
     for name in alive:
-        status = found[name]
-        selection = (
-            [*new_tests, *SLOW_TESTS.get(target, [])]
-            if status == "survived"
-            else sorted(reaching[name.rsplit("__mutmut_", 1)[0]])
-        )
-        command = [
-            *NICE,
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:randomly",
-            "-q",
-            "-x",
-            "--ds=project.settings.mutation",
-            "--reuse-db",
-            "-m",
-            MARKERS,
-            *selection,
-        ]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=where / "mutants",
-                env={**os.environ, "MUTANT_UNDER_TEST": name},
-                capture_output=True,
-                timeout=RECHECK_TIMEOUT,
-            )
-            verdicts[name] = (
-                "killed" if done.returncode == 1 else "survived" if done.returncode == 0 else f"exit {done.returncode}"
-            )
-        except subprocess.TimeoutExpired:
-            verdicts[name] = "timeout"
+        status = "killed at the per-test limit" if found[name] == "killed" and name in hung else found[name]
+        if found[name] in ("survived", "killed") and name not in hung:
+            # The new tests first; the slow ones only if the new ones leave it alive.
+            verdicts[name] = _verdict(where, name, new_tests, MUTANT_TEST_TIMEOUT)
+            if verdicts[name] == "survived" and SLOW_TESTS.get(target):
+                verdicts[name] = _verdict(where, name, SLOW_TESTS[target], MUTANT_TEST_TIMEOUT)
+        else:
+            tests = sorted(reaching.get(name.rsplit("__mutmut_", 1)[0], ()))
+            verdicts[name] = _verdict(where, name, [*tests, *new_tests], suite_timeout())
         print(f"{name}: {status} -> {verdicts[name]}", flush=True)
+        with open(where / "recheck.txt", "a", encoding="utf-8") as log:
+            log.write(f"{name}: {status} -> {verdicts[name]}\n")
+    forget_private_dbs(where)
     return verdicts
+
+
+def _verdict(where: Path, name: str, tests: list[str], limit: int) -> str:
+    """One pytest of ``tests`` against mutant ``name``, with a per-test limit of ``limit`` s."""
+    command = [*NICE, sys.executable, "-m", "pytest", *PYTEST_ARGS, f"--timeout={limit}", *tests]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=where / "mutants",
+            env={**os.environ, "MUTANT_UNDER_TEST": name},
+            capture_output=True,
+            text=True,
+            timeout=RECHECK_TIMEOUT + limit,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    if done.returncode == 1:
+        return "killed (hang)" if "from pytest-timeout" in done.stdout else "killed"
+    return "survived" if done.returncode == 0 else f"exit {done.returncode}"
 
 
 def main(argv=None) -> int:
@@ -274,6 +414,7 @@ def main(argv=None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue the targets' last run")
     parser.add_argument("--recheck", action="store_true", help="the current tests against the last run's survivors")
     parser.add_argument("--show", action="store_true", help="list the survivors of the targets' last run")
+    parser.add_argument("--only", nargs="+", metavar="MUTANT", help="with --recheck: just these mutants")
     args = parser.parse_args(argv)
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:
@@ -284,7 +425,7 @@ def main(argv=None) -> int:
         return 0
     if args.recheck:
         for target in args.targets:
-            recheck(target)
+            recheck(target, only=args.only)
         return 0
     for target in args.targets:
         run(target, children=args.max_children, size=args.sample, seed=args.seed, resume=args.resume)

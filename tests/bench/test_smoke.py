@@ -13,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import collect
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(960)  # above the subprocess's own 900 s bound, so that bound decides
 def test_small_suite_prints_every_figure_with_a_ratio(tmp_path):
     """The small suite runs end to end on a throwaway SQLite database (DATABASE_URL is
     removed so a developer's database is never written); every module that ran
