@@ -28,3 +28,8 @@ AUDIT_STRICT_ACTIONS = True
 # The generic workspace and separation tests drive the small sample flow (流程样板); the
 # tests of what staff see without it set this back (tests/workspace/test_sample_flow.py).
 SAMPLE_FLOW_VISIBLE = True
+# No registry answers in most tests (the sandbox is started only where a test needs it), so
+# every finance check retries refused sources: at the production backoff (2 s, doubling) that
+# slept 14 s inside the request that queued it (eagerly), e.g. the applicant's "submit" in the
+# browser journeys. Tests of the backoff itself set their own value.
+FINANCE_CHECK_RETRY_BACKOFF = env.float("FINANCE_CHECK_RETRY_BACKOFF", default=0.01)

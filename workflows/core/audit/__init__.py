@@ -248,7 +248,10 @@ def flush_pending(alias: str | None = None) -> int:
             tips: dict[str, AuditEvent] = {}
             for event in events:
                 tips[event.chain] = event
-            if connection.vendor == "postgresql":
+            # An event written once already and put back by a savepoint rollback keeps its id
+            # (a reader may hold it): written again with that id by ``bulk_create``; the one
+            # statement is for the usual case, events never written.
+            if connection.vendor == "postgresql" and all(event.id is None for event in events):
                 _write_in_one_statement(connection, events, list(tips.values()))
             else:
                 AuditEvent._base_manager.using(connection.alias).bulk_create(events)
