@@ -9,7 +9,7 @@ on them; they are set once when the case is opened.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from django.db import models
@@ -184,9 +184,17 @@ class CaseTaskQuerySet(TaskQuerySet):
         return qs
 
     def filter_available(self, flow_classes: FlowClasses, user: AnyUser) -> CaseTaskQuerySet:
-        """Tasks of ``flow_classes`` whose case lies in ``user``'s regions."""
-        qs = super().filter_available(flow_classes, user)
-        return qs.filter(case_scope_q(flow_classes, user))
+        """Tasks of ``flow_classes`` whose case lies in ``user``'s regions: viewflow's
+        ``filter_available`` (the flows the user may view, ``coerce_for`` them) with the
+        region test, whose per-flow ``flow_task IN (…)`` names the flow already: viewflow's
+        ``coerce_for`` would add the same list of node names a second time, which the
+        planner and the ORM then read twice per statement."""
+        from viewflow.workflow.managers import _available_flows
+
+        qs = self.model._default_manager.filter(case_scope_q(_available_flows(flow_classes, user), user))
+        qs = qs.select_related("process")
+        qs._coerced = True
+        return qs
 
     def without_separated(self, flow_classes: FlowClasses, user: Staff) -> CaseTaskQuerySet:
         """Drop tasks ``user`` may not act on (separation of duties), in SQL."""
@@ -196,10 +204,9 @@ class CaseTaskQuerySet(TaskQuerySet):
 
     def inbox(self, flow_classes: FlowClasses, user: AnyUser) -> CaseTaskQuerySet:
         """Assigned to ``user``, or to a principal ``user`` stands in for today."""
-        from .standins import inbox_q
-
         qs = self.filter_available(flow_classes, user).filter(status=STATUS.ASSIGNED)
-        return qs.filter(Q(owner=user) | stand_in_q(flow_classes, user, inbox_q))
+        stand_ins = stand_in_q(flow_classes, user)
+        return qs.filter(Q(owner=user) | stand_ins) if stand_ins is not None else qs.filter(owner=user)
 
     def queue(self, flow_classes: FlowClasses, user: Staff) -> CaseTaskQuerySet:
         """viewflow's queue (human, NEW, claimable by permission) with the permission test as
@@ -209,11 +216,24 @@ class CaseTaskQuerySet(TaskQuerySet):
         return qs.filter(claimable_q(user)).without_separated(flow_classes, user)
 
 
-def stand_in_q(flow_classes: FlowClasses, user: AnyUser, inbox_q: Callable[[AnyUser, str], Q]) -> models.Q:
+def stand_in_q(flow_classes: FlowClasses, user: AnyUser) -> models.Q | None:
+    """Q over Task rows assigned to a principal ``user`` stands in for today, in the stand-in's
+    township (``standins.inbox_q``'s rule), or None when ``user`` stands in for nobody (the
+    inbox is then ``owner = user`` alone). The township is read from the process model's own
+    row by ``process_id`` and the flow from ``flow_task``: no join to ``viewflow_process``,
+    which the former ``process__flow_class`` test added to every inbox statement, even with
+    no stand-in to look for."""
+    from .standins import active_standins_for_deputy
+
+    stand_ins = active_standins_for_deputy(user)
+    if not stand_ins:
+        return None
     q = models.Q(pk__in=[])
     for flow_class in flow_classes:
-        name = flow_class.process_class._meta.model_name
-        q |= models.Q(process__flow_class=flow_class) & inbox_q(user, f"process__{name}__township_id")
+        nodes = flow_nodes(flow_class)
+        for s in stand_ins:
+            cases = flow_class.process_class._default_manager.filter(township_id=s.township_id).values("pk")
+            q |= models.Q(owner_id=s.principal_id, flow_task__in=nodes, process_id__in=cases)
     return q
 
 
