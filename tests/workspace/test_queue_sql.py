@@ -101,3 +101,68 @@ def test_per_flow_queue_lists_what_viewflows_test_lists(region, case_worker_a, a
             .values_list("pk", flat=True)
         )
         assert ours == theirs and ours
+
+
+def test_queue_permission_alternatives_are_index_scans_of_new_tasks(region, approver_a):
+    """Issue 19 item 4: the four ways a task becomes claimable (no permission, already the
+    user's, a model-wide permission, the object permission it names) are each their own scan
+    of the NEW tasks, joined by ``UNION ALL`` (``scope.claimable_q``), not OR-ed into the
+    queue's WHERE, where the planner took every task of the township instead of the
+    ``vf_task_new_by_permission`` index. Pinned for the per-flow and the workspace queue."""
+    _tasks_everywhere(region)
+    view = ScopedQueueView(flow_class=DibaoFlow, viewset=None)
+    view.request = SimpleNamespace(user=_fresh(approver_a), GET={}, META={})
+    view.args, view.kwargs = (), {}
+    for queryset in (selectors.queue_tasks(_fresh(approver_a)), view.queryset):
+        with CaptureQueriesContext(connection) as ctx:
+            queryset.count()
+        sql = ctx.captured_queries[-1]["sql"]
+        assert sql.count("UNION ALL") == 2  # no permission | already theirs | object permission
+        arms = sql[sql.index('"viewflow_task"."id" IN (') :]
+        assert 'U0."status" = \'NEW\' AND U0."owner_permission" IS NULL' in arms
+        assert 'U0."status" = \'NEW\' AND U0."owner_id" = ' in arms
+        assert '"viewflow_task"."owner_permission" IS NULL' not in sql  # not OR-ed into the outer WHERE
+
+
+def test_queue_lists_tasks_already_theirs_and_by_model_wide_permission(region, case_worker_a, approver_a):
+    """The other two alternatives of viewflow's test: a NEW task already given to the user,
+    and a model-wide (not per-township) permission, list the same tasks as viewflow's
+    ``user_queue``; the township scope still applies (domain.md §1)."""
+    from django.contrib.auth.models import Permission
+
+    a, b = _tasks_everywhere(region)
+    mine = make_case(region.village_a)
+    make_tasks(mine, DibaoFlow.propose, 1, owner=case_worker_a)
+    Task.objects.filter(process=mine).update(owner_permission="core.some_other_role")
+    approver_a.user_permissions.add(Permission.objects.get(codename="act_case_worker", content_type__app_label="core"))
+    for user in (case_worker_a, approver_a):
+        ours = set(selectors.queue_tasks(_fresh(user)).values_list("pk", flat=True))
+        theirs = set(_viewflow_queue(_fresh(user)).values_list("pk", flat=True))
+        assert ours == theirs
+    worker = set(selectors.queue_tasks(_fresh(case_worker_a)).values_list("process_id", flat=True))
+    assert mine.pk in worker  # already theirs, whatever the permission says
+    approver = selectors.queue_tasks(_fresh(approver_a))
+    accept = set(approver.filter(flow_task=DibaoFlow.accept).values_list("process_id", flat=True))
+    assert a.pk in accept and b.pk not in accept  # the model-wide permission, within the township only
+    assert mine.pk not in set(approver.values_list("process_id", flat=True))
+
+
+def test_per_flow_inbox_reads_neither_the_process_table_nor_the_node_list_twice(region, case_worker_a):
+    """The per-flow inbox's count names the flow by ``flow_task`` once and reads no
+    ``viewflow_process`` (without a stand-in the former ``process__flow_class`` test still
+    joined it), and lists exactly the user's assigned tasks of their township."""
+    from workflows.core.viewsets import ScopedInboxView
+
+    mine, other = make_case(region.village_a), make_case(region.village_b)
+    make_tasks(mine, DibaoFlow.propose, 2, status=STATUS.ASSIGNED, owner=case_worker_a)
+    make_tasks(other, DibaoFlow.propose, 1, status=STATUS.ASSIGNED, owner=case_worker_a)  # out of scope
+    make_tasks(mine, DibaoFlow.accept, 1)  # NEW: the queue's, not the inbox's
+    view = ScopedInboxView(flow_class=DibaoFlow, viewset=None)
+    view.request = SimpleNamespace(user=_fresh(case_worker_a), GET={}, META={})
+    view.args, view.kwargs = (), {}
+    with CaptureQueriesContext(connection) as ctx:
+        assert view.queryset.count() == 2
+    sql = ctx.captured_queries[-1]["sql"]
+    assert "viewflow_process" not in sql
+    assert sql.count('"viewflow_task"."flow_task" IN (') == 1
+    assert {t.process_id for t in view.queryset} == {mine.pk}
