@@ -289,6 +289,12 @@ class Region:
 
 @pytest.fixture
 def region(db) -> Region:
+    return region_build()
+
+
+def region_build() -> Region:
+    """The county of ``region`` with its townships, villages and rules (for fixtures of a wider
+    scope than the function's ``region``)."""
     county = factories.CountyFactory(code="990101", name="示范县")
     ta = factories.TownshipFactory(county=county, code="990101001", name="青山镇")
     tb = factories.TownshipFactory(county=county, code="990101002", name="河口镇")
