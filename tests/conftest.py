@@ -7,9 +7,11 @@ roles cover both. ``outsider`` has no assignment at all.
 from __future__ import annotations
 
 import datetime
+import fcntl
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -80,11 +82,8 @@ def _remember_connection(sender, connection, **kwargs):
 connection_created.connect(_remember_connection, dispatch_uid="tests-opened-connections")
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test database set-up; its tear-down first closes and reports what is
-    still open on the database (above)."""
-    yield
+def _report_open_connections(django_db_blocker) -> None:
+    """Before the test database is dropped: close and report what is still open on it (above)."""
     if connection.vendor != "postgresql":
         return  # SQLite's in-memory test database: Django never closes it, nothing is dropped
     current = {id(connections[alias]) for alias in connections}
@@ -111,6 +110,173 @@ def django_db_setup(django_db_setup, django_db_blocker):
     (artifacts / f"open-connections-{worker}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# --- one migrated test database per run (xdist) ---------------------------------------------
+# Each xdist worker has its own test database (pytest-django suffixes its name with the worker
+# id), and each migrated it from scratch: the same minutes of CPU once per worker, both at once
+# at the start of the run. Now the first worker to get there migrates its database as before and
+# leaves a copy of it as the run's template (PostgreSQL: a database ``<test name>_tpl``; SQLite:
+# a file in the run's temporary directory); the other workers wait on a file lock and then
+# copy it (``CREATE DATABASE ... TEMPLATE``; SQLite's backup API into their in-memory
+# database), seconds instead of minutes. The run's controller drops the template when all
+# workers are done (``pytest_sessionfinish`` below). Without xdist, with --reuse-db (keepdb:
+# every worker keeps and re-migrates its own database) or --nomigrations, and for a file-based
+# SQLite test database, each process sets up its database as pytest-django does.
+TEMPLATE_SUFFIX = "_tpl"
+TEMPLATES_BUILT = "test-db-templates.txt"  # in the run's temporary directory: alias, vendor, template
+
+
+def _run_dir(config) -> Path:
+    """The temporary directory of the whole run: the controller's basetemp, the parent of each
+    worker's (xdist gives a worker ``<controller basetemp>/<worker id>``)."""
+    return config._tmp_path_factory.getbasetemp().parent
+
+
+def _template_name(conn, worker: str) -> str | None:
+    """The run's template of ``conn``'s test database, or None where none is used."""
+    if conn.vendor == "postgresql":
+        return conn.creation._get_test_db_name().removesuffix(f"_{worker}") + TEMPLATE_SUFFIX
+    if conn.vendor == "sqlite" and conn.creation.is_in_memory_db(conn.creation._get_test_db_name()):
+        return f"test_{conn.alias}{TEMPLATE_SUFFIX}.sqlite3"
+    return None
+
+
+def _template_save(conn, template: str, run_dir: Path) -> None:
+    """Copy ``conn``'s freshly migrated test database to ``template``."""
+    if conn.vendor == "postgresql":
+        name = conn.settings_dict["NAME"]
+        conn.close()  # CREATE DATABASE ... TEMPLATE needs the source without sessions
+        with conn.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {conn.ops.quote_name(template)}")
+            cursor.execute(f"CREATE DATABASE {conn.ops.quote_name(template)} TEMPLATE {conn.ops.quote_name(name)}")
+    else:
+        conn.ensure_connection()
+        target = sqlite3.connect(run_dir / template)
+        try:
+            conn.connection.backup(target)
+        finally:
+            target.close()
+
+
+def _template_clone(conn, template: str, run_dir: Path, verbosity: int) -> str:
+    """Make ``conn``'s test database a copy of the run's ``template``, in place of
+    ``create_test_db`` (whose switch of the connection's NAME it repeats); returns the
+    database's own name, as ``setup_databases`` would."""
+    from django.conf import settings
+
+    name = conn.creation._get_test_db_name()
+    if verbosity >= 1:
+        conn.creation.log(f"Copying test database for alias {conn.alias!r} from the run's template {template}...")
+    conn.close()
+    if conn.vendor == "postgresql":
+        with conn.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {conn.ops.quote_name(name)}")
+            cursor.execute(f"CREATE DATABASE {conn.ops.quote_name(name)} TEMPLATE {conn.ops.quote_name(template)}")
+    settings.DATABASES[conn.alias]["NAME"] = name
+    conn.settings_dict["NAME"] = name
+    conn.ensure_connection()
+    if conn.vendor == "sqlite":
+        source = sqlite3.connect(f"file:{run_dir / template}?mode=ro", uri=True)
+        try:
+            source.backup(conn.connection)
+        finally:
+            source.close()
+    return name
+
+
+def _setup_from_template(request, aliases, serialized_aliases, verbosity):
+    """``setup_databases`` for an xdist worker (see above); returns its ``old_config``, or None
+    where a database is of a kind without a template (the caller then sets up as usual)."""
+    worker = request.config.workerinput["workerid"]
+    templates = {alias: _template_name(connections[alias], worker) for alias in aliases}
+    if (
+        not aliases
+        or None in templates.values()
+        or any(connections[a].settings_dict["TEST"]["MIRROR"] for a in aliases)
+    ):
+        return None
+    run_dir = _run_dir(request.config)
+    old_config = []
+    with open(run_dir / "test-db.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while migrating: the others wait for its template
+        built = (run_dir / TEMPLATES_BUILT).read_text().split() if (run_dir / TEMPLATES_BUILT).exists() else []
+        for alias in sorted(aliases):
+            conn, template = connections[alias], templates[alias]
+            old_name = conn.settings_dict["NAME"]
+            if template in built:
+                _template_clone(conn, template, run_dir, verbosity)
+            else:
+                conn.creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
+                _template_save(conn, template, run_dir)
+                with open(run_dir / TEMPLATES_BUILT, "a") as listed:
+                    listed.write(f"{alias} {conn.vendor} {template}\n")
+            if alias in serialized_aliases:
+                conn._test_serialized_contents = conn.creation.serialize_db_to_string()
+            old_config.append((conn, old_name, True))
+    return old_config
+
+
+def _templates_drop(config) -> None:
+    """The controller of an xdist run, when every worker is done: drop the templates built."""
+    listed = config._tmp_path_factory.getbasetemp() / TEMPLATES_BUILT  # the workers' _run_dir
+    if not listed.exists():
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        for line in listed.read_text().splitlines():
+            alias, vendor, template = line.split()
+            if vendor == "postgresql":
+                conn = connections[alias]
+                with conn.creation._nodb_cursor() as cursor:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {conn.ops.quote_name(template)}")
+            else:
+                (listed.parent / template).unlink(missing_ok=True)
+    listed.unlink()
+
+
+def pytest_sessionfinish(session):
+    if session.config.pluginmanager.hasplugin("dsession"):  # the controller of an xdist run
+        _templates_drop(session.config)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's test database set-up (``pytest_django.fixtures.django_db_setup``), with
+    the database of an xdist worker copied from the run's template (above); its tear-down
+    first closes and reports what is still open on the database (above)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    keepdb = django_db_keepdb and not django_db_createdb
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        old_config = None
+        if hasattr(request.config, "workerinput") and django_db_use_migrations and not keepdb:
+            old_config = _setup_from_template(request, aliases, serialized_aliases, verbosity)
+        if old_config is None:
+            old_config = setup_databases(verbosity=verbosity, interactive=False, aliases=aliases,
+                                         serialized_aliases=serialized_aliases, keepdb=keepdb)  # fmt: skip
+    yield
+    _report_open_connections(django_db_blocker)
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(old_config, verbosity=verbosity)
+            except Exception as exc:
+                request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
+
+
 @dataclass
 class Region:
     county: County
@@ -123,6 +289,12 @@ class Region:
 
 @pytest.fixture
 def region(db) -> Region:
+    return region_build()
+
+
+def region_build() -> Region:
+    """The county of ``region`` with its townships, villages and rules (for fixtures of a wider
+    scope than the function's ``region``)."""
     county = factories.CountyFactory(code="990101", name="示范县")
     ta = factories.TownshipFactory(county=county, code="990101001", name="青山镇")
     tb = factories.TownshipFactory(county=county, code="990101002", name="河口镇")

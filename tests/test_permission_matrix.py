@@ -17,6 +17,7 @@ import datetime
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -24,12 +25,13 @@ from fnmatch import fnmatchcase
 
 import pytest
 from django.core.signals import got_request_exception
-from django.db import models
+from django.db import models, transaction
 from django.test import Client
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from tests import factories
+from tests.conftest import region_build
 from workflows.core import permission_matrix as pm
 from workflows.core.permissions import assignment_grant
 
@@ -291,8 +293,27 @@ def _make_case(flow_class, county, township, village):
     return process, tasks
 
 
-@pytest.fixture
-def world(region):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The world of ``world_build``, built once for the parts a worker runs (one xdist group of
+    parts per worker, below) inside a transaction rolled back after the last of them. Each
+    part's own writes (the audit rows of the pages it requests) are rolled back after it by its
+    ``db`` fixture (a savepoint inside this transaction): every part sees the world as built."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = world_build(region_build())
+        except BaseException:
+            atomic.__exit__(*sys.exc_info())
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def world_build(region):
     """Cases of every flow in slots a (village A1), a2 (village A2), b (township B), c (other county)."""
     other = factories.CountyFactory(code="990102", name="邻县")
     tc = factories.TownshipFactory(county=other, code="990102001", name="邻镇")
@@ -405,8 +426,10 @@ def test_every_url_has_a_matrix_entry():
 
 
 # The cells are split into parts, each its own test, so that xdist spreads them over its
-# workers (one test took 190 s); every part builds its own world (a few seconds).
+# workers (one test took 190 s); the parts are in GROUPS xdist groups (one per worker of the
+# 2-core machine), so each worker builds the world once for the parts it runs.
 PARTS = 8
+GROUPS = 2
 
 
 def _plan() -> list[tuple[pm.UrlEntry, list[tuple[pm.MatrixRole, bool]]]]:
@@ -435,8 +458,12 @@ def test_parts_cover_the_plan_once():
     assert plan and sorted(parts) == sorted(plan) and len(set(plan)) == len(plan)
 
 
-@pytest.mark.parametrize("part", range(PARTS), ids=lambda i: f"part{i + 1}of{PARTS}")
-def test_every_url_answers_every_role_as_the_rules_say(part, world, capsys):
+@pytest.mark.parametrize(
+    "part",
+    [pytest.param(i, marks=pytest.mark.xdist_group(f"matrix{i % GROUPS}")) for i in range(PARTS)],
+    ids=lambda i: f"part{i + 1}of{PARTS}",
+)
+def test_every_url_answers_every_role_as_the_rules_say(part, world, db, capsys):
     """Each URL x role x (in-scope, out-of-scope) answers the generated expectation:
     404 out of scope, login redirect for anonymous, 403/200 by role and node permission.
     Part ``n`` takes every PARTS-th URL of the plan (URLs of all kinds in each part)."""
