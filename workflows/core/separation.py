@@ -169,7 +169,8 @@ def excluded_user_ids(process: CaseFields, node_name: str) -> set[int]:
     """Users who may not act on ``node_name`` of ``process`` (the generic rule).
 
     One query: who finished a forbidden node of the case (and their principals),
-    and staff whose own or declared relative's ID number is in the case's household.
+    staff whose own or declared relative's ID number is in the case's household, and
+    the process model's own ``excluded_actor_queries``.
     """
     parts: list[QuerySet[Any, int]] = []
     forbidden = forbidden_nodes(process.flow_class, node_name)
@@ -192,6 +193,7 @@ def excluded_user_ids(process: CaseFields, node_name: str) -> set[int]:
                 parts.append(model.objects.filter(id_number__in=members).order_by().values_list("user_id", flat=True))
     else:  # a process model with its own idea of the household
         related = users_related_to(process.household_id_numbers())
+    parts.extend(process.excluded_actor_queries(node_name))
     if not parts:
         return related
     first, *rest = parts
