@@ -114,8 +114,7 @@ def _log_statement(path: str, sql: str) -> None:
     sites = [
         f"{f.filename.split('/site-packages/')[-1].split('/workflows/', 1)[-1]}:{f.lineno} {f.name}"
         for f in traceback.extract_stack()[:-3]
-        if f.name != "flush_before_audit_sql"
-        and ("/workflows/" in f.filename or "/viewflow/" in f.filename)
+        if f.name != "flush_before_audit_sql" and ("/workflows/" in f.filename or "/viewflow/" in f.filename)
     ]
     with open(path, "a", encoding="utf-8") as out:
         out.write(" ".join(sql.split()) + "\n")

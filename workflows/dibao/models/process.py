@@ -207,9 +207,8 @@ class DibaoProcess(CaseFields, Process):
         and staff matched on the staff-relative register (MSL 11)."""
         excluded = super().excluded_actor_ids(node_name)  # the investigators too: ``excluded_actor_queries``
         excluded |= {int(pk) for pk in self.staff_relative_user_ids or []}
-        if node_name in self._AFTER_INVESTIGATION:
-            if self.proposed_by_id:
-                excluded.add(self.proposed_by_id)
+        if node_name in self._AFTER_INVESTIGATION and self.proposed_by_id:
+            excluded.add(self.proposed_by_id)
         if node_name == "sign_township_head" and self.section_chief_signed_by_id:
             excluded.add(self.section_chief_signed_by_id)
         return excluded
