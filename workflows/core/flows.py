@@ -114,11 +114,16 @@ class CaseLock(lock.SelectForUpdateLock):
                 finally:
                     # Kept while the outermost lock on the case is held, not beyond: code after
                     # it (a test's next "request" in the same transaction) reads the row afresh.
-                    held = _LOCKED_CASES.current()
-                    if held is not None:
-                        held.pop(process_pk, None)
-                        held.pop(("read", process_pk), None)
+                    _release(process_pk)
                 break
+
+
+def _release(process_pk: int) -> None:
+    """Forget the kept instance of the case (its lock, or ``new_case_held``, ended)."""
+    held = _LOCKED_CASES.current()
+    if held is not None:
+        held.pop(process_pk, None)
+        held.pop(("read", process_pk), None)
 
 
 case_lock = CaseLock()
@@ -140,10 +145,7 @@ def new_case_held(process: Process) -> Iterator[None]:
     try:
         yield
     finally:
-        held = _LOCKED_CASES.current()
-        if held is not None:
-            held.pop(key, None)
-            held.pop(process.pk, None)
+        _release(process.pk)
 
 
 def case_visible(user: AnyUser, process: Process) -> bool:
