@@ -91,13 +91,34 @@ def counting_statements() -> Iterator[list[int]]:
     from django.db import connection
 
     count = [0]
+    # BENCH_STATEMENT_LOG=<file>: also append each statement (SQL text, then the call site in
+    # workflows/ or viewflow/) to that file, to see which statements a change removes.
+    log_path = os.environ.get("BENCH_STATEMENT_LOG")
 
     def counter(execute, sql, params, many, context):
         count[0] += 1
+        if log_path:
+            _log_statement(log_path, sql)
         return execute(sql, params, many, context)
 
+    if log_path:
+        with open(log_path, "a", encoding="utf-8") as out:
+            out.write("=== counting_statements block\n")
     with connection.execute_wrapper(counter):
         yield count
+
+
+def _log_statement(path: str, sql: str) -> None:
+    import traceback
+
+    sites = [
+        f"{f.filename.split('/site-packages/')[-1].split('/workflows/', 1)[-1]}:{f.lineno} {f.name}"
+        for f in traceback.extract_stack()[:-3]
+        if f.name != "flush_before_audit_sql" and ("/workflows/" in f.filename or "/viewflow/" in f.filename)
+    ]
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(" ".join(sql.split()) + "\n")
+        out.write("    <- " + " | ".join(sites[-7:]) + "\n")
 
 
 @dataclass

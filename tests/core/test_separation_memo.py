@@ -98,3 +98,46 @@ def test_household_rule_in_sql_matches_relatives_and_own_id(region, case_worker_
     assert excluded_user_ids(process, "accept") == {approver_a.pk}
     StaffProfile.objects.create(user=case_worker_a, id_number=member_id)
     assert excluded_user_ids(process, "accept") == {approver_a.pk, case_worker_a.pk}
+
+
+def test_the_services_own_check_uses_the_remembered_set(region, case_worker_a, calls):
+    """Issue 19: the review service's separation check right before its write, in the node
+    checks' transaction on the same case instance, uses their set (no second read) and
+    still refuses the opener (domain.md §1: who registered a case does not review it)."""
+    from django.core.exceptions import PermissionDenied
+
+    from workflows.skeleton import services
+
+    process = open_case(case_worker_a, region.village_a)
+    calls["n"] = 0
+    with transaction.atomic():
+        task = open_tasks(process, SkeletonFlow.review).get()
+        assert task.flow_task.is_separated(case_worker_a, task)
+        with pytest.raises(PermissionDenied):
+            services.case_review(process=task.process.coerced, approved=True, note="", actor=case_worker_a)
+        assert calls["n"] == 1
+
+
+def test_the_investigators_are_excluded_by_the_rules_statement(region, case_worker_a, approver_a, approver_b):
+    """Both investigators named on a 低保 visit record may not sign as section chief (MSL 20):
+    read in the declared rules' one statement, not by a read of their own; the handler's
+    signature does not exclude them."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.dibao.conftest import file_case
+    from workflows.dibao.models import DibaoProcess, HomeVisit
+
+    process = file_case(case_worker_a, region.village_a)
+    HomeVisit.objects.create(
+        process=process, investigator_1=approver_a, investigator_2=approver_b,
+        visited_on=datetime.date(2026, 1, 5), findings="属实", family_signatories="张三",
+    )  # fmt: skip
+    case = DibaoProcess.objects.get(pk=process.pk)
+    with CaptureQueriesContext(connection) as queries:
+        chief = case.excluded_actor_ids("sign_section_chief")
+    assert {approver_a.pk, approver_b.pk} <= chief
+    assert len(queries.captured_queries) == 1
+    assert not {approver_a.pk, approver_b.pk} & case.excluded_actor_ids("sign_handler")

@@ -57,7 +57,9 @@ def _index_writes(queries) -> int:
 def test_case_index_written_once_per_transaction_and_again_on_a_change(region):
     """The test's transaction created the case (its index row written then): saving it again
     three times writes nothing; a save that changes an index column writes it once more (the
-    row holds the new value); saving that state again writes nothing."""
+    row holds the new value); saving that state again writes nothing. Issue 19: the write
+    waits for the commit (``audit.stage_upsert``), or for the first statement on the index
+    before it, as here (this test's transaction never commits)."""
     process = make_case(region.village_a)
     assert CaseIndex.objects.filter(process_id=process.pk).exists()
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
@@ -67,6 +69,10 @@ def test_case_index_written_once_per_transaction_and_again_on_a_change(region):
         process.case_number = "DB-990101001-X000001"
         process.save()
         process.save()
+        assert CaseIndex.objects.get(process_id=process.pk).case_number == "DB-990101001-X000001"
+        assert _index_writes(ctx.captured_queries) == 1
+        process.save()
+        assert CaseIndex.objects.get(process_id=process.pk).case_number == "DB-990101001-X000001"
         assert _index_writes(ctx.captured_queries) == 1
     assert CaseIndex.objects.get(process_id=process.pk).case_number == "DB-990101001-X000001"
 

@@ -21,3 +21,12 @@ class CoreConfig(AppConfig):
         from .savepoints import on_connection_created
 
         connection_created.connect(on_connection_created, dispatch_uid="core.savepoints")
+        # The declared separation rules as a table for the queue's SQL: written after every
+        # migrate, checked by ``manage.py check --database default``.
+        from django.core import checks
+        from django.db.models.signals import post_migrate
+
+        from .separation import check_rule_table, sync_rule_table_after_migrate
+
+        post_migrate.connect(sync_rule_table_after_migrate, sender=self, dispatch_uid="core.separation_rules")
+        checks.register(check_rule_table, checks.Tags.database)

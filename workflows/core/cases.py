@@ -73,10 +73,11 @@ class CaseFields(models.Model):
         """The tail every programme's opening step shares: place the case in its regions,
         save, give it its case number and write the opening audit row (with the number).
         Call inside the opening service's transaction, after its own checks."""
-        from .audit import audit_record
+        from .audit import audit_record, case_chain, start_chain
 
         self.county_id, self.township_id, self.village_id = county_id, township_id, village_id
         self.save()
+        start_chain(case_chain(self.pk))  # a new case: its chain has no head row yet
         number = self.assign_case_number()
         self.save(update_fields=["case_number"])
         audit_record(action=action, target=self, actor=actor, process_id=self.pk, changes=changes,
@@ -123,6 +124,14 @@ class CaseFields(models.Model):
 
         return excluded_user_ids(self, node_name)
 
+    def excluded_actor_queries(self, node_name: str) -> list[models.QuerySet[Any, Any]]:
+        """Case-specific exclusions at ``node_name`` as querysets of user ids
+        (``values_list(<user id column>, flat=True)``, unordered): answered by the same
+        statement as the declared rules (``separation.excluded_user_ids``, one UNION),
+        not a read of their own per check. The queue needs them as SQL as well
+        (``separation_sql``)."""
+        return []
+
 
 # --- separation result remembered on the case instance ----------------------
 # The node checks (``CaseNodeMixin``) ask ``excluded_actor_ids(node)`` each time
@@ -132,8 +141,10 @@ class CaseFields(models.Model):
 # process instance, and forgotten whenever what it was computed from may have
 # changed: the case is saved or reloaded, a human task of it finished (a new
 # actor record), or the transaction that computed it committed, rolled back or
-# rolled back to a savepoint. Services call ``excluded_actor_ids`` directly,
-# never the memo: their check, right before the write, always reads afresh.
+# rolled back to a savepoint. A service's own check right before its write uses
+# the memo too (``separation_excluded``): under the driver's case lock, in the
+# same transaction as the node checks, nothing it depends on can have changed
+# without dropping it (issue 19: one separation read per task action).
 
 _SEPARATION_MEMO = "_separation_memo"
 

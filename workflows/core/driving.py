@@ -62,12 +62,19 @@ def start_case(start_node: Node, *, user: Staff, perform: Callable) -> object:
     """Run a ``flow.Start`` node as ``user``; returns the new process."""
     if not start_node.can_execute(user):
         raise PermissionDenied(f"{user} may not start {start_node.flow_class.__name__}")
+    from .flows import new_case_held
+
     with transaction.atomic():
         activation = start_node.activation_class.create(start_node, None, None)
         activation.start(SimpleNamespace(user=user))
+        unsaved = activation.process.pk is None
         with _one_rollback_point():
             perform(activation.process)
-        activation.execute()
+        if unsaved and activation.process.pk is not None:  # inserted by ``perform``, in this transaction
+            with new_case_held(activation.process):  # the Start node's lock on it asks nothing
+                activation.execute()
+        else:
+            activation.execute()
     return activation.process
 
 

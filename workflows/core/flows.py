@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
+from django.db.models import Value
 from django.http import HttpRequest
 from viewflow.workflow import flow, lock
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.view import ViewActivation
 
-from . import separation  # noqa: F401  (connects the task_finished receiver)
+from . import audit, separation  # noqa: F401  (separation: connects the task_finished receiver)
 from .cases import CaseTask, separation_excluded
 from .models import County, Township, Village
 from .scope import has_owner_permission, user_scope
@@ -90,10 +91,15 @@ class CaseLock(lock.SelectForUpdateLock):
         # Whether the case was ever sent back, for the send-back receivers of this transaction
         # (``sendback.note_send_backs``): in the lock's statement, not a read per task event.
         rows = rows.annotate(_has_send_back=send_back_exists())
+        # The case's audit chain head, locked in the same statement: every task action writes
+        # to that chain, and its first event then needs no locked read of its own.
+        chain = audit.case_chain(process_pk)
+        rows = rows.annotate(_audit_head=audit.locked_head_column(Value(chain)))
         for attempt in range(self.attempts):
             with transaction.atomic():
                 try:
-                    case = rows.filter(pk=process_pk).first()
+                    with audit.reading_locked_heads():
+                        case = rows.filter(pk=process_pk).first()
                 except DatabaseError:
                     if attempt != self.attempts - 1:
                         time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)
@@ -102,19 +108,44 @@ class CaseLock(lock.SelectForUpdateLock):
                 if case is not None:
                     _LOCKED_CASES.current()[("read", process_pk)] = case  # type: ignore[index]  # inside atomic(): never None
                     note_send_backs(process_pk, case._has_send_back)
+                    audit.note_locked_head(chain, case._audit_head)
                 try:
                     yield
                 finally:
                     # Kept while the outermost lock on the case is held, not beyond: code after
                     # it (a test's next "request" in the same transaction) reads the row afresh.
-                    held = _LOCKED_CASES.current()
-                    if held is not None:
-                        held.pop(process_pk, None)
-                        held.pop(("read", process_pk), None)
+                    _release(process_pk)
                 break
 
 
+def _release(process_pk: int) -> None:
+    """Forget the kept instance of the case (its lock, or ``new_case_held``, ended)."""
+    held = _LOCKED_CASES.current()
+    if held is not None:
+        held.pop(process_pk, None)
+        held.pop(("read", process_pk), None)
+
+
 case_lock = CaseLock()
+
+
+@contextmanager
+def new_case_held(process: Process) -> Iterator[None]:
+    """``process`` was inserted by the current transaction: no other transaction sees its row,
+    let alone locks it, before this one commits, so inside the block ``CaseLock`` on it asks
+    nothing (the Start node locks the case it starts: a read and a savepoint pair fewer). Not
+    beyond the block, like the lock's own instance. A new case has no send-back either."""
+    memo = _LOCKED_CASES.current()
+    key = ("read", process.pk)
+    if memo is None or key in memo:
+        yield
+        return
+    memo[key] = process
+    note_send_backs(process.pk, False)
+    try:
+        yield
+    finally:
+        _release(process.pk)
 
 
 def case_visible(user: AnyUser, process: Process) -> bool:

@@ -28,17 +28,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from importlib import import_module
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.fields.tuple_lookups import Tuple, TupleIn
+from django.apps import apps
+from django.core import checks
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.signals import task_finished
 
 from .cases import CaseFields, flow_nodes, forget_separation, household_member_model
-from .models import CaseActorRecord, StaffProfile, StaffRelative
+from .models import CaseActorRecord, SeparationRule, StaffProfile, StaffRelative
 from .scope import fresh_access_caches
 from .types import Staff
 
@@ -169,7 +173,8 @@ def excluded_user_ids(process: CaseFields, node_name: str) -> set[int]:
     """Users who may not act on ``node_name`` of ``process`` (the generic rule).
 
     One query: who finished a forbidden node of the case (and their principals),
-    and staff whose own or declared relative's ID number is in the case's household.
+    staff whose own or declared relative's ID number is in the case's household, and
+    the process model's own ``excluded_actor_queries``.
     """
     parts: list[QuerySet[Any, int]] = []
     forbidden = forbidden_nodes(process.flow_class, node_name)
@@ -192,6 +197,7 @@ def excluded_user_ids(process: CaseFields, node_name: str) -> set[int]:
                 parts.append(model.objects.filter(id_number__in=members).order_by().values_list("user_id", flat=True))
     else:  # a process model with its own idea of the household
         related = users_related_to(process.household_id_numbers())
+    parts.extend(process.excluded_actor_queries(node_name))
     if not parts:
         return related
     first, *rest = parts
@@ -208,23 +214,16 @@ def excluded_tasks_q(flow_classes: FlowClasses, user: Staff) -> Q:
     q = Q(pk__in=[])
     conflict_ids = conflict_id_numbers(user)
     mine = Q(user=user) | Q(on_behalf_of=user)
-    # Own work: ONE correlated EXISTS for every declared rule of every flow, the rules as a
-    # constant list of (task's node, forbidden node) pairs matched as a row comparison,
-    # instead of an OR group (and a subplan) per rule and flow, which the planner spent
-    # ~8 ms on for the workspace queue (issue 19 item 4).
-    as_stored = Task._meta.get_field("flow_task").get_prep_value
-    pairs = sorted(
-        (as_stored(getattr(flow_class, node_name)), forbidden)  # the task's ``flow_task`` column
-        for flow_class in flow_classes
-        for node_name in (getattr(flow_class.process_class, "separation_rules", None) or {})
-        for forbidden in forbidden_nodes(flow_class, node_name)
-    )
-    if pairs:
-        acted = CaseActorRecord.objects.filter(
-            mine,
-            TupleIn(Tuple(OuterRef("flow_task"), F("node_name")), pairs),
-            process_id=OuterRef("process_id"),
+    # Own work: ONE correlated EXISTS for every declared rule of every flow, the rules read
+    # from their table (``SeparationRule``: the task's node, a forbidden node), so the SQL is
+    # the same whatever the number of rules and programmes (issue 19 item 4), instead of an
+    # OR group (and a subplan) per rule and flow, which the planner spent ~8 ms on for the
+    # workspace queue, or a constant list of pairs that grew with every programme.
+    if any(getattr(flow_class.process_class, "separation_rules", None) for flow_class in flow_classes):
+        rules = SeparationRule.objects.filter(
+            flow_task=OuterRef(OuterRef("flow_task")), excluded_node=OuterRef("node_name")
         )
+        acted = CaseActorRecord.objects.filter(mine, Exists(rules), process_id=OuterRef("process_id"))
         # Q | Exists is a Q at run time; django-stubs types ``Q.__or__`` for a Q only.
         q |= Exists(acted)  # type: ignore[assignment]
     # The other rules per process model (flows sharing a model, e.g. 低保 and 特困, share one
@@ -254,12 +253,95 @@ def excluded_tasks_q(flow_classes: FlowClasses, user: Staff) -> Q:
     return q
 
 
+# --- the declared rules as a table (issue 19 item 4) ------------------------------
+
+
+def _flows_with_rules() -> list[type[Flow]]:
+    """Every flow class whose process model declares ``separation_rules`` (each app's
+    ``flows`` module imported first, by name: core imports no app)."""
+    from viewflow.workflow.base import Flow as BaseFlow
+
+    for app_config in apps.get_app_configs():
+        if app_config.name.startswith("workflows.") and find_spec(f"{app_config.name}.flows") is not None:
+            import_module(f"{app_config.name}.flows")
+    found, pending = [], list(BaseFlow.__subclasses__())
+    while pending:
+        flow_class = pending.pop()
+        pending.extend(flow_class.__subclasses__())
+        if getattr(getattr(flow_class, "process_class", None), "separation_rules", None):
+            found.append(flow_class)
+    return found
+
+
+def declared_rules() -> set[tuple[str, str]]:
+    """``(flow_task, excluded_node)`` of every declared rule of every flow: the task's stored
+    node reference (its ``flow_task`` column) and a node whose finishers may not act on it."""
+    as_stored = Task._meta.get_field("flow_task").get_prep_value
+    return {
+        (as_stored(getattr(flow_class, node_name)), forbidden)
+        for flow_class in _flows_with_rules()
+        for node_name in flow_class.process_class.separation_rules
+        if hasattr(flow_class, node_name)  # a flow sharing the model without that node has no such task
+        for forbidden in forbidden_nodes(flow_class, node_name)
+    }
+
+
+def rule_table_differences(using: str = DEFAULT_DB_ALIAS) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """``(missing, stale)``: declared rules not in ``SeparationRule``, and rows declared nowhere."""
+    declared = declared_rules()
+    stored = set(SeparationRule.objects.using(using).values_list("flow_task", "excluded_node"))
+    return declared - stored, stored - declared
+
+
+def sync_rule_table(using: str = DEFAULT_DB_ALIAS) -> tuple[int, int]:
+    """Make ``SeparationRule`` the declared rules; returns (rows added, rows removed)."""
+    missing, stale = rule_table_differences(using)
+    rows = SeparationRule.objects.using(using)
+    for flow_task, excluded_node in stale:
+        rows.filter(flow_task=flow_task, excluded_node=excluded_node).delete()
+    rows.bulk_create([SeparationRule(flow_task=task, excluded_node=node) for task, node in sorted(missing)])
+    return len(missing), len(stale)
+
+
+def sync_rule_table_after_migrate(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """``post_migrate``: the table follows the declarations after every migrate (and after a
+    test database is flushed), unless it does not exist at the migrated state."""
+    if SeparationRule._meta.db_table in connections[using].introspection.table_names():
+        sync_rule_table(using)
+
+
+def check_rule_table(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``manage.py check --database default``: the table holds exactly the declared rules (else
+    the queue would show tasks the node checks refuse, or hide tasks they allow). A warning,
+    not an error: ``migrate`` runs the database checks before it migrates, and must still run
+    to write the table (its ``post_migrate`` handler); ``--fail-level WARNING`` fails on it."""
+    warnings: list[checks.CheckMessage] = []
+    for alias in databases or ():
+        if SeparationRule._meta.db_table not in connections[alias].introspection.table_names():
+            continue  # not migrated yet: ``migrate`` creates and fills it
+        missing, stale = rule_table_differences(alias)
+        if missing or stale:
+            warnings.append(
+                checks.Warning(
+                    f"SeparationRule differs from the declared separation_rules: {len(missing)} missing, "
+                    f"{len(stale)} not declared ({sorted(missing | stale)[:3]} …)",
+                    hint="Run manage.py migrate (its post_migrate handler writes the table).",
+                    id="core.W120",
+                )
+            )
+    return warnings
+
+
 __all__ = [
     "ERR_SEPARATION",
     "actors_of",
+    "check_rule_table",
     "conflict_id_numbers",
+    "declared_rules",
     "excluded_tasks_q",
     "excluded_user_ids",
     "forbidden_nodes",
+    "rule_table_differences",
+    "sync_rule_table",
     "users_related_to",
 ]

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.audit import audit_record, diff
+from workflows.core.cases import separation_excluded
 from workflows.core.models import Township, Village
 from workflows.core.scope import regions_where
 from workflows.core.types import AnyUser, Staff
@@ -44,7 +45,7 @@ def case_open(*, process: SkeletonProcess, village: Village, summary: str, actor
 
 @transaction.atomic
 def case_review(*, process: SkeletonProcess, approved: bool, note: str, actor: Staff) -> SkeletonProcess:
-    if actor.pk in process.excluded_actor_ids("review"):
+    if actor.pk in separation_excluded(process, "review"):
         raise PermissionDenied(ERR_OWN_CASE)
     old = {"approved": process.approved, "review_note": process.review_note}
     process.approved = approved

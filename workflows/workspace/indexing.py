@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime
 from functools import cache
 
+from django.db.models import Value
 from django.db.models.signals import post_save
 from django.utils import timezone
 from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Process
 
+from workflows.core.audit import stage_upsert
 from workflows.core.receivers import connect_models
 from workflows.core.txmemo import TransactionMemo
 
@@ -168,11 +170,14 @@ def _index_columns(process) -> dict:
     }
 
 
-def refresh_case_index(process, *, unless_written: bool = False) -> CaseIndex | None:
+def refresh_case_index(process, *, unless_written: bool = False, at_commit: bool = False) -> CaseIndex | None:
     """Write the index row of ``process`` (a case of a registered flow); returns it (its
     ``applicant_name`` is the SQL expression the row was written with).
     ``unless_written``: skip the write when this transaction already wrote these values
-    (the save receivers: once per transaction and state, see ``_WrittenThisTransaction``)."""
+    (the save receivers: once per transaction and state, see ``_WrittenThisTransaction``).
+    ``at_commit`` (the receivers): write it when the transaction commits, with its audit
+    events (``audit.stage_upsert``: the last row of the case only, and no statement of its
+    own on PostgreSQL); a statement on the index before then sees it all the same."""
     from workflows.core.flows import coerce
 
     process = coerce(process)
@@ -187,12 +192,13 @@ def refresh_case_index(process, *, unless_written: bool = False) -> CaseIndex | 
     row = CaseIndex(process_id=process.pk, applicant_name=_applicant_name_sql(household_id), **values)
     # One INSERT … ON CONFLICT DO UPDATE instead of update_or_create's savepoint, locked
     # read, write and release: this runs on every save of a case, inside its transaction.
-    CaseIndex.objects.bulk_create(
-        [row],
-        update_conflicts=True,
-        unique_fields=["process"],
-        update_fields=[*values, "applicant_name", "refreshed_at"],
-    )
+    update_fields = [*values, "applicant_name", "refreshed_at"]
+    if at_commit:
+        stage_upsert(row, update_fields=update_fields)
+    else:
+        CaseIndex.objects.bulk_create(
+            [row], update_conflicts=True, unique_fields=["process"], update_fields=update_fields
+        )
     return row
 
 
@@ -212,22 +218,33 @@ def _on_process_saved(sender, instance, raw=False, **kwargs):
     """A process row saved: refresh the index when it is a case of a registered flow."""
     if raw:
         return
-    refresh_case_index(instance, unless_written=True)
+    refresh_case_index(instance, unless_written=True, at_commit=True)
 
 
 def _on_member_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    for model in case_models():
-        if any(f.name == "household" for f in model._meta.fields):
-            for process in model.objects.filter(household_id=instance.household_id):
-                refresh_case_index(process)
+    # The household's cases of every case model in one statement (usually none: the member of
+    # a household being registered), then each found case read as its own model.
+    with_household = [m for m in case_models() if any(f.name == "household" for f in m._meta.fields)]
+    found = [
+        model._default_manager.filter(household_id=instance.household_id)
+        .order_by()
+        .annotate(_model=Value(number))
+        .values_list("pk", "_model")
+        for number, model in enumerate(with_household)
+    ]
+    if not found:
+        return
+    first, *rest = found
+    for pk, number in first.union(*rest, all=True) if rest else first:
+        refresh_case_index(with_household[number]._default_manager.get(pk=pk), at_commit=True)
 
 
 def _on_payment_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    refresh_case_index(instance.process)
+    refresh_case_index(instance.process, at_commit=True)
 
 
 def connect() -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -21,6 +24,7 @@ from ..events import check_action
 from ..models import AuditChainHead, AuditEvent
 from ..txmemo import TransactionMemo
 from ..types import Actor, AnyUser
+from . import upserts
 from .canonical import (
     CONTENT_FIELDS,
     canonical_content,
@@ -30,6 +34,7 @@ from .canonical import (
     diff,
     to_jsonable,
 )
+from .upserts import StagedUpserts
 from .verify import (
     REASON_ANCHOR_MISMATCH,
     REASON_ANCHORED_MISSING,
@@ -61,21 +66,31 @@ __all__ = [
     "audit_record_many",
     "canonical_content",
     "canonical_row",
+    "case_chain",
     "chain_for",
     "compute_hash",
     "compute_row_hash",
     "diff",
     "event_recorded",
     "flush_pending",
+    "locked_head_column",
+    "note_locked_head",
+    "reading_locked_heads",
+    "stage_upsert",
+    "start_chain",
     "to_jsonable",
     "verify_chain",
     "verify_chains",
 ]
 
 
+def case_chain(process_id: int) -> str:
+    return f"case:{process_id}"
+
+
 def chain_for(target: models.Model, process_id: int | None = None) -> str:
     if process_id is not None:
-        return f"case:{process_id}"
+        return case_chain(process_id)
     return f"{target._meta.label_lower}:{target.pk}"
 
 
@@ -122,14 +137,86 @@ def _locked_head(chain: str) -> tuple[int, str]:
     heads = _locked_heads.current(_heads_alias())
     if heads and chain in heads:
         return heads[chain]
-    quiet, _flushing.active = getattr(_flushing, "active", False), True  # locking the head writes nothing
+    with _not_flushing():  # locking the head writes nothing
+        stored = _lock_or_create_head(chain)
+    if heads is not None:
+        heads[chain] = stored
+    return stored
+
+
+def _lock_or_create_head(chain: str) -> tuple[int, str]:
+    """The locked read; for a new chain, one ``INSERT … ON CONFLICT DO NOTHING`` (the new row
+    is this transaction's until it ends) instead of ``get_or_create``'s savepoint, insert and
+    release. A concurrent creator wins the conflict: then the row is read locked after all."""
+    rows = AuditChainHead._base_manager.select_for_update().filter(chain=chain).values_list("seq", "hash")
+    head = rows.first()
+    if head is not None:
+        return head
+    if _insert_head(chain):
+        return 0, ""
+    head = rows.first()  # created meanwhile by another transaction: wait for it, then lock it
+    assert head is not None
+    return head
+
+
+def _insert_head(chain: str) -> bool:
+    """Create the chain's head row (seq 0) unless it exists; whether this statement created it."""
+    connection = connections[_heads_alias()]
+    quote, table = connection.ops.quote_name, AuditChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({quote('chain')}, {quote('seq')}, {quote('hash')}) "  # noqa: S608 - names from the model
+            f"VALUES (%s, 0, '') ON CONFLICT ({quote('chain')}) DO NOTHING",
+            [chain],
+        )
+        return cursor.rowcount == 1
+
+
+def start_chain(chain: str) -> None:
+    """A chain nothing can have written to yet (a case inserted by this transaction): its head
+    row is created, and so locked, with one INSERT instead of a locked read first. Should it
+    exist after all, nothing happens and the next event reads it as usual."""
+    heads = _locked_heads.current(_heads_alias())
+    if heads is None or chain in heads:
+        return
+    with _not_flushing():
+        if _insert_head(chain):
+            heads[chain] = (0, "")
+
+
+@contextmanager
+def _not_flushing() -> Iterator[None]:
+    """Statements on the audit tables inside the block do not write the buffer first."""
+    quiet, _flushing.active = getattr(_flushing, "active", False), True
     try:
-        head, _ = AuditChainHead._base_manager.select_for_update().get_or_create(chain=chain)
+        yield
     finally:
         _flushing.active = quiet
-    if heads is not None:
-        heads[chain] = (head.seq, head.hash)
-    return head.seq, head.hash
+
+
+def locked_head_column(chain: Any) -> Subquery:
+    """A column for another statement (``chain``: an expression of that statement's row) that
+    locks the chain's stored head and reads it as ``"seq:hash"`` (NULL for a chain without
+    one). The statement must run inside ``reading_locked_heads()``, and hand what it read
+    to ``note_locked_head``: the next event of the chain in this transaction then needs no
+    locked read of its own (issue 19: the case lock's statement locks the case's chain)."""
+    heads = AuditChainHead._base_manager.select_for_update().filter(chain=chain)
+    return Subquery(heads.values(joined=Concat(Cast("seq", models.CharField()), Value(":"), "hash"))[:1])
+
+
+def reading_locked_heads() -> AbstractContextManager[None]:
+    """Around a statement with a ``locked_head_column``: it need not write this transaction's
+    buffered events first (a chain with buffered events has its head noted already)."""
+    return _not_flushing()
+
+
+def note_locked_head(chain: str, joined: str | None) -> None:
+    """Remember the head a ``locked_head_column`` read and locked (inside a transaction)."""
+    heads = _locked_heads.current(_heads_alias())
+    if joined is None or heads is None or chain in heads:
+        return  # no head yet, autocommit, or the head this transaction knows already
+    seq, _colon, digest = joined.partition(":")
+    heads[chain] = (int(seq), digest)
 
 
 # --- events buffered per transaction (issue 19 item 2) ---------------------------------
@@ -151,6 +238,7 @@ class _Buffer:
         # undoes the INSERT; an event recorded before that savepoint is still the outer
         # transaction's, so it goes back into the buffer instead of being lost.
         self.flushed: list[tuple[AuditEvent, tuple[str, ...], tuple[str, ...]]] = []
+        self.upserts = StagedUpserts()  # written at commit, with the events (``stage_upsert``)
 
     def tip(self, chain: str) -> tuple[int, str] | None:
         for event, _sids in reversed(self.events):
@@ -178,12 +266,14 @@ def _hook(connection: Any) -> None:
 
     def commit_with_audit() -> None:
         # A failure here propagates from ``commit``: ``Atomic.__exit__`` rolls back.
-        flush_pending(connection.alias)
+        _flush(connection, at_commit=True)
         commit()
         connection._audit_buffer.flushed = []
+        connection._audit_buffer.upserts.clear()
 
     def rollback_dropping_audit() -> None:
         connection._audit_buffer.events, connection._audit_buffer.flushed = [], []
+        connection._audit_buffer.upserts.clear()
         rollback()
 
     def savepoint_rollback_dropping_audit(sid: str) -> None:
@@ -193,10 +283,12 @@ def _hook(connection: Any) -> None:
             event.__dict__["_audit_buffered"] = True  # read by ``AuditEvent.pk``
         buffer.flushed = [entry for entry in buffer.flushed if sid not in entry[2]]
         buffer.events = undone + [(e, sids) for e, sids in buffer.events if sid not in sids]
+        buffer.upserts.rolled_back_to(sid)
         savepoint_rollback(sid)
 
     def close_dropping_audit() -> None:
         connection._audit_buffer.events, connection._audit_buffer.flushed = [], []
+        connection._audit_buffer.upserts.clear()
         close()
 
     def flush_before_audit_sql(
@@ -204,8 +296,11 @@ def _hook(connection: Any) -> None:
     ) -> Any:
         # Any statement on the audit tables (the ORM, or raw SQL such as the tamper tests)
         # runs after this transaction's buffered events are written.
-        if connection._audit_buffer.events and _AUDIT_TABLES.search(sql or ""):
+        buffer = connection._audit_buffer
+        if buffer.events and _AUDIT_TABLES.search(sql or ""):
             flush_pending(connection.alias)
+        if buffer.upserts.touches(sql or ""):  # likewise a statement on a table with staged rows
+            _write_upserts_early(connection)
         return execute(sql, params, many, context)
 
     connection.commit = commit_with_audit
@@ -231,18 +326,48 @@ def _tip(connection: Any, chain: str) -> tuple[int, str]:
     return buffered or head
 
 
+def stage_upsert(row: models.Model, *, update_fields: Iterable[str]) -> None:
+    """Write ``row`` (its primary key set) with ``INSERT … ON CONFLICT (pk) DO UPDATE`` of
+    ``update_fields`` when the transaction commits, not now: only the last row staged per key
+    is written, on PostgreSQL as part of the statement that writes the transaction's audit
+    events (``upserts``). Outside a transaction it is written at once."""
+    connection = connections[router.db_for_write(type(row)) or DEFAULT_DB_ALIAS]
+    fields = tuple(update_fields)
+    if not connection.in_atomic_block:
+        upserts.write(connection, [(type(row), fields, [row])])
+        return
+    _buffer(connection).upserts.add(upserts.Staged(row, fields, tuple(connection.savepoint_ids)))
+
+
+def _write_upserts_early(connection: Any) -> None:
+    staged = connection._audit_buffer.upserts
+    staged.writing = True
+    try:
+        upserts.write(connection, staged.groups())
+    finally:
+        staged.writing = False
+    staged.written_early(tuple(connection.savepoint_ids))
+
+
 def flush_pending(alias: str | None = None) -> int:
     """Write this transaction's buffered events: one INSERT for all, one head UPDATE per chain."""
-    connection = connections[alias or _heads_alias()]
+    return _flush(connections[alias or _heads_alias()])
+
+
+def _flush(connection: Any, *, at_commit: bool = False) -> int:
+    """``flush_pending``; right before COMMIT (``at_commit``) with the staged upserts."""
     buffer = connection.__dict__.get("_audit_buffer")
-    if buffer is None or not buffer.events or getattr(_flushing, "active", False):
+    if buffer is None or getattr(_flushing, "active", False):
+        return 0
+    joined = buffer.upserts.groups() if at_commit else []
+    if not buffer.events:
+        if joined:
+            _write_upserts_early(connection)
         return 0
     recorded = list(buffer.events)
     events = [event for event, _sids in recorded]
     buffer.events = []
-    if not events:
-        return 0
-    _flushing.active = True
+    _flushing.active = buffer.upserts.writing = True  # its own statements flush nothing
     try:
         with transaction.atomic(using=connection.alias, savepoint=False):
             tips: dict[str, AuditEvent] = {}
@@ -252,7 +377,8 @@ def flush_pending(alias: str | None = None) -> int:
             # (a reader may hold it): written again with that id by ``bulk_create``; the one
             # statement is for the usual case, events never written.
             if connection.vendor == "postgresql" and all(event.id is None for event in events):
-                _write_in_one_statement(connection, events, list(tips.values()))
+                _write_in_one_statement(connection, events, list(tips.values()), joined)
+                joined = []
             else:
                 AuditEvent._base_manager.using(connection.alias).bulk_create(events)
                 for chain, event in tips.items():
@@ -264,7 +390,9 @@ def flush_pending(alias: str | None = None) -> int:
                 for chain, event in tips.items():
                     heads[chain] = (event.seq, event.hash)
     finally:
-        _flushing.active = False
+        _flushing.active = buffer.upserts.writing = False
+    if joined:
+        _write_upserts_early(connection)
     written_in = tuple(connection.savepoint_ids)
     if written_in:
         buffer.flushed.extend((event, sids, written_in) for event, sids in recorded)
@@ -273,10 +401,17 @@ def flush_pending(alias: str | None = None) -> int:
     return len(events)
 
 
-def _write_in_one_statement(connection: Any, events: list[AuditEvent], tips: list[AuditEvent]) -> None:
+def _write_in_one_statement(
+    connection: Any,
+    events: list[AuditEvent],
+    tips: list[AuditEvent],
+    joined: list[tuple[type[models.Model], tuple[str, ...], list[models.Model]]],
+) -> None:
     """PostgreSQL: the events' multi-row INSERT (as ``bulk_create`` builds it) and the chain
     heads' UPDATE as one statement, a data-modifying ``WITH`` (issue 19: one statement per
-    transaction and chain fewer). Sets each event's id, like ``bulk_create``."""
+    transaction and chain fewer), with the ``joined`` staged upserts as further parts of it
+    (each part runs once, whether the final SELECT reads it or not). Sets each event's id,
+    like ``bulk_create``."""
     from django.db.models.sql import InsertQuery
 
     opts = AuditEvent._meta
@@ -293,9 +428,13 @@ def _write_in_one_statement(connection: Any, events: list[AuditEvent], tips: lis
         f"UPDATE {quote(head.db_table)} AS h SET {quote('seq')} = v.seq, {quote('hash')} = v.hash "
         f"FROM (VALUES {', '.join(['(%s, %s::bigint, %s)'] * len(tips))}) AS v(chain, seq, hash) "
         f"WHERE h.{quote('chain')} = v.chain) "
-        f"SELECT {quote(opts.pk.column)} FROM inserted"
     )
     params = [*insert_params, *(value for event in tips for value in (event.chain, event.seq, event.hash))]
+    for number, (model, update_fields, rows) in enumerate(joined):
+        upsert, upsert_params = upserts.upsert_sql(connection, model, update_fields, rows)
+        sql += f", staged_{number} AS ({upsert}) "
+        params += upsert_params
+    sql += f"SELECT {quote(opts.pk.column)} FROM inserted"  # noqa: S608 - as above
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]

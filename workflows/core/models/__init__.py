@@ -1,6 +1,6 @@
 from .audit import AuditChainHead, AuditEvent
 from .calendar import CalendarDay, CalendarYear
-from .duties import CaseActorRecord, StaffProfile, StaffRelative, StandIn
+from .duties import CaseActorRecord, SeparationRule, StaffProfile, StaffRelative, StandIn
 from .regions import County, Township, Village
 from .rules import (
     AssetLimit,
@@ -28,6 +28,7 @@ __all__ = [
     "Role",
     "SamplingRule",
     "SendBack",
+    "SeparationRule",
     "StaffAssignment",
     "StaffProfile",
     "StaffRelative",

@@ -6,6 +6,7 @@
 - ``StaffProfile`` / ``StaffRelative``: the acting user's own ID number and
   their declared near relatives; nobody acts on a case whose household
   contains either.
+- ``SeparationRule``: the declared rules of every flow as rows, for the queue's SQL.
 - ``StandIn`` (代理): a township approver hands their queue to a colleague of
   the same township for a date range.
 """
@@ -58,6 +59,27 @@ class CaseActorRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.process_id} {self.node_name} · {self.user_id}"
+
+
+class SeparationRule(models.Model):
+    """A declared separation rule as a row: whoever finished ``excluded_node`` of a case may not
+    act on its task ``flow_task`` (viewflow's stored node reference). Written from the process
+    models' ``separation_rules`` after every migrate (``separation.sync_rule_table``; the
+    ``core.W120`` check warns when they differ), so that the queue and inbox test every rule
+    with one fixed-size ``EXISTS`` against this table, whatever the number of programmes."""
+
+    flow_task = models.CharField(_("环节"), max_length=255)
+    excluded_node = models.CharField(_("需回避的环节"), max_length=64)
+
+    class Meta:
+        verbose_name = _("职责分离规则")
+        verbose_name_plural = _("职责分离规则")
+        constraints = [
+            models.UniqueConstraint(fields=["flow_task", "excluded_node"], name="core_separationrule_task_node"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow_task} ← {self.excluded_node}"
 
 
 class StaffProfile(models.Model):

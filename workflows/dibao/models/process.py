@@ -192,6 +192,8 @@ class DibaoProcess(CaseFields, Process):
     }
     # Staff whose own or declared relative's ID is in the household act on no node.
     household_field = "household"
+    # The nodes neither investigator nor the proposer may act on.
+    _AFTER_INVESTIGATION = frozenset({"sign_section_chief", "sign_township_head", "choose_objection_route"})
 
     def investigator_ids(self) -> set[int]:
         ids = set()
@@ -203,15 +205,21 @@ class DibaoProcess(CaseFields, Process):
         """The declared rules (``workflows.core.separation``), plus what only this case
         knows: both investigators named on a visit record (not only who entered it),
         and staff matched on the staff-relative register (MSL 11)."""
-        excluded = super().excluded_actor_ids(node_name)
+        excluded = super().excluded_actor_ids(node_name)  # the investigators too: ``excluded_actor_queries``
         excluded |= {int(pk) for pk in self.staff_relative_user_ids or []}
-        if node_name in ("sign_section_chief", "sign_township_head", "choose_objection_route"):
-            excluded |= self.investigator_ids()
-            if self.proposed_by_id:
-                excluded.add(self.proposed_by_id)
+        if node_name in self._AFTER_INVESTIGATION and self.proposed_by_id:
+            excluded.add(self.proposed_by_id)
         if node_name == "sign_township_head" and self.section_chief_signed_by_id:
             excluded.add(self.section_chief_signed_by_id)
         return excluded
+
+    def excluded_actor_queries(self, node_name: str) -> list[models.QuerySet]:
+        """Both investigators named on a visit record (``investigator_ids``), read in the
+        statement of the declared rules instead of a read of their own."""
+        if node_name not in self._AFTER_INVESTIGATION:
+            return []
+        visits = self.home_visits.order_by()
+        return [visits.values_list(column, flat=True) for column in ("investigator_1_id", "investigator_2_id")]
 
     @classmethod
     def separation_sql(cls, user) -> list[tuple[frozenset[str], models.Q]]:
@@ -236,7 +244,7 @@ class DibaoProcess(CaseFields, Process):
             related = models.Q(pk__in=named)
         return [
             (frozenset(cls.flow_node_names()), related),
-            (frozenset({"sign_section_chief", "choose_objection_route", "sign_township_head"}), took_part),
+            (cls._AFTER_INVESTIGATION, took_part),
             (frozenset({"sign_township_head"}), models.Q(section_chief_signed_by=user)),
         ]
 

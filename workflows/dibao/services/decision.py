@@ -9,6 +9,7 @@ from django.db import transaction
 
 from workflows.caseload.services import benefit_open, benefit_stop_on_revocation
 from workflows.core.audit import diff
+from workflows.core.cases import separation_excluded
 from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 
@@ -40,7 +41,7 @@ from .errors import (
 def decision_sign(*, process: DibaoProcess, role: str, opinion: str, actor: Staff) -> DibaoProcess:
     """Handler, section chief and township head sign in turn."""
     node = {"handler": "sign_handler", "section_chief": "sign_section_chief"}[role]
-    if actor.pk in process.excluded_actor_ids(node):
+    if actor.pk in separation_excluded(process, node):
         raise PermissionDenied(ERR_SEPARATION)
     if process.unresolved_objections().exists():
         raise ValidationError(ERR_UNRESOLVED_OBJECTION)
@@ -63,7 +64,7 @@ def dibao_decide(
     """The township head's decision (MSL 21). Approval needs a posted proposal,
     no open objection, and for staff relatives the county visit (MSL 20)."""
     on = on or services._today()
-    if actor.pk in process.excluded_actor_ids("sign_township_head"):
+    if actor.pk in separation_excluded(process, "sign_township_head"):
         if actor.pk == process.section_chief_signed_by_id:
             raise PermissionDenied(ERR_HEAD_SAME_AS_CHIEF)
         raise PermissionDenied(ERR_SEPARATION)
