@@ -166,3 +166,18 @@ def test_per_flow_inbox_reads_neither_the_process_table_nor_the_node_list_twice(
     assert "viewflow_process" not in sql
     assert sql.count('"viewflow_task"."flow_task" IN (') == 1
     assert {t.process_id for t in view.queryset} == {mine.pk}
+
+
+def test_the_no_permission_arm_has_a_partial_index_of_its_own(db):
+    """Issue 19 item 4: the queue's "no permission required" arm (``status = 'NEW' AND
+    owner_permission IS NULL``) is served by a partial index with exactly that predicate
+    (core migration 0013). Without it, at 1 M cases the planner scanned all 175,000 NEW
+    tasks through ``vf_task_new_by_process`` for an arm that is empty in practice."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Task._meta.db_table)
+    assert "vf_task_new_unowned" in constraints
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'vf_task_new_unowned'")
+            (definition,) = cursor.fetchone()
+        assert "WHERE (((status)::text = 'NEW'::text) AND (owner_permission IS NULL))" in definition
