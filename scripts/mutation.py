@@ -44,7 +44,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "means_test": (
         ["workflows/finance_check/means_test/*.py"],
         ["tests/finance_check/test_means_test__rules.py", "tests/finance_check/test_means_test__rigid_expenses.py",
-         "tests/finance_check/test_means_test__single_person.py", "tests/finance_check/test_means_test__mutants.py"],
+         "tests/finance_check/test_means_test__single_person.py", "tests/low_income/test_categories.py",
+         "tests/finance_check/test_means_test__mutants.py"],
     ),
     "working_days": (
         ["workflows/core/working_days.py"],
