@@ -67,7 +67,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "separation": (
         ["workflows/core/separation.py"],
         ["tests/core/test_permissions_separation.py", "tests/core/test_separation_memo.py",
-         "tests/sampling/test_separation__queue.py", "tests/core/test_separation__mutants.py"],
+         "tests/sampling/test_separation__queue.py", "tests/core/test_standins.py",
+         "tests/core/test_separation__mutants.py"],
     ),
 }  # fmt: skip
 # Slow tests (Hypothesis properties: 20 s and more) are left out of the per-mutant run and
@@ -397,7 +398,7 @@ def score(target: str, where: Path, *, only: set[str] | None = None) -> tuple[fl
     no_tests = by_status.get("no tests", set()) - equivalent
     denominator = len(checked - equivalent - no_tests)
     value = 100 * len(killed) / denominator if denominator else None
-    alive = sorted(checked - killed - equivalent - no_tests)
+    alive = sorted(checked - killed - equivalent - no_tests, key=_in_order)
     verdict = (
         "no mutant checked"
         if value is None
@@ -411,11 +412,17 @@ def score(target: str, where: Path, *, only: set[str] | None = None) -> tuple[fl
     if alive:
         lines.append(f"{target}: {len(alive)} alive, not listed as equivalent:")
         lines += [f"    {name}: {found[name]}" for name in alive]
-    if stale := sorted(listed & killed):
+    if stale := sorted(listed & killed, key=_in_order):
         lines.append(f"{target}: listed as equivalent but killed (remove from the list): {' '.join(stale)}")
-    if only is None and (unknown := sorted(listed - set(found))):
+    if only is None and (unknown := sorted(listed - set(found), key=_in_order)):
         lines.append(f"{target}: listed as equivalent but no such mutant: {' '.join(unknown)}")
     return value, lines
+
+
+def _in_order(name: str) -> tuple[str, int]:
+    """Sort key: a function's mutants by number (#2 before #10)."""
+    function, _, number = name.rpartition("__mutmut_")
+    return function, int(number) if number.isdigit() else 0
 
 
 def report(target: str, *, only: set[str] | None = None) -> bool:
