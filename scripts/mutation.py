@@ -73,7 +73,22 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
 }  # fmt: skip
 # Slow tests (Hypothesis properties: 20 s and more) are left out of the per-mutant run and
 # run by --recheck against its survivors only.
-SLOW_TESTS: dict[str, list[str]] = {"sampling_draw": ["tests/sampling/test_draw__properties.py"]}
+# The means test's properties sit in a file of fast tests: they are deselected per mutant
+# (and in mutmut's stats run, where tracing every call made them outlast the per-test limit).
+MEANS_TEST_PROPERTIES = [
+    f"tests/finance_check/test_means_test__rules.py::{name}"
+    for name in (
+        "test_money_is_never_negative_and_amount_is_gap_times_size",
+        "test_excluded_income_never_changes_the_outcome_or_amount",
+        "test_more_counted_income_never_raises_the_amount",
+    )
+]
+SLOW_TESTS: dict[str, list[str]] = {
+    "sampling_draw": ["tests/sampling/test_draw__properties.py"],
+    "means_test": MEANS_TEST_PROPERTIES,
+}
+# Slow tests inside a target's test files, left out of the per-mutant runs (pytest --deselect).
+DESELECTED: dict[str, list[str]] = {"means_test": MEANS_TEST_PROPERTIES}
 
 # A test the mutant makes hang fails at this per-test limit (pytest-timeout) instead of the
 # suite's generous one (pyproject's ``timeout``): tests reached by a mutant take well under
@@ -239,6 +254,7 @@ def prepare(target: str, *, resume: bool = False) -> Path:
             undecorate(module)
     write_settings(where)
     pytest_args = [*PYTEST_ARGS, f"--timeout={MUTANT_TEST_TIMEOUT}"]
+    pytest_args += [arg for test in DESELECTED.get(target, ()) for arg in ("--deselect", test)]
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["workflows"]\n'
@@ -475,7 +491,8 @@ def recheck(target: str, *, only: list[str] | None = None) -> dict[str, str]:
             # The new tests first; the slow ones only if the new ones leave it alive.
             verdicts[name] = _verdict(where, name, new_tests, MUTANT_TEST_TIMEOUT)
             if verdicts[name] == "survived" and SLOW_TESTS.get(target):
-                verdicts[name] = _verdict(where, name, SLOW_TESTS[target], MUTANT_TEST_TIMEOUT)
+                # (under the suite's own limit: a slow property on a loaded machine is no kill)
+                verdicts[name] = _verdict(where, name, SLOW_TESTS[target], suite_timeout())
         else:
             tests = sorted(reaching.get(name.rsplit("__mutmut_", 1)[0], ()))
             verdicts[name] = _verdict(where, name, [*tests, *new_tests], suite_timeout())
