@@ -583,3 +583,39 @@ def test_errors_say_what_is_wrong():
         mt.evaluate(family_250(members=()))
     with pytest.raises(ValueError, match="member 7 asked to be enrolled alone is not in the household"):
         mt.evaluate(family_250(single_person_ref="7"))
+
+
+def test_excluded_income_is_reported_per_kind_in_total_and_only_when_there_is_some():
+    """MSL 13: the computation names each excluded kind once with the household's total of
+    it (two members' scholarships together), even a small amount, and says nothing of an
+    excluded kind recorded as zero."""
+    declared = (
+        mt.DeclaredIncome("1", "wage", D("750")),
+        mt.DeclaredIncome("2", "scholarship", D("200")),
+        mt.DeclaredIncome("3", "scholarship", D("150")),
+        mt.DeclaredIncome("3", "bravery", D("0.50")),
+        mt.DeclaredIncome("1", "veteran", D("0")),
+    )
+    result = mt.evaluate(family_250(declared_incomes=declared))
+    assert shown(result, "income_excluded") == [
+        ("income_excluded", "info", "“奖学金、助学金”350.00 元/月不计入家庭收入（审核确认办法第十三条）。"),
+        ("income_excluded", "info", "“见义勇为等奖励性补助”0.50 元/月不计入家庭收入（审核确认办法第十三条）。"),
+    ]
+    assert result.excluded_income == D("350.50")
+
+
+def test_income_at_or_above_the_standard_is_refused_with_the_figures():
+    """SAI 9: the refusal gives the per-capita income and the standard it is not below, and
+    stores the household size and net income behind them."""
+    result = mt.evaluate(family_250(declared_incomes=(mt.DeclaredIncome("1", "wage", D("1200.00")),)))
+    assert shown(result, "income_above_standard") == [
+        ("income_above_standard", "disqualifying",
+         "家庭月人均收入 400.00 元不低于当地低保标准 400.00 元（《社会救助暂行办法》第九条）。"),
+    ]  # fmt: skip
+    (reason,) = [r for r in result.reasons if r.code == "income_above_standard"]
+    assert reason.numbers == {
+        "per_capita_income": "400.00",
+        "standard": "400.00",
+        "household_size": 3,
+        "net_income": "1200.00",
+    }
