@@ -619,3 +619,38 @@ def test_income_at_or_above_the_standard_is_refused_with_the_figures():
         "household_size": 3,
         "net_income": "1200.00",
     }
+
+
+def test_small_amounts_are_reported_too():
+    """MSL 13: the computation reports job costs of 0.50, a registry figure 0.50 above the
+    declared one and a non-deductible expense of 0.50 (after a deductible one) like larger
+    ones; job costs of someone not in the household name them by their reference."""
+    declared = (
+        mt.DeclaredIncome("1", "wage", D("500.00"), D("0.50")),
+        mt.DeclaredIncome("2", "wage", D("250.00")),
+        mt.DeclaredIncome("9", "wage", D("10.00"), D("1.00")),
+    )
+    result = mt.evaluate(
+        family_250(
+            declared_incomes=declared,
+            found_incomes=(mt.FoundIncome("2", "wage", D("250.50"), "tax"),),
+            expenses=(mt.Expense("illness", D("20.00")), mt.Expense("education", D("0.50"))),
+        )
+    )
+    assert [
+        (r.code, r.numbers) for r in result.reasons if r.code in ("job_costs_deducted", "expense_not_deducted")
+    ] == [
+        ("job_costs_deducted", {"member": "张建国", "job_costs": "0.50"}),
+        ("job_costs_deducted", {"member": "9", "job_costs": "1.00"}),
+        ("expense_not_deducted", {"kind": "education", "amount": "0.50"}),
+    ]
+    (discrepancy,) = [r for r in result.reasons if r.code == "income_discrepancy"]
+    assert discrepancy.numbers["found"] == "250.50"
+
+
+def test_a_spending_shock_reports_education_as_deducted():
+    """TA18: for spending-shock temporary assistance education is deducted, so the
+    computation says so and never that it was not deducted."""
+    education = (mt.Expense("education", D("300.00")),)
+    result = mt.evaluate(family_250(expenses=education, purpose="temporary_assistance", spending_shock=True))
+    assert [r.code for r in result.reasons if r.code.startswith("expense")] == ["expense_deducted"]
