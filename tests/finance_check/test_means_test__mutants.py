@@ -654,3 +654,47 @@ def test_a_spending_shock_reports_education_as_deducted():
     education = (mt.Expense("education", D("300.00")),)
     result = mt.evaluate(family_250(expenses=education, purpose="temporary_assistance", spending_shock=True))
     assert [r.code for r in result.reasons if r.code.startswith("expense")] == ["expense_deducted"]
+
+
+def test_income_lines_add_a_members_jobs_and_follow_the_household_order():
+    """MSL 13: two declared wages of one member add up; the lines follow the household's
+    order of members (not their references' order); a household-level figure of a kind that
+    sorts after a member's line is still counted, and a registry naming a source that
+    reported 0.50 names it."""
+    members = (mt.Member("b", "乙"), mt.Member("a", "甲"))
+    inp = mt.MeansTestInput(
+        members=members, standard=MONTHLY_400, asset_rules=LIMITS,
+        declared_incomes=(mt.DeclaredIncome("b", "wage", D("500")), mt.DeclaredIncome("b", "wage", D("300")),
+                          mt.DeclaredIncome("a", "wage", D("100"))),
+        found_incomes=(mt.FoundIncome("a", "transfer", D("0.50"), "civil_affairs"),
+                       mt.FoundIncome(None, "wage", D("1000"), "manual")),
+    )  # fmt: skip
+    result = mt.evaluate(inp)
+    assert [(line.member_name, line.kind, line.used, line.sources) for line in result.income_lines] == [
+        ("乙", "wage", D("800.00"), ()),
+        ("甲", "transfer", D("0.50"), ("civil_affairs",)),
+        ("甲", "wage", D("100.00"), ()),
+        ("全户", "wage", D("100.00"), ("manual",)),
+    ]
+    assert result.counted_income == D("1000.50")
+
+
+def test_asset_and_vehicle_details_as_found():
+    """SAI 10: a financial asset found at exactly the declared value is no discrepancy;
+    several exempt disability vehicles are listed together; with as many houses found as
+    declared, the registry's descriptions are listed."""
+    scooters = (mt.Asset("vehicle", D("1"), "vehicles", "代步车甲", disability_vehicle=True),
+                mt.Asset("vehicle", D("1"), "vehicles", "代步车乙", disability_vehicle=True))  # fmt: skip
+    houses = tuple(mt.Asset("housing", D("1"), "real_estate", f"登记房{i}") for i in (1, 2, 3))
+    declared = (mt.Asset("deposit", D("1000")), mt.Asset("housing", D("1"), description="自报房", count=3))
+    result = mt.evaluate(
+        _assets_case(
+            declared_assets=declared, found_assets=(mt.Asset("deposit", D("1000"), "bank"), *scooters, *houses)
+        )
+    )
+    assert shown(result, "asset_discrepancy") == []
+    assert (
+        shown(result, "disability_vehicle_exempt")[0][2] == "残疾人功能性补偿代步车不计入车辆限制：代步车甲；代步车乙。"
+    )
+    (housing,) = [r for r in result.reasons if r.code == "housing_over_limit"]
+    assert housing.numbers["items"] == "登记房1；登记房2；登记房3"
