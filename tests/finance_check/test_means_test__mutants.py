@@ -579,9 +579,9 @@ def test_education_is_listed_once_when_the_county_already_deducts_it():
 def test_errors_say_what_is_wrong():
     """An empty household and a single-person request for someone outside the household are
     programming errors that say so."""
-    with pytest.raises(ValueError, match="a household has at least one member"):
+    with pytest.raises(ValueError, match=r"^a household has at least one member$"):
         mt.evaluate(family_250(members=()))
-    with pytest.raises(ValueError, match="member 7 asked to be enrolled alone is not in the household"):
+    with pytest.raises(ValueError, match=r"^member 7 asked to be enrolled alone is not in the household$"):
         mt.evaluate(family_250(single_person_ref="7"))
 
 
@@ -698,3 +698,14 @@ def test_asset_and_vehicle_details_as_found():
     )
     (housing,) = [r for r in result.reasons if r.code == "housing_over_limit"]
     assert housing.numbers["items"] == "登记房1；登记房2；登记房3"
+
+
+def test_only_positive_claims_make_deduction_lines():
+    """MSL 13: a kind claimed at zero makes no deduction line (and does not stop the kinds
+    after it); a claim of 0.50 does."""
+    expenses = (mt.Expense("illness", D("0")), mt.Expense("disability", D("0.50")))
+    result = mt.evaluate(family_250(expenses=expenses))
+    assert [(line.kind, line.claimed, line.deducted) for line in result.deduction_lines] == [
+        ("disability", D("0.50"), D("0.50"))
+    ]
+    assert result.deductions == D("0.50")
