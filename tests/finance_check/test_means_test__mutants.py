@@ -521,6 +521,7 @@ def test_money_is_rounded_half_up_to_the_fen_and_never_negative():
     assert mt.money(D("2.344")) == D("2.34")
     assert mt.money(3) == D("3.00") and str(mt.money("7")) == "7.00"
     assert mt.money(D("-0.01")) == D("0.00") and mt.money(D("0.004")) == D("0.00")
+    assert str(mt.money(D("-0.004"))) == "0.00"  # never a "negative zero"
 
 
 def test_a_monthly_standard_is_kept_to_the_fen_and_job_costs_may_be_missing():
@@ -709,3 +710,11 @@ def test_only_positive_claims_make_deduction_lines():
         ("disability", D("0.50"), D("0.50"))
     ]
     assert result.deductions == D("0.50")
+
+
+def test_spending_equal_to_the_income_is_deducted_whole_without_the_capped_reason():
+    """MSL 13: essential spending equal to the counted income takes it to zero exactly; only
+    spending *above* the income is reported as deducted down to zero."""
+    result = mt.evaluate(family_250(expenses=(mt.Expense("illness", D("750.00")),)))
+    assert (result.deductions, result.net_income) == (D("750.00"), D("0.00"))
+    assert shown(result, "deduction_capped") == []
