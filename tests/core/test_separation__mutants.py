@@ -119,3 +119,92 @@ def test_users_related_to_names_the_staff_users_not_their_profiles(case_worker_a
     assert profile.pk != case_worker_a.pk
     assert users_related_to([own, relative, ""]) == {case_worker_a.pk, case_worker_a2.pk}
     assert users_related_to(["", make_id_number()]) == set()
+
+
+# --- who acted: the record, a deputy's principal, the case filter (domain.md §1) ---------------
+
+
+@pytest.fixture
+def deputy_a2(region, approver_a):
+    """approver_a2 stands in for approver_a (代理审批) from today."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import UserFactory
+    from workflows.core.standins import standin_create
+
+    deputy = UserFactory(username="approver_a2")
+    assignment_grant(user=deputy, role=Role.APPROVER, region=region.township_a)
+    standin_create(principal=approver_a, deputy=deputy, township=region.township_a, start_date=timezone.localdate(),
+                   end_date=timezone.localdate() + datetime.timedelta(days=3), actor=approver_a)  # fmt: skip
+    return deputy
+
+
+def test_a_repeated_finish_signal_keeps_the_first_record(region, case_worker_a, approver_a, approver_b):
+    """domain.md §1: who finished a task is recorded once; a finish signal sent again for
+    the same task (another owner by then) neither adds a row nor replaces the first actor."""
+    from viewflow.workflow.signals import task_finished
+
+    from tests.skeleton.test_flow import review
+    from workflows.core.driving import open_tasks
+    from workflows.core.models import CaseActorRecord
+
+    process = open_case(case_worker_a, region.village_a)
+    task = open_tasks(process, SkeletonFlow.review).get()
+    review(task, approver_a)
+    task.refresh_from_db()
+    task.owner = approver_b
+    task_finished.send(sender=SkeletonFlow, process=process, task=task)
+    rows = CaseActorRecord.objects.filter(task_id=task.pk).values_list("user_id", "node_name", "role_kind")
+    assert list(rows) == [(approver_a.pk, "review", "approved")]
+
+
+def test_a_deputys_action_counts_for_the_principal_too(region, case_worker_a, approver_a, deputy_a2):
+    """domain.md §1 (代理审批): a review the deputy finished on the principal's behalf is
+    recorded with both, and the sampling draw's look-up (MSL 20) names both for that
+    node, for an exact node name, a pattern or both; the opener only for "start"."""
+    from tests.skeleton.test_flow import review
+    from workflows.core.driving import assign_task, open_tasks
+    from workflows.core.models import CaseActorRecord
+    from workflows.core.separation import actors_of
+
+    process = open_case(case_worker_a, region.village_a)
+    task = open_tasks(process, SkeletonFlow.review).get()
+    assign_task(task, user=approver_a)
+    task.refresh_from_db()
+    review(task, deputy_a2)
+    record = CaseActorRecord.objects.get(task_id=task.pk)
+    assert (record.user_id, record.on_behalf_of_id, record.role_kind) == (deputy_a2.pk, approver_a.pk, "approved")
+    both = {deputy_a2.pk, approver_a.pk}
+    assert actors_of([process.pk], ["review"]) == {process.pk: both}
+    assert actors_of([process.pk], ["r*"]) == {process.pk: both}
+    assert actors_of([process.pk], ["start", "r?view"]) == {process.pk: {case_worker_a.pk, *both}}
+    assert actors_of([process.pk], ["start"]) == {process.pk: {case_worker_a.pk}}
+    assert actors_of([process.pk], []) == {}
+
+
+def test_a_node_without_a_declared_kind_is_recorded_as_acted():
+    """A process model names the kind of some nodes (opened, approved); any other node's
+    finisher is recorded as having acted, also for a model that declares none."""
+    from workflows.core.cases import CaseFields
+    from workflows.core.separation import role_kind_for
+    from workflows.skeleton.models import SkeletonProcess
+
+    assert role_kind_for(SkeletonProcess, "review") == "approved"
+    assert role_kind_for(SkeletonProcess, "end") == "acted"
+    assert role_kind_for(CaseFields, "review") == "acted"
+
+
+def test_an_object_that_is_no_user_has_no_conflict_ids():
+    """Only a logged-in user has conflict ID numbers: anything else (no ``is_authenticated``
+    at all) has none, without a query."""
+    assert conflict_id_numbers(object()) == frozenset()
+
+
+def test_only_this_cases_actors_are_excluded(region, case_worker_a, case_worker_a2):
+    """domain.md §1 (own work): the opener of this case may not review it; the opener of
+    another case may."""
+    mine = open_case(case_worker_a, region.village_a)
+    open_case(case_worker_a2, region.village_a)
+    assert excluded_user_ids(mine, "review") == {case_worker_a.pk}
