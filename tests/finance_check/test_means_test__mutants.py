@@ -177,6 +177,25 @@ def test_a_household_figure_adds_only_what_the_members_lack():
     assert shown(result, "income_discrepancy_review")[0][2].startswith("核对收入比申报收入合计多 250.00 元/月")
 
 
+def test_a_household_figure_is_reported_as_a_top_up_not_as_the_higher_figure():
+    """MSL 13, domain.md §3: the computation shown to staff says what a hand-entered household
+    total does: the household's declared total, the document's total, and the amount counted
+    on top of the members' own lines. It does not call the top-up "the higher figure" (the
+    higher figure is the document's 1,000.00; what it adds is 200.00). A member's line keeps
+    the member's wording."""
+    found = (mt.FoundIncome(None, "wage", D("1000"), "manual"), mt.FoundIncome("2", "wage", D("300"), "tax"))
+    result = mt.evaluate(family_250(found_incomes=found))
+    messages = [message for _code, _severity, message in shown(result, "income_discrepancy")]
+    household = [m for m in messages if m.startswith("全户")]
+    assert len(household) == 1
+    assert "申报合计 750.00 元/月" in household[0]
+    assert "核对全户合计为 1000.00 元/月" in household[0]
+    assert household[0].endswith("在成员各项收入之外另计 200.00 元/月。")
+    assert "按较高数额 200.00" not in household[0]
+    (member,) = [m for m in messages if not m.startswith("全户")]
+    assert "按较高数额 300.00 元/月计算" in member
+
+
 def test_registry_figures_of_one_source_add_up_and_members_keep_household_order():
     """Two employers reported by one registry add up (the highest *source* counts); the
     lines follow the household's order of members, a figure for someone not in the

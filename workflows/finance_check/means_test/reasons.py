@@ -35,6 +35,7 @@ from .vocabulary import (
     MSG_INCOME_ABOVE,
     MSG_INCOME_BELOW,
     MSG_INCOME_DISCREPANCY,
+    MSG_INCOME_DISCREPANCY_HOUSEHOLD,
     MSG_INCOME_DISCREPANCY_REVIEW,
     MSG_INCOME_EXCLUDED,
     MSG_JOB_COSTS,
@@ -101,9 +102,10 @@ def _income_reasons(inp: MeansTestInput, fig: Figures) -> list[Reason]:
     for line in fig.income_lines:
         if line.counted and line.excess > 0:
             excess += line.excess
+            message = MSG_INCOME_DISCREPANCY if line.member_ref is not None else MSG_INCOME_DISCREPANCY_HOUSEHOLD
             reasons.append(
                 _reason(
-                    "income_discrepancy", Severity.INFO, MSG_INCOME_DISCREPANCY, member=line.member_name,
+                    "income_discrepancy", Severity.INFO, message, member=line.member_name,
                     kind=line.kind, declared=line.declared, found=line.found, used=line.used,
                     sources=_source_names(line.sources, inp.source_labels),
                 )

@@ -54,6 +54,12 @@ MSG_DEDUCTION_CAPPED = _("刚性支出合计 %(requested)s 元/月超过计入�
 MSG_INCOME_DISCREPANCY = _(
     "%(member)s 的“%(kind)s”申报 %(declared)s 元/月，%(sources)s 核对为 %(found)s 元/月，按较高数额 %(used)s 元/月计算。"
 )
+# A hand-entered household total is a floor for the household's total of a kind: what it
+# adds is the top-up above the members' lines, not "the higher figure" of one line.
+MSG_INCOME_DISCREPANCY_HOUSEHOLD = _(
+    "全户“%(kind)s”申报合计 %(declared)s 元/月，%(sources)s 核对全户合计为 %(found)s 元/月，"
+    "按较高数额计算，在成员各项收入之外另计 %(used)s 元/月。"
+)
 MSG_INCOME_DISCREPANCY_REVIEW = _(
     "核对收入比申报收入合计多 %(excess)s 元/月，超过复核阈值 %(threshold)s 元/月，需人工复核。"
 )
