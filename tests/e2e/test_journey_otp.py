@@ -12,7 +12,8 @@ import time
 
 import pytest
 from django.conf import settings
-from django_otp.oath import TOTP
+from django_otp.oath import TOTP, hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.e2e.helpers import Visit, log_out
 from workflows.core.models import AuditEvent
@@ -26,6 +27,18 @@ def app_code(secret_text: str, *, steps_ahead: int = 0) -> str:
     totp = TOTP(key, step=30, t0=0, digits=6)
     totp.time = time.time() + 30 * steps_ahead
     return f"{totp.token():06d}"
+
+
+def code_the_device_accepts_next(secret_text: str, user) -> str:
+    """The code the app shows once the device will take one: the current step as the device
+    counts it (django-otp moves its ``drift`` by a step when the enrolment code arrived in the
+    next 30 s window), or the step after the last one used (a code is accepted once). A fixed
+    "one step ahead" failed whenever the enrolment crossed a window: the device then expected
+    the current step or the one before, never the next."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    now_step = (int(time.time()) - device.t0) // device.step + device.drift
+    step = max(now_step, device.last_t + 1)
+    return f"{hotp(base64.b32decode(secret_text.replace(' ', '')), step, digits=device.digits):06d}"
 
 
 def sign_in_with_password(page, user) -> None:
@@ -66,7 +79,7 @@ def test_approver_enrols_then_signs_in_with_a_code(new_page, settings, approver_
     sign_in_with_password(page, approver_a)
     page.wait_for_url("**/accounts/second-factor/**")
     visit("otp04-code-step")
-    page.get_by_label("验证码").fill(app_code(secret, steps_ahead=1))
+    page.get_by_label("验证码").fill(code_the_device_accepts_next(secret, approver_a))
     page.get_by_role("button", name="验证").click()
     page.wait_for_url("**/workspace/inbox/")
     assert page.get_by_role("navigation").get_by_role("link", name=re.compile("^我的待办")).is_visible()

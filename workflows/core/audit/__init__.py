@@ -81,6 +81,7 @@ __all__ = [
     "to_jsonable",
     "verify_chain",
     "verify_chains",
+    "write_held",
 ]
 
 
@@ -347,6 +348,18 @@ def _write_upserts_early(connection: Any) -> None:
     finally:
         staged.writing = False
     staged.written_early(tuple(connection.savepoint_ids))
+
+
+def write_held(alias: str | None = None) -> None:
+    """Write now what this transaction holds back until its commit (buffered audit events,
+    staged upserts), as a statement on those tables would. For a test that counts one
+    request's statements inside a transaction that never commits: in a real request the rows
+    it reads were committed, and so written, by an earlier one."""
+    connection = connections[alias or _heads_alias()]
+    flush_pending(connection.alias)
+    buffer = connection.__dict__.get("_audit_buffer")
+    if buffer is not None and buffer.upserts.staged:
+        _write_upserts_early(connection)
 
 
 def flush_pending(alias: str | None = None) -> int:
