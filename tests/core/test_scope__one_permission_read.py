@@ -63,9 +63,10 @@ def test_the_caches_hold_what_django_and_guardian_read_themselves(region, case_w
 
 
 def test_a_queue_page_reads_permissions_once(region, case_worker_a):
-    """The per-flow queue (scope, claimable test, model-wide permissions) touches the
-    permission tables in one statement per request, however many kinds of permission the
-    user holds; a superuser's model-wide set stays Django's own (all permissions)."""
+    """The per-flow queue (scope, claimable test, model-wide permissions, separation's conflict
+    ID numbers) touches the permission and staff tables in one statement per request, however
+    many kinds of permission the user holds; a superuser's model-wide set stays Django's own
+    (all permissions)."""
     _with_everything(region, case_worker_a)
     make_tasks(make_case(region.village_a), DibaoFlow.accept, 2)
     view = ScopedQueueView(flow_class=DibaoFlow, viewset=None)
@@ -74,7 +75,9 @@ def test_a_queue_page_reads_permissions_once(region, case_worker_a):
     with CaptureQueriesContext(connection) as ctx:
         assert view.queryset.count() == 2
     reads = [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in PERMISSION_TABLES)]
-    assert len(reads) == 1 and reads[0].count("UNION ALL") == 3
+    assert len(reads) == 1 and reads[0].count("UNION ALL") == 5
+    staff = [q["sql"] for q in ctx.captured_queries if "core_staffrelative" in q["sql"] or "core_staffprofile" in q["sql"]]
+    assert staff == reads  # the conflict ID numbers come with the permissions
 
 
 def test_a_superuser_keeps_djangos_own_permission_set(region, case_worker_a):
@@ -85,3 +88,30 @@ def test_a_superuser_keeps_djangos_own_permission_set(region, case_worker_a):
     user_scope(user)
     everything = Permission.objects.values_list("content_type__app_label", "codename")
     assert user.get_all_permissions() == {f"{app}.{codename}" for app, codename in everything}
+
+
+def test_the_conflict_ids_come_with_the_permissions_and_are_separations_own(region, case_worker_a, approver_a):
+    """domain.md §1 (回避): the conflict ID numbers read with the permissions are exactly those
+    ``separation.conflict_id_numbers`` reads on its own (the staff member's own ID number, if
+    on file, and every declared relative's), and a colleague's declarations are not theirs.
+    The negative: a user with none declared has none."""
+    from workflows.core.models import StaffProfile, StaffRelative
+    from workflows.core.separation import conflict_id_numbers
+
+    own, relative, colleagues = "110101199001011234", "110101199202022345", "110101199303033456"
+    StaffProfile.objects.update_or_create(user=case_worker_a, defaults={"id_number": own})
+    StaffRelative.objects.create(user=case_worker_a, id_number=relative, relation=StaffRelative.Relation.SIBLING)
+    StaffRelative.objects.create(user=approver_a, id_number=colleagues, relation=StaffRelative.Relation.SIBLING)
+    alone = _fresh(case_worker_a)
+    expected = conflict_id_numbers(alone)
+    assert expected == {own, relative}
+    primed = _fresh(case_worker_a)
+    user_scope(primed)
+    with CaptureQueriesContext(connection) as ctx:
+        assert conflict_id_numbers(primed) == expected
+    assert not ctx.captured_queries
+    StaffProfile.objects.filter(user=approver_a).update(id_number="")
+    StaffRelative.objects.filter(user=approver_a).delete()
+    nobody = _fresh(approver_a)
+    user_scope(nobody)
+    assert conflict_id_numbers(nobody) == frozenset()

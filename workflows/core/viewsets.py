@@ -18,9 +18,10 @@ from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard
 from viewflow.workflow.flow.views import list as list_views
 from viewflow.workflow.flow.views.detail import DetailProcessView
+from viewflow.workflow.status import STATUS
 
 from .cases import case_scope_q
-from .scope import user_scope
+from .scope import claimable_q, exclude_separated, user_scope
 
 if TYPE_CHECKING:
     from viewflow.workflow.base import Flow
@@ -87,9 +88,13 @@ class ScopedQueueView(list_views.FlowQueueListView):
     def queryset(self) -> QuerySet[Task]:
         # viewflow's own queryset (``user_queue(user, flow_class)``) tests permissions with a
         # concatenation no index serves and joins the process for its flow class: the
-        # manager's ``queue`` reads the same rows through ``vf_task_new_by_permission``.
+        # manager's ``queue`` reads the same rows through ``vf_task_new_by_permission``; here
+        # with each separation rule as an anti-join of its own (``scope.exclude_separated``).
         manager = self.flow_class.task_class._default_manager
-        return _with_case(self, manager.queue([self.flow_class], self.request.user)).order_by("-created")
+        flows, user = [self.flow_class], self.request.user
+        claimable = manager.filter_available(flows, user).filter(flow_task_type="HUMAN", status=STATUS.NEW)
+        queryset = exclude_separated(claimable.filter(claimable_q(user)), flows, user)
+        return _with_case(self, queryset).order_by("-created")
 
 
 class ScopedArchiveView(list_views.FlowArchiveListView):

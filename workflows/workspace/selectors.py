@@ -25,8 +25,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.core.cases import CaseTask, flow_nodes
 from workflows.core.models import County, Township
-from workflows.core.scope import claimable_q, regions_where, user_scope
-from workflows.core.separation import excluded_tasks_q
+from workflows.core.scope import claimable_q, exclude_separated, regions_where, user_scope
 from workflows.core.standins import inbox_q
 from workflows.core.types import AnyUser, Staff
 from workflows.core.working_days import Calendar
@@ -97,7 +96,7 @@ def inbox_tasks(user: AnyUser) -> QuerySet:
 
 def queue_tasks(user: Staff) -> QuerySet:
     """Unclaimed tasks ``user`` may claim by role and region, minus separation-of-duty exclusions."""
-    return _tasks(user).filter(claimable_q(user), status=STATUS.NEW).exclude(excluded_tasks_q(case_flows(), user))
+    return exclude_separated(_tasks(user).filter(claimable_q(user), status=STATUS.NEW), case_flows(), user)
 
 
 def archive_tasks(user: AnyUser) -> QuerySet:
