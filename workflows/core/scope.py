@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import CharField, F, IntegerField, Model, Q, QuerySet, Value
+from django.db.models import BooleanField, CharField, Expression, F, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleIn
+from django.db.models.sql.where import WhereNode
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
@@ -399,6 +400,51 @@ def exclude_separated(queryset: QuerySet[_Task], flow_classes: Any, user: Staff)
             continue
         queryset = queryset.exclude(Q(child) if isinstance(child, tuple) else child)
     return queryset
+
+
+class CompiledWhere(Expression):
+    """A queryset's WHERE as SQL compiled once (``where_compiled_once``), or compiled again where
+    it must be: its tables renamed (the queryset became another statement's subquery, whose
+    aliases Django renames), or another database."""
+
+    conditional = True
+
+    def __init__(self, where: WhereNode, using: str, sql: str | None = None, params: tuple[Any, ...] = ()):
+        super().__init__(output_field=BooleanField())
+        self.where, self.using, self.sql, self.params = where, using, sql, params
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> CompiledWhere:
+        if not change_map:
+            return self
+        return CompiledWhere(self.where.relabeled_clone(change_map), self.using)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if self.sql is None or connection.alias != self.using:
+            sql, params = compiler.compile(self.where)
+            return f"({sql})", list(params)
+        return f"({self.sql})", list(self.params)
+
+
+def where_compiled_once(queryset: QuerySet[_Task]) -> QuerySet[_Task]:
+    """``queryset`` with its WHERE compiled to SQL now, once: the paginator's count and the page
+    then reuse that SQL instead of compiling the region, permission and separation filters
+    again each (~3 ms of Python per list page, issue 19: "WHERE compiled twice"). Only for a
+    filter on the queryset's own table (no join, which a later statement might alias
+    differently); anything else is returned as it is."""
+    from django.core.exceptions import EmptyResultSet, FullResultSet
+
+    query = queryset.query
+    joined = [alias for alias, refs in query.alias_refcount.items() if refs and alias != query.base_table]
+    if joined or query.combinator or query.is_sliced or query.annotations:
+        return queryset
+    using = queryset.db
+    try:
+        sql, params = query.get_compiler(using).compile(query.where)
+    except (EmptyResultSet, FullResultSet):
+        return queryset
+    compiled = queryset.all()
+    compiled.query.where = WhereNode()
+    return compiled.filter(CompiledWhere(query.where, using, sql, tuple(params)))
 
 
 def regions_where(user: AnyUser, codename: str, klass: type[_Region]) -> QuerySet[_Region]:

@@ -21,7 +21,7 @@ from viewflow.workflow.flow.views.detail import DetailProcessView
 from viewflow.workflow.status import STATUS
 
 from .cases import case_scope_q
-from .scope import claimable_q, exclude_separated, user_scope
+from .scope import claimable_q, exclude_separated, user_scope, where_compiled_once
 
 if TYPE_CHECKING:
     from viewflow.workflow.base import Flow
@@ -80,7 +80,8 @@ class ScopedInboxView(list_views.FlowInboxListView):
     def queryset(self) -> QuerySet[Task]:
         manager = self.flow_class.task_class._default_manager
         # ``inbox`` is region-scoped already (``CaseTaskQuerySet.filter_available``)
-        return _with_case(self, manager.inbox([self.flow_class], self.request.user)).order_by("-created")
+        queryset = where_compiled_once(manager.inbox([self.flow_class], self.request.user))
+        return _with_case(self, queryset).order_by("-created")
 
 
 class ScopedQueueView(list_views.FlowQueueListView):
@@ -94,7 +95,7 @@ class ScopedQueueView(list_views.FlowQueueListView):
         flows, user = [self.flow_class], self.request.user
         claimable = manager.filter_available(flows, user).filter(flow_task_type="HUMAN", status=STATUS.NEW)
         queryset = exclude_separated(claimable.filter(claimable_q(user)), flows, user)
-        return _with_case(self, queryset).order_by("-created")
+        return _with_case(self, where_compiled_once(queryset)).order_by("-created")
 
 
 class ScopedArchiveView(list_views.FlowArchiveListView):
