@@ -76,7 +76,9 @@ def test_a_queue_page_reads_permissions_once(region, case_worker_a):
         assert view.queryset.count() == 2
     reads = [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in PERMISSION_TABLES)]
     assert len(reads) == 1 and reads[0].count("UNION ALL") == 5
-    staff = [q["sql"] for q in ctx.captured_queries if "core_staffrelative" in q["sql"] or "core_staffprofile" in q["sql"]]
+    staff = [
+        q["sql"] for q in ctx.captured_queries if "core_staffrelative" in q["sql"] or "core_staffprofile" in q["sql"]
+    ]
     assert staff == reads  # the conflict ID numbers come with the permissions
 
 
