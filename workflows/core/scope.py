@@ -17,6 +17,7 @@ item 3).
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -168,7 +169,9 @@ def _permission_union(user_pk: int) -> QuerySet[Any]:
 
     from .models import StaffProfile, StaffRelative
 
-    def tagged(kind: str, queryset: QuerySet[Any], ct_id: Any, app_label: Any, codename: Any, object_pk: Any):
+    def tagged(
+        kind: str, queryset: QuerySet[Any], ct_id: Any, app_label: Any, codename: Any, object_pk: Any
+    ) -> QuerySet[Any]:
         return queryset.order_by().values_list(
             Value(kind, output_field=CharField()), ct_id, app_label, codename, object_pk
         )
@@ -413,16 +416,16 @@ class CompiledWhere(Expression):
         super().__init__(output_field=BooleanField())
         self.where, self.using, self.sql, self.params = where, using, sql, params
 
-    def relabeled_clone(self, change_map: dict[str, str]) -> CompiledWhere:
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> CompiledWhere:
         if not change_map:
             return self
-        return CompiledWhere(self.where.relabeled_clone(change_map), self.using)
+        return CompiledWhere(self.where.relabeled_clone(dict(change_map)), self.using)  # type: ignore[arg-type]  # django-stubs: dict[str | None, str]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         if self.sql is None or connection.alias != self.using:
             sql, params = compiler.compile(self.where)
-            return f"({sql})", list(params)
-        return f"({self.sql})", list(self.params)
+            return f"({sql})", tuple(params)
+        return f"({self.sql})", self.params
 
 
 def where_compiled_once(queryset: QuerySet[_Task]) -> QuerySet[_Task]:
