@@ -20,7 +20,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from .models import County, Township, Village
-from .scope import claimable_q, user_scope
+from .scope import claimable_q, exclude_separated, user_scope
 from .types import Actor, AnyUser, Staff
 
 if TYPE_CHECKING:
@@ -208,10 +208,9 @@ class CaseTaskQuerySet(TaskQuerySet):
         return qs
 
     def without_separated(self, flow_classes: FlowClasses, user: Staff) -> CaseTaskQuerySet:
-        """Drop tasks ``user`` may not act on (separation of duties), in SQL."""
-        from .separation import excluded_tasks_q
-
-        return self.exclude(excluded_tasks_q(flow_classes, user))
+        """Drop tasks ``user`` may not act on (separation of duties), in SQL: each rule an
+        anti-join of its own (``scope.exclude_separated``, the rows of ``excluded_tasks_q``)."""
+        return exclude_separated(self, flow_classes, user)
 
     def inbox(self, flow_classes: FlowClasses, user: AnyUser) -> CaseTaskQuerySet:
         """Assigned to ``user``, or to a principal ``user`` stands in for today."""

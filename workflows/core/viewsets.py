@@ -18,10 +18,9 @@ from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard
 from viewflow.workflow.flow.views import list as list_views
 from viewflow.workflow.flow.views.detail import DetailProcessView
-from viewflow.workflow.status import STATUS
 
 from .cases import case_scope_q
-from .scope import claimable_q, exclude_separated, user_scope, where_compiled_once
+from .scope import user_scope, where_compiled_once
 
 if TYPE_CHECKING:
     from viewflow.workflow.base import Flow
@@ -92,10 +91,8 @@ class ScopedQueueView(list_views.FlowQueueListView):
         # manager's ``queue`` reads the same rows through ``vf_task_new_by_permission``; here
         # with each separation rule as an anti-join of its own (``scope.exclude_separated``).
         manager = self.flow_class.task_class._default_manager
-        flows, user = [self.flow_class], self.request.user
-        claimable = manager.filter_available(flows, user).filter(flow_task_type="HUMAN", status=STATUS.NEW)
-        queryset = exclude_separated(claimable.filter(claimable_q(user)), flows, user)
-        return _with_case(self, where_compiled_once(queryset)).order_by("-created")
+        queryset = where_compiled_once(manager.queue([self.flow_class], self.request.user))
+        return _with_case(self, queryset).order_by("-created")
 
 
 class ScopedArchiveView(list_views.FlowArchiveListView):
