@@ -135,13 +135,17 @@ def fund_pay(
     if not holds(actor, "act_approver", township=fund.township_id):
         raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
     amount = exact_positive_amount(amount, error=ERR_AMOUNT_NOT_POSITIVE)
-    links = {"process_id": process_id, "case_number": case_number}
     if connections[router.db_for_write(ReserveFund)].vendor == "postgresql":
-        return _pay_in_one_statement(fund=fund, amount=amount, reason=reason, actor=actor, **links)
+        return _pay_in_one_statement(
+            fund=fund, amount=amount, reason=reason, actor=actor, process_id=process_id, case_number=case_number
+        )
     fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
     if fund.balance - amount < 0:
         raise _insufficient(balance=fund.balance, amount=amount)
-    return _append(fund=fund, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor, **links)
+    return _append(
+        fund=fund, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
+        process_id=process_id, case_number=case_number,
+    )  # fmt: skip
 
 
 def _insufficient(*, balance: Decimal, amount: Decimal) -> ValidationError:
@@ -179,15 +183,17 @@ def _pay_in_one_statement(
     casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in given)
     columns = [f.attname for f in ReserveFund._meta.concrete_fields]
     holder = FundEntry.objects.none().query
-    head_sql, head_params = locked_head_column(Value(chain)).resolve_expression(holder).as_sql(
-        holder.get_compiler(connection=connection), connection
+    head_sql, head_params = (
+        locked_head_column(Value(chain))
+        .resolve_expression(holder)
+        .as_sql(holder.get_compiler(connection=connection), connection)
     )
     funds_table, entries_table = quote(ReserveFund._meta.db_table), quote(FundEntry._meta.db_table)
     balance = quote("balance")
     sql = (
         f"WITH paid AS (UPDATE {funds_table} SET {balance} = {balance} - %s "  # noqa: S608 - names from the models, values as parameters
         f"WHERE id = %s AND {balance} >= %s RETURNING {', '.join(quote(c) for c in columns)}), "
-        f"entry AS (INSERT INTO {entries_table} (fund_id, balance_after, {', '.join(quote(f.column) for f in given)}) "
+        f"entry AS (INSERT INTO {entries_table} (fund_id, balance_after, {', '.join(quote(str(f.column)) for f in given)}) "
         f"SELECT id, {balance}, {casts} FROM paid RETURNING id) "
         f"SELECT entry.id, {head_sql}, paid.* FROM entry, paid"
     )
