@@ -1,4 +1,4 @@
-"""Reserve-fund payments under contention: ``.venv/bin/python -m bench.funds [--clients 50 --per-client 10]``.
+"""Reserve-fund payments under contention: ``.venv/bin/python -m bench.funds [--clients 50 --per-client 10] [--processes]``.
 
 PostgreSQL only (on SQLite the row lock is a no-op and writers serialise on the
 file, so the figure means nothing): prints a message and exits.
@@ -10,6 +10,13 @@ the bare minimum a correct payment needs, a single
 ``UPDATE ... SET balance = balance - x WHERE id = ? AND balance >= x`` in
 autocommit on a scratch table. Prints a table and one BENCH-JSON line:
 payments/s for both and the ratio.
+
+Clients are threads of this one process by default (the figure the docs track).
+``--processes``: each client is a forked process with its own connection instead, for
+ours and the baseline alike, as gunicorn's sync workers would be in production: threads
+share one GIL, so a thread holding the fund's lock can wait for the interpreter between
+its statements while other threads run Python, which processes do not (they compete for
+the CPUs instead).
 
 Writes a throwaway county/township (random code) and drops the scratch table;
 point DATABASE_URL at a scratch database.
@@ -26,7 +33,11 @@ from decimal import Decimal
 from bench.common import Result, machine_meta, report, setup_django
 
 
-def _hammer(clients: int, per_client: int, work) -> tuple[float, int, list[str]]:
+def _hammer(clients: int, per_client: int, work, *, processes: bool = False) -> tuple[float, int, list[str]]:
+    """Run ``work(i, j)`` for ``j < per_client`` in each of ``clients`` clients released
+    together: wall time from the release to the last client's end, payments done, errors."""
+    if processes:
+        return _hammer_processes(clients, per_client, work)
     from django.db import connection
 
     barrier = threading.Barrier(clients + 1)
@@ -58,7 +69,46 @@ def _hammer(clients: int, per_client: int, work) -> tuple[float, int, list[str]]
     return time.perf_counter() - start, done[0], errors
 
 
-def run(clients: int, per_client: int) -> None:
+def _hammer_processes(clients: int, per_client: int, work) -> tuple[float, int, list[str]]:
+    """``_hammer`` with forked processes, one connection each. Each records when it finished
+    (``time.monotonic`` is one clock for every process), so process start-up and exit are
+    not timed. The parent's connections are closed first: a child must not share them."""
+    import multiprocessing
+
+    from django.db import connection, connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(clients + 1)
+    results = context.Queue()
+
+    def runner(i):
+        n, error = 0, None
+        try:
+            barrier.wait()
+            for j in range(per_client):
+                work(i, j)
+                n += 1
+        except Exception as exc:  # report, don't hide
+            error = repr(exc)
+        finally:
+            end = time.monotonic()
+            connection.close()
+            results.put((n, error, end))
+
+    children = [context.Process(target=runner, args=(i,)) for i in range(clients)]
+    for child in children:
+        child.start()
+    barrier.wait()
+    start = time.monotonic()
+    reports = [results.get() for _child in children]
+    for child in children:
+        child.join()
+    errors = [error for _n, error, _end in reports if error]
+    return max(end for _n, _error, end in reports) - start, sum(n for n, _error, _end in reports), errors
+
+
+def run(clients: int, per_client: int, *, processes: bool = False) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -89,7 +139,7 @@ def run(clients: int, per_client: int) -> None:
         services.fund_pay(fund=fund, amount=amount, reason=f"压测{i}-{j}", actor=actor)
 
     ours.users = {}
-    ours_s, ours_n, ours_err = _hammer(clients, per_client, ours)
+    ours_s, ours_n, ours_err = _hammer(clients, per_client, ours, processes=processes)
     services.fund_verify(fund)
 
     with connection.cursor() as cur:
@@ -106,7 +156,7 @@ def run(clients: int, per_client: int) -> None:
             if cur.rowcount != 1:
                 raise RuntimeError("baseline overdraft refused")
 
-    base_s, base_n, base_err = _hammer(clients, per_client, baseline)
+    base_s, base_n, base_err = _hammer(clients, per_client, baseline, processes=processes)
     with connection.cursor() as cur:
         cur.execute("SELECT balance FROM bench_fund_baseline WHERE id = 1")
         base_left = cur.fetchone()[0]
@@ -117,7 +167,7 @@ def run(clients: int, per_client: int) -> None:
         "funds: payments on one fund under contention",
         [
             Result(
-                name=f"fund_pay, {clients} clients",
+                name=f"fund_pay, {clients} {'processes' if processes else 'clients'}",
                 value=ours_n / ours_s,
                 unit="payments/s",
                 baseline_name="raw UPDATE ... WHERE balance >= x",
@@ -134,7 +184,7 @@ def run(clients: int, per_client: int) -> None:
                 },
             )
         ],
-        meta={**machine_meta(), "clients": clients, "per_client": per_client},
+        meta={**machine_meta(), "clients": clients, "per_client": per_client, "processes": processes},
     )
 
 
@@ -142,6 +192,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--per-client", type=int, default=10)
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="one forked process per client (ours and the baseline); default threads",
+    )
     args = parser.parse_args()
     setup_django()
     from django.db import connection
@@ -152,7 +207,7 @@ def main() -> None:
     from bench.common import ensure_schema
 
     ensure_schema()
-    run(args.clients, args.per_client)
+    run(args.clients, args.per_client, processes=args.processes)
 
 
 if __name__ == "__main__":
