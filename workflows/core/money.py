@@ -17,6 +17,13 @@ def round_to_fen(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def sum_to_fen(value: Decimal | None) -> Decimal:
+    """A database SUM of amounts, exact to the fen; no rows (None) is 0.00. SQLite keeps
+    decimals as floats and Django converts an aggregate without rounding it, so 10,000.00
+    minus 9,999.99 came back as 0.0100000000002183 and the ledger check failed."""
+    return round_to_fen(value) if value is not None else Decimal("0.00")
+
+
 def is_exact_amount(amount: Decimal) -> bool:
     """A stated amount as a document or an imported file must carry it: finite, not negative
     and no finer than the fen (nothing would be rounded away)."""

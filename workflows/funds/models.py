@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.models import Township
+from workflows.core.money import sum_to_fen
 
 ERR_LEDGER_APPEND_ONLY = _("备用金台账只能追加，不能修改或删除；更正请做冲销。")
 ERR_BALANCE_READ_ONLY = _("备用金余额只能通过台账记账改变。")
@@ -64,7 +65,7 @@ class FundEntryQuerySet(models.QuerySet):
         raise PermissionError(str(ERR_LEDGER_APPEND_ONLY))
 
     def total(self) -> Decimal:
-        return self.aggregate(s=models.Sum("amount"))["s"] or Decimal("0.00")
+        return sum_to_fen(self.aggregate(s=models.Sum("amount"))["s"])
 
 
 class FundEntry(models.Model):

@@ -26,6 +26,7 @@ from viewflow.workflow.models import Process
 from workflows.core import programmes
 from workflows.core.cases import CaseFields
 from workflows.core.models import DibaoStandard, TemporaryAssistanceRule, Township
+from workflows.core.money import sum_to_fen
 from workflows.core.programmes import Programme
 from workflows.households.models import Household
 
@@ -222,12 +223,12 @@ class TemporaryAssistanceProcess(CaseFields, Process):
     # --- money ------------------------------------------------------------------
     def paid_amount(self) -> Decimal:
         total = self.payments.aggregate(s=models.Sum("amount"), r=models.Sum("reversed_amount"))
-        return (total["s"] or Decimal("0.00")) - (total["r"] or Decimal("0.00"))
+        return sum_to_fen(total["s"]) - sum_to_fen(total["r"])
 
     def unpaid_amount(self) -> Decimal:
         if self.approved_amount is None:
             return Decimal("0.00")
-        staged = self.payments.aggregate(s=models.Sum("amount"))["s"] or Decimal("0.00")
+        staged = sum_to_fen(self.payments.aggregate(s=models.Sum("amount"))["s"])
         return self.approved_amount - staged
 
     @property

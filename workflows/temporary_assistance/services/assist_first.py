@@ -12,7 +12,7 @@ from viewflow.workflow.activation import Activation
 
 from workflows.core.access import access_case
 from workflows.core.audit import audit_record, diff
-from workflows.core.money import exact_positive_amount
+from workflows.core.money import exact_positive_amount, sum_to_fen
 from workflows.core.types import Staff
 from workflows.core.working_days import Calendar
 from workflows.households.models import Consent, members_missing_consent
@@ -109,8 +109,8 @@ def _reconcile(process: TemporaryAssistanceProcess, receipt_amount: Decimal) -> 
     from_fund = process.payments.filter(source=Payment.Source.TOWNSHIP_FUND).aggregate(
         s=Sum("amount"), r=Sum("reversed_amount")
     )
-    fund_paid = (from_fund["s"] or Decimal("0.00")) - (from_fund["r"] or Decimal("0.00"))
-    ledger = -(FundEntry.objects.filter(process_id=process.pk).aggregate(s=Sum("amount"))["s"] or Decimal("0.00"))
+    fund_paid = sum_to_fen(from_fund["s"]) - sum_to_fen(from_fund["r"])
+    ledger = -sum_to_fen(FundEntry.objects.filter(process_id=process.pk).aggregate(s=Sum("amount"))["s"])
     if ledger != fund_paid:
         raise ValidationError(
             ERR_LEDGER_MISMATCH % {"ledger": f"{ledger:,.2f}", "paid": f"{fund_paid:,.2f}"}, code="ledger"
