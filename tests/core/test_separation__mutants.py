@@ -329,7 +329,7 @@ def test_the_rule_table_check_names_the_differences(db, monkeypatch):
     from django.db import connection
 
     from workflows.core.models import SeparationRule
-    from workflows.core.separation import check_rule_table
+    from workflows.core.separation import check_rule_table, sync_rule_table
 
     removed = sorted(SeparationRule.objects.values_list("flow_task", "excluded_node"))[:4]
     for flow_task, excluded_node in removed:
@@ -343,6 +343,10 @@ def test_the_rule_table_check_names_the_differences(db, monkeypatch):
     shown = sorted({*removed, (removed[0][0], "no_such_node")})
     assert str(shown[:3]) in warning.msg and str(shown[3]) not in warning.msg
     assert warning.hint == "Run manage.py migrate (its post_migrate handler writes the table)."
+    # Putting it right removes just the row declared nowhere, not the other rules of its node.
+    assert sync_rule_table() == (4, 1)
+    assert check_rule_table(databases=["default"]) == []
+    SeparationRule.objects.create(flow_task=removed[0][0], excluded_node="no_such_node")
 
     table_names, calls = connection.introspection.table_names, []
 
