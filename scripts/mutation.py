@@ -68,7 +68,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["workflows/core/separation.py"],
         ["tests/core/test_permissions_separation.py", "tests/core/test_separation_memo.py",
          "tests/sampling/test_separation__queue.py", "tests/core/test_standins.py",
-         "tests/core/test_separation__mutants.py"],
+         "tests/core/test_separation_rule_table.py", "tests/core/test_separation__mutants.py"],
     ),
 }  # fmt: skip
 # Slow tests (Hypothesis properties: 20 s and more) are left out of the per-mutant run and
@@ -136,44 +136,64 @@ settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase
 settings.load_profile("mutation")
 """
 
-# The scratch copy's root conftest. Each pytest (each mutant's, forked by mutmut) works on
-# its own copy of the built test database in /dev/shm (pytest-django's documented
-# override of ``django_db_setup`` for an existing database): no migration check per
-# mutant, no disk writes, and no "database is locked" between two pytests of one target
-# (a --recheck beside a run), nor data a transactional test flushed leaking into the next
-# mutant. And it notes each mutant whose test failed at the per-test limit
-# (pytest-timeout's failure says "Timeout (>20.0s) from pytest-timeout").
-PRIVATE_DBS = Path("/dev/shm")  # noqa: S108 (memory-backed; names from mkstemp)
+# The scratch copy's root conftest: it notes each mutant whose test failed at the per-test
+# limit (pytest-timeout's failure says "Timeout (>20.0s) from pytest-timeout"), and leaves
+# mutmut's stats run under the suite's own limit (one test past 20 s there, at load 7,
+# stopped a whole run).
 CONFTEST = """import os
-import shutil
-import tempfile
 
 import pytest
 
-BUILT = {built!r}
 
-if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-    # (On PostgreSQL, --recheck keeps pytest-django's own set-up: --reuse-db.)
-
-    @pytest.fixture(scope="session")
-    def django_db_setup():
-        from django.db import connections
-
-        fd, private = tempfile.mkstemp(prefix={prefix!r}, suffix=".sqlite3", dir={shm!r})
-        os.close(fd)
-        shutil.copyfile(BUILT, private)
-        connections.close_all()  # a connection inherited from mutmut's process points at BUILT
-        connections["default"].settings_dict["NAME"] = private
-        yield
-        connections.close_all()
-        connections["default"].settings_dict["NAME"] = BUILT
-        os.remove(private)
+def pytest_collection_modifyitems(items):
+    # mutmut's stats run (the unmutated code, every test once, recording which tests reach
+    # each function) keeps the suite's own limit: a test slowed past the per-test limit on
+    # a loaded machine there would abort the whole target ("failed to collect stats").
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        for item in items:
+            item.add_marker(pytest.mark.timeout({suite_limit}))
 
 
 def pytest_runtest_logreport(report):
     if report.failed and "from pytest-timeout" in report.longreprtext:
         with open({hangs!r}, "a", encoding="utf-8") as hangs:
             hangs.write(os.environ.get("MUTANT_UNDER_TEST", "") + "\\n")
+"""
+
+# Appended to the scratch copy's tests/conftest.py (which has a ``django_db_setup`` of its own,
+# and the fixture nearest the test wins: in the root conftest this override was shadowed,
+# so every mutant's pytest migrated and wrote the one built database, and a second pytest
+# beside a run failed on "database is locked", a false kill). Each pytest (each mutant's,
+# forked by mutmut) works on its own copy of the built test database in /dev/shm
+# (pytest-django's documented override of ``django_db_setup`` for an existing database): no
+# migration check per mutant, no disk writes, and no "database is locked" between two
+# pytests of one target (a --recheck beside a run), nor data a transactional test flushed
+# leaking into the next mutant.
+PRIVATE_DBS = Path("/dev/shm")  # noqa: S108 (memory-backed; names from mkstemp)
+DB_SETUP_MARK = "# --- scripts/mutation.py: a private copy of the built test database per pytest ---"
+DB_SETUP = """
+
+{mark}
+import os as _mutation_os  # noqa: E402
+import shutil as _mutation_shutil  # noqa: E402
+import tempfile as _mutation_tempfile  # noqa: E402
+
+if not _mutation_os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    # (On PostgreSQL, --recheck keeps pytest-django's own set-up: --reuse-db.)
+
+    @pytest.fixture(scope="session")
+    def django_db_setup():  # noqa: F811
+        from django.db import connections
+
+        fd, private = _mutation_tempfile.mkstemp(prefix={prefix!r}, suffix=".sqlite3", dir={shm!r})
+        _mutation_os.close(fd)
+        _mutation_shutil.copyfile({built!r}, private)
+        connections.close_all()  # a connection inherited from mutmut's process points at the built one
+        connections["default"].settings_dict["NAME"] = private
+        yield
+        connections.close_all()
+        connections["default"].settings_dict["NAME"] = {built!r}
+        _mutation_os.remove(private)
 """
 
 DB_TEST = """import pytest
@@ -214,17 +234,20 @@ def undecorate(path: Path) -> int:
 
 
 def write_settings(where: Path) -> None:
+    """The scratch copy's settings and conftests (after its tests are copied)."""
+    built = str((where / "test-db.sqlite3").resolve())
     for root in (where, where / "mutants"):
         if root.exists():
             (root / "conftest.py").write_text(
-                CONFTEST.format(
-                    built=str((where / "test-db.sqlite3").resolve()),
-                    prefix=f"mutation-{where.name}-",
-                    shm=str(PRIVATE_DBS),
-                    hangs=str((where / "hangs.txt").resolve()),
-                ),
-                "utf-8",
+                CONFTEST.format(hangs=str((where / "hangs.txt").resolve()), suite_limit=suite_timeout()), "utf-8"
             )
+            tests_conftest = root / "tests" / "conftest.py"
+            if tests_conftest.exists() and DB_SETUP_MARK not in tests_conftest.read_text("utf-8"):
+                setup = DB_SETUP.format(
+                    mark=DB_SETUP_MARK, built=built, prefix=f"mutation-{where.name}-", shm=str(PRIVATE_DBS)
+                )
+                with open(tests_conftest, "a", encoding="utf-8") as conftest:
+                    conftest.write(setup)
     for settings in (where / "project" / "settings", where / "mutants" / "project" / "settings"):
         if settings.exists():
             (settings / "mutation.py").write_text(
@@ -459,19 +482,22 @@ def recheck(target: str, *, only: list[str] | None = None) -> dict[str, str]:
     that now passes was only slow on a loaded machine. Returns mutant -> verdict.
     """
     where = WORK / target
-    write_settings(where)
     for dest in (where / "tests", where / "mutants" / "tests"):
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(ROOT / "tests", dest, ignore=IGNORED)
+    write_settings(where)
     tests = [t for t in TARGETS[target][1] if (ROOT / t).exists()]
-    # A survivor outlived the target's per-mutant tests: only the new and the slow ones can
-    # kill it now.
-    new_tests = [t for t in tests if t.endswith("__mutants.py")]
+    stats = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))
+    # A survivor outlived the target's per-mutant tests: only the new ones (the
+    # ``*__mutants.py`` files, and a test file added to the target since the run) and the
+    # slow ones can kill it now.
+    ran = {node.split("::")[0].removeprefix("mutants/") for node in stats["duration_by_test"]}
+    new_tests = [
+        t for t in tests if t.endswith("__mutants.py") or not any(f == t or f.startswith(f"{t}/") for f in ran)
+    ]
     # A timed-out or hung mutant reruns the tests mutmut found reaching its function (and
     # the new ones).
-    reaching = json.loads((where / "mutants" / "mutmut-stats.json").read_text("utf-8"))[
-        "tests_by_mangled_function_name"
-    ]
+    reaching = stats["tests_by_mangled_function_name"]
     found = statuses(where)
     hung = hangs(where)
     done = {n for n, verdict in rechecked(where).items() if verdict.startswith("killed")}  # by an earlier recheck

@@ -208,3 +208,151 @@ def test_only_this_cases_actors_are_excluded(region, case_worker_a, case_worker_
     mine = open_case(case_worker_a, region.village_a)
     open_case(case_worker_a2, region.village_a)
     assert excluded_user_ids(mine, "review") == {case_worker_a.pk}
+
+
+# --- the queue's SQL: a deputy's principal, the rules adding up (domain.md §1) ------------------
+
+
+def _hidden(flow_class, user) -> set[int]:
+    """The cases whose tasks ``excluded_tasks_q`` hides from ``user`` (a fresh user object: the
+    conflict ID numbers are cached on it)."""
+    user = type(user).objects.get(pk=user.pk)
+    return set(CaseTask.objects.filter(excluded_tasks_q([flow_class], user)).values_list("process_id", flat=True))
+
+
+def test_a_node_a_deputy_finished_binds_the_principal_too(region, case_worker_a, approver_a, approver_b):
+    """domain.md §1 (own work, 代理审批): a node a deputy finished on a principal's behalf is
+    the principal's work as well as the deputy's. The case's review (which its opener may not
+    do) is hidden from the deputy who opened it and from the principal they acted for, in the
+    queue's SQL as in the node check; another approver still sees it."""
+    from tests.factories import UserFactory
+    from workflows.core.models import CaseActorRecord
+
+    deputy = UserFactory(username="deputy_opener")
+    case = open_case(case_worker_a, region.village_a)
+    CaseActorRecord.objects.create(process_id=case.pk, node_name="start", user=deputy, on_behalf_of=approver_a,
+                                   task_id=990_101, role_kind="opened")  # fmt: skip
+    assert case.pk in _hidden(SkeletonFlow, deputy)
+    assert case.pk in _hidden(SkeletonFlow, approver_a)
+    assert case.pk not in _hidden(SkeletonFlow, approver_b)
+    assert excluded_user_ids(case, "review") == {case_worker_a.pk, deputy.pk, approver_a.pk}
+
+
+def test_the_queues_rules_add_up_and_keep_to_their_nodes(region, approver_a):
+    """domain.md §1 / MSL 11, the queue's SQL: each rule hides its own tasks and none replaces
+    another. One section chief: the case whose home visit they finished (own work, the declared
+    rule), the case they proposed on (the 低保 model's own rule) and the case of a relative they
+    declared (household rule) are all hidden at the signature; the proposal hides only the
+    nodes after the investigation (not the case's acceptance), and a case with none of these
+    stays visible."""
+    from tests.workspace.conftest import make_case, make_tasks
+    from workflows.core.models import CaseActorRecord
+
+    own, proposed, relative, free = (make_case(region.village_a) for _ in range(4))
+    DibaoProcess.objects.filter(pk=proposed.pk).update(proposed_by=approver_a)
+    CaseActorRecord.objects.create(process_id=own.pk, node_name="home_visit", user=approver_a, task_id=990_201)
+    member_id = household_member_model(DibaoProcess).objects.filter(household_id=relative.household_id).get().id_number
+    StaffRelative.objects.create(user=approver_a, id_number=member_id, relation=StaffRelative.Relation.SIBLING)
+    for case in (own, proposed, relative, free):
+        make_tasks(case, DibaoFlow.sign_section_chief, 1)
+    assert _hidden(DibaoFlow, approver_a) == {own.pk, proposed.pk, relative.pk}
+    CaseTask.objects.filter(process_id=proposed.pk).update(flow_task=DibaoFlow.accept)  # now at acceptance
+    assert _hidden(DibaoFlow, approver_a) == {own.pk, relative.pk}
+
+
+def test_own_work_hides_only_the_nodes_its_rule_pairs_with_it(region, approver_a):
+    """domain.md §1 (own work), the queue's SQL reads the declared pairs (node, forbidden node):
+    whoever did a case's home visit does not see its section chief's signature, but does see
+    its handler's signature (no rule forbids that); whoever only accepted a case (a node no
+    rule names for the signature) sees the section chief's signature."""
+    from tests.workspace.conftest import make_case, make_tasks
+    from workflows.core.models import CaseActorRecord
+
+    visited, accepted = make_case(region.village_a), make_case(region.village_a)
+    CaseActorRecord.objects.create(process_id=visited.pk, node_name="home_visit", user=approver_a, task_id=990_301)
+    CaseActorRecord.objects.create(process_id=accepted.pk, node_name="accept", user=approver_a, task_id=990_302)
+    for case in (visited, accepted):
+        make_tasks(case, DibaoFlow.sign_section_chief, 1)
+        make_tasks(case, DibaoFlow.sign_handler, 1)
+    user = type(approver_a).objects.get(pk=approver_a.pk)
+    hidden = CaseTask.objects.filter(excluded_tasks_q([DibaoFlow], user)).values_list("process_id", "flow_task")
+    assert set(hidden) == {(visited.pk, DibaoFlow.sign_section_chief)}
+
+
+# --- the declared rules as a table (issue 19 item 4) -------------------------------------------
+
+
+def test_the_declared_rules_do_not_depend_on_what_was_imported_before():
+    """Issue 19 item 4 (domain.md §1's rules as rows): ``declared_rules`` imports every
+    programme's flows module itself, so a process that has only set Django up (``migrate
+    --skip-checks``, a worker) writes the same rule table, not one without the programmes
+    nothing had imported yet."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from workflows.core.separation import declared_rules
+
+    code = (
+        "import django, json; django.setup()\n"
+        "from workflows.core.separation import declared_rules\n"
+        "print(json.dumps(sorted(declared_rules())))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=dict(os.environ),
+                          capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
+    fresh = {tuple(rule) for rule in json.loads(done.stdout.splitlines()[-1])}
+    assert fresh == declared_rules()
+    assert any(task.startswith("dibao/flows.") for task, _ in fresh)  # a module django.setup() does not import
+
+
+def test_the_rule_table_is_compared_and_written_on_the_database_asked_for(db):
+    """``manage.py check --database X`` compares, and ``migrate --database X`` writes, the rule
+    table of X, never silently the default database's: an alias not configured is refused."""
+    from django.utils.connection import ConnectionDoesNotExist
+
+    from workflows.core.separation import rule_table_differences, sync_rule_table
+
+    with pytest.raises(ConnectionDoesNotExist):
+        rule_table_differences("elsewhere")
+    with pytest.raises(ConnectionDoesNotExist):
+        sync_rule_table("elsewhere")
+
+
+def test_the_rule_table_check_names_the_differences(db, monkeypatch):
+    """``core.W120`` (a warning) counts the rows missing and those declared nowhere, shows the
+    first three, and says how to put it right; a database whose table does not exist yet (not
+    migrated) is skipped without stopping the check of the next one."""
+    from django.core import checks
+    from django.db import connection
+
+    from workflows.core.models import SeparationRule
+    from workflows.core.separation import check_rule_table, sync_rule_table
+
+    removed = sorted(SeparationRule.objects.values_list("flow_task", "excluded_node"))[:4]
+    for flow_task, excluded_node in removed:
+        SeparationRule.objects.filter(flow_task=flow_task, excluded_node=excluded_node).delete()
+    SeparationRule.objects.create(flow_task=removed[0][0], excluded_node="no_such_node")
+    [warning] = check_rule_table(databases=["default"])
+    assert warning.level == checks.WARNING and warning.id == "core.W120"
+    assert warning.msg.startswith(
+        "SeparationRule differs from the declared separation_rules: 4 missing, 1 not declared ("
+    )
+    shown = sorted({*removed, (removed[0][0], "no_such_node")})
+    assert str(shown[:3]) in warning.msg and str(shown[3]) not in warning.msg
+    assert warning.hint == "Run manage.py migrate (its post_migrate handler writes the table)."
+    # Putting it right removes just the row declared nowhere, not the other rules of its node.
+    assert sync_rule_table() == (4, 1)
+    assert check_rule_table(databases=["default"]) == []
+    SeparationRule.objects.create(flow_task=removed[0][0], excluded_node="no_such_node")
+
+    table_names, calls = connection.introspection.table_names, []
+
+    def not_migrated_at_first(*args):
+        calls.append(args)
+        return [] if len(calls) == 1 else table_names(*args)
+
+    monkeypatch.setattr(connection.introspection, "table_names", not_migrated_at_first)
+    assert [w.id for w in check_rule_table(databases=["default", "default"])] == ["core.W120"]
