@@ -35,6 +35,7 @@ from .types import AnyUser, Staff
 
 _Region = TypeVar("_Region", bound=Model)
 _Task = TypeVar("_Task", bound=Model)
+_TaskQuerySet = TypeVar("_TaskQuerySet", bound="QuerySet[Any]")
 
 VIEW_CODENAMES = {"view_county_cases": "county", "view_township_cases": "township", "view_village_cases": "village"}
 
@@ -385,7 +386,7 @@ def claimable_q(user: Staff) -> Q:
     return Q(pk__in=first.union(*rest, all=True))
 
 
-def exclude_separated(queryset: QuerySet[_Task], flow_classes: Any, user: Staff) -> QuerySet[_Task]:
+def exclude_separated(queryset: _TaskQuerySet, flow_classes: Any, user: Staff) -> _TaskQuerySet:
     """``queryset.exclude(separation.excluded_tasks_q(flow_classes, user))``, the same rows,
     with each of the rule's alternatives excluded on its own: ``NOT (a OR b OR …)`` as
     ``NOT a AND NOT b AND …``. Negated together, the alternatives were one filter the planner
