@@ -234,6 +234,17 @@ def _templates_drop(config) -> None:
     listed.unlink()
 
 
+# The test this process runs after each test (None after its last): set by the hook below, read
+# by ``tests/e2e/conftest.py new_page``, which keeps its browser open for a next browser test.
+NEXT_ITEM = pytest.StashKey()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.stash[NEXT_ITEM] = nextitem
+    return (yield)
+
+
 def pytest_sessionfinish(session):
     if session.config.pluginmanager.hasplugin("dsession"):  # the controller of an xdist run
         _templates_drop(session.config)

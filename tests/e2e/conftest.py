@@ -46,33 +46,86 @@ def close_main_thread_connections() -> None:
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture
-def new_page(live_server, monkeypatch, tmp_path, settings):
-    """``new_page(viewport)`` opens a page in a fresh browser context (own cookies) of one
-    Debian chromium shared by the test; ``page.base_url`` is the live server."""
-    from playwright.sync_api import sync_playwright
+class _SharedBrowser:
+    """One chromium for a run of consecutive browser tests on this process (an xdist worker
+    runs a browser group's tests one after another): launching Playwright's driver and
+    chromium cost ~1.5 s of CPU (~4 s of wall at a load of 7) per test. Each test still gets
+    fresh browser contexts (own cookies, storage, downloads), closed at its end.
 
+    While Playwright's sync API is running, its asyncio loop counts as running in this thread,
+    so Django refuses ORM calls (``SynchronousOnlyOperation``) unless
+    ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set, and another ``sync_playwright()`` refuses to start:
+    the browser is therefore closed as soon as the next test of this process does not use
+    ``new_page`` (or there is none), and the variable is set exactly while it is open."""
+
+    def __init__(self):
+        self.playwright = self.browser = None
+        self.env_before: str | None = None
+
+    def get(self):
+        if self.browser is not None and not self.browser.is_connected():
+            self.close()  # chromium died in an earlier test: start afresh
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self.env_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self.browser
+
+    def close(self):
+        try:
+            if self.browser is not None:
+                self.browser.close()
+        finally:
+            self.browser = None
+            if self.playwright is not None:
+                self.playwright.stop()
+                self.playwright = None
+            if self.env_before is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = self.env_before
+
+
+_SHARED_BROWSER = _SharedBrowser()
+
+
+def _next_test_uses_browser(request) -> bool:
+    from tests.conftest import NEXT_ITEM
+
+    nextitem = request.node.stash.get(NEXT_ITEM, None)
+    return nextitem is not None and "new_page" in getattr(nextitem, "fixturenames", ())
+
+
+@pytest.fixture
+def new_page(request, live_server, tmp_path, settings):
+    """``new_page(viewport)`` opens a page in a fresh browser context (own cookies) of one
+    Debian chromium, shared by consecutive browser tests (``_SharedBrowser``);
+    ``page.base_url`` is the live server."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test makes between page actions are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path / "media"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        contexts = []
+    # Playwright's sync API runs an event loop in this thread (DJANGO_ALLOW_ASYNC_UNSAFE is set
+    # while it runs); the ORM calls the test makes between page actions are plain synchronous code.
+    browser = _SHARED_BROWSER.get()
+    contexts = []
 
-        def open_page(viewport=DESKTOP):
-            context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
-            context.set_default_timeout(ACTION_TIMEOUT_MS)
-            contexts.append(context)
-            page = context.new_page()
-            page.base_url = live_server.url
-            return page
+    def open_page(viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = live_server.url
+        return page
 
-        yield open_page
+    yield open_page
+    try:
         for context in contexts:
             context.close()
-        browser.close()
-    close_main_thread_connections()
+    finally:
+        if not _next_test_uses_browser(request):
+            _SHARED_BROWSER.close()
+        close_main_thread_connections()

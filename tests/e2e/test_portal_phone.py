@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.dibao.conftest import accept, do, home_visit, sign_all
-from tests.e2e.conftest import ACTION_TIMEOUT_MS
+from tests.e2e.conftest import PHONE, new_page  # noqa: F401 - fixture
 from tests.factories import make_id_number
 from workflows.dibao import services as dibao_services
 from workflows.dibao.models import DibaoProcess
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PDF = b"%PDF-1.4\n% e2e upload\n"
 
@@ -30,23 +28,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(live_server, monkeypatch, tmp_path, settings):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test makes between page actions are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.MEDIA_ROOT = tmp_path / "media"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", accept_downloads=True)
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        page = context.new_page()
-        page.base_url = live_server.url
-        yield page
-        context.close()
-        browser.close()
+def page(new_page):  # noqa: F811 - fixture
+    """A page of the browser shared by consecutive browser tests (``tests/e2e/conftest.py``)."""
+    return new_page(PHONE)
 
 
 def shot(page, name):

@@ -12,12 +12,10 @@ from django.conf import settings
 from viewflow.workflow.status import STATUS
 
 from tests.dibao.conftest import file_case
-from tests.e2e.conftest import ACTION_TIMEOUT_MS
+from tests.e2e.conftest import DESKTOP, new_page  # noqa: F401 - fixture
 from workflows.workspace.indexing import refresh_case_index
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 pytestmark = [
@@ -27,21 +25,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(live_server, monkeypatch, tmp_path, settings):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.MEDIA_ROOT = tmp_path / "media"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        page = context.new_page()
-        page.base_url = live_server.url
-        yield page
-        context.close()
-        browser.close()
+def browser_page(new_page):  # noqa: F811 - fixture
+    """A page of the browser shared by consecutive browser tests (``tests/e2e/conftest.py``)."""
+    return new_page(DESKTOP)
 
 
 def shot(page, name):
