@@ -21,11 +21,11 @@ from workflows.core.models import AuditEvent
 pytestmark = pytest.mark.browser
 
 
-def app_code(secret_text: str, *, steps_ahead: int = 0) -> str:
-    """What an authenticator app shows for the base32 secret typed in by hand (RFC 6238)."""
+def app_code(secret_text: str) -> str:
+    """What an authenticator app shows now for the base32 secret typed in by hand (RFC 6238)."""
     key = base64.b32decode(secret_text.replace(" ", ""))
     totp = TOTP(key, step=30, t0=0, digits=6)
-    totp.time = time.time() + 30 * steps_ahead
+    totp.time = time.time()
     return f"{totp.token():06d}"
 
 
