@@ -510,6 +510,17 @@ def recheck(target: str, *, only: list[str] | None = None) -> dict[str, str]:
         alive = [n for n in alive if n in only] + [n for n in only if n in found and n not in alive]
     if on_postgres() and alive:
         build_postgres_test_db(where)
+    if alive and new_tests:
+        # The tests must pass on the code as it is (no mutant active) in the scratch copy, or
+        # every mutant below would count as killed: a reused test database left without
+        # its post_migrate rows (the separation rule table emptied by a test that ran on the
+        # shared file) once made every recheck a false kill.
+        baseline = _verdict(where, "none (the code as it is)", new_tests, suite_timeout())
+        if baseline != "survived":
+            raise SystemExit(
+                f"{target}: the tests fail with no mutant active ({baseline}); rebuild "
+                f"{where / 'test-db.sqlite3'} (delete it) or fix the tests, then --recheck again"
+            )
     verdicts: dict[str, str] = {}
     for name in alive:
         status = "killed at the per-test limit" if found[name] == "killed" and name in hung else found[name]
