@@ -160,6 +160,24 @@ def test_a_repeated_finish_signal_keeps_the_first_record(region, case_worker_a, 
     assert list(rows) == [(approver_a.pk, "review", "approved")]
 
 
+def test_a_finish_signal_for_an_unclaimed_task_records_nobody(region, case_worker_a, approver_a):
+    """domain.md §1: only who finished a human task is recorded; a finish signal for a task
+    nobody holds (no owner, even with a principal named in its data) records no actor, no
+    "on behalf of" event, and does not fail."""
+    from viewflow.workflow.signals import task_finished
+
+    from workflows.core.driving import open_tasks
+    from workflows.core.models import AuditEvent, CaseActorRecord
+
+    process = open_case(case_worker_a, region.village_a)
+    task = open_tasks(process, SkeletonFlow.review).get()
+    task.data = {**(task.data or {}), "on_behalf_of": approver_a.pk}
+    assert task.owner_id is None
+    task_finished.send(sender=SkeletonFlow, process=process, task=task)
+    assert not CaseActorRecord.objects.filter(task_id=task.pk).exists()
+    assert not AuditEvent.objects.filter(action="case.on_behalf").exists()
+
+
 def test_a_deputys_action_counts_for_the_principal_too(region, case_worker_a, approver_a, deputy_a2):
     """domain.md §1 (代理审批): a review the deputy finished on the principal's behalf is
     recorded with both, and the sampling draw's look-up (MSL 20) names both for that
