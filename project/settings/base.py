@@ -118,7 +118,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
+# (.get: an empty DATABASE_URL has no engine; production then refuses to start, naming it)
+on_postgres = DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql"
+if on_postgres and not env.bool("DATABASE_JIT", default=False):
     # No JIT compilation of statements: ours are short, and PostgreSQL compiles any plan it
     # estimates above jit_above_cost. A fresh table's row estimates make small joins look
     # huge: the new-task notification's holder query ran in 0.4 ms and spent 31 ms
