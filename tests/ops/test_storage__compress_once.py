@@ -37,7 +37,9 @@ def test_twins_are_compressed_once_and_get_the_same_files(tmp_path, monkeypatch)
     paths = _tree(tmp_path / "out")
     calls: list[int] = []
     real = Compressor.compress_brotli
-    monkeypatch.setattr(ContentOnceCompressor, "compress_brotli", staticmethod(lambda d: calls.append(len(d)) or real(d)))
+    monkeypatch.setattr(
+        ContentOnceCompressor, "compress_brotli", staticmethod(lambda d: calls.append(len(d)) or real(d))
+    )
     compressor = ContentOnceCompressor(quiet=True)
     with ThreadPoolExecutor(4) as pool:  # whitenoise compresses in threads: twins may race
         written = [name for names in pool.map(compressor.compress, paths) for name in names]
