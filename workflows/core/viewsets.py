@@ -20,6 +20,7 @@ from viewflow.workflow.flow.views import list as list_views
 from viewflow.workflow.flow.views.detail import DetailProcessView
 
 from .cases import case_scope_q
+from .pagination import LimitFirstPaginator
 from .scope import user_scope, where_compiled_once
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class ScopedTaskListView(dashboard.DashboardTaskListView):
 
 
 class ScopedInboxView(list_views.FlowInboxListView):
+    paginator_class = LimitFirstPaginator
+
     @viewprop
     def queryset(self) -> QuerySet[Task]:
         manager = self.flow_class.task_class._default_manager
@@ -84,6 +87,8 @@ class ScopedInboxView(list_views.FlowInboxListView):
 
 
 class ScopedQueueView(list_views.FlowQueueListView):
+    paginator_class = LimitFirstPaginator
+
     @viewprop
     def queryset(self) -> QuerySet[Task]:
         # viewflow's own queryset (``user_queue(user, flow_class)``) tests permissions with a
@@ -96,6 +101,8 @@ class ScopedQueueView(list_views.FlowQueueListView):
 
 
 class ScopedArchiveView(list_views.FlowArchiveListView):
+    paginator_class = LimitFirstPaginator
+
     @viewprop
     def queryset(self) -> QuerySet[Task]:
         return _scope_tasks(self, super().queryset)
