@@ -119,11 +119,10 @@ def test_a_rolled_back_step_notifies_nobody(
     """The step that made the new task rolled back (here its savepoint): nobody is told of a
     task that never existed, although the commit of the enclosing transaction comes."""
     process = _visited(region, case_worker_a, case_worker_a2, fake_finance_check)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _propose(process, case_worker_a)
-            assert d.task_of(process, "sign_handler")  # made, then undone
-            raise RuntimeError("the request failed after the step")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        _propose(process, case_worker_a)
+        assert d.task_of(process, "sign_handler")  # made, then undone
+        raise RuntimeError("the request failed after the step")
     assert not Notification.objects.filter(kind=Notification.Kind.NEW_TASK).exists()
     assert not open_tasks(process, process.flow_class.sign_handler).exists()
 
