@@ -9,6 +9,8 @@ region isolation and separation of duties, MSL 20 for declared relatives).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -141,3 +143,44 @@ def test_a_newly_declared_relative_excludes_at_once(region, case_worker_a, case_
         assert not node.can_assign(case_worker_a2, task)
         assert node.is_separated(case_worker_a2, task)
         assert node.can_assign(case_worker_a, task)  # the rule excludes the relative, not everyone
+
+
+def _case_reads(queries) -> list[str]:
+    table = SkeletonProcess._meta.db_table
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and re.search(rf'FROM "({table}|viewflow_process)"', q["sql"])
+    ]
+
+
+def test_a_handle_run_reads_the_case_once_and_records_on_that_instance(region, case_worker_a, approver_a):
+    """viewflow's Handle run re-reads its task under the case lock: the case is read once, by
+    the lock, and the activation (and what it records) works on that instance; the recorded
+    receipt is in the database afterwards (issue 19 item 3)."""
+    process = open_case(case_worker_a, region.village_a)
+    complete_task(open_tasks(process, SkeletonFlow.review).get(), user=approver_a, perform=_review(approver_a))
+    # its job waits for a commit; loaded as the job loads it, with the case it names the lock by
+    handle = open_tasks(process, SkeletonFlow.registry_receipt).select_related("process").get()
+    with CaptureQueriesContext(connection) as ctx:
+        SkeletonFlow.registry_receipt.run(handle, receipt="R-1")
+    assert len(_case_reads(ctx.captured_queries)) == 1
+    assert type(handle.process) is SkeletonProcess and handle.process.receipt == "R-1"
+    stored = SkeletonProcess.objects.get(pk=process.pk)
+    assert stored.receipt == "R-1" and stored.status == STATUS.DONE
+
+
+def test_outside_the_lock_a_refreshed_task_reads_its_case_afresh(region, case_worker_a, approver_a):
+    """Without the case lock nothing is kept: a refreshed task reads the case as committed,
+    not an instance some earlier lock read."""
+    process = open_case(case_worker_a, region.village_a)
+    task = open_tasks(process, SkeletonFlow.review).get()
+    with transaction.atomic(), SkeletonFlow.lock(process.pk):
+        task.refresh_from_db()
+        locked = task.process
+    SkeletonProcess.objects.filter(pk=process.pk).update(summary="改过")
+    task.refresh_from_db()
+    with CaptureQueriesContext(connection) as ctx:
+        fresh = task.process.coerced
+    assert fresh is not locked and fresh.summary == "改过"
+    assert len(_case_reads(ctx.captured_queries)) == 2  # viewflow's own: the base row, then the programme's

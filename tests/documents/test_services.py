@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.documents.conftest import FAKE_PDF
 from workflows.core.audit import verify_chain
@@ -45,6 +47,44 @@ def test_issue_renders_with_the_verification_url_and_stores_the_file(case_a, cas
     assert document.holder_masked == "张*丰"
     assert "张三丰" not in str(CaseDocument.objects.filter(pk=document.pk).values().get())
     assert document.created_by == case_worker_a
+
+
+def _case_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if re.search(r'FROM "(viewflow_process|skeleton_\w+|core_township)"', q["sql"])]
+
+
+def test_issue_with_the_callers_case_records_the_same_snapshot_without_reading_the_case(case_a, case_worker_a):
+    """Given the caller's own instance of the case (its service's or renderer's), the document
+    records the same case number and township and reads neither the case nor, when the
+    instance came with it, the township (issue 19: three reads per document before)."""
+    case = SkeletonFlow.process_class.objects.select_related("township").get(pk=case_a.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        document = services.document_issue(
+            process_id=case_a.pk, kind=CaseDocument.Kind.REFUSAL_LETTER, filename="决定书.pdf",
+            render=lambda url: FAKE_PDF, actor=case_worker_a, applicant_name="张三丰", case=case,
+        )  # fmt: skip
+    assert (document.case_number, document.township_name) == (case_a.case_number, "青山镇")
+    assert _case_reads(ctx.captured_queries) == []
+
+
+def test_issue_without_the_case_or_with_another_reads_it(region, case_a, case_worker_a):
+    """Without an instance, or with one of another case, the case is read: the snapshot is
+    always the case the document belongs to."""
+    other = start_case(
+        SkeletonFlow.start,
+        user=case_worker_a,
+        perform=lambda p: skeleton_services.case_open(
+            process=p, village=region.village_a, summary="另一件", actor=case_worker_a
+        ),
+    )
+    for kwargs in ({}, {"case": other}):
+        with CaptureQueriesContext(connection) as ctx:
+            document = services.document_issue(
+                process_id=case_a.pk, kind=CaseDocument.Kind.REFUSAL_LETTER, filename="决定书.pdf",
+                render=lambda url: FAKE_PDF, actor=case_worker_a, applicant_name="张三丰", **kwargs,
+            )  # fmt: skip
+        assert (document.case_number, document.township_name) == (case_a.case_number, "青山镇")
+        assert _case_reads(ctx.captured_queries), kwargs
 
 
 def test_verification_url_uses_public_base_url(case_a, case_worker_a, settings):

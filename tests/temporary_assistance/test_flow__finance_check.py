@@ -59,7 +59,10 @@ def test_spending_shock_waits_for_check_then_routes_by_tier(
     check = SimpleNamespace(pk=77, case_number="", case_ref=f"temporary_assistance:{process.pk}", outcome="eligible")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert on_finance_check_finished(check=check)
-    assert len(callbacks) == 1
+    # the job; then, registered as the job's step commits, the new approval task's queue
+    # notification (workspace.notifications: after the commit)
+    assert len(callbacks) == 2
+    assert callbacks[1].__qualname__.startswith("_on_task_saved")
     process = TemporaryAssistanceProcess.objects.get(pk=process.pk)
     assert process.finance_check_ref == "77" and process.finance_check_outcome == "eligible"
     assert open_tasks(process, F.township_approve).exists()

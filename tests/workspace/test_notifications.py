@@ -6,14 +6,29 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from tests.dibao import conftest as d
 from tests.workspace.test_task_actions import _at_section_chief, _overdue, _proposed
-from workflows.core.driving import assign_task
+from workflows.core.driving import assign_task, open_tasks
 from workflows.core.task_actions import task_transfer
 from workflows.dibao import services as dibao_services
 from workflows.workspace import services as ws
 from workflows.workspace.models import Notification, NotificationSettings
+
+
+def _visited(region, worker, worker2, fake_finance_check):
+    """A dibao case past its home visit: the proposal is next (``_proposed`` without its last step)."""
+    process = d.accept(d.file_case(worker, region.village_a), worker)
+    process = fake_finance_check.finish(process)
+    process = d.home_visit(process, worker, worker, worker2)
+    Notification.objects.all().delete()  # those of the earlier steps' tasks
+    return process
+
+
+def _propose(process, worker):
+    """The refusal proposal, its after-commit callbacks left to the caller (``d.propose`` runs them)."""
+    return d.do(process, "propose", worker, dibao_services.dibao_propose, approve=False, note="不符合")
 
 
 @pytest.fixture
@@ -78,18 +93,56 @@ def test_new_task_in_the_queue_notifies_who_may_claim_it(
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     """A new signature task: the township's case workers (the node's role and region) are told;
-    not the approver (other role), not another township's worker."""
-    process = _proposed(region, case_worker_a, case_worker_a2, fake_finance_check)
-    sign = d.task_of(process, "sign_handler")
+    not the approver (other role), not another township's worker. Told once the step commits."""
+    process = _visited(region, case_worker_a, case_worker_a2, fake_finance_check)
+    with django_capture_on_commit_callbacks(execute=True):
+        process = _propose(process, case_worker_a)
+        sign = d.task_of(process, "sign_handler")
+        assert not Notification.objects.filter(task_id=sign.pk).exists()  # nothing before the commit
     users = set(
         Notification.objects.filter(kind=Notification.Kind.NEW_TASK, task_id=sign.pk).values_list("user_id", flat=True)
     )
     assert users == {case_worker_a.pk, case_worker_a2.pk}
     # the approver's signature after it: the approvers, not the case workers
-    process = d.do(process, "sign_handler", case_worker_a, dibao_services.decision_sign, role="handler", opinion="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        process = d.do(
+            process, "sign_handler", case_worker_a, dibao_services.decision_sign, role="handler", opinion="同意"
+        )
     chief = d.task_of(process, "sign_section_chief")
     users = set(Notification.objects.filter(task_id=chief.pk).values_list("user_id", flat=True))
     assert users == {approver_a.pk}
+
+
+def test_a_rolled_back_step_notifies_nobody(
+    region, case_worker_a, case_worker_a2, fake_finance_check, django_capture_on_commit_callbacks
+):
+    """The step that made the new task rolled back (here its savepoint): nobody is told of a
+    task that never existed, although the commit of the enclosing transaction comes."""
+    process = _visited(region, case_worker_a, case_worker_a2, fake_finance_check)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        _propose(process, case_worker_a)
+        assert d.task_of(process, "sign_handler")  # made, then undone
+        raise RuntimeError("the request failed after the step")
+    assert not Notification.objects.filter(kind=Notification.Kind.NEW_TASK).exists()
+    assert not open_tasks(process, process.flow_class.sign_handler).exists()
+
+
+def test_a_failing_notification_never_reaches_the_step(
+    region, case_worker_a, case_worker_a2, fake_finance_check, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """The holder query failing after the commit is logged; the step stands, nobody is told."""
+    from workflows.workspace import notifications
+
+    def broken(task):
+        raise RuntimeError("holders unavailable")
+
+    monkeypatch.setattr(notifications, "queue_holders", broken)
+    process = _visited(region, case_worker_a, case_worker_a2, fake_finance_check)
+    with django_capture_on_commit_callbacks(execute=True):
+        process = _propose(process, case_worker_a)
+    sign = d.task_of(process, "sign_handler")
+    assert not Notification.objects.filter(kind=Notification.Kind.NEW_TASK).exists()
+    assert f"new-task notification for task {sign.pk} failed" in caplog.text
 
 
 def test_badge_list_and_mark_read(

@@ -23,9 +23,12 @@ def prepare_decision_letter(params: dict) -> Prepared:
     from .documents import render_decision_letter_pdf
     from .services.letters import decision_letter_data
 
-    data = decision_letter_data(_case(params["process_id"]))
+    case = _case(params["process_id"])
+    data = decision_letter_data(case)
     return Prepared(
-        render=lambda url: render_decision_letter_pdf(data, verification_url=url), applicant_name=data.applicant_name
+        render=lambda url: render_decision_letter_pdf(data, verification_url=url),
+        applicant_name=data.applicant_name,
+        case=case,
     )
 
 

@@ -31,6 +31,9 @@ def advance_after_finance_check(process_pk: int, check_id: int, outcome: str, re
             dibao_record_check(process=process, check_id=check_id, outcome=outcome, result=result)
             return "rechecked"
         return "skipped"  # already advanced (redelivery), or not waiting
+    # The case just read names the lock the run takes (no read of the base row for it); under
+    # the lock the run works on the lock's own instance (``CaseTask.refresh_from_db``).
+    task.process = process
     try:
         node.run(task, check_id=check_id, outcome=outcome, result=result)
     except TransitionNotAllowed:

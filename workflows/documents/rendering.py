@@ -20,12 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from viewflow.workflow.models import Process
 
 
 @dataclass(frozen=True)
 class Prepared:
     render: Callable[[str | None], bytes]
     applicant_name: str = ""
+    # The case instance ``prepare`` read, if it read one: the stored document's snapshot
+    # (case number, township) is taken from it instead of reading the case again.
+    case: Process | None = None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 the console in the demo), each channel with a per-user opt-out (``NotificationSettings``).
 
 Fed by the engine's signals (``workflows.core.task_actions``, sent after the action
-commits) and by task creation (in the task's transaction: a rolled-back step notifies
-nobody). E-mail always waits for the commit; a failing mail server never undoes an
+commits) and by task creation (after the task's transaction commits: a rolled-back step
+notifies nobody). E-mail always waits for the commit; a failing mail server never undoes an
 action (``fail_silently``, robust callbacks).
 """
 
@@ -118,20 +118,28 @@ def queue_holders(task) -> list:
 
 
 def _on_task_saved(sender, instance, created=False, raw=False, **kwargs):
-    """A new human task waits in a queue: tell whoever may claim it, in the task's own
-    transaction (no after-commit callback of its own: flows count theirs). A task the
-    engine gives straight to someone (a send-back's or withdrawal's redo) is assigned
-    only after this runs; its queue is told too, and the message leads to a case where
-    the task is already taken — harmless, and cheaper than a check on every claim."""
+    """A new human task waits in a queue: tell whoever may claim it, once the task's
+    transaction commits (notifications are side effects: the house rule). A rolled-back
+    step, or a rolled-back savepoint the task was made in, notifies nobody (Django drops
+    the callback with it); the step pays no savepoint and no holder query inside its case
+    lock (issue 19). Who is told is decided as before: the queue's own rule, read after the
+    commit. A task the engine gives straight to someone (a send-back's or withdrawal's
+    redo) is assigned only after this runs; its queue is told too, and the message leads to
+    a case where the task is already taken — harmless, and cheaper than a check on every
+    claim."""
     if raw or not created or instance.flow_task_type != "HUMAN":
         return
     if instance.status != STATUS.NEW or instance.owner_id:
         return
+    transaction.on_commit(lambda: _notify_new_task(instance), robust=True)
+
+
+def _notify_new_task(task) -> None:
+    """After the commit: a failure here is logged and never reaches the flow."""
     try:
-        with transaction.atomic():  # a savepoint: a failure here never breaks the flow
-            notify(users=queue_holders(instance), kind=Notification.Kind.NEW_TASK, task=instance)
+        notify(users=queue_holders(task), kind=Notification.Kind.NEW_TASK, task=task)
     except Exception:
-        logger.exception("new-task notification for task %s failed", instance.pk)
+        logger.exception("new-task notification for task %s failed", task.pk)
 
 
 def _notify_overdue(process_id: int) -> None:

@@ -48,7 +48,7 @@ def _issue_document(
 
     doc = document_issue(
         process_id=process.pk, kind=kind, filename=filename, render=render, actor=actor,
-        applicant_name=_applicant_name(process),
+        applicant_name=_applicant_name(process), case=process,
     )  # fmt: skip
     return doc.pk
 
