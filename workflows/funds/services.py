@@ -11,9 +11,9 @@ Payments hold the fund's lock as briefly as they can (issue 19: 50 clients on on
 fund queue on that row, so its hold time is the throughput). ``fund_pay`` checks
 the permission and the amount first, unlocked, then on PostgreSQL takes the lock
 with the payment itself: one statement moves the balance only if it suffices
-(``UPDATE ... WHERE balance >= x``), appends the ledger row and locks the fund's
-audit chain head (in that order: fund row, then head); the audit event and the
-COMMIT follow. A caller may hold the fund's lock already (``lock_fund``): the
+(``UPDATE ... WHERE balance >= x``), appends the ledger row, locks the fund's
+audit chain head (in that order: fund row, then head) and writes the audit event,
+hashed in SQL; only the COMMIT follows. A caller may hold the fund's lock already (``lock_fund``): the
 statement then re-takes a lock the transaction owns.
 """
 
@@ -23,11 +23,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
-from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.access import holds
-from workflows.core.audit import audit_record, locked_head_column, note_locked_head, reading_locked_heads
+from workflows.core.audit import Blank, StatementEvent, audit_record, reading_locked_heads
 from workflows.core.models import Township
 from workflows.core.money import exact_positive_amount
 from workflows.core.types import Staff
@@ -158,49 +157,62 @@ def _insufficient(*, balance: Decimal, amount: Decimal) -> ValidationError:
 def _pay_in_one_statement(
     *, fund: ReserveFund, amount: Decimal, reason: str, actor: Staff, process_id: int | None, case_number: str
 ) -> FundEntry:
-    """PostgreSQL: what ``_append`` does for a payment, with the fund locked for two
-    statements and the COMMIT instead of five (issue 19).
+    """PostgreSQL: what ``_append`` does for a payment, with the fund locked for one
+    statement and the COMMIT, and no client round trip between them (issue 19).
 
     One statement takes the fund's row lock by moving the balance only if it suffices,
-    appends the ledger row with the new balance, and locks the fund's audit chain head to
-    read where the chain stands (evaluated for the returned row only, so after the fund
-    row, and not at all for a refusal); the audit event is buffered as usual and written
-    just before the COMMIT. When no row moved, the balance is read under the lock for the
-    message; a credit committed meanwhile may have made the payment possible after all, so
-    it is tried once more under the lock rather than refused on a balance that no longer
-    holds.
+    appends the ledger row with the new balance, and writes the payment's audit event:
+    it locks the fund's chain head (joined to the moved row, so after it, and not at all
+    for a refusal), computes the event's hash from the head in SQL around the canonical
+    text built here beforehand (``audit.StatementEvent``), moves the head and inserts the
+    event. So nothing of the payment is left for the COMMIT. When no row moved, the
+    balance is read under the lock for the message; a credit committed meanwhile may have
+    made the payment possible after all, so it is tried once more under the lock rather
+    than refused on a balance that no longer holds.
     """
     connection = connections[router.db_for_write(ReserveFund)]
     quote = connection.ops.quote_name
-    chain = f"fund:{fund.pk}"
     entry = FundEntry(
         fund_id=fund.pk, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
         process_id=process_id, case_number=case_number,
+    )  # fmt: skip
+    # The event's values that the statement makes: the ledger row's id and the balance
+    # before and after, whose JSON is an integer and an amount with two decimals.
+    entry_id, before, after = Blank("entry"), Blank("balance_before"), Blank("balance_after")
+    event = StatementEvent(
+        action=f"fund.{FundEntry.Kind.PAYMENT}", target=fund, actor=actor, chain=f"fund:{fund.pk}",
+        changes={"balance": [before, after]}, data={"entry": entry_id, "amount": -amount, "process_id": process_id},
+        blanks={
+            entry_id: "entry.id::text",
+            before: "to_json(round(paid.balance_before, 2)::text)::text",
+            after: f"to_json(round(paid.{quote('balance')}, 2)::text)::text",
+        },
     )  # fmt: skip
     # The ledger row's own values, cast to their columns' types (NULL included); its fund and
     # balance_after come from the moved fund row.
     given = [f for f in FundEntry._meta.concrete_fields if f.attname not in ("id", "fund_id", "balance_after")]
     casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in given)
     columns = [f.attname for f in ReserveFund._meta.concrete_fields]
-    holder = FundEntry.objects.none().query
-    head_sql, head_params = (
-        locked_head_column(Value(chain))
-        .resolve_expression(holder)
-        .as_sql(holder.get_compiler(connection=connection), connection)
-    )
     funds_table, entries_table = quote(ReserveFund._meta.db_table), quote(FundEntry._meta.db_table)
     balance = quote("balance")
+    audit_sql, audit_params = event.ctes("entry, paid")
     sql = (
         f"WITH paid AS (UPDATE {funds_table} SET {balance} = {balance} - %s "  # noqa: S608 - names from the models, values as parameters
-        f"WHERE id = %s AND {balance} >= %s RETURNING {', '.join(quote(c) for c in columns)}), "
+        f"WHERE id = %s AND {balance} >= %s RETURNING {', '.join(quote(c) for c in columns)}, "
+        f"{balance} + %s AS balance_before), "
         f"entry AS (INSERT INTO {entries_table} (fund_id, balance_after, {', '.join(quote(str(f.column)) for f in given)}) "
-        f"SELECT id, {balance}, {casts} FROM paid RETURNING id) "
-        f"SELECT entry.id, {head_sql}, paid.* FROM entry, paid"
+        f"SELECT id, {balance}, {casts} FROM paid RETURNING id), {audit_sql} "
+        f"SELECT entry.id, {', '.join(f'paid.{quote(c)}' for c in columns)}, {', '.join(event.COLUMNS)} "
+        "FROM entry CROSS JOIN paid LEFT JOIN audit_event ON true"
     )
-    params = [amount, fund.pk, amount, *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in given)]
+    params = [
+        amount, fund.pk, amount, amount, *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in given),
+        *audit_params,
+    ]  # fmt: skip
     for attempt in range(2):
+        # Other chains' events held back by this transaction stay held back for the COMMIT.
         with reading_locked_heads(), connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *head_params])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
             if row is None:
                 cursor.execute(f"SELECT {balance} FROM {funds_table} WHERE id = %s FOR UPDATE", [fund.pk])  # noqa: S608 - as above
@@ -209,18 +221,13 @@ def _pay_in_one_statement(
             break
         if found < amount or attempt:
             raise _insufficient(balance=found, amount=amount)
-    entry.pk, head, *values = row
-    note_locked_head(chain, head)
+    entry.pk, *values = row[: 1 + len(columns)]
     entry.fund = ReserveFund.from_db(connection.alias, columns, values)
     entry.balance_after = entry.fund.balance
     entry._state.adding, entry._state.db = False, connection.alias
-    audit_record(
-        action=f"fund.{FundEntry.Kind.PAYMENT}",
-        target=entry.fund,
-        actor=actor,
-        chain=chain,
-        changes={"balance": [entry.fund.balance + amount, entry.fund.balance]},
-        data={"entry": entry.pk, "amount": entry.amount, "process_id": process_id},
+    event.written(
+        row[1 + len(columns) :],
+        {entry_id: entry.pk, before: entry.fund.balance + amount, after: entry.fund.balance},
     )
     return entry
 
