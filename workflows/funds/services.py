@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.access import holds
@@ -47,7 +48,17 @@ ERR_FUND_CHAIN_MISMATCH = _("备用金 %(fund)s 的余额 %(balance)s 元与台�
 
 def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
     """The fund row, locked until the end of the caller's transaction (SELECT ... FOR UPDATE)."""
-    fund = ReserveFund.objects.select_for_update().filter(township=township, budget_year=budget_year).first()
+    return _fund_of(ReserveFund.objects.select_for_update(), township=township, budget_year=budget_year)
+
+
+def find_fund(*, township: Township, budget_year: int) -> ReserveFund:
+    """The fund row, not locked: for a payment, which ``fund_pay`` locks itself as late as it
+    can (issue 19: a lock taken here would be held across everything the caller does next)."""
+    return _fund_of(ReserveFund.objects.all(), township=township, budget_year=budget_year)
+
+
+def _fund_of(funds: QuerySet[ReserveFund], *, township: Township, budget_year: int) -> ReserveFund:
+    fund = funds.filter(township=township, budget_year=budget_year).first()
     if fund is None:
         raise ValidationError(ERR_NO_FUND % {"township": township, "year": budget_year}, code="no_fund")
     return fund
