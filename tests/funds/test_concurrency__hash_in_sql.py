@@ -80,29 +80,42 @@ def test_50_concurrent_payments_hashed_in_the_statement_verify(region, county_of
     assert afters == [Decimal("100.00") * (FUNDED - n) for n in range(1, FUNDED + 1)]
 
 
+def _pay_and_capture(fund, actor, amount):
+    with CaptureQueriesContext(connection) as queries:
+        entry = services.fund_pay(fund=fund, amount=Decimal(amount), reason="救助", actor=actor)
+    statements = [q["sql"] for q in queries.captured_queries]
+    locking = [n for n, sql in enumerate(statements) if sql.startswith("WITH paid AS (UPDATE")]
+    assert len(locking) == 1
+    assert 'INSERT INTO "core_auditevent"' in statements[locking[0]]
+    assert 'UPDATE "core_auditchainhead"' in statements[locking[0]]
+    return entry, statements[locking[0] + 1 :]
+
+
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_fund_is_locked_for_one_statement_and_the_commit(region, county_officer, approver_a):
+def test_the_fund_is_locked_for_one_statement_and_no_more(region, county_officer, approver_a):
     """Issue 19: the statement that takes the fund's lock (``UPDATE ... WHERE balance >= x``)
-    also writes the ledger row, the audit event and the chain head, and is the payment's
-    last statement: nothing runs between it and the COMMIT (the commit-time audit write has
-    nothing left). The event is in the database after the commit, hashed as Python would."""
+    also writes the ledger row, the audit event and the chain head, so nothing is left for
+    the commit. Called outside a transaction, that statement is the payment's last and its
+    own transaction (autocommit: no COMMIT follows it from this client); inside the caller's
+    transaction, the caller's COMMIT is all that follows. Each event is in the database
+    afterwards, hashed as Python would."""
     fund = services.fund_allocate(
         township=region.township_a, budget_year=timezone.localdate().year, amount=Decimal("500.00"),
         reason="拨付", actor=county_officer,
     ).fund  # fmt: skip
-    with CaptureQueriesContext(connection) as queries:
-        entry = services.fund_pay(fund=fund, amount=Decimal("123.45"), reason="救助", actor=approver_a)
-    statements = [q["sql"] for q in queries.captured_queries]
-    locking = [n for n, sql in enumerate(statements) if sql.startswith("WITH paid AS (UPDATE")]
-    assert len(locking) == 1
-    assert statements[locking[0] + 1 :] == ["COMMIT"]
-    assert 'INSERT INTO "core_auditevent"' in statements[locking[0]]
-    assert 'UPDATE "core_auditchainhead"' in statements[locking[0]]
-    (event,) = [e for e in _events(fund) if e.action == "fund.payment"]
-    assert event.data == {"entry": entry.pk, "amount": "-123.45", "process_id": None}
-    assert event.changes == {"balance": ["500.00", "376.55"]}
-    assert event.actor_id == approver_a.pk and event.target_id == str(fund.pk)
+    entry, after = _pay_and_capture(fund, approver_a, "123.45")
+    assert after == []
+    with transaction.atomic():
+        second, after = _pay_and_capture(fund, approver_a, "0.55")
+    assert after == []  # the COMMIT comes with the caller's block, once it ends
+    events = [e for e in _events(fund) if e.action == "fund.payment"]
+    assert [e.data for e in events] == [
+        {"entry": entry.pk, "amount": "-123.45", "process_id": None},
+        {"entry": second.pk, "amount": "-0.55", "process_id": None},
+    ]
+    assert [e.changes for e in events] == [{"balance": ["500.00", "376.55"]}, {"balance": ["376.55", "376.00"]}]
+    assert {(e.actor_id, e.target_id) for e in events} == {(approver_a.pk, str(fund.pk))}
     _assert_events_match_the_ledger(fund)
 
 
@@ -144,10 +157,10 @@ def test_events_of_the_fund_chain_before_and_after_a_payment_in_one_transaction_
 
 @pytest.mark.django_db
 def test_a_payment_from_a_fund_whose_chain_has_no_head_yet_starts_the_chain(region, approver_a):
-    """A fund made without ``fund_allocate`` (no opening event, so no chain head): the
-    statement finds no head and writes no event, and the payment's event is recorded the
-    usual way as the chain's first (seq 1, empty prev_hash), which verifies. Its ledger row
-    and balance are booked once."""
+    """A fund made without ``fund_allocate`` (no opening event, so no chain head): on
+    PostgreSQL the payment's statement requires the head and changes nothing, the head is
+    created and the statement runs again; the payment's event is the chain's first (seq 1,
+    empty prev_hash), which verifies. Its ledger row and balance are booked once."""
     fund = ReserveFund.objects.create(township=region.township_a, budget_year=2031, balance=Decimal("80.00"))
     entry = services.fund_pay(fund=fund, amount=Decimal("30.00"), reason="救助", actor=approver_a)
     (event,) = _events(fund)

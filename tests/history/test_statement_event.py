@@ -127,7 +127,7 @@ def test_the_database_hash_of_awkward_text_verifies():
 @pytest.mark.django_db(transaction=True)
 def test_a_statement_on_an_empty_source_writes_no_event_and_locks_no_head():
     """The negative: when the change's rows are empty (a refused payment), the statement
-    neither writes the event nor moves the head."""
+    neither writes the event nor moves the head, and nothing is taken for written."""
     county = factories.CountyFactory(code="990179", name="空语句县")
     chain = f"core.county:{county.pk}"
     with transaction.atomic():
@@ -136,6 +136,9 @@ def test_a_statement_on_an_empty_source_writes_no_event_and_locks_no_head():
         event = StatementEvent(
             action="test.step", target=county, actor=None, chain=chain, changes={}, data={}, blanks={}
         )
-        assert _run(event, "(SELECT 1 WHERE false) AS src") == (None, None, None, None)
+        returned = _run(event, "(SELECT 1 WHERE false) AS src")
+        assert returned == (None, None, None, None)
+        with pytest.raises(RuntimeError, match="no audit event written"):
+            event.written(returned, {})
     assert AuditChainHead.objects.get(chain=chain).seq == 1
     assert AuditEvent.objects.filter(chain=chain).count() == 1

@@ -124,7 +124,6 @@ def fund_replenish(*, township: Township, budget_year: int, amount: Decimal, rea
     )
 
 
-@transaction.atomic
 def fund_pay(
     *,
     fund: ReserveFund,
@@ -141,6 +140,10 @@ def fund_pay(
     stale ``fund`` object cannot cause an overdraft). A caller that locked the fund
     already (``lock_fund``, in the same transaction) keeps its lock order. A refused
     payment writes nothing: no ledger row, no audit event, the balance unchanged.
+
+    Atomic: in the caller's transaction, else in its own. On PostgreSQL called outside a
+    transaction, the payment is one statement, which commits on its own (autocommit), as
+    the bare ``UPDATE`` does: the fund is then locked only while the server runs it.
     """
     if not holds(actor, "act_approver", township=fund.township_id):
         raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
@@ -149,13 +152,14 @@ def fund_pay(
         return _pay_in_one_statement(
             fund=fund, amount=amount, reason=reason, actor=actor, process_id=process_id, case_number=case_number
         )
-    fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
-    if fund.balance - amount < 0:
-        raise _insufficient(balance=fund.balance, amount=amount)
-    return _append(
-        fund=fund, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
-        process_id=process_id, case_number=case_number,
-    )  # fmt: skip
+    with transaction.atomic(using=router.db_for_write(ReserveFund)):
+        fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
+        if fund.balance - amount < 0:
+            raise _insufficient(balance=fund.balance, amount=amount)
+        return _append(
+            fund=fund, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
+            process_id=process_id, case_number=case_number,
+        )  # fmt: skip
 
 
 def _insufficient(*, balance: Decimal, amount: Decimal) -> ValidationError:
@@ -168,18 +172,24 @@ def _insufficient(*, balance: Decimal, amount: Decimal) -> ValidationError:
 def _pay_in_one_statement(
     *, fund: ReserveFund, amount: Decimal, reason: str, actor: Staff, process_id: int | None, case_number: str
 ) -> FundEntry:
-    """PostgreSQL: what ``_append`` does for a payment, with the fund locked for one
-    statement and the COMMIT, and no client round trip between them (issue 19).
+    """PostgreSQL: what ``_append`` does for a payment, as one statement (issue 19).
 
-    One statement takes the fund's row lock by moving the balance only if it suffices,
+    The statement takes the fund's row lock by moving the balance only if it suffices,
     appends the ledger row with the new balance, and writes the payment's audit event:
     it locks the fund's chain head (joined to the moved row, so after it, and not at all
     for a refusal), computes the event's hash from the head in SQL around the canonical
     text built here beforehand (``audit.StatementEvent``), moves the head and inserts the
-    event. So nothing of the payment is left for the COMMIT. When no row moved, the
-    balance is read under the lock for the message; a credit committed meanwhile may have
-    made the payment possible after all, so it is tried once more under the lock rather
-    than refused on a balance that no longer holds.
+    event. Nothing of the payment is left for the COMMIT: inside the caller's transaction
+    the fund stays locked until that commits; outside one (autocommit) the statement is its
+    own transaction, which the server commits without a round trip to this client while
+    the fund is locked, as it does the bare ``UPDATE``.
+
+    When no row moved, the balance is read under the lock for the message; a credit
+    committed meanwhile may have made the payment possible after all, so it is tried once
+    more under the lock rather than refused on a balance that no longer holds. The
+    statement also requires the fund's chain head: a fund never opened by
+    ``fund_allocate`` has none, so its first payment creates it (after the fund's lock,
+    inside a transaction) and runs again.
     """
     connection = connections[router.db_for_write(ReserveFund)]
     quote = connection.ops.quote_name
@@ -207,9 +217,10 @@ def _pay_in_one_statement(
     funds_table, entries_table = quote(ReserveFund._meta.db_table), quote(FundEntry._meta.db_table)
     balance = quote("balance")
     audit_sql, audit_params = event.ctes("entry, paid")
+    has_head, has_head_params = event.head_exists()
     sql = (
         f"WITH paid AS (UPDATE {funds_table} SET {balance} = {balance} - %s "  # noqa: S608 - names from the models, values as parameters
-        f"WHERE id = %s AND {balance} >= %s RETURNING {', '.join(quote(c) for c in columns)}, "
+        f"WHERE id = %s AND {balance} >= %s AND {has_head} RETURNING {', '.join(quote(c) for c in columns)}, "
         f"{balance} + %s AS balance_before), "
         f"entry AS (INSERT INTO {entries_table} (fund_id, balance_after, {', '.join(quote(str(f.column)) for f in given)}) "
         f"SELECT id, {balance}, {casts} FROM paid RETURNING id), {audit_sql} "
@@ -217,21 +228,29 @@ def _pay_in_one_statement(
         "FROM entry CROSS JOIN paid LEFT JOIN audit_event ON true"
     )
     params = [
-        amount, fund.pk, amount, amount, *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in given),
-        *audit_params,
+        amount, fund.pk, amount, *has_head_params, amount,
+        *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in given), *audit_params,
     ]  # fmt: skip
-    for attempt in range(2):
+    retried = False
+    while True:
         # Other chains' events held back by this transaction stay held back for the COMMIT.
         with reading_locked_heads(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
             if row is None:
-                cursor.execute(f"SELECT {balance} FROM {funds_table} WHERE id = %s FOR UPDATE", [fund.pk])  # noqa: S608 - as above
-                (found,) = cursor.fetchone()
+                cursor.execute(
+                    f"SELECT {balance}, {has_head} FROM {funds_table} WHERE id = %s FOR UPDATE",  # noqa: S608 - as above
+                    [*has_head_params, fund.pk],
+                )
+                found, chained = cursor.fetchone()
         if row is not None:
             break
-        if found < amount or attempt:
+        if not chained:  # a fund never opened by ``fund_allocate``: its chain starts here
+            event.start()
+            continue
+        if found < amount or retried:
             raise _insufficient(balance=found, amount=amount)
+        retried = True
     entry.pk, *values = row[: 1 + len(columns)]
     entry.fund = ReserveFund.from_db(connection.alias, columns, values)
     entry.balance_after = entry.fund.balance

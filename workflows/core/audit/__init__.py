@@ -554,8 +554,10 @@ class StatementEvent:
     PostgreSQL only. ``ctes(source)`` gives further parts of the caller's ``WITH``
     (``source``: its FROM items that the blanks' SQL reads, e.g. ``"entry, paid"``); its
     final SELECT joins ``LEFT JOIN audit_event ON true`` and selects ``COLUMNS``; those
-    four values go to ``written``. A chain without a stored head gets no event from the
-    statement: ``written`` then records it the usual way (``audit_record``).
+    four values go to ``written``. A chain without a stored head would get no event, so the
+    statement must change nothing unless ``head_exists()`` holds; when it does not, the
+    caller creates the head (``start()``) and runs the statement again. In autocommit the
+    statement is the whole transaction: nothing is left for a COMMIT at all.
     """
 
     COLUMNS = ("audit_event.id", "audit_event.seq", "audit_event.prev_hash", "audit_event.hash")
@@ -566,7 +568,6 @@ class StatementEvent:
     ) -> None:  # fmt: skip
         check_action(action)
         self.connection = connections[_heads_alias()]
-        self.target, self.actor = target, actor
         self.seq, self.prev_hash = Blank("seq"), Blank("prev_hash")
         self.blanks = blanks
         actor_id = actor.pk if getattr(actor, "is_authenticated", False) and actor is not None else None
@@ -624,11 +625,26 @@ class StatementEvent:
         )
         return sql, [*text_params, chain, chain, *values]
 
+    def head_exists(self) -> tuple[str, list[Any]]:
+        """An SQL condition: the chain has a stored head (a statement's guard)."""
+        quote = self.connection.ops.quote_name
+        table = quote(AuditChainHead._meta.db_table)
+        return f"EXISTS (SELECT 1 FROM {table} WHERE {quote('chain')} = %s)", [self.row["chain"]]  # noqa: S608 - names from the model
+
+    def start(self) -> None:
+        """Create the chain's head (seq 0) unless it exists; inside a transaction it is then
+        this transaction's, as ``audit_record`` would create it."""
+        chain = self.row["chain"]
+        with _not_flushing():
+            created = _insert_head(chain)
+        heads = _locked_heads.current(self.connection.alias)
+        if created and heads is not None:
+            heads[chain] = (0, "")
+
     def written(self, returned: tuple[Any, ...] | list[Any], filled: dict[Blank, Any]) -> AuditEvent:
-        """The event the statement wrote (``returned``: the ``COLUMNS``), or, for a chain
-        without a stored head, the one ``audit_record`` records now; ``filled``: each
+        """The event the statement wrote (``returned``: the ``COLUMNS``); ``filled``: each
         blank's value as Python has it. The chain's tip for this transaction's next event
-        is the one written."""
+        is the one written. Sent as ``event_recorded`` (in autocommit, once written)."""
 
         def fill(value: Any) -> Any:
             if isinstance(value, Blank):
@@ -641,11 +657,8 @@ class StatementEvent:
 
         row = self.row
         pk, seq, prev_hash, digest = returned
-        if pk is None:
-            return audit_record(
-                action=row["action"], target=self.target, actor=self.actor, chain=row["chain"],
-                process_id=row["process_id"], changes=fill(row["changes"]), data=fill(row["data"]),
-            )  # fmt: skip
+        if pk is None:  # the statement did not require the head (``head_exists``)
+            raise RuntimeError(f"no audit event written: chain {row['chain']} has no head")
         event = AuditEvent(
             id=pk, seq=seq, prev_hash=prev_hash, hash=digest, changes=fill(row["changes"]), data=fill(row["data"]),
             **{name: row[name] for name in (
