@@ -606,8 +606,9 @@ class StatementEvent:
             else:
                 text.append("%s::text")
                 text_params.append(piece)
-        fields = [AuditEvent._meta.get_field(name) for name in (
-            "chain", "occurred_at", "actor", "on_behalf_of", "action", "target_type", "target_id", "process_id",
+        # The event's columns known here; seq, changes, data, prev_hash and hash come from SQL.
+        fields = [f for f in AuditEvent._meta.concrete_fields if f.attname in self.row and f.attname not in (
+            "seq", "changes", "data", "prev_hash",
         )]  # fmt: skip
         values = [field.get_db_prep_save(self.row[field.attname], connection) for field in fields]
         sql = (
