@@ -11,9 +11,9 @@ Payments hold the fund's lock as briefly as they can (issue 19: 50 clients on on
 fund queue on that row, so its hold time is the throughput). ``fund_pay`` checks
 the permission and the amount first, unlocked, then on PostgreSQL takes the lock
 with the payment itself: one statement moves the balance only if it suffices
-(``UPDATE ... WHERE balance >= x``), appends the ledger row and locks the fund's
-audit chain head (in that order: fund row, then head); the audit event and the
-COMMIT follow. A caller may hold the fund's lock already (``lock_fund``): the
+(``UPDATE ... WHERE balance >= x``), appends the ledger row, locks the fund's
+audit chain head (in that order: fund row, then head) and writes the audit event,
+hashed in SQL; only the COMMIT follows. A caller may hold the fund's lock already (``lock_fund``): the
 statement then re-takes a lock the transaction owns.
 """
 
@@ -23,11 +23,11 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
-from django.db.models import Value
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from workflows.core.access import holds
-from workflows.core.audit import audit_record, locked_head_column, note_locked_head, reading_locked_heads
+from workflows.core.audit import Blank, StatementEvent, audit_record, reading_locked_heads
 from workflows.core.models import Township
 from workflows.core.money import exact_positive_amount
 from workflows.core.types import Staff
@@ -48,7 +48,17 @@ ERR_FUND_CHAIN_MISMATCH = _("备用金 %(fund)s 的余额 %(balance)s 元与台�
 
 def lock_fund(*, township: Township, budget_year: int) -> ReserveFund:
     """The fund row, locked until the end of the caller's transaction (SELECT ... FOR UPDATE)."""
-    fund = ReserveFund.objects.select_for_update().filter(township=township, budget_year=budget_year).first()
+    return _fund_of(ReserveFund.objects.select_for_update(), township=township, budget_year=budget_year)
+
+
+def find_fund(*, township: Township, budget_year: int) -> ReserveFund:
+    """The fund row, not locked: for a payment, which ``fund_pay`` locks itself as late as it
+    can (issue 19: a lock taken here would be held across everything the caller does next)."""
+    return _fund_of(ReserveFund.objects.all(), township=township, budget_year=budget_year)
+
+
+def _fund_of(funds: QuerySet[ReserveFund], *, township: Township, budget_year: int) -> ReserveFund:
+    fund = funds.filter(township=township, budget_year=budget_year).first()
     if fund is None:
         raise ValidationError(ERR_NO_FUND % {"township": township, "year": budget_year}, code="no_fund")
     return fund
@@ -114,7 +124,6 @@ def fund_replenish(*, township: Township, budget_year: int, amount: Decimal, rea
     )
 
 
-@transaction.atomic
 def fund_pay(
     *,
     fund: ReserveFund,
@@ -131,6 +140,10 @@ def fund_pay(
     stale ``fund`` object cannot cause an overdraft). A caller that locked the fund
     already (``lock_fund``, in the same transaction) keeps its lock order. A refused
     payment writes nothing: no ledger row, no audit event, the balance unchanged.
+
+    Atomic: in the caller's transaction, else in its own. On PostgreSQL called outside a
+    transaction, the payment is one statement, which commits on its own (autocommit), as
+    the bare ``UPDATE`` does: the fund is then locked only while the server runs it.
     """
     if not holds(actor, "act_approver", township=fund.township_id):
         raise PermissionDenied(ERR_NOT_TOWNSHIP_APPROVER)
@@ -139,13 +152,14 @@ def fund_pay(
         return _pay_in_one_statement(
             fund=fund, amount=amount, reason=reason, actor=actor, process_id=process_id, case_number=case_number
         )
-    fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
-    if fund.balance - amount < 0:
-        raise _insufficient(balance=fund.balance, amount=amount)
-    return _append(
-        fund=fund, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
-        process_id=process_id, case_number=case_number,
-    )  # fmt: skip
+    with transaction.atomic(using=router.db_for_write(ReserveFund)):
+        fund = ReserveFund.objects.select_for_update().get(pk=fund.pk)
+        if fund.balance - amount < 0:
+            raise _insufficient(balance=fund.balance, amount=amount)
+        return _append(
+            fund=fund, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
+            process_id=process_id, case_number=case_number,
+        )  # fmt: skip
 
 
 def _insufficient(*, balance: Decimal, amount: Decimal) -> ValidationError:
@@ -158,69 +172,92 @@ def _insufficient(*, balance: Decimal, amount: Decimal) -> ValidationError:
 def _pay_in_one_statement(
     *, fund: ReserveFund, amount: Decimal, reason: str, actor: Staff, process_id: int | None, case_number: str
 ) -> FundEntry:
-    """PostgreSQL: what ``_append`` does for a payment, with the fund locked for two
-    statements and the COMMIT instead of five (issue 19).
+    """PostgreSQL: what ``_append`` does for a payment, as one statement (issue 19).
 
-    One statement takes the fund's row lock by moving the balance only if it suffices,
-    appends the ledger row with the new balance, and locks the fund's audit chain head to
-    read where the chain stands (evaluated for the returned row only, so after the fund
-    row, and not at all for a refusal); the audit event is buffered as usual and written
-    just before the COMMIT. When no row moved, the balance is read under the lock for the
-    message; a credit committed meanwhile may have made the payment possible after all, so
-    it is tried once more under the lock rather than refused on a balance that no longer
-    holds.
+    The statement takes the fund's row lock by moving the balance only if it suffices,
+    appends the ledger row with the new balance, and writes the payment's audit event:
+    it locks the fund's chain head (joined to the moved row, so after it, and not at all
+    for a refusal), computes the event's hash from the head in SQL around the canonical
+    text built here beforehand (``audit.StatementEvent``), moves the head and inserts the
+    event. Nothing of the payment is left for the COMMIT: inside the caller's transaction
+    the fund stays locked until that commits; outside one (autocommit) the statement is its
+    own transaction, which the server commits without a round trip to this client while
+    the fund is locked, as it does the bare ``UPDATE``.
+
+    When no row moved, the balance is read under the lock for the message; a credit
+    committed meanwhile may have made the payment possible after all, so it is tried once
+    more under the lock rather than refused on a balance that no longer holds. The
+    statement also requires the fund's chain head: a fund never opened by
+    ``fund_allocate`` has none, so its first payment creates it (after the fund's lock,
+    inside a transaction) and runs again.
     """
     connection = connections[router.db_for_write(ReserveFund)]
     quote = connection.ops.quote_name
-    chain = f"fund:{fund.pk}"
     entry = FundEntry(
         fund_id=fund.pk, kind=FundEntry.Kind.PAYMENT, amount=-amount, reason=reason, actor=actor,
         process_id=process_id, case_number=case_number,
+    )  # fmt: skip
+    # The event's values that the statement makes: the ledger row's id and the balance
+    # before and after, whose JSON is an integer and an amount with two decimals.
+    entry_id, before, after = Blank("entry"), Blank("balance_before"), Blank("balance_after")
+    event = StatementEvent(
+        action=f"fund.{FundEntry.Kind.PAYMENT}", target=fund, actor=actor, chain=f"fund:{fund.pk}",
+        changes={"balance": [before, after]}, data={"entry": entry_id, "amount": -amount, "process_id": process_id},
+        blanks={
+            entry_id: "entry.id::text",
+            before: "to_json(round(paid.balance_before, 2)::text)::text",
+            after: f"to_json(round(paid.{quote('balance')}, 2)::text)::text",
+        },
     )  # fmt: skip
     # The ledger row's own values, cast to their columns' types (NULL included); its fund and
     # balance_after come from the moved fund row.
     given = [f for f in FundEntry._meta.concrete_fields if f.attname not in ("id", "fund_id", "balance_after")]
     casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in given)
     columns = [f.attname for f in ReserveFund._meta.concrete_fields]
-    holder = FundEntry.objects.none().query
-    head_sql, head_params = (
-        locked_head_column(Value(chain))
-        .resolve_expression(holder)
-        .as_sql(holder.get_compiler(connection=connection), connection)
-    )
     funds_table, entries_table = quote(ReserveFund._meta.db_table), quote(FundEntry._meta.db_table)
     balance = quote("balance")
+    audit_sql, audit_params = event.ctes("entry, paid")
+    has_head, has_head_params = event.head_exists()
     sql = (
         f"WITH paid AS (UPDATE {funds_table} SET {balance} = {balance} - %s "  # noqa: S608 - names from the models, values as parameters
-        f"WHERE id = %s AND {balance} >= %s RETURNING {', '.join(quote(c) for c in columns)}), "
+        f"WHERE id = %s AND {balance} >= %s AND {has_head} RETURNING {', '.join(quote(c) for c in columns)}, "
+        f"{balance} + %s AS balance_before), "
         f"entry AS (INSERT INTO {entries_table} (fund_id, balance_after, {', '.join(quote(str(f.column)) for f in given)}) "
-        f"SELECT id, {balance}, {casts} FROM paid RETURNING id) "
-        f"SELECT entry.id, {head_sql}, paid.* FROM entry, paid"
+        f"SELECT id, {balance}, {casts} FROM paid RETURNING id), {audit_sql} "
+        f"SELECT entry.id, {', '.join(f'paid.{quote(c)}' for c in columns)}, {', '.join(event.COLUMNS)} "
+        "FROM entry CROSS JOIN paid LEFT JOIN audit_event ON true"
     )
-    params = [amount, fund.pk, amount, *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in given)]
-    for attempt in range(2):
+    params = [
+        amount, fund.pk, amount, *has_head_params, amount,
+        *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in given), *audit_params,
+    ]  # fmt: skip
+    retried = False
+    while True:
+        # Other chains' events held back by this transaction stay held back for the COMMIT.
         with reading_locked_heads(), connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *head_params])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
             if row is None:
-                cursor.execute(f"SELECT {balance} FROM {funds_table} WHERE id = %s FOR UPDATE", [fund.pk])  # noqa: S608 - as above
-                (found,) = cursor.fetchone()
+                cursor.execute(
+                    f"SELECT {balance}, {has_head} FROM {funds_table} WHERE id = %s FOR UPDATE",  # noqa: S608 - as above
+                    [*has_head_params, fund.pk],
+                )
+                found, chained = cursor.fetchone()
         if row is not None:
             break
-        if found < amount or attempt:
+        if not chained:  # a fund never opened by ``fund_allocate``: its chain starts here
+            event.start()
+            continue
+        if found < amount or retried:
             raise _insufficient(balance=found, amount=amount)
-    entry.pk, head, *values = row
-    note_locked_head(chain, head)
+        retried = True
+    entry.pk, *values = row[: 1 + len(columns)]
     entry.fund = ReserveFund.from_db(connection.alias, columns, values)
     entry.balance_after = entry.fund.balance
     entry._state.adding, entry._state.db = False, connection.alias
-    audit_record(
-        action=f"fund.{FundEntry.Kind.PAYMENT}",
-        target=entry.fund,
-        actor=actor,
-        chain=chain,
-        changes={"balance": [entry.fund.balance + amount, entry.fund.balance]},
-        data={"entry": entry.pk, "amount": entry.amount, "process_id": process_id},
+    event.written(
+        row[1 + len(columns) :],
+        {entry_id: entry.pk, before: entry.fund.balance + amount, after: entry.fund.balance},
     )
     return entry
 

@@ -161,7 +161,9 @@ def _pay(
     """Stage one payment; from the township fund it is a ledger entry made under the fund's row lock.
 
     The unpaid amount is read under the case row lock, so concurrent calls never pay more than
-    was approved (TA18 3(3)).
+    was approved (TA18 3(3)). The fund is found unlocked and locked by ``fund_pay``'s own
+    statement (issue 19: one statement fewer under the fund's lock, which is held until the
+    caller's transaction ends); the payment row refers to the ledger entry, so it follows.
     """
     _lock_case(process)
     unpaid = process.unpaid_amount()
@@ -172,7 +174,7 @@ def _pay(
     now = timezone.now()
     entry = None
     if source == Payment.Source.TOWNSHIP_FUND:
-        fund = funds.lock_fund(township=process.township, budget_year=timezone.localdate(now).year)
+        fund = funds.find_fund(township=process.township, budget_year=timezone.localdate(now).year)
         entry = funds.fund_pay(
             fund=fund,
             amount=amount,
