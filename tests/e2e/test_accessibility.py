@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import re
 from pathlib import Path
 
@@ -54,6 +55,12 @@ def fresh_throttle():
     cache.clear()
 
 
+@functools.cache
+def _axe_source() -> str:
+    """axe-core's script, read once per process (~0.5 MB; every page checked injects it)."""
+    return AXE_JS.read_text(encoding="utf-8") + "\n;undefined"
+
+
 def axe_violations(page) -> list[dict]:
     """Inject axe-core into the page and return its WCAG 2.1 A/AA and structure violations."""
     if not AXE_JS.exists():
@@ -61,7 +68,7 @@ def axe_violations(page) -> list[dict]:
     page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated, not added as a <script>: the pages' Content-Security-Policy refuses inline scripts.
-        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
+        page.evaluate(_axe_source())
     structure = {rule: {"enabled": True} for rule in STRUCTURE_RULES}
     return page.evaluate(_RUN_AXE, [{"type": "tag", "values": WCAG_TAGS}, structure])
 

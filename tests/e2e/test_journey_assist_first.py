@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.e2e.helpers import Visit, log_in, log_out, take_task
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in, take_task
 from tests.temporary_assistance.conftest import fund_a, household_a  # noqa: F401 - fixtures
 from workflows.finance_check.sources import Source
 from workflows.temporary_assistance import services
@@ -58,7 +58,7 @@ def test_assist_first_payment_then_paperwork_within_the_deadline(
     log_out(page)
 
     # the township approver pays at once from the reserve fund (TA18 2(2))
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     take_task(page, process.case_number, visit, "e03-assist-first-pay")
     text = page.locator("main").inner_text()
     assert "1,500.00" in text and "火灾" in text, "the request and its cause are not shown to the approver"
@@ -76,7 +76,7 @@ def test_assist_first_payment_then_paperwork_within_the_deadline(
     log_out(page)
 
     # the case worker sees the due date and completes the paperwork on time (ZB20 15)
-    log_in(page, case_worker_a)
+    sign_in(page, case_worker_a)
     take_task(page, process.case_number, visit, "e05-complete-paperwork")
     assert due.isoformat() in page.locator("main").inner_text(), "the paperwork due date is not shown"
     page.get_by_label("已补办申请登记").check()

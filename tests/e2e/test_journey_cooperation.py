@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.e2e.helpers import Visit, log_in, log_out
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in
 from tests.temporary_assistance.conftest import household_a  # noqa: F401 - fixtures
 from tests.temporary_assistance.helpers import file_case
 from workflows.cooperation.models import Conference, Referral
@@ -102,7 +102,7 @@ def test_case_worker_refers_answers_and_records_a_conference(
     log_out(page)
 
     # the county dashboard counts them
-    log_in(page, county_officer)
+    sign_in(page, county_officer)
     page.goto(f"{page.base_url}/workspace/county/{region.county.pk}/")
     visit("k08-county-dashboard")
     assert page.locator("#kpi-referrals").inner_text() == "1"

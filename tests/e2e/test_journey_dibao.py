@@ -15,7 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from tests.dibao.conftest import accept, file_case, finance_check, home_visit, pass_notice, propose  # noqa: F401
 from tests.documents.glyphs import pdf_text_compact
-from tests.e2e.helpers import Visit, log_in, log_out, take_task
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in, take_task
 from tests.factories import make_id_number
 from tests.finance_check.conftest import registry_sandbox  # noqa: F401 - the fixture
 from workflows.dibao.models import Decision, DibaoProcess
@@ -137,10 +137,10 @@ def test_case_worker_files_four_person_dibao_and_approvers_sign(
     log_out(page)
 
     # (c) the section chief and the township head sign through their inboxes (MSL 21)
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     sign(page, process, "c01-sign-section-chief", "情况属实，同意。")
     log_out(page)
-    log_in(page, approver_a2)
+    sign_in(page, approver_a2)
     take_task(page, process.case_number, visit, "c02-decide")
     assert "1,500.00" in page.locator("main").inner_text()
     page.get_by_role("combobox", name="审核确认").select_option(label="确认享受")
@@ -204,7 +204,7 @@ def test_objection_during_notice_leads_to_reinvestigation_and_a_second_notice(
 
     # the notice ends (the clock); the section chief chooses re-investigation
     process = pass_notice(process, monkeypatch)
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     take_task(page, process.case_number, visit, "d05-objection-route")
     assert "其子在外务工" in page.locator("main").inner_text(), "the objection is not shown to the approver"
     page.get_by_role("combobox", name="异议处理方式").select_option(label="重新调查核实")
@@ -213,7 +213,7 @@ def test_objection_during_notice_leads_to_reinvestigation_and_a_second_notice(
     log_out(page)
 
     # the case worker re-investigates and proposes again: a second notice (MSL 19)
-    log_in(page, case_worker_a)
+    sign_in(page, case_worker_a)
     take_task(page, process.case_number, visit, "d06-reinvestigate")
     page.get_by_label("调查人一").select_option(label=case_worker_a.get_full_name())
     page.get_by_label("调查人二").select_option(label=case_worker_a2.get_full_name())
@@ -235,10 +235,10 @@ def test_objection_during_notice_leads_to_reinvestigation_and_a_second_notice(
     process = pass_notice(process, monkeypatch)
     sign(page, process, "d08-sign-handler", "同意。")
     log_out(page)
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     sign(page, process, "d09-sign-section-chief", "同意。")
     log_out(page)
-    log_in(page, approver_a2)
+    sign_in(page, approver_a2)
     take_task(page, process.case_number, visit, "d10-decide")
     page.get_by_role("combobox", name="审核确认").select_option(label="确认享受")
     page.get_by_role("button", name="办理", exact=True).click()

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.e2e.helpers import Visit, log_in, log_out, take_task
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in, take_task
 from tests.temporary_assistance.conftest import fund_a, household_b  # noqa: F401 - fixtures
 from workflows.core.driving import open_tasks
 from workflows.temporary_assistance.flows import TemporaryAssistanceFlow as F
@@ -51,7 +51,7 @@ def test_place_of_emergency_paid_by_helping_township_seen_read_only_at_home(
     assert process.township == region.township_a and process.registration_township == region.township_b
     log_out(page)
 
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     take_task(page, process.case_number, visit, "p02-township-approve")
     page.get_by_role("combobox", name="审批结论").select_option(label="批准")
     page.get_by_label("批准金额（元）").fill("1200.00")
@@ -63,7 +63,7 @@ def test_place_of_emergency_paid_by_helping_township_seen_read_only_at_home(
     assert fund_a.balance == Decimal("8800.00")
     log_out(page)
 
-    log_in(page, approver_b)
+    sign_in(page, approver_b)
     page.get_by_role("navigation").get_by_role("link", name="消息").click()
     page.wait_for_url("**/workspace/notifications/**")
     visit("p03-registration-township-message")

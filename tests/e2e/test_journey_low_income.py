@@ -15,7 +15,7 @@ import pytest
 
 from tests.dibao.conftest import finance_check, pass_notice  # noqa: F401 - fixture
 from tests.documents.glyphs import pdf_text_compact
-from tests.e2e.helpers import Visit, log_in, log_out, take_task
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in, take_task
 from tests.e2e.test_journey_dibao import sign
 from tests.factories import make_id_number
 from tests.finance_check.conftest import registry_sandbox  # noqa: F401 - the fixture
@@ -97,11 +97,11 @@ def test_case_worker_files_a_low_income_family_and_the_approver_recognises_it(
     process = pass_notice(process, monkeypatch)  # the 7-day notice (MSL 19)
     sign(page, process, "li06-sign-handler", "同意。")
     log_out(page)
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     sign(page, process, "li07-sign-section-chief", "情况属实，同意。")
     log_out(page)
 
-    log_in(page, approver_a2)
+    sign_in(page, approver_a2)
     take_task(page, process.case_number, visit, "li08-decide")
     page.get_by_role("combobox", name="审核确认").select_option(label="确认享受")
     page.get_by_role("button", name="办理", exact=True).click()

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tests.e2e.helpers import Visit, log_in, log_out
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in
 from tests.workspace.conftest import make_case
 from workflows.monitoring.models import Signal
 
@@ -48,7 +48,7 @@ def test_county_uploads_township_refers_and_dismisses_dashboard_counts(new_page,
     log_out(page)
 
     # the township works its list
-    log_in(page, case_worker_a)
+    sign_in(page, case_worker_a)
     page.get_by_role("button", name="案件").click()
     page.get_by_role("link", name="动态监测预警").click()
     page.wait_for_url("**/monitoring/")
@@ -76,7 +76,7 @@ def test_county_uploads_township_refers_and_dismisses_dashboard_counts(new_page,
     log_out(page)
 
     # the county dashboard
-    log_in(page, county_officer)
+    sign_in(page, county_officer)
     page.goto(f"{page.base_url}/workspace/county/{region.county.pk}/")
     visit("m07-county-dashboard")
     assert page.locator("#kpi-signals-received").inner_text() == "2"

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from tests.caseload.conftest import open_benefit
-from tests.e2e.helpers import Visit, log_in, log_out
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in
 from tests.finance_check.conftest import registry_sandbox  # noqa: F401 - the fixture
 from workflows.caseload.models import BenefitChange, ChangeKind, Ground, Recheck, RecheckReason
 
@@ -65,7 +65,7 @@ def test_a_recheck_from_the_inbox_to_an_adjustment(new_page, region, case_worker
     visit("r05-visited")
     log_out(page)
 
-    log_in(page, approver_a)
+    sign_in(page, approver_a)
     visit("r06-approver-inbox")
     row = page.locator(f'tr[data-recheck="{recheck.pk}"]')
     assert row.get_by_text("作出复核结论").is_visible()

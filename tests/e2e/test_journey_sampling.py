@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import Visit, log_in, log_out, take_task
+from tests.e2e.helpers import Visit, log_in, log_out, sign_in, take_task
 from tests.sampling.conftest import approve
 from workflows.core.driving import open_tasks
 from workflows.sampling.flows import SamplingReviewFlow
@@ -72,7 +72,7 @@ def test_reviewer_draws_reviews_orders_a_correction_and_the_township_completes_i
     log_out(page)
 
     # the township reads what to correct and by when, and reports it done
-    log_in(page, case_worker_a)
+    sign_in(page, case_worker_a)
     take_task(page, review.case_number, visit, "g06-correction")
     text = page.locator("main").inner_text()
     assert "补齐入户调查记录的家庭成员签字并上传。" in text, "the instructions are not shown to the township"

@@ -70,7 +70,9 @@ def test_phone_new_household_asks_for_temporary_assistance(new_page, region, tmp
     second.get_by_label(re.compile("看病、康复护理、上学")).select_option(label="因病医疗支出（自付部分）")
     second.get_by_label("这项支出每月平均多少元").fill("2000")
     page.get_by_role("button", name="下一步").click()
-    # the mistyped check digit is caught, in words, next to the field
+    # the mistyped check digit is caught, in words, next to the field. Waited for: the click
+    # returns before the answer to the POST has replaced the page (it failed at a load of 10).
+    page.locator("#error-summary").wait_for(state="visible")
     assert page.locator("#error-summary").is_visible()
     _step(page, audit, "05-members-error")
     first.get_by_label("身份证号码").fill(APPLICANT)
