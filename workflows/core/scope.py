@@ -469,7 +469,7 @@ def region_pks_where(user: AnyUser, codename: str, klass: type[Model]) -> frozen
     cached = getattr(user, "_region_pks_cache", None)
     if cached is None:
         _read_permissions(user)
-        cached = user._region_pks_cache  # type: ignore[union-attr]  # set by _read_permissions
+        cached = getattr(user, "_region_pks_cache")  # noqa: B009 - set by _read_permissions, a cache on the user object
     ct_id = ContentType.objects.get_for_model(klass).pk
     return cached.get((ct_id, codename), frozenset())
 
@@ -478,7 +478,7 @@ def held_region_pks(user: AnyUser, codename: str, klass: type[Model]) -> frozens
     """``region_pks_where``, or guardian's answer for a user whose rows are not read per request."""
     pks = region_pks_where(user, codename, klass)
     if pks is None:
-        pks = frozenset(regions_where(user, codename, klass).values_list("pk", flat=True))  # type: ignore[type-var]  # a region model
+        pks = frozenset(regions_where(user, codename, klass).values_list("pk", flat=True))
     return pks
 
 
