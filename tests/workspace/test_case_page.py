@@ -53,3 +53,38 @@ def test_case_page_holds_the_task_form_and_it_completes_the_task(region, case_wo
     assert done.status_code == 302, done.content.decode()[:2000]
     task.refresh_from_db()
     assert task.status == STATUS.DONE and task.owner_id == case_worker_a.pk
+
+
+def test_case_page_statements_do_not_grow_with_members_and_documents(
+    region, case_worker_a, approver_a, client_for, django_assert_num_queries
+):
+    """The case page reads a case's members and documents in a constant number of
+    statements: three more members and three more documents (stored by different people)
+    cost no statement more (issue 20 item 10: staff pages at a few times raw SQL)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+    from workflows.documents.models import CaseDocument
+    from workflows.documents.services import document_store
+
+    process = d.file_case(case_worker_a, region.village_a)
+    client = client_for(case_worker_a)
+    url = f"/workspace/case/{process.pk}/"
+    client.get(url)  # the first request of a session warms per-process caches
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    small = len(ctx.captured_queries)
+    for n, actor in enumerate((case_worker_a, approver_a, None)):
+        factories.MemberFactory(household=process.household)
+        document_store(
+            process_id=process.pk, kind=CaseDocument.Kind.OTHER, filename=f"more{n}.pdf",
+            content=b"%PDF-1.4 more", actor=actor,
+        )  # fmt: skip
+    # the deferred writes of those stores (the case index row, their audit events) run at
+    # the next statement of this test's one transaction: let a request take them first
+    client.get(url)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.status_code == 200 and len(response.context["documents"]) >= 3
+    assert len(response.context["members"]) >= 4

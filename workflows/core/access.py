@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from workflows.core.types import AnyUser, Staff, StrOrPromise
 
 from .models import County, Township, Village
-from .scope import regions_where
+from .scope import region_pks_where, regions_where
 
 _UNSET = object()
 REGION_MODELS = {"county": County, "township": Township, "village": Village}
@@ -41,6 +41,9 @@ def holds(user: AnyUser, codename: str, *, county: Any = _UNSET, township: Any =
     pk = getattr(region, "pk", region)
     if pk is None or not getattr(user, "is_authenticated", False):
         return False
+    held = region_pks_where(user, codename, REGION_MODELS[level])
+    if held is not None and isinstance(pk, int):
+        return pk in held  # from the rows read once per request: no query
     return regions_where(user, codename, REGION_MODELS[level]).filter(pk=pk).exists()
 
 

@@ -25,7 +25,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.core.cases import CaseTask, flow_nodes
 from workflows.core.models import County, Township
-from workflows.core.scope import claimable_q, exclude_separated, regions_where, user_scope
+from workflows.core.scope import claimable_q, exclude_separated, held_region_pks, user_scope
 from workflows.core.standins import inbox_q
 from workflows.core.types import AnyUser, Staff
 from workflows.core.working_days import Calendar
@@ -106,11 +106,7 @@ def archive_tasks(user: AnyUser) -> QuerySet:
 
 def supervised_township_ids(user: AnyUser) -> set[int]:
     """Townships where ``user`` is an approver (the supervisor who may reassign)."""
-    cached = getattr(user, "_ws_supervised", None)
-    if cached is None:
-        cached = set(regions_where(user, "act_approver", Township).values_list("pk", flat=True))
-        user._ws_supervised = cached  # type: ignore[union-attr]  # a memo on this request's user object
-    return cached
+    return set(held_region_pks(user, "act_approver", Township))
 
 
 def team_tasks(user: AnyUser) -> QuerySet:
@@ -252,10 +248,10 @@ DASHBOARD_CODENAMES = ("act_county_officer", "act_county_reviewer", "audit_count
 
 def dashboard_counties(user: AnyUser) -> QuerySet[County]:
     """Counties whose dashboard ``user`` may open (county officers, reviewers, auditors)."""
-    ids = set()
+    ids: set[int] = set()
     for codename in DASHBOARD_CODENAMES:
-        ids |= set(regions_where(user, codename, County).values_list("pk", flat=True))
-    return County.objects.filter(pk__in=ids).order_by("code")
+        ids |= held_region_pks(user, codename, County)
+    return County.objects.filter(pk__in=sorted(ids)).order_by("code")
 
 
 def case_household(process: Process) -> tuple[Household | None, list[dict[str, Any]]]:

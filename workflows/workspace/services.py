@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
+from workflows.core.access import holds
 from workflows.core.audit import audit_record
 from workflows.core.cases import CaseTask
 from workflows.core.flows import case_visible
-from workflows.core.models import County, Township
-from workflows.core.scope import regions_where, user_scope
+from workflows.core.models import County
+from workflows.core.scope import held_region_pks, user_scope
 from workflows.core.types import AnyUser, Staff
 
 from .indexing import case_flows
@@ -97,7 +98,7 @@ def task_release(*, task_pk: int, actor: Staff) -> CaseTask:
 
 def _township_staff(user: Staff, township_id: int) -> bool:
     """Holds a township role (case worker or approver) in that township: "within the township"."""
-    return regions_where(user, "view_township_cases", Township).filter(pk=township_id).exists()
+    return holds(user, "view_township_cases", township=township_id)
 
 
 def task_reassign(*, task_pk: int, target: Staff, actor: Staff) -> CaseTask:
@@ -141,11 +142,7 @@ def may_urge(user: AnyUser, index: CaseIndex) -> bool:
     county officer of its county."""
     if index.township_id in supervised_township_ids(user):
         return True
-    cached = getattr(user, "_ws_urge_counties", None)
-    if cached is None:
-        cached = set(regions_where(user, "act_county_officer", County).values_list("pk", flat=True))
-        user._ws_urge_counties = cached  # type: ignore[union-attr]  # a memo on this request's user object
-    return index.county_id in cached
+    return index.county_id in held_region_pks(user, "act_county_officer", County)
 
 
 def task_overdue(index: CaseIndex, today: datetime.date | None = None) -> bool:
