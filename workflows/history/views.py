@@ -46,6 +46,11 @@ class CaseHistoryView(CaseHistoryMixin, generic.TemplateView):
     template_name = "history/case_history.html"
     allow_read_only_share = True
 
+    def get(self, request, *args, **kwargs):
+        # Rendered here, inside the names memo: the template's rows name people too.
+        with display.names_remembered():
+            return super().get(request, *args, **kwargs).render()
+
     def get_context_data(self, **kwargs):
         process = self.get_process()
         events = list(selectors.case_events(process))
@@ -109,6 +114,10 @@ def is_county_auditor(user, process) -> bool:
 class CaseExportView(CaseHistoryMixin, generic.View):
     """The case file (案卷) as PDF, masked (GET), or full with ID numbers (POST, county
     auditors only, with a reason that is recorded with the export)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with display.names_remembered():  # the case file names the same staff on many rows
+            return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         process = self.get_process()
