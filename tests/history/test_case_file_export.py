@@ -166,3 +166,62 @@ def test_the_full_export_form_is_shown_to_auditors_only(approved_case, auditor, 
     url = reverse("history:case", args=[approved_case.pk])
     assert 'id="full-export"' in client_for(auditor).get(url).content.decode()
     assert 'id="full-export"' not in client_for(case_worker_a).get(url).content.decode()
+
+
+def _user_reads(ctx) -> int:
+    return sum(1 for q in ctx.captured_queries if q["sql"].startswith("SELECT") and 'FROM "auth_user"' in q["sql"])
+
+
+def test_a_name_is_read_once_within_the_memo_and_afresh_outside(case_worker_a, approver_a, django_assert_num_queries):
+    """Inside ``names_remembered`` a person already named (or known not to exist) costs no
+    query; outside it every call reads, so a renamed user shows the new name next time."""
+    from workflows.history import display
+
+    missing = approver_a.pk + 10_000
+    with display.names_remembered():
+        with django_assert_num_queries(1):
+            first = display._users([case_worker_a.pk, missing])
+        with django_assert_num_queries(1):
+            second = display._users([case_worker_a.pk, approver_a.pk, missing])
+        with django_assert_num_queries(0):
+            third = display._users([approver_a.pk, case_worker_a.pk, missing, "系统"])
+    assert first == {case_worker_a.pk: display.person_name(case_worker_a)}
+    assert second == third == {case_worker_a.pk: display.person_name(case_worker_a),
+                               approver_a.pk: display.person_name(approver_a)}  # fmt: skip
+    case_worker_a.first_name, case_worker_a.last_name = "改", "名"
+    case_worker_a.save()
+    with django_assert_num_queries(1):
+        assert display._users([case_worker_a.pk]) == {case_worker_a.pk: display.person_name(case_worker_a)}
+
+
+def test_the_case_page_and_file_name_each_person_once(
+    approved_case,
+    case_worker_a,
+    case_worker_a2,
+    approver_a,
+    approver_a2,
+    client_for,
+    auditor,  # noqa: F811
+):
+    """The auditor's page of an approved 低保 case (four staff) read the users table 20 times,
+    once per event naming someone (house rule: no N+1 on staff pages); now at most once per
+    person plus the signed-in user, on the page and in the case file, and every one of them is
+    still named on the page (domain.md §8: the timeline says who did what)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows.history import display
+
+    client = client_for(auditor)
+    client.get(f"/history/case/{approved_case.pk}/")  # the first view's own audit writes settle
+    staff = (case_worker_a, case_worker_a2, approver_a, approver_a2)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(f"/history/case/{approved_case.pk}/")
+    assert page.status_code == 200
+    assert _user_reads(ctx) <= len(staff) + 1
+    body = page.content.decode()
+    for person in staff:
+        assert display.person_name(person) in body
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("history:export", args=[approved_case.pk])).status_code == 200
+    assert _user_reads(ctx) <= len(staff) + 1
