@@ -199,9 +199,9 @@ def test_the_case_page_and_file_name_each_person_once(
     case_worker_a,
     case_worker_a2,
     approver_a,
-    approver_a2,
+    approver_a2,  # noqa: F811
     client_for,
-    auditor,  # noqa: F811
+    auditor,
 ):
     """The auditor's page of an approved 低保 case (four staff) read the users table 20 times,
     once per event naming someone (house rule: no N+1 on staff pages); now at most once per
